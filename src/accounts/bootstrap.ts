@@ -1,0 +1,18 @@
+/**
+ * First start: when the panel has no users, create the operator's account and hand back its password
+ * and API key so the start command can print them once. Nothing is stored in the clear.
+ */
+import { createUser } from './create-user.js';
+import { generatePassword } from './secrets.js';
+import { countUsers, type Executor } from './users.repo.js';
+
+export async function bootstrapAdmin(opts: {
+  db: Executor;
+}): Promise<{ username: string; password: string; apiKey: string } | null> {
+  if ((await countUsers(opts.db)) > 0) return null;
+  const password = generatePassword();
+  const created = await createUser({ db: opts.db, input: { username: 'admin', password, admin: true } });
+  // Another process may have created it in the same instant; then it has printed the credentials.
+  if (!created.ok) return null;
+  return { username: 'admin', password, apiKey: created.value.apiKey };
+}

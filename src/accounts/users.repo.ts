@@ -1,0 +1,58 @@
+/** Reads and writes of users. Takes the database or a transaction; never opens its own. */
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/schema.js';
+import { toUnits } from '../money.js';
+
+export type Executor = Kysely<Database>;
+
+export interface User {
+  id: number;
+  username: string;
+  isAdmin: boolean;
+  disabled: boolean;
+  balanceUnits: bigint;
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: row shape from either driver
+function toUser(row: any): User {
+  return {
+    id: Number(row.id),
+    username: row.username,
+    isAdmin: Number(row.is_admin) === 1,
+    disabled: Number(row.disabled) === 1,
+    balanceUnits: toUnits(row.balance_units),
+  };
+}
+
+const columns = ['id', 'username', 'is_admin', 'disabled', 'balance_units'] as const;
+
+export async function findUserByKeyHash(db: Executor, keyHash: string): Promise<User | null> {
+  const row = await db
+    .selectFrom('users')
+    .select(columns)
+    .where('api_key_hash', '=', keyHash)
+    .executeTakeFirst();
+  return row ? toUser(row) : null;
+}
+
+export async function findUserByUsername(db: Executor, username: string): Promise<User | null> {
+  const row = await db
+    .selectFrom('users')
+    .select(columns)
+    .where('username', '=', username)
+    .executeTakeFirst();
+  return row ? toUser(row) : null;
+}
+
+export async function findUserById(db: Executor, id: number): Promise<User | null> {
+  const row = await db.selectFrom('users').select(columns).where('id', '=', id).executeTakeFirst();
+  return row ? toUser(row) : null;
+}
+
+export async function countUsers(db: Executor): Promise<number> {
+  const row = await db
+    .selectFrom('users')
+    .select((eb) => eb.fn.countAll().as('n'))
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}

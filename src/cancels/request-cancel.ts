@@ -1,0 +1,38 @@
+/**
+ * Use case: a customer asks to cancel an order. Allowed when the order is the caller's, its service
+ * has cancel on, the order has not finished, and no cancel was asked before. The request is recorded
+ * (orders.cancel_requested_at) for the fulfilment engine to carry out with the provider; the money
+ * moves only when the order really ends Canceled or Partial.
+ */
+import type { Executor } from '../accounts/users.repo.js';
+import { ACTIVE_STATUSES } from '../orders/order.state.js';
+import { findOrder } from '../orders/orders.repo.js';
+import { fail, ok, type Result } from '../result.js';
+
+export async function requestCancel(opts: {
+  db: Executor;
+  userId: number;
+  orderId: number;
+  now?: number;
+}): Promise<Result<{ orderId: number }>> {
+  const { db, userId, orderId } = opts;
+  const order = await findOrder(db, orderId, userId);
+  if (!order) return fail({ code: 'unknown_order' });
+  const service = await db
+    .selectFrom('services')
+    .select('cancel')
+    .where('id', '=', order.serviceId)
+    .executeTakeFirst();
+  if (!service || Number(service.cancel) !== 1) return fail({ code: 'not_cancelable' });
+  if (!ACTIVE_STATUSES.includes(order.status)) return fail({ code: 'not_cancelable' });
+  if (order.cancelRequestedAt !== null) return fail({ code: 'cancel_requested' });
+  const res = await db
+    .updateTable('orders')
+    .set({ cancel_requested_at: opts.now ?? Date.now() })
+    .where('id', '=', orderId)
+    .where('cancel_requested_at', 'is', null)
+    .where('status', 'in', [...ACTIVE_STATUSES])
+    .executeTakeFirst();
+  if (Number(res.numUpdatedRows) !== 1) return fail({ code: 'not_cancelable' });
+  return ok({ orderId });
+}

@@ -1,0 +1,69 @@
+/** Reads of the service catalogue, with a user's own rate applied where the operator set one. */
+import type { Executor } from '../accounts/users.repo.js';
+import { toUnits } from '../money.js';
+import type { ServiceType } from './service-types.js';
+
+export interface Service {
+  id: number;
+  name: string;
+  category: string;
+  type: ServiceType;
+  rateUnits: bigint;
+  minQuantity: bigint;
+  maxQuantity: bigint;
+  dripfeed: boolean;
+  refill: boolean;
+  cancel: boolean;
+  description: string;
+  enabled: boolean;
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: row shape from either driver
+export function toService(row: any): Service {
+  return {
+    id: Number(row.id),
+    name: row.name,
+    category: row.category,
+    type: row.type as ServiceType,
+    rateUnits: toUnits(row.custom_rate ?? row.rate_units),
+    minQuantity: toUnits(row.min_quantity),
+    maxQuantity: toUnits(row.max_quantity),
+    dripfeed: Number(row.dripfeed) === 1,
+    refill: Number(row.refill) === 1,
+    cancel: Number(row.cancel) === 1,
+    description: row.description,
+    enabled: Number(row.enabled) === 1,
+  };
+}
+
+function baseQuery(db: Executor, userId: number | null) {
+  return db
+    .selectFrom('services')
+    .leftJoin('user_rates', (j) =>
+      j.onRef('user_rates.service_id', '=', 'services.id').on('user_rates.user_id', '=', userId ?? -1),
+    )
+    .selectAll('services')
+    .select('user_rates.rate_units as custom_rate');
+}
+
+/** One service as `userId` sees it (their own rate if set); null when it does not exist. */
+export async function findService(
+  db: Executor,
+  serviceId: number,
+  userId: number | null,
+): Promise<Service | null> {
+  const row = await baseQuery(db, userId).where('services.id', '=', serviceId).executeTakeFirst();
+  return row ? toService(row) : null;
+}
+
+/** The catalogue as `userId` sees it; only enabled services unless `includeDisabled`. */
+export async function listServices(
+  db: Executor,
+  userId: number | null,
+  includeDisabled = false,
+): Promise<Service[]> {
+  let q = baseQuery(db, userId);
+  if (!includeDisabled) q = q.where('services.enabled', '=', 1);
+  const rows = await q.orderBy('services.category').orderBy('services.id').execute();
+  return rows.map(toService);
+}

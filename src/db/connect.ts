@@ -1,0 +1,73 @@
+/**
+ * Opening the database named by DATABASE_URL: `sqlite:PATH` (the embedded default) or
+ * `postgres://...`. Both dialects share one schema (schema.ts) and one set of migrations.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import { migrateToLatest } from './migrations.js';
+import type { Database } from './schema.js';
+import { panelSqliteDialect } from './sqlite-driver.js';
+
+export type DialectName = 'sqlite' | 'postgres';
+
+export interface Db {
+  db: Kysely<Database>;
+  dialect: DialectName;
+  close(): Promise<void>;
+}
+
+// int8 (bigint, count(*)) as number when it fits exactly, otherwise as bigint; numeric as string.
+pg.types.setTypeParser(20, (text: string) => {
+  const n = Number(text);
+  return Number.isSafeInteger(n) ? n : BigInt(text);
+});
+
+export function parseDatabaseUrl(url: string): { dialect: DialectName; target: string } {
+  if (url.startsWith('sqlite:')) {
+    const path = url.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
+    if (!path) throw new Error('DATABASE_URL sqlite: needs a file path, e.g. sqlite:./data/panel.db');
+    return { dialect: 'sqlite', target: path };
+  }
+  if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
+    return { dialect: 'postgres', target: url };
+  }
+  throw new Error(`DATABASE_URL must start with sqlite: or postgres:// (got "${url.split(':')[0]}:...")`);
+}
+
+export interface OpenOptions {
+  /** Run pending migrations (default true). */
+  migrate?: boolean;
+  /** Postgres pool size (default 10). */
+  poolSize?: number;
+}
+
+export async function openDatabase(url: string, options: OpenOptions = {}): Promise<Db> {
+  const { dialect, target } = parseDatabaseUrl(url);
+  let db: Kysely<Database>;
+  if (dialect === 'sqlite') {
+    if (target !== ':memory:') mkdirSync(dirname(target), { recursive: true });
+    const sqlite = new BetterSqlite3(target);
+    sqlite.pragma('journal_mode = WAL');
+    sqlite.pragma('synchronous = NORMAL');
+    sqlite.pragma('busy_timeout = 5000');
+    sqlite.pragma('foreign_keys = ON');
+    db = new Kysely<Database>({ dialect: panelSqliteDialect(sqlite) });
+  } else {
+    const pool = new pg.Pool({ connectionString: target, max: options.poolSize ?? 10 });
+    // An idle client's error (server restart) must not crash the process; the next query reports it.
+    pool.on('error', () => {});
+    db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  }
+  if (options.migrate !== false) {
+    try {
+      await migrateToLatest(db, dialect);
+    } catch (err) {
+      await db.destroy();
+      throw err;
+    }
+  }
+  return { db, dialect, close: () => db.destroy() };
+}

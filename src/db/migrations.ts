@@ -1,0 +1,152 @@
+/**
+ * Schema migrations, kept in code so that both dialects run the same steps. Each migration is
+ * append-only: a released migration is never edited, a change is a new one.
+ */
+import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
+import type { DialectName } from './connect.js';
+
+// biome-ignore lint/suspicious/noExplicitAny: migrations work on the untyped schema
+type AnyDb = Kysely<any>;
+
+function migrations(dialect: DialectName): Record<string, Migration> {
+  const pg = dialect === 'postgres';
+  const big = pg ? 'bigint' : 'integer';
+  // biome-ignore lint/suspicious/noExplicitAny: Kysely's column builder
+  const idColumn = (col: any) =>
+    pg ? col.primaryKey().generatedByDefaultAsIdentity() : col.primaryKey().autoIncrement();
+  const idType = pg ? 'bigint' : 'integer';
+
+  return {
+    '0001_core': {
+      async up(db: AnyDb) {
+        await db.schema
+          .createTable('settings')
+          .addColumn('key', 'text', (c) => c.primaryKey())
+          .addColumn('value', 'text', (c) => c.notNull())
+          .execute();
+
+        await db.schema
+          .createTable('users')
+          .addColumn('id', idType, idColumn)
+          .addColumn('username', 'text', (c) => c.notNull().unique())
+          .addColumn('password_hash', 'text')
+          .addColumn('api_key_hash', 'text', (c) => c.unique())
+          .addColumn('is_admin', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('disabled', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('balance_units', big, (c) => c.notNull().defaultTo(0).check(sql`balance_units >= 0`))
+          .addColumn('created_at', big, (c) => c.notNull())
+          .execute();
+
+        await db.schema
+          .createTable('ledger_entries')
+          .addColumn('id', idType, idColumn)
+          .addColumn('user_id', idType, (c) => c.notNull().references('users.id'))
+          .addColumn('amount_units', big, (c) => c.notNull())
+          .addColumn('balance_after_units', big, (c) => c.notNull().check(sql`balance_after_units >= 0`))
+          .addColumn('kind', 'text', (c) => c.notNull())
+          .addColumn('order_id', idType)
+          .addColumn('idem_key', 'text', (c) => c.unique())
+          .addColumn('note', 'text')
+          .addColumn('created_at', big, (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createIndex('ledger_user_idx')
+          .on('ledger_entries')
+          .columns(['user_id', 'id'])
+          .execute();
+
+        await db.schema
+          .createTable('services')
+          .addColumn('id', idType, idColumn)
+          .addColumn('name', 'text', (c) => c.notNull())
+          .addColumn('category', 'text', (c) => c.notNull())
+          .addColumn('type', 'text', (c) => c.notNull())
+          .addColumn('rate_units', big, (c) => c.notNull().check(sql`rate_units >= 0`))
+          .addColumn('min_quantity', big, (c) => c.notNull())
+          .addColumn('max_quantity', big, (c) => c.notNull())
+          .addColumn('dripfeed', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('refill', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('cancel', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('description', 'text', (c) => c.notNull().defaultTo(''))
+          .addColumn('enabled', 'integer', (c) => c.notNull().defaultTo(1))
+          .addColumn('created_at', big, (c) => c.notNull())
+          .addCheckConstraint('services_min_max', sql`min_quantity >= 1 AND max_quantity >= min_quantity`)
+          .execute();
+
+        await db.schema
+          .createTable('user_rates')
+          .addColumn('user_id', idType, (c) => c.notNull().references('users.id'))
+          .addColumn('service_id', idType, (c) => c.notNull().references('services.id'))
+          .addColumn('rate_units', big, (c) => c.notNull().check(sql`rate_units >= 0`))
+          .addPrimaryKeyConstraint('user_rates_pk', ['user_id', 'service_id'])
+          .execute();
+
+        await db.schema
+          .createTable('orders')
+          .addColumn('id', idType, idColumn)
+          .addColumn('user_id', idType, (c) => c.notNull().references('users.id'))
+          .addColumn('service_id', idType, (c) => c.notNull().references('services.id'))
+          .addColumn('type', 'text', (c) => c.notNull())
+          .addColumn('link', 'text')
+          .addColumn('quantity', big, (c) => c.notNull())
+          .addColumn('runs', 'integer')
+          .addColumn('interval_minutes', 'integer')
+          .addColumn('params', 'text')
+          .addColumn('rate_units', big, (c) => c.notNull())
+          .addColumn('charge_units', big, (c) => c.notNull().check(sql`charge_units >= 0`))
+          .addColumn('refunded_units', big, (c) => c.notNull().defaultTo(0))
+          .addColumn('status', 'text', (c) => c.notNull())
+          .addColumn('remains', big, (c) => c.notNull())
+          .addColumn('start_count', big)
+          .addColumn('cancel_requested_at', big)
+          .addColumn('created_at', big, (c) => c.notNull())
+          .addColumn('updated_at', big, (c) => c.notNull())
+          .addColumn('finished_at', big)
+          .addCheckConstraint(
+            'orders_refund_le_charge',
+            sql`refunded_units >= 0 AND refunded_units <= charge_units`,
+          )
+          .execute();
+        await db.schema.createIndex('orders_user_idx').on('orders').columns(['user_id', 'id']).execute();
+        await db.schema.createIndex('orders_status_idx').on('orders').columns(['status', 'id']).execute();
+
+        await db.schema
+          .createTable('refills')
+          .addColumn('id', idType, idColumn)
+          .addColumn('order_id', idType, (c) => c.notNull().references('orders.id'))
+          .addColumn('user_id', idType, (c) => c.notNull().references('users.id'))
+          .addColumn('status', 'text', (c) => c.notNull())
+          .addColumn('created_at', big, (c) => c.notNull())
+          .addColumn('updated_at', big, (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('refills_order_idx').on('refills').columns(['order_id']).execute();
+        await db.schema.createIndex('refills_user_idx').on('refills').columns(['user_id', 'id']).execute();
+        // At most one open refill per order, enforced by the database itself.
+        await db.schema
+          .createIndex('refills_one_open_idx')
+          .on('refills')
+          .column('order_id')
+          .unique()
+          .where(sql.ref('status'), 'in', ['pending', 'in_progress'])
+          .execute();
+      },
+    },
+  };
+}
+
+class CodeMigrations implements MigrationProvider {
+  constructor(private readonly dialect: DialectName) {}
+  async getMigrations(): Promise<Record<string, Migration>> {
+    return migrations(this.dialect);
+  }
+}
+
+/** Bring the schema up to date; safe to call from several processes at once (Kysely locks). */
+export async function migrateToLatest(db: AnyDb, dialect: DialectName): Promise<void> {
+  const migrator = new Migrator({ db, provider: new CodeMigrations(dialect) });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    const failed = results?.find((r) => r.status === 'Error');
+    throw new Error(`migration ${failed?.migrationName ?? '?'} failed: ${String(error)}`);
+  }
+}

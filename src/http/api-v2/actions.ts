@@ -1,0 +1,188 @@
+/**
+ * The actions of API v2: each takes the authenticated user and the request's parameters and returns
+ * the JSON body to send, shaped exactly as the reference shows (numbers where it shows numbers, strings
+ * where it shows strings). Failures become `{"error": "..."}` through failureMessage, the one mapping.
+ */
+import type { Executor, User } from '../../accounts/users.repo.js';
+import { requestCancel } from '../../cancels/request-cancel.js';
+import { listServices } from '../../catalog/services.repo.js';
+import { formatAmount, formatRate } from '../../money.js';
+import { API_STATUS } from '../../orders/order.state.js';
+import { findUserOrders, type Order } from '../../orders/orders.repo.js';
+import { placeOrder } from '../../orders/place-order.js';
+import { createRefill } from '../../refills/create-refill.js';
+import { API_REFILL_STATUS } from '../../refills/refill.state.js';
+import { findUserRefills } from '../../refills/refills.repo.js';
+import { type Failure, failureMessage } from '../../result.js';
+import { getCurrency } from '../../settings/settings.js';
+import { MAX_IDS, parseId, parseIdList, type RequestParams } from './params.js';
+
+export type Json = unknown;
+
+export interface ActionContext {
+  db: Executor;
+  user: User;
+  params: RequestParams;
+}
+
+const REFILL_MESSAGE = 'Your refill request has been received, please wait.';
+const CANCEL_MESSAGE = 'Your cancellation request has been received.';
+
+export const errorBody = (f: Failure) => ({ error: failureMessage(f) });
+
+/** A list parameter (`orders`, `refills`): parsed ids, or the failure to answer with. */
+function idListParam(
+  ctx: ActionContext,
+  name: string,
+): { tokens: ReturnType<typeof parseIdList> & object } | { failure: Failure } {
+  if (ctx.params.isMalformed(name)) return { failure: { code: 'invalid_param', param: name } };
+  const raw = ctx.params.get(name);
+  if (raw === undefined || raw.trim() === '') return { failure: { code: 'missing_param', param: name } };
+  const tokens = parseIdList(raw);
+  if (tokens === null) return { failure: { code: 'too_many_ids', max: MAX_IDS } };
+  if (tokens.length === 0) return { failure: { code: 'missing_param', param: name } };
+  return { tokens };
+}
+
+/** The token as a number where it is one, as the client wrote it otherwise. */
+const echoId = (t: { token: string; id: number | null }) => t.id ?? t.token;
+
+async function services(ctx: ActionContext): Promise<Json> {
+  const list = await listServices(ctx.db, ctx.user.id);
+  return list.map((s) => ({
+    service: s.id,
+    name: s.name,
+    type: s.type,
+    category: s.category,
+    rate: formatRate(s.rateUnits),
+    min: s.minQuantity.toString(),
+    max: s.maxQuantity.toString(),
+    dripfeed: s.dripfeed,
+    refill: s.refill,
+    cancel: s.cancel,
+    description: s.description,
+  }));
+}
+
+async function add(ctx: ActionContext): Promise<Json> {
+  const r = await placeOrder({
+    db: ctx.db,
+    userId: ctx.user.id,
+    serviceId: ctx.params.get('service'),
+    params: ctx.params,
+  });
+  return r.ok ? { order: r.value.orderId } : errorBody(r.failure);
+}
+
+function orderStatusBody(o: Order, currency: string) {
+  return {
+    charge: formatAmount(o.chargeUnits - o.refundedUnits),
+    start_count: (o.startCount ?? 0n).toString(),
+    status: API_STATUS[o.status],
+    remains: o.remains.toString(),
+    currency,
+  };
+}
+
+async function status(ctx: ActionContext): Promise<Json> {
+  const currency = await getCurrency(ctx.db);
+  if (ctx.params.get('orders') !== undefined || ctx.params.isMalformed('orders')) {
+    const list = idListParam(ctx, 'orders');
+    if ('failure' in list) return errorBody(list.failure);
+    const ids = list.tokens.flatMap((t) => (t.id === null ? [] : [t.id]));
+    const found = await findUserOrders(ctx.db, ctx.user.id, ids);
+    const out: Record<string, unknown> = {};
+    for (const t of list.tokens) {
+      const o = t.id === null ? undefined : found.get(t.id);
+      out[t.token] = o ? orderStatusBody(o, currency) : errorBody({ code: 'unknown_order' });
+    }
+    return out;
+  }
+  const id = parseId(ctx.params.get('order'));
+  if (ctx.params.get('order') === undefined && !ctx.params.isMalformed('order')) {
+    return errorBody({ code: 'missing_param', param: 'order' });
+  }
+  if (id === null) return errorBody({ code: 'unknown_order' });
+  const o = (await findUserOrders(ctx.db, ctx.user.id, [id])).get(id);
+  return o ? orderStatusBody(o, currency) : errorBody({ code: 'unknown_order' });
+}
+
+async function refill(ctx: ActionContext): Promise<Json> {
+  if (ctx.params.get('orders') !== undefined || ctx.params.isMalformed('orders')) {
+    const list = idListParam(ctx, 'orders');
+    if ('failure' in list) return errorBody(list.failure);
+    const out: unknown[] = [];
+    for (const t of list.tokens) {
+      const r = t.id === null ? null : await createRefill({ db: ctx.db, userId: ctx.user.id, orderId: t.id });
+      if (r?.ok) {
+        out.push({ order: t.id, refill: r.value.refillId, message: REFILL_MESSAGE });
+      } else {
+        const error = failureMessage(r ? r.failure : { code: 'unknown_order' });
+        out.push({ order: echoId(t), refill: { error }, message: error });
+      }
+    }
+    return out;
+  }
+  if (ctx.params.get('order') === undefined && !ctx.params.isMalformed('order')) {
+    return errorBody({ code: 'missing_param', param: 'order' });
+  }
+  const id = parseId(ctx.params.get('order'));
+  if (id === null) return errorBody({ code: 'unknown_order' });
+  const r = await createRefill({ db: ctx.db, userId: ctx.user.id, orderId: id });
+  if (!r.ok) return errorBody(r.failure);
+  return { order: String(id), refill: String(r.value.refillId), message: REFILL_MESSAGE };
+}
+
+async function refillStatus(ctx: ActionContext): Promise<Json> {
+  if (ctx.params.get('refills') !== undefined || ctx.params.isMalformed('refills')) {
+    const list = idListParam(ctx, 'refills');
+    if ('failure' in list) return errorBody(list.failure);
+    const ids = list.tokens.flatMap((t) => (t.id === null ? [] : [t.id]));
+    const found = await findUserRefills(ctx.db, ctx.user.id, ids);
+    return list.tokens.map((t) => {
+      const r = t.id === null ? undefined : found.get(t.id);
+      return r
+        ? { refill: r.id, status: API_REFILL_STATUS[r.status] }
+        : { refill: echoId(t), status: errorBody({ code: 'unknown_refill' }) };
+    });
+  }
+  if (ctx.params.get('refill') === undefined && !ctx.params.isMalformed('refill')) {
+    return errorBody({ code: 'missing_param', param: 'refill' });
+  }
+  const id = parseId(ctx.params.get('refill'));
+  if (id === null) return errorBody({ code: 'unknown_refill' });
+  const r = (await findUserRefills(ctx.db, ctx.user.id, [id])).get(id);
+  return r ? { refill: r.id, status: API_REFILL_STATUS[r.status] } : errorBody({ code: 'unknown_refill' });
+}
+
+async function cancel(ctx: ActionContext): Promise<Json> {
+  // The reference takes `orders`; a lone `order` is accepted too and answered in the same list shape.
+  const name =
+    ctx.params.get('orders') === undefined && ctx.params.get('order') !== undefined ? 'order' : 'orders';
+  const list = idListParam(ctx, name);
+  if ('failure' in list) return errorBody(list.failure);
+  const out: unknown[] = [];
+  for (const t of list.tokens) {
+    const r = t.id === null ? null : await requestCancel({ db: ctx.db, userId: ctx.user.id, orderId: t.id });
+    out.push(
+      r?.ok
+        ? { order: t.id, cancel: CANCEL_MESSAGE }
+        : { order: echoId(t), cancel: errorBody(r ? r.failure : { code: 'unknown_order' }) },
+    );
+  }
+  return out;
+}
+
+async function balance(ctx: ActionContext): Promise<Json> {
+  return { balance: formatAmount(ctx.user.balanceUnits), currency: await getCurrency(ctx.db) };
+}
+
+export const ACTIONS: Record<string, (ctx: ActionContext) => Promise<Json>> = {
+  services,
+  add,
+  status,
+  refill,
+  refill_status: refillStatus,
+  cancel,
+  balance,
+};

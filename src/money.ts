@@ -1,0 +1,130 @@
+/**
+ * money.ts: the one place where amounts are parsed, multiplied, rounded and formatted.
+ *
+ * Every amount in the system is a bigint count of *units*, where one unit is 10^-7 of the panel's
+ * currency (SCALE = 10^7). Rates are "price per 1000" and may have at most 4 decimals, so a rate in
+ * units is always a multiple of 1000 and `rate × quantity / 1000` is an exact integer: charges and
+ * refunds never round.
+ *
+ * The single rounding rule, used only where a value with more precision must become a rate (a markup
+ * on an imported rate, for example): round half up (away from zero) to 4 decimals. Nothing else
+ * rounds. Any result outside a signed 64-bit integer is an error (MoneyOverflowError), never a wrap.
+ */
+
+export const SCALE_DECIMALS = 7;
+export const SCALE = 10n ** BigInt(SCALE_DECIMALS);
+/** Rates carry at most this many decimals, which keeps every charge exact. */
+export const RATE_DECIMALS = 4;
+const RATE_STEP = 10n ** BigInt(SCALE_DECIMALS - RATE_DECIMALS);
+
+const INT64_MAX = 2n ** 63n - 1n;
+const INT64_MIN = -(2n ** 63n);
+
+export class MoneyOverflowError extends Error {
+  constructor(what: string) {
+    super(`amount out of range: ${what}`);
+    this.name = 'MoneyOverflowError';
+  }
+}
+
+function checked(value: bigint, what: string): bigint {
+  if (value > INT64_MAX || value < INT64_MIN) throw new MoneyOverflowError(what);
+  return value;
+}
+
+const DECIMAL_RE = /^(-)?(\d{1,19})(?:\.(\d{1,30}))?$/;
+
+/**
+ * Parse a decimal string ("12", "0.73", "-5.5") into units. Returns null when the text is not a plain
+ * decimal number, has more decimals than `maxDecimals`, or does not fit.
+ */
+export function parseAmount(text: string, maxDecimals = SCALE_DECIMALS): bigint | null {
+  const m = DECIMAL_RE.exec(text.trim());
+  if (!m) return null;
+  const [, sign, whole = '0', fracRaw = ''] = m;
+  const frac = fracRaw.replace(/0+$/, '');
+  if (frac.length > maxDecimals) return null;
+  const units = BigInt(whole) * SCALE + BigInt(frac.padEnd(SCALE_DECIMALS, '0') || '0');
+  if (units > INT64_MAX) return null;
+  return sign ? -units : units;
+}
+
+/** Parse a rate per 1000 (non-negative, at most 4 decimals) into units. */
+export function parseRate(text: string): bigint | null {
+  const units = parseAmount(text, RATE_DECIMALS);
+  if (units === null || units < 0n) return null;
+  return units;
+}
+
+/** The charge for `quantity` items at `rateUnits` per 1000: exact, since rates are multiples of 1000 units. */
+export function chargeFor(rateUnits: bigint, quantity: bigint | number): bigint {
+  const q = BigInt(quantity);
+  if (q < 0n || rateUnits < 0n) throw new RangeError('negative rate or quantity');
+  const product = checked(rateUnits * q, 'rate × quantity');
+  if (product % 1000n !== 0n) {
+    // Unreachable for rates produced by parseRate/roundRate; refuse rather than round silently.
+    throw new RangeError('rate is not on the 4-decimal grid');
+  }
+  return product / 1000n;
+}
+
+/**
+ * The refund for an order that delivered only part: `remains × rate / 1000`, never more than the
+ * charge and never negative. The part kept is `charge - refund`, so refund + kept = charge exactly.
+ */
+export function partialRefund(chargeUnits: bigint, rateUnits: bigint, remains: bigint | number): bigint {
+  let r = BigInt(remains);
+  if (r < 0n) r = 0n;
+  const refund = chargeFor(rateUnits, r);
+  return refund > chargeUnits ? chargeUnits : refund;
+}
+
+/** The one rounding rule: half up, away from zero, to the 4-decimal rate grid. */
+export function roundRate(units: bigint): bigint {
+  const neg = units < 0n;
+  const abs = neg ? -units : units;
+  const rounded = ((abs + RATE_STEP / 2n) / RATE_STEP) * RATE_STEP;
+  return checked(neg ? -rounded : rounded, 'rounded rate');
+}
+
+/** Apply a markup in percent (a decimal string such as "25" or "12.5") to a rate, rounding by the rule. */
+export function applyMarkup(rateUnits: bigint, markupPercent: string): bigint | null {
+  const pct = parseAmount(markupPercent);
+  if (pct === null || pct < -100n * SCALE) return null;
+  // rate × (100 + pct) / 100 as an exact fraction, rounded once, half up, to the rate grid.
+  const num = checked(rateUnits * (100n * SCALE + pct), 'markup');
+  const den = 100n * SCALE * RATE_STEP;
+  return checked(((2n * num + den) / (2n * den)) * RATE_STEP, 'marked-up rate');
+}
+
+/**
+ * Format units as a decimal string: at least 2 decimals, at most 7, trailing zeros beyond the second
+ * trimmed ("0.65788", "100.00", "12.50").
+ */
+export function formatAmount(units: bigint): string {
+  const neg = units < 0n;
+  const abs = neg ? -units : units;
+  const whole = abs / SCALE;
+  let frac = (abs % SCALE).toString().padStart(SCALE_DECIMALS, '0').replace(/0+$/, '');
+  if (frac.length < 2) frac = frac.padEnd(2, '0');
+  return `${neg ? '-' : ''}${whole}.${frac}`;
+}
+
+/** Format a rate: as amounts, but without forced decimals for whole numbers ("12", "0.73"). */
+export function formatRate(units: bigint): string {
+  const s = formatAmount(units);
+  return s.endsWith('.00') ? s.slice(0, -3) : s;
+}
+
+/** Sum with overflow checking. */
+export function addUnits(a: bigint, b: bigint): bigint {
+  return checked(a + b, 'sum');
+}
+
+/** Convert a database integer (number, bigint or numeric string) to bigint. */
+export function toUnits(v: unknown): bigint {
+  if (typeof v === 'bigint') return v;
+  if (typeof v === 'number' && Number.isSafeInteger(v)) return BigInt(v);
+  if (typeof v === 'string' && /^-?\d+$/.test(v)) return BigInt(v);
+  throw new TypeError(`not an integer amount: ${String(v)}`);
+}

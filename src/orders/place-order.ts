@@ -1,0 +1,87 @@
+/**
+ * Use case: a customer places an order. Validation happens first and changes nothing; then, in one
+ * transaction, the order row is written and its charge debited by one conditional UPDATE. If the
+ * balance does not cover the charge the transaction rolls back: a refused order takes nothing and
+ * leaves nothing behind.
+ */
+import type { Executor } from '../accounts/users.repo.js';
+import { findService } from '../catalog/services.repo.js';
+import { debitInTx } from '../ledger/ledger.repo.js';
+import { chargeFor, MoneyOverflowError } from '../money.js';
+import { fail, ok, type Result } from '../result.js';
+import { type Params, parseOrderInput } from './order-input.js';
+
+class InsufficientFunds extends Error {}
+
+export async function placeOrder(opts: {
+  db: Executor;
+  userId: number;
+  serviceId: string | undefined;
+  params: Params;
+  now?: number;
+}): Promise<Result<{ orderId: number; chargeUnits: bigint }>> {
+  const { db, userId, params } = opts;
+  const now = opts.now ?? Date.now();
+  const rawService = opts.serviceId?.trim();
+  if (!rawService || params.isMalformed('service') || !/^\d{1,15}$/.test(rawService)) {
+    return fail({ code: 'unknown_service' });
+  }
+  const service = await findService(db, Number(rawService), userId);
+  if (!service || !service.enabled) return fail({ code: 'unknown_service' });
+
+  const draft = parseOrderInput(service, params, now);
+  if (!draft.ok) return draft;
+  const d = draft.value;
+
+  let chargeUnits: bigint;
+  try {
+    chargeUnits = chargeFor(service.rateUnits, d.chargeQuantity);
+  } catch (err) {
+    if (err instanceof MoneyOverflowError) return fail({ code: 'amount_too_large' });
+    throw err;
+  }
+
+  try {
+    const orderId = await db.transaction().execute(async (tx) => {
+      const row = await tx
+        .insertInto('orders')
+        .values({
+          user_id: userId,
+          service_id: service.id,
+          type: service.type,
+          link: d.link,
+          quantity: d.quantity,
+          runs: d.runs,
+          interval_minutes: d.intervalMinutes,
+          params: d.params ? JSON.stringify(d.params) : null,
+          rate_units: service.rateUnits,
+          charge_units: chargeUnits,
+          status: 'pending',
+          remains: d.initialRemains,
+          start_count: null,
+          created_at: now,
+          updated_at: now,
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      const id = Number(row.id);
+      if (chargeUnits > 0n) {
+        const after = await debitInTx(tx, {
+          userId,
+          amountUnits: chargeUnits,
+          kind: 'order_charge',
+          orderId: id,
+          idemKey: `charge:order:${id}`,
+          now,
+        });
+        if (after === null) throw new InsufficientFunds();
+      }
+      return id;
+    });
+    return ok({ orderId, chargeUnits });
+  } catch (err) {
+    if (err instanceof InsufficientFunds) return fail({ code: 'insufficient_funds' });
+    if (err instanceof MoneyOverflowError) return fail({ code: 'amount_too_large' });
+    throw err;
+  }
+}

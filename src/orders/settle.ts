@@ -1,0 +1,110 @@
+/**
+ * Moving an order to a new status and settling its money, used by the operator (`orders set`) and,
+ * later, by the fulfilment engine. One compare-and-set on the status; a terminal status comes with its
+ * refund in the same transaction: Completed keeps the charge, Partial refunds what remains undelivered
+ * (exactly, never more than the charge), Canceled refunds all. refund + kept = charge, always.
+ */
+import type { Executor } from '../accounts/users.repo.js';
+import { creditInTx } from '../ledger/ledger.repo.js';
+import { partialRefund } from '../money.js';
+import { fail, ok, type Result } from '../result.js';
+import { canTransition, isTerminal, type OrderStatus } from './order.state.js';
+import { findOrder, type Order } from './orders.repo.js';
+
+/** The most that can remain: the whole order (all runs; all posts of a subscription). */
+function totalQuantity(order: Order): bigint {
+  if (order.type === 'Subscriptions') {
+    const posts = order.params?.posts;
+    return typeof posts === 'number' ? BigInt(posts) : order.remains;
+  }
+  return order.quantity * BigInt(order.runs ?? 1);
+}
+
+/** The refund for `remains` undelivered (posts, for a subscription: each post is `quantity` items). */
+export function refundForRemains(order: Order, remains: bigint): bigint {
+  const items = order.type === 'Subscriptions' ? remains * order.quantity : remains;
+  return partialRefund(order.chargeUnits, order.rateUnits, items);
+}
+
+export interface StatusChange {
+  status: OrderStatus;
+  remains?: bigint | undefined;
+  startCount?: bigint | undefined;
+}
+
+export async function changeOrderStatus(opts: {
+  db: Executor;
+  orderId: number;
+  change: StatusChange;
+  /** Only apply if the order is still in this status (engine use); defaults to what was read. */
+  expectedStatus?: OrderStatus;
+  now?: number;
+}): Promise<Result<{ order: Order; refundUnits: bigint }>> {
+  const { db, orderId, change } = opts;
+  const now = opts.now ?? Date.now();
+  return db.transaction().execute(async (tx) => {
+    const order = await findOrder(tx, orderId);
+    if (!order) return fail({ code: 'unknown_order' });
+    const from = opts.expectedStatus ?? order.status;
+    if (order.status !== from)
+      return fail({ code: 'conflict', message: `order ${orderId} is ${order.status}, not ${from}` });
+    if (!canTransition(from, change.status)) {
+      return fail({
+        code: 'conflict',
+        message: `order ${orderId} cannot go from ${from} to ${change.status}`,
+      });
+    }
+    const total = totalQuantity(order);
+    if (change.remains !== undefined && (change.remains < 0n || change.remains > total)) {
+      return fail({ code: 'invalid', message: `remains must be between 0 and ${total}` });
+    }
+    if (change.startCount !== undefined && change.startCount < 0n) {
+      return fail({ code: 'invalid', message: 'start count must not be negative' });
+    }
+
+    let remains = change.remains ?? order.remains;
+    let refund = 0n;
+    if (change.status === 'completed') {
+      remains = 0n;
+    } else if (change.status === 'partial') {
+      if (change.remains === undefined) return fail({ code: 'invalid', message: 'Partial needs --remains' });
+      if (remains === 0n)
+        return fail({ code: 'invalid', message: 'Partial needs remains above 0 (use Completed)' });
+      refund = refundForRemains(order, remains);
+    } else if (change.status === 'canceled') {
+      refund = order.chargeUnits - order.refundedUnits;
+      if (change.remains === undefined) remains = total;
+    }
+
+    const updated = await tx
+      .updateTable('orders')
+      .set({
+        status: change.status,
+        remains,
+        start_count: change.startCount ?? order.startCount,
+        refunded_units: order.refundedUnits + refund,
+        updated_at: now,
+        finished_at: isTerminal(change.status) ? now : null,
+      })
+      .where('id', '=', orderId)
+      .where('status', '=', from)
+      .executeTakeFirst();
+    if (Number(updated.numUpdatedRows) !== 1) {
+      return fail({ code: 'conflict', message: `order ${orderId} changed meanwhile` });
+    }
+    if (refund > 0n) {
+      await creditInTx(tx, {
+        userId: order.userId,
+        amountUnits: refund,
+        kind: 'order_refund',
+        orderId,
+        idemKey: `refund:order:${orderId}`,
+        note: change.status === 'partial' ? `partial: ${remains} not delivered` : 'canceled',
+        now,
+      });
+    }
+    const after = await findOrder(tx, orderId);
+    if (!after) throw new Error('order vanished inside its transaction');
+    return ok({ order: after, refundUnits: refund });
+  });
+}

@@ -1,0 +1,77 @@
+/**
+ * Expected outcomes are values, faults are exceptions. Every use case returns a Result whose failure is
+ * a Failure: a code plus the few facts the message needs. http/api-v2/errors.ts is the one place that
+ * turns a Failure into the API's error string; the CLI shows the same strings.
+ */
+
+export type Failure =
+  | { code: 'invalid_key' }
+  | { code: 'bad_request' }
+  | { code: 'unknown_service' }
+  | { code: 'unknown_order' }
+  | { code: 'unknown_refill' }
+  | { code: 'unknown_user' }
+  | { code: 'missing_param'; param: string }
+  | { code: 'invalid_param'; param: string }
+  | { code: 'quantity_below_min'; min: bigint }
+  | { code: 'quantity_above_max'; max: bigint }
+  | { code: 'dripfeed_unsupported' }
+  | { code: 'insufficient_funds' }
+  | { code: 'not_refillable' }
+  | { code: 'refill_open' }
+  | { code: 'not_cancelable' }
+  | { code: 'cancel_requested' }
+  | { code: 'too_many_ids'; max: number }
+  | { code: 'amount_too_large' }
+  | { code: 'conflict'; message: string }
+  | { code: 'invalid'; message: string };
+
+export type Result<T> = { ok: true; value: T } | { ok: false; failure: Failure };
+
+export const ok = <T>(value: T): Result<T> => ({ ok: true, value });
+export const fail = <T = never>(failure: Failure): Result<T> => ({ ok: false, failure });
+
+/** The message shown to clients and operators for each failure. */
+export function failureMessage(f: Failure): string {
+  switch (f.code) {
+    case 'invalid_key':
+      return 'Invalid API key';
+    case 'bad_request':
+      return 'Incorrect request';
+    case 'unknown_service':
+      return 'Incorrect service ID';
+    case 'unknown_order':
+      return 'Incorrect order ID';
+    case 'unknown_refill':
+      return 'Refill not found';
+    case 'unknown_user':
+      return 'User not found';
+    case 'missing_param':
+      return `Missing parameter: ${f.param}`;
+    case 'invalid_param':
+      return `Incorrect ${f.param}`;
+    case 'quantity_below_min':
+      return `Quantity less than minimal ${f.min}`;
+    case 'quantity_above_max':
+      return `Quantity more than maximal ${f.max}`;
+    case 'dripfeed_unsupported':
+      return 'Drip-feed is not available for this service';
+    case 'insufficient_funds':
+      return 'Not enough funds on balance';
+    case 'not_refillable':
+      return 'Order cannot be refilled';
+    case 'refill_open':
+      return 'Refill already requested for this order';
+    case 'not_cancelable':
+      return 'Order cannot be canceled';
+    case 'cancel_requested':
+      return 'Cancellation already requested for this order';
+    case 'too_many_ids':
+      return `Too many IDs (maximum ${f.max})`;
+    case 'amount_too_large':
+      return 'Amount too large';
+    case 'conflict':
+    case 'invalid':
+      return f.message;
+  }
+}

@@ -1,0 +1,37 @@
+/**
+ * Panel-wide settings stored in the database, so that every process (API servers, workers, the CLI)
+ * sees the same values. The currency is read on every balance and status answer, so it is cached
+ * for a few seconds per process.
+ */
+import type { Executor } from '../accounts/users.repo.js';
+
+export const DEFAULT_CURRENCY = 'USD';
+export const CURRENCY_RE = /^[A-Z]{3}$/;
+const CACHE_MS = 5000;
+
+const cache = new WeakMap<object, { value: string; at: number }>();
+
+export async function getCurrency(db: Executor): Promise<string> {
+  const hit = cache.get(db);
+  const now = Date.now();
+  if (hit && now - hit.at < CACHE_MS) return hit.value;
+  const row = await db
+    .selectFrom('settings')
+    .select('value')
+    .where('key', '=', 'currency')
+    .executeTakeFirst();
+  const value = row?.value ?? DEFAULT_CURRENCY;
+  cache.set(db, { value, at: now });
+  return value;
+}
+
+export async function setCurrency(db: Executor, currency: string): Promise<boolean> {
+  if (!CURRENCY_RE.test(currency)) return false;
+  await db
+    .insertInto('settings')
+    .values({ key: 'currency', value: currency })
+    .onConflict((oc) => oc.column('key').doUpdateSet({ value: currency }))
+    .execute();
+  cache.delete(db);
+  return true;
+}
