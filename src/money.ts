@@ -110,10 +110,9 @@ export function formatAmount(units: bigint): string {
   return `${neg ? '-' : ''}${whole}.${frac}`;
 }
 
-/** Format a rate: as amounts, but without forced decimals for whole numbers ("12", "0.73"). */
+/** Format a rate: as short as exact ("12", "0.73", "2.5"), as the reference shows rates. */
 export function formatRate(units: bigint): string {
-  const s = formatAmount(units);
-  return s.endsWith('.00') ? s.slice(0, -3) : s;
+  return formatAmount(units).replace(/\.?0+$/, '');
 }
 
 /** Sum with overflow checking. */

@@ -15,6 +15,8 @@ export interface ServerOptions {
   bodyLimitBytes?: number;
   rateLimitPerMinute?: number;
   logLevel?: string;
+  /** Where log lines go (default: stdout); tests capture them here. */
+  logStream?: NodeJS.WritableStream;
 }
 
 /** Mask secrets (key, password) in a URL's query string before it is logged. */
@@ -28,6 +30,7 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
       ? false
       : {
           level: opts.logLevel ?? 'info',
+          ...(opts.logStream ? { stream: opts.logStream } : {}),
           serializers: {
             req: (req) => ({ method: req.method, url: redactUrl(req.url), remoteAddress: req.ip }),
           },

@@ -1,0 +1,472 @@
+/**
+ * The operator CLI, `smm-panel`. Every command opens the database named by DATABASE_URL, runs one use
+ * case and closes it. `--json` prints exactly one JSON object on stdout for scripts (errors too, as
+ * {"error": "..."}); otherwise output is for people. Errors are one line and a non-zero exit code.
+ */
+import { Command, CommanderError, Option } from 'commander';
+import { createUser } from '../accounts/create-user.js';
+import { rotateApiKey } from '../accounts/rotate-key.js';
+import { findUserByUsername } from '../accounts/users.repo.js';
+import { createService } from '../catalog/create-service.js';
+import { isServiceType, SERVICE_TYPES } from '../catalog/service-types.js';
+import { listServices } from '../catalog/services.repo.js';
+import { setUserRate } from '../catalog/set-user-rate.js';
+import { loadConfig } from '../config.js';
+import { type Db, openDatabase } from '../db/connect.js';
+import { adjustFunds } from '../ledger/adjust-funds.js';
+import { checkLedger } from '../ledger/check-ledger.js';
+import { formatAmount, formatRate, parseAmount, parseRate } from '../money.js';
+import { API_STATUS, parseOrderStatus } from '../orders/order.state.js';
+import { listOrders } from '../orders/orders.repo.js';
+import { changeOrderStatus } from '../orders/settle.js';
+import { API_REFILL_STATUS, parseRefillStatus } from '../refills/refill.state.js';
+import { setRefillStatus } from '../refills/set-refill-status.js';
+import { failureMessage, type Result } from '../result.js';
+import { getCurrency, setCurrency } from '../settings/settings.js';
+
+export interface CliIo {
+  out(line: string): void;
+  err(line: string): void;
+  env: NodeJS.ProcessEnv;
+}
+
+const defaultIo: CliIo = {
+  out: (l) => process.stdout.write(`${l}\n`),
+  err: (l) => process.stderr.write(`${l}\n`),
+  env: process.env,
+};
+
+/** An expected failure of a command: printed as one line, exit code 1. */
+class CliFailure extends Error {}
+
+function unwrap<T>(r: Result<T>): T {
+  if (!r.ok) throw new CliFailure(failureMessage(r.failure));
+  return r.value;
+}
+
+function amountArg(text: string, what: string): bigint {
+  const v = parseAmount(text);
+  if (v === null)
+    throw new CliFailure(`${what} must be a decimal number with at most 7 decimals (got "${text}")`);
+  return v;
+}
+
+function rateArg(text: string): bigint {
+  const v = parseRate(text);
+  if (v === null)
+    throw new CliFailure(`rate must be a non-negative decimal with at most 4 decimals (got "${text}")`);
+  return v;
+}
+
+function intArg(text: string, what: string, min = 0): bigint {
+  if (!/^\d{1,15}$/.test(text.trim()) || BigInt(text.trim()) < BigInt(min)) {
+    throw new CliFailure(
+      `${what} must be a whole number${min > 0 ? ` of at least ${min}` : ''} (got "${text}")`,
+    );
+  }
+  return BigInt(text.trim());
+}
+
+function idArg(text: string, what: string): number {
+  return Number(intArg(text, what, 1));
+}
+
+/** JSON.stringify that writes bigints as strings (amounts are exact decimal strings anyway). */
+function toJson(value: unknown): string {
+  return JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? v.toString() : v));
+}
+
+export async function main(argv: string[], io: CliIo = defaultIo): Promise<number> {
+  let jsonMode = argv.includes('--json');
+  let db: Db | null = null;
+  const database = async (): Promise<Db> => {
+    if (!db) db = await openDatabase(loadConfig(io.env).DATABASE_URL);
+    return db;
+  };
+  /** Print a result: the object as JSON in --json mode, else the human lines. */
+  const emit = (obj: Record<string, unknown>, human: string | string[]) => {
+    if (jsonMode) io.out(toJson(obj));
+    else for (const l of Array.isArray(human) ? human : [human]) io.out(l);
+  };
+
+  const program = new Command('smm-panel')
+    .description('Operate an smm-panel: users, funds, services, orders, the ledger')
+    .option('--json', 'print one JSON object (for scripts)')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) })
+    .showSuggestionAfterError();
+
+  program
+    .command('serve')
+    .description('start the panel (HTTP API) with settings from the environment')
+    .option('--port <port>', 'port (default PORT or 8080)')
+    .option('--host <host>', 'address to listen on (default HOST or 127.0.0.1)')
+    .action(async (o) => {
+      const { startPanel } = await import('../app.js');
+      const config = loadConfig({
+        ...io.env,
+        ...(o.port ? { PORT: o.port } : {}),
+        ...(o.host ? { HOST: o.host } : {}),
+      });
+      const panel = await startPanel(config, io.out);
+      await new Promise<void>((resolve) => {
+        const stop = () => resolve();
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
+      await panel.stop();
+    });
+
+  const users = program.command('users').description('customer and operator accounts');
+  users
+    .command('create')
+    .description('create a user and print its API key (shown only this once)')
+    .requiredOption('--username <name>', 'login name (3-64 of letters, digits, _ . -)')
+    .option('--password <password>', 'web login password (at least 8 characters)')
+    .option('--balance <amount>', 'opening balance', '0')
+    .option('--admin', 'make the user an operator')
+    .action(async (o) => {
+      const balanceUnits = amountArg(o.balance, 'balance');
+      if (balanceUnits < 0n) throw new CliFailure('balance cannot be negative');
+      const { db: k } = await database();
+      const r = unwrap(
+        await createUser({
+          db: k,
+          input: { username: o.username, password: o.password, balanceUnits, admin: !!o.admin },
+        }),
+      );
+      emit({ id: r.id, username: r.username, apiKey: r.apiKey, balance: formatAmount(balanceUnits) }, [
+        `created user ${r.username} (id ${r.id})`,
+        `API key: ${r.apiKey}`,
+        'The key is shown only now; `smm-panel users key` makes a new one.',
+      ]);
+    });
+  users
+    .command('key')
+    .description('replace a user API key with a new one (the old one stops working) and print it')
+    .requiredOption('--username <name>', 'the user')
+    .action(async (o) => {
+      const { db: k } = await database();
+      const r = unwrap(await rotateApiKey({ db: k, username: o.username }));
+      emit({ id: r.id, username: o.username, apiKey: r.apiKey }, [
+        `new API key for ${o.username}: ${r.apiKey}`,
+      ]);
+    });
+  users
+    .command('show')
+    .description("show a user's balance")
+    .requiredOption('--username <name>', 'the user')
+    .action(async (o) => {
+      const { db: k } = await database();
+      const u = await findUserByUsername(k, o.username);
+      if (!u) throw new CliFailure('User not found');
+      const currency = await getCurrency(k);
+      emit(
+        {
+          id: u.id,
+          username: u.username,
+          admin: u.isAdmin,
+          disabled: u.disabled,
+          balance: formatAmount(u.balanceUnits),
+          currency,
+        },
+        `${u.username} (id ${u.id}${u.isAdmin ? ', admin' : ''}): balance ${formatAmount(u.balanceUnits)} ${currency}`,
+      );
+    });
+
+  program
+    .command('funds')
+    .description('credit or deduct funds')
+    .command('add')
+    .description('add funds to a user (a negative amount deducts; a balance never goes below 0)')
+    .requiredOption('--username <name>', 'the user')
+    .requiredOption('--amount <amount>', 'amount in the panel currency, e.g. 25 or -3.5')
+    .option('--note <text>', 'note kept in the ledger')
+    .action(async (o) => {
+      const amountUnits = amountArg(o.amount, 'amount');
+      const { db: k } = await database();
+      const r = unwrap(await adjustFunds({ db: k, username: o.username, amountUnits, note: o.note }));
+      const currency = await getCurrency(k);
+      emit(
+        {
+          userId: r.userId,
+          username: o.username,
+          amount: formatAmount(amountUnits),
+          balance: formatAmount(r.balanceUnits),
+          currency,
+        },
+        `${o.username}: ${amountUnits >= 0n ? 'added' : 'deducted'} ${formatAmount(amountUnits < 0n ? -amountUnits : amountUnits)}, balance ${formatAmount(r.balanceUnits)} ${currency}`,
+      );
+    });
+
+  const services = program.command('services').description('the service catalogue');
+  services
+    .command('create')
+    .description('add a service and print its id')
+    .requiredOption('--name <name>', 'service name')
+    .requiredOption('--category <category>', 'category shown to customers')
+    .addOption(new Option('--type <type>', 'order type').choices([...SERVICE_TYPES]).default('Default'))
+    .requiredOption('--rate <rate>', 'price per 1000, at most 4 decimals')
+    .requiredOption('--min <n>', 'minimal quantity')
+    .requiredOption('--max <n>', 'maximal quantity')
+    .option('--dripfeed', 'allow drip-feed (runs/interval)')
+    .option('--refill', 'allow refills')
+    .option('--cancel', 'allow cancels')
+    .option('--description <text>', 'description', '')
+    .action(async (o) => {
+      if (!isServiceType(o.type)) throw new CliFailure(`unknown type "${o.type}"`);
+      const input = {
+        name: o.name,
+        category: o.category,
+        type: o.type,
+        rateUnits: rateArg(o.rate),
+        min: intArg(o.min, 'min', 1),
+        max: intArg(o.max, 'max', 1),
+        dripfeed: !!o.dripfeed,
+        refill: !!o.refill,
+        cancel: !!o.cancel,
+        description: o.description,
+      };
+      const { db: k } = await database();
+      const r = unwrap(await createService({ db: k, input }));
+      emit({ id: r.id }, `created service ${r.id}: ${o.name}`);
+    });
+  services
+    .command('list')
+    .description('list services (enabled only unless --all)')
+    .option('--all', 'include disabled services')
+    .action(async (o) => {
+      const { db: k } = await database();
+      const list = await listServices(k, null, !!o.all);
+      const rows = list.map((s) => ({
+        id: s.id,
+        name: s.name,
+        category: s.category,
+        type: s.type,
+        rate: formatRate(s.rateUnits),
+        min: s.minQuantity.toString(),
+        max: s.maxQuantity.toString(),
+        dripfeed: s.dripfeed,
+        refill: s.refill,
+        cancel: s.cancel,
+        enabled: s.enabled,
+      }));
+      emit(
+        { services: rows },
+        rows.length === 0
+          ? ['no services yet: smm-panel services create --help']
+          : rows.map(
+              (s) =>
+                `${s.id}\t${s.category} / ${s.name}\t${s.type}\trate ${s.rate}\t${s.min}-${s.max}${s.dripfeed ? '\tdripfeed' : ''}${s.refill ? '\trefill' : ''}${s.cancel ? '\tcancel' : ''}${s.enabled ? '' : '\tDISABLED'}`,
+            ),
+      );
+    });
+  for (const [name, enabled] of [
+    ['enable', 1],
+    ['disable', 0],
+  ] as const) {
+    services
+      .command(name)
+      .description(`${name} a service`)
+      .requiredOption('--service <id>', 'service id')
+      .action(async (o) => {
+        const id = idArg(o.service, 'service');
+        const { db: k } = await database();
+        const r = await k.updateTable('services').set({ enabled }).where('id', '=', id).executeTakeFirst();
+        if (Number(r.numUpdatedRows) !== 1) throw new CliFailure('Incorrect service ID');
+        emit({ id, enabled: enabled === 1 }, `service ${id} ${name}d`);
+      });
+  }
+
+  const rates = program.command('rates').description("per-user rates (a user's own price for a service)");
+  rates
+    .command('set')
+    .description('give a user their own rate for a service')
+    .requiredOption('--username <name>', 'the user')
+    .requiredOption('--service <id>', 'service id')
+    .requiredOption('--rate <rate>', 'price per 1000, at most 4 decimals')
+    .action(async (o) => {
+      const serviceId = idArg(o.service, 'service');
+      const rateUnits = rateArg(o.rate);
+      const { db: k } = await database();
+      unwrap(await setUserRate({ db: k, username: o.username, serviceId, rateUnits }));
+      emit(
+        { username: o.username, service: serviceId, rate: formatRate(rateUnits) },
+        `${o.username} now pays ${formatRate(rateUnits)} per 1000 for service ${serviceId}`,
+      );
+    });
+  rates
+    .command('clear')
+    .description("remove a user's own rate (back to the service rate)")
+    .requiredOption('--username <name>', 'the user')
+    .requiredOption('--service <id>', 'service id')
+    .action(async (o) => {
+      const serviceId = idArg(o.service, 'service');
+      const { db: k } = await database();
+      unwrap(await setUserRate({ db: k, username: o.username, serviceId, rateUnits: null }));
+      emit(
+        { username: o.username, service: serviceId, rate: null },
+        `${o.username} pays the service rate for service ${serviceId}`,
+      );
+    });
+
+  const orders = program.command('orders').description('orders');
+  orders
+    .command('list')
+    .description('list the newest orders')
+    .option('--username <name>', "only this user's orders")
+    .option('--status <status>', 'only orders in this status (e.g. Pending, "In progress")')
+    .option('--limit <n>', 'how many', '50')
+    .action(async (o) => {
+      const limit = Number(intArg(o.limit, 'limit', 1));
+      const status = o.status === undefined ? undefined : parseOrderStatus(o.status);
+      if (status === null)
+        throw new CliFailure(`unknown status "${o.status}" (use ${Object.values(API_STATUS).join(', ')})`);
+      const { db: k } = await database();
+      let userId: number | undefined;
+      if (o.username) {
+        const u = await findUserByUsername(k, o.username);
+        if (!u) throw new CliFailure('User not found');
+        userId = u.id;
+      }
+      const list = await listOrders(k, { userId, status, limit });
+      const rows = list.map((x) => ({
+        id: x.id,
+        username: x.username,
+        service: x.serviceId,
+        type: x.type,
+        link: x.link,
+        quantity: x.quantity.toString(),
+        runs: x.runs,
+        interval: x.intervalMinutes,
+        charge: formatAmount(x.chargeUnits),
+        refunded: formatAmount(x.refundedUnits),
+        status: API_STATUS[x.status],
+        remains: x.remains.toString(),
+        start_count: x.startCount?.toString() ?? null,
+        cancel_requested: x.cancelRequestedAt !== null,
+        created_at: new Date(x.createdAt).toISOString(),
+      }));
+      emit(
+        { orders: rows },
+        rows.length === 0
+          ? ['no orders']
+          : rows.map(
+              (x) =>
+                `${x.id}\t${x.username}\tservice ${x.service}\t${x.status}\tqty ${x.quantity}${x.runs ? `×${x.runs}` : ''}\tremains ${x.remains}\tcharge ${x.charge}${x.refunded !== '0.00' ? ` (refunded ${x.refunded})` : ''}${x.cancel_requested ? '\tCANCEL REQUESTED' : ''}\t${x.link ?? ''}`,
+            ),
+      );
+    });
+  orders
+    .command('set')
+    .description('move an order by hand (manual fulfilment); settles money like the engine')
+    .requiredOption('--order <id>', 'order id')
+    .requiredOption('--status <status>', 'Processing, "In progress", Completed, Partial or Canceled')
+    .option('--remains <n>', 'what is not delivered (required for Partial)')
+    .option('--start-count <n>', 'the count when delivery started')
+    .action(async (o) => {
+      const orderId = idArg(o.order, 'order');
+      const status = parseOrderStatus(o.status);
+      if (status === null)
+        throw new CliFailure(`unknown status "${o.status}" (use ${Object.values(API_STATUS).join(', ')})`);
+      const remains = o.remains === undefined ? undefined : intArg(o.remains, 'remains');
+      const startCount = o.startCount === undefined ? undefined : intArg(o.startCount, 'start count');
+      const { db: k } = await database();
+      const r = unwrap(await changeOrderStatus({ db: k, orderId, change: { status, remains, startCount } }));
+      emit(
+        {
+          order: orderId,
+          status: API_STATUS[r.order.status],
+          remains: r.order.remains.toString(),
+          refund: formatAmount(r.refundUnits),
+          charge: formatAmount(r.order.chargeUnits),
+        },
+        `order ${orderId}: ${API_STATUS[r.order.status]}, remains ${r.order.remains}${r.refundUnits > 0n ? `, refunded ${formatAmount(r.refundUnits)}` : ''}`,
+      );
+    });
+
+  program
+    .command('refills')
+    .description('refill requests')
+    .command('set')
+    .description('move a refill request (Pending, "In progress", Completed, Rejected, Canceled)')
+    .requiredOption('--refill <id>', 'refill id')
+    .requiredOption('--status <status>', 'new status')
+    .action(async (o) => {
+      const refillId = idArg(o.refill, 'refill');
+      const status = parseRefillStatus(o.status);
+      if (status === null)
+        throw new CliFailure(
+          `unknown status "${o.status}" (use ${Object.values(API_REFILL_STATUS).join(', ')})`,
+        );
+      const { db: k } = await database();
+      unwrap(await setRefillStatus({ db: k, refillId, status }));
+      emit(
+        { refill: refillId, status: API_REFILL_STATUS[status] },
+        `refill ${refillId}: ${API_REFILL_STATUS[status]}`,
+      );
+    });
+
+  program
+    .command('ledger')
+    .description('the money ledger')
+    .command('check')
+    .description('recompute every balance and order from the ledger and report differences (exit 2 if any)')
+    .action(async () => {
+      const { db: k } = await database();
+      const r = await checkLedger({ db: k });
+      emit(
+        { ok: r.problems.length === 0, users: r.users, orders: r.orders, problems: r.problems },
+        r.problems.length === 0
+          ? `ledger ok: ${r.users} users, ${r.orders} orders, every balance equals the sum of its entries`
+          : [
+              `ledger: ${r.problems.length} problem(s)`,
+              ...r.problems.map(
+                (p) =>
+                  `  ${p.kind} user ${p.userId ?? '-'} order ${p.orderId ?? '-'}: expected ${p.expected}, found ${p.actual}`,
+              ),
+            ],
+      );
+      if (r.problems.length > 0) exitCode = 2;
+    });
+
+  const settings = program.command('settings').description('panel-wide settings');
+  settings
+    .command('show')
+    .description('show the settings')
+    .action(async () => {
+      const { db: k } = await database();
+      const currency = await getCurrency(k);
+      emit({ currency }, `currency: ${currency}`);
+    });
+  settings
+    .command('set')
+    .description('change settings')
+    .requiredOption('--currency <code>', 'ISO 4217 code reported by balance and status, e.g. USD, EUR')
+    .action(async (o) => {
+      const { db: k } = await database();
+      if (!(await setCurrency(k, o.currency)))
+        throw new CliFailure('currency must be a 3-letter ISO code in capitals, e.g. EUR');
+      emit({ currency: o.currency }, `currency: ${o.currency}`);
+    });
+
+  let exitCode = 0;
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    jsonMode = !!program.opts().json;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // Help and version exit with 0; usage errors were already printed by commander.
+      exitCode = err.exitCode === 0 ? 0 : 64;
+      if (exitCode !== 0 && jsonMode) io.out(toJson({ error: err.message.replace(/^error: /, '') }));
+    } else {
+      const message = err instanceof Error ? err.message : String(err);
+      if (jsonMode) io.out(toJson({ error: message }));
+      else io.err(`smm-panel: ${message}`);
+      exitCode = 1;
+    }
+  } finally {
+    if (db) await (db as Db).close();
+  }
+  return exitCode;
+}
