@@ -13,8 +13,15 @@ import { parseAmount, parseRate } from '../../src/money.js';
 
 export type Transport = 'form' | 'json' | 'get';
 
-export async function makeApi(db: Kysely<Database>, opts: { rateLimitPerMinute?: number } = {}): Promise<FastifyInstance> {
-  const app = await buildServer({ db, logLevel: 'silent', rateLimitPerMinute: opts.rateLimitPerMinute ?? 1_000_000 });
+export async function makeApi(
+  db: Kysely<Database>,
+  opts: { rateLimitPerMinute?: number } = {},
+): Promise<FastifyInstance> {
+  const app = await buildServer({
+    db,
+    logLevel: 'silent',
+    rateLimitPerMinute: opts.rateLimitPerMinute ?? 1_000_000,
+  });
   await app.ready();
   return app;
 }
@@ -42,7 +49,8 @@ export async function callApi(
 }
 
 let seq = 0;
-export const uniqueName = (prefix = 'user') => `${prefix}${process.pid}_${++seq}_${Math.floor(Math.random() * 1e6)}`;
+export const uniqueName = (prefix = 'user') =>
+  `${prefix}${process.pid}_${++seq}_${Math.floor(Math.random() * 1e6)}`;
 
 export async function seedUser(
   db: Kysely<Database>,
@@ -62,7 +70,11 @@ export async function seedUser(
 
 export async function seedService(
   db: Kysely<Database>,
-  over: Partial<Omit<ServiceInput, 'rateUnits' | 'min' | 'max'>> & { rate?: string; min?: number; max?: number } = {},
+  over: Partial<Omit<ServiceInput, 'rateUnits' | 'min' | 'max'>> & {
+    rate?: string;
+    min?: number;
+    max?: number;
+  } = {},
 ): Promise<number> {
   const rateUnits = parseRate(over.rate ?? '1.00');
   if (rateUnits === null) throw new Error(`bad rate ${over.rate}`);
