@@ -33,6 +33,13 @@ export async function requestCancel(opts: {
     .where('cancel_requested_at', 'is', null)
     .where('status', 'in', [...ACTIVE_STATUSES])
     .executeTakeFirst();
-  if (Number(res.numUpdatedRows) !== 1) return fail({ code: 'not_cancelable' });
+  if (Number(res.numUpdatedRows) !== 1) {
+    // Another request got in between the read and the update: answer as if it had come first.
+    const latest = await findOrder(db, orderId, userId);
+    if (latest && ACTIVE_STATUSES.includes(latest.status) && latest.cancelRequestedAt !== null) {
+      return fail({ code: 'cancel_requested' });
+    }
+    return fail({ code: 'not_cancelable' });
+  }
   return ok({ orderId });
 }

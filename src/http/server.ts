@@ -45,7 +45,9 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
 
   await app.register(formbody, { bodyLimit: opts.bodyLimitBytes ?? 1024 * 1024 });
   // Some clients send a form or JSON body with a missing or wrong content type: read it as text and
-  // decode it by its shape rather than refuse it.
+  // decode it by its shape rather than refuse it. Fastify's own text/plain parser would hand over the raw
+  // string, and `fetch(url, { body: 'key=...' })` sends exactly that type: let the catch-all read it too.
+  app.removeContentTypeParser('text/plain');
   app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => {
     const text = String(body).trim();
     if (text.startsWith('{')) {

@@ -91,7 +91,8 @@ async function status(ctx: ActionContext): Promise<Json> {
     if ('failure' in list) return errorBody(list.failure);
     const ids = list.tokens.flatMap((t) => (t.id === null ? [] : [t.id]));
     const found = await findUserOrders(ctx.db, ctx.user.id, ids);
-    const out: Record<string, unknown> = {};
+    // No prototype: an id token such as "__proto__" must become a key of the answer like any other.
+    const out: Record<string, unknown> = Object.create(null);
     for (const t of list.tokens) {
       const o = t.id === null ? undefined : found.get(t.id);
       out[t.token] = o ? orderStatusBody(o, currency) : errorBody({ code: 'unknown_order' });
