@@ -7,6 +7,9 @@ import { bootstrapAdmin } from './accounts/bootstrap.js';
 import type { Config } from './config.js';
 import { type Db, openDatabase } from './db/connect.js';
 import { buildServer } from './http/server.js';
+import { engineLogger } from './worker/logger.js';
+import { workerSettings } from './worker/settings.js';
+import { type RunningWorker, startWorker } from './worker/worker.js';
 
 export interface RunningPanel {
   app: FastifyInstance;
@@ -18,6 +21,7 @@ export interface RunningPanel {
 export async function startPanel(
   config: Config,
   print: (line: string) => void = console.log,
+  options: { worker?: boolean } = {},
 ): Promise<RunningPanel> {
   const db = await openDatabase(config.DATABASE_URL);
   const admin = await bootstrapAdmin({ db: db.db });
@@ -31,7 +35,17 @@ export async function startPanel(
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.PORT;
   const url = `http://${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${port}`;
-  print(`smm-panel is running on ${db.dialect} at ${url}`);
+  let worker: RunningWorker | null = null;
+  if (options.worker !== false) {
+    worker = startWorker({
+      db: db.db,
+      settings: workerSettings(db.dialect),
+      log: engineLogger(config.LOG_LEVEL),
+    });
+  }
+  print(
+    `smm-panel is running on ${db.dialect} at ${url}${worker ? ' (with the fulfilment worker)' : ' (API only, no worker)'}`,
+  );
   print(`  API v2 endpoint: ${url}/api/v2   (docs/api-v2.md)`);
   if (admin) {
     print('  First start: created the operator account (shown only now, keep it safe):');
@@ -46,7 +60,22 @@ export async function startPanel(
     db,
     url,
     async stop() {
+      await worker?.stop();
       await app.close();
+      await db.close();
+    },
+  };
+}
+
+/** `smm-panel worker`: the fulfilment engine alone, for scale-out next to API-only processes. */
+export async function startWorkerProcess(config: Config, print: (line: string) => void = console.log) {
+  const db = await openDatabase(config.DATABASE_URL);
+  const settings = workerSettings(db.dialect);
+  const worker = startWorker({ db: db.db, settings, log: engineLogger(config.LOG_LEVEL) });
+  print(`smm-panel worker ${settings.workerId} running on ${db.dialect}`);
+  return {
+    async stop() {
+      await worker.stop();
       await db.close();
     },
   };

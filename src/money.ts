@@ -45,7 +45,8 @@ export function parseAmount(text: string, maxDecimals = SCALE_DECIMALS): bigint 
   const frac = fracRaw.replace(/0+$/, '');
   if (frac.length > maxDecimals) return null;
   const units = BigInt(whole) * SCALE + BigInt(frac.padEnd(SCALE_DECIMALS, '0') || '0');
-  if (units > INT64_MAX) return null;
+  // The negative range reaches one further than the positive one (INT64_MIN), which formatAmount writes.
+  if (units > (sign ? -INT64_MIN : INT64_MAX)) return null;
   return sign ? -units : units;
 }
 
@@ -87,14 +88,34 @@ export function roundRate(units: bigint): bigint {
   return checked(neg ? -rounded : rounded, 'rounded rate');
 }
 
+/** The one rounding rule applied to an exact fraction of units: half up to the 4-decimal rate grid. */
+function roundFractionToRate(num: bigint, den: bigint): bigint {
+  const step = den * RATE_STEP;
+  return checked(((2n * num + step) / (2n * step)) * RATE_STEP, 'rounded rate');
+}
+
 /** Apply a markup in percent (a decimal string such as "25" or "12.5") to a rate, rounding by the rule. */
 export function applyMarkup(rateUnits: bigint, markupPercent: string): bigint | null {
   const pct = parseAmount(markupPercent);
   if (pct === null || pct < -100n * SCALE) return null;
-  // rate × (100 + pct) / 100 as an exact fraction, rounded once, half up, to the rate grid.
-  const num = checked(rateUnits * (100n * SCALE + pct), 'markup');
-  const den = 100n * SCALE * RATE_STEP;
-  return checked(((2n * num + den) / (2n * den)) * RATE_STEP, 'marked-up rate');
+  // rate × (100 + pct) / 100 as an exact fraction (bigint is unbounded), rounded once.
+  return roundFractionToRate(rateUnits * (100n * SCALE + pct), 100n * SCALE);
+}
+
+/**
+ * A rate derived from an upstream's rate text, which may carry any number of decimals
+ * ("0.657880205"), with a markup in percent: computed exactly, rounded once by the rule.
+ * Null when either text is not a non-negative decimal.
+ */
+export function markupDecimalRate(rateText: string, markupPercent: string): bigint | null {
+  const m = /^(\d{1,18})(?:\.(\d{1,30}))?$/.exec(rateText.trim());
+  const pct = parseAmount(markupPercent);
+  if (!m || pct === null || pct < -100n * SCALE) return null;
+  const frac = m[2] ?? '';
+  const den = 10n ** BigInt(frac.length);
+  const rateTimesDen = BigInt(m[1] ?? '0') * den + BigInt(frac || '0');
+  // units = rate × SCALE × (100·SCALE + pct) / (100·SCALE), with rate = rateTimesDen / den.
+  return roundFractionToRate(rateTimesDen * SCALE * (100n * SCALE + pct), den * 100n * SCALE);
 }
 
 /**

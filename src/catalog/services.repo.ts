@@ -16,6 +16,13 @@ export interface Service {
   cancel: boolean;
   description: string;
   enabled: boolean;
+  /** Null: fulfilled by hand by the operator. */
+  providerId: number | null;
+  providerServiceId: string | null;
+  /** Whether the upstream service takes drip-feed itself (otherwise the engine splits the runs). */
+  providerDripfeed: boolean;
+  /** Days after completion during which refills are accepted; null = the order's lifetime. */
+  refillDays: number | null;
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: row shape from either driver
@@ -33,6 +40,10 @@ export function toService(row: any): Service {
     cancel: Number(row.cancel) === 1,
     description: row.description,
     enabled: Number(row.enabled) === 1,
+    providerId: row.provider_id === null ? null : Number(row.provider_id),
+    providerServiceId: row.provider_service_id,
+    providerDripfeed: Number(row.provider_dripfeed) === 1,
+    refillDays: row.refill_days === null ? null : Number(row.refill_days),
   };
 }
 

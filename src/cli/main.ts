@@ -11,6 +11,7 @@ import { createService } from '../catalog/create-service.js';
 import { isServiceType, SERVICE_TYPES } from '../catalog/service-types.js';
 import { listServices } from '../catalog/services.repo.js';
 import { setUserRate } from '../catalog/set-user-rate.js';
+import { updateService } from '../catalog/update-service.js';
 import { loadConfig } from '../config.js';
 import { type Db, openDatabase } from '../db/connect.js';
 import { adjustFunds } from '../ledger/adjust-funds.js';
@@ -18,11 +19,17 @@ import { checkLedger } from '../ledger/check-ledger.js';
 import { formatAmount, formatRate, parseAmount, parseRate } from '../money.js';
 import { API_STATUS, parseOrderStatus } from '../orders/order.state.js';
 import { listOrders } from '../orders/orders.repo.js';
+import { resolveReview } from '../orders/resolve-review.js';
 import { changeOrderStatus } from '../orders/settle.js';
+import { addProvider, providerProblem } from '../providers/add-provider.js';
+import { importServices } from '../providers/import-services.js';
+import { getProviderBalance, getProviderServices } from '../providers/provider-queries.js';
+import { findProvider, listProviders } from '../providers/providers.repo.js';
 import { API_REFILL_STATUS, parseRefillStatus } from '../refills/refill.state.js';
 import { setRefillStatus } from '../refills/set-refill-status.js';
 import { failureMessage, type Result } from '../result.js';
 import { getCurrency, setCurrency } from '../settings/settings.js';
+import { resumeProvider } from '../worker/held.js';
 
 export interface CliIo {
   out(line: string): void;
@@ -96,11 +103,19 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) })
     .showSuggestionAfterError();
 
+  /** Run until SIGINT/SIGTERM, then stop cleanly. */
+  const untilSignal = () =>
+    new Promise<void>((resolve) => {
+      process.once('SIGINT', () => resolve());
+      process.once('SIGTERM', () => resolve());
+    });
+
   program
     .command('serve')
-    .description('start the panel (HTTP API) with settings from the environment')
+    .description('start the panel (HTTP API, and the fulfilment worker unless --no-worker)')
     .option('--port <port>', 'port (default PORT or 8080)')
     .option('--host <host>', 'address to listen on (default HOST or 127.0.0.1)')
+    .option('--no-worker', 'serve the API only; run `smm-panel worker` processes separately')
     .action(async (o) => {
       const { startPanel } = await import('../app.js');
       const config = loadConfig({
@@ -108,13 +123,43 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
         ...(o.port ? { PORT: o.port } : {}),
         ...(o.host ? { HOST: o.host } : {}),
       });
-      const panel = await startPanel(config, io.out);
-      await new Promise<void>((resolve) => {
-        const stop = () => resolve();
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
-      });
+      const panel = await startPanel(config, io.out, { worker: o.worker !== false });
+      await untilSignal();
       await panel.stop();
+    });
+
+  program
+    .command('worker')
+    .description('run the fulfilment engine alone (any number of workers may share one database)')
+    .action(async () => {
+      const { startWorkerProcess } = await import('../app.js');
+      const worker = await startWorkerProcess(loadConfig(io.env), io.out);
+      await untilSignal();
+      await worker.stop();
+    });
+
+  program
+    .command('simulate')
+    .description('serve a simulated upstream provider (API v2) for demos and tests')
+    .option('--port <port>', 'port', '9090')
+    .option('--host <host>', 'address', '127.0.0.1')
+    .option('--seed <n>', 'seed: the same seed gives the same order outcomes', '1')
+    .option('--key <key>', 'the API key it accepts', 'sim-key')
+    .option('--speed <x>', 'time multiplier (2 = twice as fast)', '1')
+    .action(async (o) => {
+      const { startSimulator } = await import('../providers/simulator.js');
+      const speed = Number(o.speed);
+      if (!(speed > 0 && speed <= 1000)) throw new CliFailure('speed must be a number between 0 and 1000');
+      const sim = await startSimulator({
+        port: Number(intArg(o.port, 'port')),
+        host: o.host,
+        seed: Number(intArg(o.seed, 'seed')),
+        key: o.key,
+        speed,
+      });
+      emit({ url: sim.url, key: o.key }, [`simulated provider at ${sim.url} (key: ${o.key})`]);
+      await untilSignal();
+      await sim.close();
     });
 
   const users = program.command('users').description('customer and operator accounts');
@@ -428,6 +473,270 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
             ],
       );
       if (r.problems.length > 0) exitCode = 2;
+    });
+
+  const providers = program.command('providers').description('upstream panels that fulfil orders');
+  providers
+    .command('add')
+    .description('connect an upstream panel and print its id')
+    .requiredOption('--name <name>', 'a name for it')
+    .requiredOption('--url <url>', 'its API v2 URL, e.g. https://panel.example/api/v2')
+    .requiredOption('--key <key>', 'our API key at that panel (stored to call it; never printed)')
+    .action(async (o) => {
+      const { db: k } = await database();
+      const r = unwrap(await addProvider({ db: k, name: o.name, url: o.url, apiKey: o.key }));
+      emit({ id: r.id }, `added provider ${r.id}: ${o.name}`);
+    });
+  providers
+    .command('list')
+    .description('the providers and whether they are held')
+    .action(async () => {
+      const { db: k } = await database();
+      const list = await listProviders(k);
+      const rows = list.map((p) => ({
+        id: p.id,
+        name: p.name,
+        url: p.url,
+        state: p.state,
+        heldReason: p.heldReason,
+      }));
+      emit(
+        { providers: rows },
+        rows.length === 0
+          ? ['no providers yet: smm-panel providers add --help']
+          : rows.map(
+              (p) => `${p.id}\t${p.name}\t${p.url}\t${p.state}${p.heldReason ? ` (${p.heldReason})` : ''}`,
+            ),
+      );
+    });
+  providers
+    .command('balance')
+    .description('our balance at a provider')
+    .requiredOption('--provider <id>', 'provider id')
+    .action(async (o) => {
+      const { db: k } = await database();
+      const r = unwrap(await getProviderBalance({ db: k, providerId: idArg(o.provider, 'provider') }));
+      emit(
+        { provider: Number(o.provider), balance: r.balance, currency: r.currency },
+        `balance: ${r.balance} ${r.currency ?? ''}`.trim(),
+      );
+    });
+  providers
+    .command('services')
+    .description("a provider's services")
+    .requiredOption('--provider <id>', 'provider id')
+    .action(async (o) => {
+      const { db: k } = await database();
+      const r = unwrap(await getProviderServices({ db: k, providerId: idArg(o.provider, 'provider') }));
+      emit(
+        {
+          services: r.services.map((s) => ({ ...s, min: s.min.toString(), max: s.max.toString() })),
+          unreadable: r.skipped,
+        },
+        r.services.map(
+          (s) =>
+            `${s.service}\t${s.category} / ${s.name}\t${s.type}\trate ${s.rate}\t${s.min}-${s.max}${s.dripfeed ? '\tdripfeed' : ''}${s.refill ? '\trefill' : ''}${s.cancel ? '\tcancel' : ''}`,
+        ),
+      );
+    });
+  providers
+    .command('resume')
+    .description(
+      'send the orders held for a provider again (after topping up our balance there, fixing the key)',
+    )
+    .requiredOption('--provider <id>', 'provider id')
+    .action(async (o) => {
+      const { db: k } = await database();
+      const id = idArg(o.provider, 'provider');
+      if (!(await findProvider(k, id))) throw new CliFailure('Provider not found');
+      const n = await resumeProvider(k, id);
+      emit({ provider: id, requeued: n }, `provider ${id} resumed; ${n} held order(s) queued`);
+    });
+  providers
+    .command('set')
+    .description("change a provider's URL or key")
+    .requiredOption('--provider <id>', 'provider id')
+    .option('--url <url>', 'new API v2 URL')
+    .option('--key <key>', 'new API key at that panel')
+    .action(async (o) => {
+      const { db: k } = await database();
+      const id = idArg(o.provider, 'provider');
+      const p = await findProvider(k, id);
+      if (!p) throw new CliFailure('Provider not found');
+      const problem = providerProblem(o.url ?? p.url, o.key ?? p.apiKey);
+      if (problem) throw new CliFailure(problem);
+      await k
+        .updateTable('providers')
+        .set({ url: new URL((o.url ?? p.url).trim()).toString(), api_key: (o.key ?? p.apiKey).trim() })
+        .where('id', '=', id)
+        .execute();
+      emit({ provider: id }, `provider ${id} updated`);
+    });
+
+  services
+    .command('import')
+    .description(
+      "import a provider's services with a markup (re-run to update rates; vanished ones are disabled)",
+    )
+    .requiredOption('--provider <id>', 'provider id')
+    .option('--markup <percent>', 'added to the upstream rate, e.g. 25 (rounded half up to 4 decimals)', '0')
+    .option('--category <name>', 'put the imported services in this category')
+    .option('--ids <list>', 'only these upstream service ids, e.g. 1,2,3')
+    .option(
+      '--dripfeed',
+      'offer drip-feed on Default services even where the provider has none (the engine splits the runs)',
+    )
+    .action(async (o) => {
+      const { db: k } = await database();
+      const ids =
+        o.ids === undefined
+          ? undefined
+          : String(o.ids)
+              .split(',')
+              .map((x: string) => x.trim())
+              .filter(Boolean);
+      const r = unwrap(
+        await importServices({
+          db: k,
+          providerId: idArg(o.provider, 'provider'),
+          markupPercent: o.markup,
+          category: o.category,
+          ids,
+          dripfeed: !!o.dripfeed,
+        }),
+      );
+      emit({ ...r }, [
+        `imported: ${r.created.length} new, ${r.updated.length} updated, ${r.disabled.length} disabled (vanished upstream)`,
+        ...r.skipped.map((x) => `  skipped ${x.service}: ${x.reason}`),
+      ]);
+    });
+  services
+    .command('update')
+    .description('change a service')
+    .requiredOption('--service <id>', 'service id')
+    .option('--name <name>', 'name')
+    .option('--category <category>', 'category')
+    .option('--rate <rate>', 'price per 1000, at most 4 decimals')
+    .option('--min <n>', 'minimal quantity')
+    .option('--max <n>', 'maximal quantity')
+    .addOption(new Option('--dripfeed <on|off>', 'drip-feed').choices(['on', 'off']))
+    .addOption(new Option('--refill <on|off>', 'refills').choices(['on', 'off']))
+    .addOption(new Option('--cancel <on|off>', 'cancels').choices(['on', 'off']))
+    .option('--refill-days <n|lifetime>', 'days after completion during which refills are accepted')
+    .option('--description <text>', 'description')
+    .option('--manual', 'fulfil new orders by hand instead of through the provider')
+    .action(async (o) => {
+      const flag = (v: string | undefined) => (v === undefined ? undefined : v === 'on');
+      let refillDays: number | null | undefined;
+      if (o.refillDays !== undefined)
+        refillDays = o.refillDays === 'lifetime' ? null : Number(intArg(o.refillDays, 'refill days'));
+      const changes = {
+        name: o.name,
+        category: o.category,
+        rateUnits: o.rate === undefined ? undefined : rateArg(o.rate),
+        min: o.min === undefined ? undefined : intArg(o.min, 'min', 1),
+        max: o.max === undefined ? undefined : intArg(o.max, 'max', 1),
+        dripfeed: flag(o.dripfeed),
+        refill: flag(o.refill),
+        cancel: flag(o.cancel),
+        description: o.description,
+        refillDays,
+        manual: !!o.manual,
+      };
+      const { db: k } = await database();
+      const r = unwrap(await updateService({ db: k, serviceId: idArg(o.service, 'service'), changes }));
+      emit({ id: r.id }, `service ${r.id} updated`);
+    });
+
+  orders
+    .command('review')
+    .description(
+      'orders whose send had an unknown outcome; resolve one with --order and one of --sent/--not-sent/--cancel',
+    )
+    .option('--order <id>', 'the order to resolve')
+    .option('--sent <upstreamId>', 'the provider has it, under this order id: follow it')
+    .option('--not-sent', 'the provider does not have it: send it again')
+    .option('--cancel', 'the provider does not have it: cancel it and refund the customer')
+    .action(async (o) => {
+      const { db: k } = await database();
+      if (o.order === undefined) {
+        const list = await listOrders(k, { dispatchState: 'review', limit: 1000 });
+        emit(
+          {
+            orders: list.map((x) => ({
+              id: x.id,
+              username: x.username,
+              provider: x.providerId,
+              link: x.link,
+              quantity: x.quantity.toString(),
+              error: x.lastError,
+            })),
+          },
+          list.length === 0
+            ? ['no orders to review']
+            : list.map(
+                (x) =>
+                  `${x.id}\t${x.username}\tprovider ${x.providerId}\t${x.link ?? ''}\tqty ${x.quantity}\t${x.lastError ?? ''}`,
+              ),
+        );
+        return;
+      }
+      const chosen = [o.sent !== undefined, !!o.notSent, !!o.cancel].filter(Boolean).length;
+      if (chosen !== 1) throw new CliFailure('give exactly one of --sent UPSTREAM_ID, --not-sent, --cancel');
+      const resolution =
+        o.sent !== undefined
+          ? { kind: 'sent' as const, upstreamOrderId: String(o.sent) }
+          : o.notSent
+            ? { kind: 'not_sent' as const }
+            : { kind: 'cancel' as const };
+      const orderId = idArg(o.order, 'order');
+      unwrap(await resolveReview({ db: k, orderId, resolution }));
+      emit(
+        { order: orderId, resolution: resolution.kind },
+        `order ${orderId}: ${resolution.kind.replace('_', ' ')}`,
+      );
+    });
+
+  const alerts = program.command('alerts').description('what the engine needs the operator to look at');
+  alerts
+    .command('list')
+    .description('open alerts (--all for resolved ones too)')
+    .option('--all', 'include resolved alerts')
+    .action(async (o) => {
+      const { db: k } = await database();
+      let q = k.selectFrom('alerts').selectAll().orderBy('id', 'desc').limit(200);
+      if (!o.all) q = q.where('resolved_at', 'is', null);
+      const rows = (await q.execute()).map((a) => ({
+        id: Number(a.id),
+        kind: a.kind,
+        provider: a.provider_id === null ? null : Number(a.provider_id),
+        order: a.order_id === null ? null : Number(a.order_id),
+        message: a.message,
+        created_at: new Date(Number(a.created_at)).toISOString(),
+        resolved: a.resolved_at !== null,
+      }));
+      emit(
+        { alerts: rows },
+        rows.length === 0
+          ? ['no open alerts']
+          : rows.map((a) => `${a.id}\t${a.created_at}\t${a.kind}\t${a.message}`),
+      );
+    });
+  alerts
+    .command('resolve')
+    .description('mark an alert as dealt with')
+    .requiredOption('--alert <id>', 'alert id')
+    .action(async (o) => {
+      const { db: k } = await database();
+      const id = idArg(o.alert, 'alert');
+      const r = await k
+        .updateTable('alerts')
+        .set({ resolved_at: Date.now() })
+        .where('id', '=', id)
+        .where('resolved_at', 'is', null)
+        .executeTakeFirst();
+      if (Number(r.numUpdatedRows) !== 1) throw new CliFailure('no open alert with that id');
+      emit({ alert: id, resolved: true }, `alert ${id} resolved`);
     });
 
   const settings = program.command('settings').description('panel-wide settings');

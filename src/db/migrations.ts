@@ -131,6 +131,111 @@ function migrations(dialect: DialectName): Record<string, Migration> {
           .execute();
       },
     },
+    '0002_fulfilment': {
+      async up(db: AnyDb) {
+        await db.schema
+          .createTable('providers')
+          .addColumn('id', idType, idColumn)
+          .addColumn('name', 'text', (c) => c.notNull().unique())
+          .addColumn('url', 'text', (c) => c.notNull())
+          // The key we use *at* the upstream panel: it must be sent, so it cannot be hashed. Never printed.
+          .addColumn('api_key', 'text', (c) => c.notNull())
+          .addColumn('state', 'text', (c) => c.notNull().defaultTo('active'))
+          .addColumn('held_reason', 'text')
+          .addColumn('held_at', big)
+          .addColumn('next_probe_at', big)
+          .addColumn('created_at', big, (c) => c.notNull())
+          .execute();
+
+        await db.schema
+          .createTable('alerts')
+          .addColumn('id', idType, idColumn)
+          .addColumn('kind', 'text', (c) => c.notNull())
+          .addColumn('provider_id', idType)
+          .addColumn('order_id', idType)
+          .addColumn('message', 'text', (c) => c.notNull())
+          .addColumn('created_at', big, (c) => c.notNull())
+          .addColumn('resolved_at', big)
+          .execute();
+        await db.schema.createIndex('alerts_open_idx').on('alerts').columns(['resolved_at', 'id']).execute();
+
+        await db.schema.alterTable('services').addColumn('provider_id', idType).execute();
+        await db.schema.alterTable('services').addColumn('provider_service_id', 'text').execute();
+        await db.schema.alterTable('services').addColumn('provider_rate', 'text').execute();
+        await db.schema
+          .alterTable('services')
+          .addColumn('provider_dripfeed', 'integer', (c) => c.notNull().defaultTo(0))
+          .execute();
+        // Days after completion during which a refill may be asked; NULL = for the order's lifetime.
+        await db.schema.alterTable('services').addColumn('refill_days', 'integer').execute();
+        await db.schema
+          .createIndex('services_provider_idx')
+          .on('services')
+          .columns(['provider_id', 'provider_service_id'])
+          .execute();
+
+        // Fulfilment state of an order, beside its customer-facing status:
+        //   manual   the operator fulfils it by hand (no provider)
+        //   queued   waiting to be sent (next_attempt_at)
+        //   sending  claimed by a worker, the request may be on the wire
+        //   sent     the provider accepted it (provider_order_id)
+        //   held     our account at the provider refused it (funds, key): sent again once fixed
+        //   review   the outcome of a send is unknown: the operator decides, it is never re-sent
+        //   runs     drip-feed split by the engine: the runs are child orders
+        //   closed   ended without being sent (canceled locally, refused upstream)
+        const orderColumns: [string, string, ((c: any) => any)?][] = [
+          ['dispatch_state', 'text', (c) => c.notNull().defaultTo('manual')],
+          ['provider_id', idType],
+          ['provider_order_id', 'text'],
+          ['provider_charge_units', big],
+          ['dispatch_attempts', 'integer', (c) => c.notNull().defaultTo(0)],
+          ['next_attempt_at', big],
+          ['claimed_by', 'text'],
+          ['claimed_at', big],
+          ['last_error', 'text'],
+          ['next_check_at', big],
+          ['unchanged_checks', 'integer', (c) => c.notNull().defaultTo(0)],
+          ['cancel_state', 'text'],
+          ['parent_order_id', idType],
+          ['run_index', 'integer'],
+          ['delivered_posts', 'integer'],
+        ];
+        for (const [name, type, build] of orderColumns) {
+          await db.schema
+            .alterTable('orders')
+            .addColumn(name, type as 'text', build ?? ((c) => c))
+            .execute();
+        }
+        await db.schema
+          .createIndex('orders_dispatch_idx')
+          .on('orders')
+          .columns(['dispatch_state', 'next_attempt_at'])
+          .execute();
+        await db.schema
+          .createIndex('orders_sync_idx')
+          .on('orders')
+          .columns(['provider_id', 'dispatch_state', 'next_check_at'])
+          .execute();
+        await db.schema
+          .createIndex('orders_parent_idx')
+          .on('orders')
+          .columns(['parent_order_id', 'run_index'])
+          .execute();
+
+        await db.schema.alterTable('refills').addColumn('provider_refill_id', 'text').execute();
+        await db.schema
+          .alterTable('refills')
+          .addColumn('forward_state', 'text', (c) => c.notNull().defaultTo('manual'))
+          .execute();
+        await db.schema.alterTable('refills').addColumn('next_check_at', big).execute();
+        await db.schema.alterTable('refills').addColumn('last_error', 'text').execute();
+        await db.schema
+          .createIndex('refills_forward_idx')
+          .on('refills')
+          .columns(['forward_state', 'next_check_at'])
+          .execute();
+      },
+    },
   };
 }
 

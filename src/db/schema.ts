@@ -52,6 +52,11 @@ export interface ServicesTable {
   description: string;
   enabled: Generated<number>;
   created_at: Int;
+  provider_id: number | null;
+  provider_service_id: string | null;
+  provider_rate: string | null;
+  provider_dripfeed: Generated<number>;
+  refill_days: number | null;
 }
 
 export interface UserRatesTable {
@@ -80,6 +85,21 @@ export interface OrdersTable {
   created_at: Int;
   updated_at: Int;
   finished_at: Int | null;
+  dispatch_state: Generated<string>;
+  provider_id: number | null;
+  provider_order_id: string | null;
+  provider_charge_units: Int | null;
+  dispatch_attempts: Generated<number>;
+  next_attempt_at: Int | null;
+  claimed_by: string | null;
+  claimed_at: Int | null;
+  last_error: string | null;
+  next_check_at: Int | null;
+  unchanged_checks: Generated<number>;
+  cancel_state: string | null;
+  parent_order_id: number | null;
+  run_index: number | null;
+  delivered_posts: number | null;
 }
 
 export interface RefillsTable {
@@ -89,6 +109,32 @@ export interface RefillsTable {
   status: string;
   created_at: Int;
   updated_at: Int;
+  provider_refill_id: string | null;
+  forward_state: Generated<string>;
+  next_check_at: Int | null;
+  last_error: string | null;
+}
+
+export interface ProvidersTable {
+  id: Generated<number>;
+  name: string;
+  url: string;
+  api_key: string;
+  state: Generated<string>;
+  held_reason: string | null;
+  held_at: Int | null;
+  next_probe_at: Int | null;
+  created_at: Int;
+}
+
+export interface AlertsTable {
+  id: Generated<number>;
+  kind: string;
+  provider_id: number | null;
+  order_id: number | null;
+  message: string;
+  created_at: Int;
+  resolved_at: Int | null;
 }
 
 export interface Database {
@@ -99,4 +145,6 @@ export interface Database {
   user_rates: UserRatesTable;
   orders: OrdersTable;
   refills: RefillsTable;
+  providers: ProvidersTable;
+  alerts: AlertsTable;
 }

@@ -5,13 +5,24 @@
  * leaves nothing behind.
  */
 import type { Executor } from '../accounts/users.repo.js';
-import { findService } from '../catalog/services.repo.js';
+import { findService, type Service } from '../catalog/services.repo.js';
 import { debitInTx } from '../ledger/ledger.repo.js';
 import { chargeFor, MoneyOverflowError } from '../money.js';
 import { fail, ok, type Result } from '../result.js';
 import { type Params, parseOrderInput } from './order-input.js';
 
 class InsufficientFunds extends Error {}
+
+/**
+ * How the order will be fulfilled: by hand (no provider), sent as it is, or (drip-feed on an upstream
+ * service without drip-feed) split by the engine into one child order per run.
+ */
+function dispatchFields(service: Service, dripfeed: boolean, now: number) {
+  if (service.providerId === null)
+    return { dispatch_state: 'manual', provider_id: null, next_attempt_at: null };
+  const split = dripfeed && !service.providerDripfeed;
+  return { dispatch_state: split ? 'runs' : 'queued', provider_id: service.providerId, next_attempt_at: now };
+}
 
 export async function placeOrder(opts: {
   db: Executor;
@@ -61,6 +72,7 @@ export async function placeOrder(opts: {
           start_count: null,
           created_at: now,
           updated_at: now,
+          ...dispatchFields(service, d.runs !== null, now),
         })
         .returning('id')
         .executeTakeFirstOrThrow();

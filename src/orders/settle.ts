@@ -32,17 +32,29 @@ export interface StatusChange {
   startCount?: bigint | undefined;
 }
 
-export async function changeOrderStatus(opts: {
-  db: Executor;
+export interface ChangeOptions {
   orderId: number;
   change: StatusChange;
   /** Only apply if the order is still in this status (engine use); defaults to what was read. */
   expectedStatus?: OrderStatus;
   now?: number;
-}): Promise<Result<{ order: Order; refundUnits: bigint }>> {
-  const { db, orderId, change } = opts;
+}
+
+/** Use case: move an order and settle it, in its own transaction. */
+export async function changeOrderStatus(
+  opts: ChangeOptions & { db: Executor },
+): Promise<Result<{ order: Order; refundUnits: bigint }>> {
+  return opts.db.transaction().execute((tx) => changeOrderStatusInTx(tx, opts));
+}
+
+/** The same inside the caller's transaction (the engine combines it with its own bookkeeping). */
+export async function changeOrderStatusInTx(
+  tx: Executor,
+  opts: ChangeOptions,
+): Promise<Result<{ order: Order; refundUnits: bigint }>> {
+  const { orderId, change } = opts;
   const now = opts.now ?? Date.now();
-  return db.transaction().execute(async (tx) => {
+  {
     const order = await findOrder(tx, orderId);
     if (!order) return fail({ code: 'unknown_order' });
     const from = opts.expectedStatus ?? order.status;
@@ -106,5 +118,5 @@ export async function changeOrderStatus(opts: {
     const after = await findOrder(tx, orderId);
     if (!after) throw new Error('order vanished inside its transaction');
     return ok({ order: after, refundUnits: refund });
-  });
+  }
 }

@@ -20,15 +20,30 @@ export async function createRefill(opts: {
   if (!order) return fail({ code: 'unknown_order' });
   const service = await db
     .selectFrom('services')
-    .select('refill')
+    .select(['refill', 'refill_days'])
     .where('id', '=', order.serviceId)
     .executeTakeFirst();
   if (!service || Number(service.refill) !== 1) return fail({ code: 'not_refillable' });
   if (order.status !== 'completed' && order.status !== 'partial') return fail({ code: 'not_refillable' });
+  // The refill window: days after the order finished, or its whole lifetime when the service sets none.
+  if (service.refill_days !== null && order.finishedAt !== null) {
+    if (now > order.finishedAt + Number(service.refill_days) * 86_400_000)
+      return fail({ code: 'not_refillable' });
+  }
+  // A refill of an order the provider fulfilled goes to that provider; otherwise the operator handles it.
+  const forwarded = order.dispatchState === 'sent' && order.providerOrderId !== null;
   try {
     const row = await db
       .insertInto('refills')
-      .values({ order_id: orderId, user_id: userId, status: 'pending', created_at: now, updated_at: now })
+      .values({
+        order_id: orderId,
+        user_id: userId,
+        status: 'pending',
+        created_at: now,
+        updated_at: now,
+        forward_state: forwarded ? 'queued' : 'manual',
+        next_check_at: forwarded ? now : null,
+      })
       .returning('id')
       .executeTakeFirstOrThrow();
     return ok({ refillId: Number(row.id) });

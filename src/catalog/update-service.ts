@@ -1,0 +1,72 @@
+/** Use case: the operator changes a service (price, limits, flags, refill window, fulfilment). */
+import type { Executor } from '../accounts/users.repo.js';
+import { fail, ok, type Result } from '../result.js';
+import { validateServiceInput } from './create-service.js';
+import { findService } from './services.repo.js';
+
+export interface ServiceChanges {
+  name?: string;
+  category?: string;
+  rateUnits?: bigint;
+  min?: bigint;
+  max?: bigint;
+  dripfeed?: boolean;
+  refill?: boolean;
+  cancel?: boolean;
+  description?: string;
+  /** Days after completion for refills; null = lifetime. */
+  refillDays?: number | null;
+  /** Make the service manual (operator fulfils it by hand). */
+  manual?: boolean;
+}
+
+export async function updateService(opts: {
+  db: Executor;
+  serviceId: number;
+  changes: ServiceChanges;
+}): Promise<Result<{ id: number }>> {
+  const { db, serviceId, changes: c } = opts;
+  const current = await findService(db, serviceId, null);
+  if (!current) return fail({ code: 'unknown_service' });
+  const merged = {
+    name: c.name ?? current.name,
+    category: c.category ?? current.category,
+    type: current.type,
+    rateUnits: c.rateUnits ?? current.rateUnits,
+    min: c.min ?? current.minQuantity,
+    max: c.max ?? current.maxQuantity,
+    dripfeed: c.dripfeed ?? current.dripfeed,
+    refill: c.refill ?? current.refill,
+    cancel: c.cancel ?? current.cancel,
+    description: c.description ?? current.description,
+  };
+  const problem = validateServiceInput(merged);
+  if (problem) return fail({ code: 'invalid', message: problem });
+  if (
+    c.refillDays !== undefined &&
+    c.refillDays !== null &&
+    (!Number.isSafeInteger(c.refillDays) || c.refillDays < 0 || c.refillDays > 36500)
+  ) {
+    return fail({ code: 'invalid', message: 'refill days must be 0-36500 or "lifetime"' });
+  }
+  await db
+    .updateTable('services')
+    .set({
+      name: merged.name,
+      category: merged.category,
+      rate_units: merged.rateUnits,
+      min_quantity: merged.min,
+      max_quantity: merged.max,
+      dripfeed: merged.dripfeed ? 1 : 0,
+      refill: merged.refill ? 1 : 0,
+      cancel: merged.cancel ? 1 : 0,
+      description: merged.description,
+      ...(c.refillDays !== undefined ? { refill_days: c.refillDays } : {}),
+      ...(c.manual
+        ? { provider_id: null, provider_service_id: null, provider_rate: null, provider_dripfeed: 0 }
+        : {}),
+    })
+    .where('id', '=', serviceId)
+    .execute();
+  return ok({ id: serviceId });
+}

@@ -1,0 +1,45 @@
+/** Use case: the operator connects an upstream panel (its API v2 URL and our key there). */
+import type { Executor } from '../accounts/users.repo.js';
+import { isUniqueViolation } from '../db/errors.js';
+import { fail, ok, type Result } from '../result.js';
+
+/** Check a provider's URL and key; returns the problem, or null. */
+export function providerProblem(urlText: string, keyText: string): string | null {
+  let url: URL;
+  try {
+    url = new URL(urlText.trim());
+  } catch {
+    return 'url must be an http(s) URL, e.g. https://panel.example/api/v2';
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    return 'url must be an http(s) URL, e.g. https://panel.example/api/v2';
+  const key = keyText.trim();
+  if (!key || key.length > 500 || /\s/.test(key)) return 'key must be 1-500 characters without spaces';
+  return null;
+}
+
+export async function addProvider(opts: {
+  db: Executor;
+  name: string;
+  url: string;
+  apiKey: string;
+  now?: number;
+}): Promise<Result<{ id: number }>> {
+  const name = opts.name.trim();
+  if (!name || name.length > 100) return fail({ code: 'invalid', message: 'name must be 1-100 characters' });
+  const problem = providerProblem(opts.url, opts.apiKey);
+  if (problem) return fail({ code: 'invalid', message: problem });
+  const url = new URL(opts.url.trim());
+  const apiKey = opts.apiKey.trim();
+  try {
+    const row = await opts.db
+      .insertInto('providers')
+      .values({ name, url: url.toString(), api_key: apiKey, created_at: opts.now ?? Date.now() })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    return ok({ id: Number(row.id) });
+  } catch (err) {
+    if (isUniqueViolation(err)) return fail({ code: 'conflict', message: `provider ${name} already exists` });
+    throw err;
+  }
+}

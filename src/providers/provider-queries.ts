@@ -1,0 +1,57 @@
+/** Use cases: ask a provider for its balance and its services (read-only upstream calls). */
+import type { Executor } from '../accounts/users.repo.js';
+import { fail, ok, type Result } from '../result.js';
+import { findProvider } from './providers.repo.js';
+import {
+  balanceAnswer,
+  callUpstream,
+  parseAnswer,
+  serviceAnswer,
+  type UpstreamService,
+} from './upstream-client.js';
+
+async function upstreamCall(
+  db: Executor,
+  providerId: number,
+  params: Record<string, string>,
+): Promise<Result<unknown>> {
+  const provider = await findProvider(db, providerId);
+  if (!provider) return fail({ code: 'invalid', message: 'Provider not found' });
+  const out = await callUpstream(provider, params, 20_000);
+  if (out.kind !== 'ok') return fail({ code: 'invalid', message: `provider ${provider.name}: ${out.error}` });
+  const body = out.body as { error?: unknown } | null;
+  if (body && typeof body === 'object' && !Array.isArray(body) && typeof body.error === 'string') {
+    return fail({ code: 'invalid', message: `provider ${provider.name} answered: ${body.error}` });
+  }
+  return ok(out.body);
+}
+
+export async function getProviderBalance(opts: {
+  db: Executor;
+  providerId: number;
+}): Promise<Result<{ balance: string; currency: string | null }>> {
+  const r = await upstreamCall(opts.db, opts.providerId, { action: 'balance' });
+  if (!r.ok) return r;
+  const parsed = parseAnswer(balanceAnswer, r.value);
+  if (!parsed.ok) return fail({ code: 'invalid', message: parsed.error });
+  return ok({ balance: parsed.value.balance, currency: parsed.value.currency ?? null });
+}
+
+/** The provider's services; entries that do not parse are counted, not fatal. */
+export async function getProviderServices(opts: {
+  db: Executor;
+  providerId: number;
+}): Promise<Result<{ services: UpstreamService[]; skipped: number }>> {
+  const r = await upstreamCall(opts.db, opts.providerId, { action: 'services' });
+  if (!r.ok) return r;
+  if (!Array.isArray(r.value))
+    return fail({ code: 'invalid', message: 'provider did not answer a list of services' });
+  const services: UpstreamService[] = [];
+  let skipped = 0;
+  for (const item of r.value) {
+    const p = serviceAnswer.safeParse(item);
+    if (p.success) services.push(p.data);
+    else skipped++;
+  }
+  return ok({ services, skipped });
+}

@@ -1,0 +1,283 @@
+/**
+ * Dispatch: each queued order is sent to its provider at most once.
+ *
+ * 1. Claim: in one statement a batch of due orders moves queued -> sending, stamped with this
+ *    worker's id (on Postgres with FOR UPDATE SKIP LOCKED, so workers never share an order). The
+ *    claim is committed before any request leaves: from then on the order counts as possibly sent.
+ * 2. Send the provider's `add`, with every parameter of the order's type.
+ * 3. Record the outcome with a compare-and-set on (sending, this worker):
+ *    - accepted: sent, with the upstream order id; the customer sees Processing;
+ *    - refused about the order (bad link, quantity, service off): canceled with a full refund, the
+ *      upstream message kept for the operator;
+ *    - refused about our account there (funds, key): held, the provider marked held and the operator
+ *      alerted; sent again once the provider works (see probeHeldProviders);
+ *    - connection refused / no such host: the request never left: queued again with backoff;
+ *    - anything else (timeout, reset, 5xx, unreadable answer): the order may exist upstream: review.
+ * A worker that dies between 1 and 3 leaves the order in `sending`; recoverStaleSends moves it to
+ * review once the claim is older than any request could take. Nothing is ever re-sent automatically
+ * unless it surely never left.
+ */
+import { sql } from 'kysely';
+import type { Executor } from '../accounts/users.repo.js';
+import { type Order, toOrder } from '../orders/orders.repo.js';
+import { changeOrderStatusInTx } from '../orders/settle.js';
+import { findProvider, raiseAlert } from '../providers/providers.repo.js';
+import { addAnswer, callUpstream, parseAnswer } from '../providers/upstream-client.js';
+import { backoff, type WorkerSettings } from './settings.js';
+import { upstreamAddParams } from './upstream-params.js';
+
+export interface EngineContext {
+  db: Executor;
+  settings: WorkerSettings;
+  log: (level: 'info' | 'warn' | 'error', msg: string, data?: Record<string, unknown>) => void;
+  now?: () => number;
+}
+
+export const nowOf = (ctx: EngineContext) => (ctx.now ? ctx.now() : Date.now());
+
+/** Upstream refusals that are about our account at the provider, not about the order. */
+const ACCOUNT_REFUSAL =
+  /(fund|balance|api[ _-]?key|invalid key|account|banned|suspend|unauthori[sz]ed|permission|disabled user)/i;
+
+export function isAccountRefusal(message: string): boolean {
+  return ACCOUNT_REFUSAL.test(message);
+}
+
+/** Claim up to `limit` due orders for this worker. */
+export async function claimForDispatch(ctx: EngineContext, limit: number): Promise<Order[]> {
+  const { db, settings } = ctx;
+  const now = nowOf(ctx);
+  const rows = await db
+    .updateTable('orders')
+    .set({
+      dispatch_state: 'sending',
+      claimed_by: settings.workerId,
+      claimed_at: now,
+      dispatch_attempts: sql`dispatch_attempts + 1`,
+    })
+    .where('id', 'in', (eb) =>
+      eb
+        .selectFrom('orders')
+        .select('id')
+        .where('dispatch_state', '=', 'queued')
+        .where('next_attempt_at', '<=', now)
+        .where('cancel_requested_at', 'is', null)
+        .where('status', '=', 'pending')
+        .where('provider_id', 'not in', eb.selectFrom('providers').select('id').where('state', '=', 'held'))
+        .orderBy('next_attempt_at')
+        .orderBy('id')
+        .limit(limit)
+        .$if(settings.dialect === 'postgres', (q) => q.forUpdate().skipLocked()),
+    )
+    .where('dispatch_state', '=', 'queued')
+    .returningAll()
+    .execute();
+  return rows.map(toOrder);
+}
+
+/** Orders whose send was claimed longer ago than any request can take: their outcome is unknown. */
+export async function recoverStaleSends(ctx: EngineContext): Promise<number> {
+  const now = nowOf(ctx);
+  const rows = await ctx.db
+    .updateTable('orders')
+    .set({
+      dispatch_state: 'review',
+      last_error: 'the worker stopped while sending: the order may exist upstream',
+      updated_at: now,
+    })
+    .where('dispatch_state', '=', 'sending')
+    .where('claimed_at', '<', now - ctx.settings.staleSendingMs)
+    .returning(['id', 'provider_id'])
+    .execute();
+  for (const r of rows) {
+    await raiseAlert(ctx.db, {
+      kind: 'order_review',
+      orderId: Number(r.id),
+      providerId: r.provider_id === null ? null : Number(r.provider_id),
+      message: `order ${r.id}: a send was interrupted; check the provider and resolve with smm-panel orders review`,
+      now,
+    });
+    ctx.log('warn', 'order sent with unknown outcome, needs review', { order: Number(r.id) });
+  }
+  return rows.length;
+}
+
+/** Compare-and-set on this worker's claim. Returns whether the row was still ours. */
+async function releaseClaim(
+  tx: Executor,
+  ctx: EngineContext,
+  orderId: number,
+  set: Record<string, unknown>,
+): Promise<boolean> {
+  const res = await tx
+    .updateTable('orders')
+    .set({ ...set, claimed_by: null, updated_at: nowOf(ctx) })
+    .where('id', '=', orderId)
+    .where('dispatch_state', '=', 'sending')
+    .where('claimed_by', '=', ctx.settings.workerId)
+    .executeTakeFirst();
+  return Number(res.numUpdatedRows) === 1;
+}
+
+/** Send one claimed order and record what happened. */
+export async function sendClaimed(ctx: EngineContext, order: Order): Promise<void> {
+  const now = nowOf(ctx);
+  const { db } = ctx;
+  const service = await db
+    .selectFrom('services')
+    .select(['provider_service_id', 'provider_dripfeed'])
+    .where('id', '=', order.serviceId)
+    .executeTakeFirst();
+  const provider = order.providerId === null ? null : await findProvider(db, order.providerId);
+  if (!service?.provider_service_id || !provider) {
+    // Nothing was sent: the service lost its provider. Hand the order to the operator.
+    await releaseClaim(db, ctx, order.id, {
+      dispatch_state: 'manual',
+      last_error: 'service has no provider any more',
+    });
+    return;
+  }
+  const params = upstreamAddParams(
+    order,
+    service.provider_service_id,
+    Number(service.provider_dripfeed) === 1,
+  );
+  const out = await callUpstream(provider, params, ctx.settings.httpTimeoutMs);
+
+  if (out.kind === 'not_sent') {
+    const delay = backoff(ctx.settings.retryBaseMs, order.dispatchAttempts - 1, ctx.settings.retryMaxMs);
+    await releaseClaim(db, ctx, order.id, {
+      dispatch_state: 'queued',
+      next_attempt_at: now + delay,
+      last_error: out.error,
+    });
+    ctx.log('warn', 'provider unreachable, will retry', {
+      order: order.id,
+      provider: provider.id,
+      error: out.error,
+    });
+    return;
+  }
+  if (out.kind === 'unknown') {
+    await toReview(ctx, order, provider.id, out.error);
+    return;
+  }
+  const answer = parseAnswer(addAnswer, out.body);
+  if (!answer.ok) {
+    await toReview(ctx, order, provider.id, answer.error);
+    return;
+  }
+  if ('order' in answer.value) {
+    const upstreamId = answer.value.order;
+    await db.transaction().execute(async (tx) => {
+      const set = {
+        dispatch_state: 'sent',
+        provider_order_id: upstreamId,
+        next_check_at: now + ctx.settings.syncBaseMs,
+        unchanged_checks: 0,
+        last_error: null,
+        status: sql<string>`case when status = 'pending' then 'processing' else status end`,
+        updated_at: now,
+        claimed_by: null,
+      };
+      const mine = await tx
+        .updateTable('orders')
+        .set(set)
+        .where('id', '=', order.id)
+        .where('dispatch_state', '=', 'sending')
+        .where('claimed_by', '=', ctx.settings.workerId)
+        .executeTakeFirst();
+      if (Number(mine.numUpdatedRows) === 1) return;
+      // The claim was declared stale meanwhile (the request took very long): we now know the outcome.
+      await tx
+        .updateTable('orders')
+        .set(set)
+        .where('id', '=', order.id)
+        .where('dispatch_state', '=', 'review')
+        .execute();
+    });
+    ctx.log('info', 'order sent', { order: order.id, provider: provider.id, upstream: upstreamId });
+    return;
+  }
+  const message = answer.value.error;
+  if (isAccountRefusal(message)) {
+    await db.transaction().execute(async (tx) => {
+      if (!(await releaseClaim(tx, ctx, order.id, { dispatch_state: 'held', last_error: message }))) return;
+      await tx
+        .updateTable('providers')
+        .set({
+          state: 'held',
+          held_reason: message.slice(0, 500),
+          held_at: now,
+          next_probe_at: now + ctx.settings.probeMs,
+        })
+        .where('id', '=', provider.id)
+        .where('state', '=', 'active')
+        .execute();
+      await raiseAlert(tx, {
+        kind: 'provider_held',
+        providerId: provider.id,
+        orderId: order.id,
+        message: `provider ${provider.name} refused our account: "${message}". Orders wait until it works again (smm-panel providers resume).`,
+        now,
+      });
+    });
+    ctx.log('error', 'provider refused our account; orders held', { provider: provider.id, message });
+    return;
+  }
+  await db.transaction().execute(async (tx) => {
+    if (!(await releaseClaim(tx, ctx, order.id, { dispatch_state: 'closed', last_error: message }))) return;
+    const r = await changeOrderStatusInTx(tx, { orderId: order.id, change: { status: 'canceled' }, now });
+    if (!r.ok) ctx.log('error', 'could not cancel a refused order', { order: order.id, failure: r.failure });
+  });
+  await afterChildChange(ctx, order);
+  ctx.log('warn', 'provider refused the order; canceled and refunded', { order: order.id, message });
+}
+
+async function toReview(ctx: EngineContext, order: Order, providerId: number, error: string): Promise<void> {
+  const now = nowOf(ctx);
+  await ctx.db.transaction().execute(async (tx) => {
+    if (!(await releaseClaim(tx, ctx, order.id, { dispatch_state: 'review', last_error: error }))) return;
+    await raiseAlert(tx, {
+      kind: 'order_review',
+      providerId,
+      orderId: order.id,
+      message: `order ${order.id}: outcome of the send is unknown (${error}); check the provider and resolve with smm-panel orders review`,
+      now,
+    });
+  });
+  ctx.log('warn', 'send outcome unknown, order needs review', { order: order.id, error });
+}
+
+/** Hook for drip-feed runs: a child order that ended may finish its parent. Set by dripfeed.ts. */
+let childHook: ((ctx: EngineContext, order: Order) => Promise<void>) | null = null;
+export function onChildChange(hook: (ctx: EngineContext, order: Order) => Promise<void>): void {
+  childHook = hook;
+}
+export async function afterChildChange(ctx: EngineContext, order: Order): Promise<void> {
+  if (order.parentOrderId !== null && childHook) await childHook(ctx, order);
+}
+
+/** One dispatch round: recover stale claims, then claim and send a batch with bounded parallelism. */
+export async function dispatchRound(ctx: EngineContext): Promise<number> {
+  await recoverStaleSends(ctx);
+  const claimed = await claimForDispatch(ctx, ctx.settings.dispatchBatch);
+  let next = 0;
+  const lanes = Array.from(
+    { length: Math.min(ctx.settings.dispatchConcurrency, claimed.length) },
+    async () => {
+      while (next < claimed.length) {
+        const order = claimed[next++];
+        if (!order) break;
+        try {
+          await sendClaimed(ctx, order);
+        } catch (err) {
+          // A database fault after the claim: the order stays `sending` and goes to review when stale.
+          ctx.log('error', 'dispatch failed', { order: order.id, error: String(err) });
+        }
+      }
+    },
+  );
+  await Promise.all(lanes);
+  return claimed.length;
+}

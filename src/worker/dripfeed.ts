@@ -1,0 +1,161 @@
+/**
+ * Drip-feed split by the engine, for upstream services that do not take runs/interval themselves:
+ * the order (the parent, which the customer sees and was charged for) places one child order per run
+ * every `interval` minutes. Children are ordinary orders for dispatch and sync (at most once, review on
+ * doubt) but carry no charge of their own; the parent's remains is what is left of the whole order, and
+ * when every run has ended (or the rest was canceled) the parent settles: Completed, Partial (refund of
+ * what was not delivered, including runs never placed) or Canceled (refund of all).
+ */
+
+import { isTerminal } from '../orders/order.state.js';
+import { findOrder, type Order, toOrder } from '../orders/orders.repo.js';
+import { changeOrderStatusInTx } from '../orders/settle.js';
+import { type EngineContext, nowOf, onChildChange } from './dispatch.js';
+
+/** Place the runs that are due. */
+export async function runsRound(ctx: EngineContext): Promise<number> {
+  const now = nowOf(ctx);
+  const rows = await ctx.db
+    .selectFrom('orders')
+    .selectAll()
+    .where('dispatch_state', '=', 'runs')
+    .where('next_attempt_at', '<=', now)
+    .where('cancel_requested_at', 'is', null)
+    .where('status', 'in', ['pending', 'processing', 'in_progress'])
+    .orderBy('next_attempt_at')
+    .limit(100)
+    .execute();
+  let placed = 0;
+  for (const parent of rows.map(toOrder)) {
+    if (await placeNextRun(ctx, parent, now)) placed++;
+  }
+  // Parents with every run placed are settled when their last run ends (finishParent, from sync); this
+  // sweep also settles those whose last change happened elsewhere (an operator's review, a crash).
+  const waiting = await ctx.db
+    .selectFrom('orders')
+    .select('id')
+    .where('dispatch_state', '=', 'runs')
+    .where('next_attempt_at', 'is', null)
+    .where('status', 'in', ['pending', 'processing', 'in_progress'])
+    .where('updated_at', '<', now - ctx.settings.syncBaseMs)
+    .limit(100)
+    .execute();
+  for (const w of waiting) await finishParent(ctx, Number(w.id));
+  return placed;
+}
+
+async function placeNextRun(ctx: EngineContext, parent: Order, now: number): Promise<boolean> {
+  const runs = parent.runs ?? 1;
+  const interval = (parent.intervalMinutes ?? 0) * 60_000;
+  const raw = await ctx.db
+    .selectFrom('orders')
+    .select('next_attempt_at')
+    .where('id', '=', parent.id)
+    .executeTakeFirst();
+  const due = raw?.next_attempt_at;
+  if (due === null || due === undefined) return false;
+  return ctx.db.transaction().execute(async (tx) => {
+    const count = await tx
+      .selectFrom('orders')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .where('parent_order_id', '=', parent.id)
+      .executeTakeFirstOrThrow();
+    const k = Number(count.n);
+    const nextDue = k + 1 < runs ? parent.createdAt + (k + 1) * interval : null;
+    // Compare-and-set on the due time: of two workers, one places this run.
+    const moved = await tx
+      .updateTable('orders')
+      .set({ next_attempt_at: nextDue, updated_at: now })
+      .where('id', '=', parent.id)
+      .where('next_attempt_at', '=', due)
+      .where('dispatch_state', '=', 'runs')
+      .executeTakeFirst();
+    if (Number(moved.numUpdatedRows) !== 1 || k >= runs) return false;
+    await tx
+      .insertInto('orders')
+      .values({
+        user_id: parent.userId,
+        service_id: parent.serviceId,
+        type: parent.type,
+        link: parent.link,
+        quantity: parent.quantity,
+        runs: null,
+        interval_minutes: null,
+        params: parent.params ? JSON.stringify(parent.params) : null,
+        rate_units: parent.rateUnits,
+        charge_units: 0,
+        status: 'pending',
+        remains: parent.quantity,
+        created_at: now,
+        updated_at: now,
+        dispatch_state: 'queued',
+        provider_id: parent.providerId,
+        next_attempt_at: now,
+        parent_order_id: parent.id,
+        run_index: k,
+      })
+      .execute();
+    if (parent.status === 'pending') {
+      await changeOrderStatusInTx(tx, {
+        orderId: parent.id,
+        change: { status: 'processing' },
+        expectedStatus: 'pending',
+        now,
+      });
+    }
+    ctx.log('info', 'drip-feed run placed', { order: parent.id, run: k + 1, of: runs });
+    return true;
+  });
+}
+
+/** After a run changed: update the parent's progress, and settle it once every run has ended. */
+export async function finishParent(ctx: EngineContext, parentId: number): Promise<void> {
+  const now = nowOf(ctx);
+  await ctx.db.transaction().execute(async (tx) => {
+    const parent = await findOrder(tx, parentId);
+    if (!parent || isTerminal(parent.status) || parent.dispatchState !== 'runs') return;
+    const children = (
+      await tx.selectFrom('orders').selectAll().where('parent_order_id', '=', parentId).execute()
+    ).map(toOrder);
+    const runs = parent.runs ?? 1;
+    const raw = await tx
+      .selectFrom('orders')
+      .select('next_attempt_at')
+      .where('id', '=', parentId)
+      .executeTakeFirst();
+    const morePlanned =
+      raw?.next_attempt_at !== null && raw?.next_attempt_at !== undefined && parent.cancelState !== 'done';
+    const unplaced = BigInt(Math.max(0, runs - children.length)) * parent.quantity;
+    const remains = children.reduce((sum, c) => sum + c.remains, 0n) + unplaced;
+    const total = parent.quantity * BigInt(runs);
+    const allEnded = children.every((c) => isTerminal(c.status));
+    if (!morePlanned && allEnded) {
+      const status = remains === 0n ? 'completed' : remains >= total ? 'canceled' : 'partial';
+      const r = await changeOrderStatusInTx(tx, {
+        orderId: parentId,
+        change: { status, remains },
+        expectedStatus: parent.status,
+        now,
+      });
+      if (!r.ok)
+        ctx.log('error', 'drip-feed parent could not settle', { order: parentId, failure: r.failure });
+      else
+        ctx.log('info', 'drip-feed order finished', { order: parentId, status, remains: remains.toString() });
+      return;
+    }
+    const started = children.some((c) => c.status !== 'pending' && c.status !== 'processing');
+    const status = started ? 'in_progress' : parent.status === 'pending' ? 'processing' : parent.status;
+    if (status !== parent.status || remains !== parent.remains) {
+      await changeOrderStatusInTx(tx, {
+        orderId: parentId,
+        change: { status, remains },
+        expectedStatus: parent.status,
+        now,
+      });
+    }
+  });
+}
+
+onChildChange(async (ctx, child) => {
+  if (child.parentOrderId !== null) await finishParent(ctx, child.parentOrderId);
+});

@@ -1,0 +1,255 @@
+/**
+ * Status sync: active orders are polled with the multi `status` call, up to 100 ids per request, per
+ * provider. Each order carries its next check time; a round claims the most overdue ones first (on
+ * Postgres with SKIP LOCKED, so workers split the work), so every active order is seen however many
+ * there are, old ones included. An order whose status does not change is checked less and less often
+ * (base × 2^n, capped); any change brings it back to the base interval.
+ *
+ * What the upstream says is mapped onto our state machine and settled by changeOrderStatus: Completed
+ * keeps the charge, Partial refunds the undelivered part, Canceled refunds all. Statuses that would go
+ * backwards, remains outside 0..quantity, unknown statuses, HTML or missing entries change nothing; they
+ * are logged and raised once for the operator.
+ */
+import { sql } from 'kysely';
+import { parseAmount } from '../money.js';
+import type { OrderStatus } from '../orders/order.state.js';
+import { type Order, toOrder } from '../orders/orders.repo.js';
+import { changeOrderStatusInTx, type StatusChange } from '../orders/settle.js';
+import { listProviders, type Provider, raiseAlert } from '../providers/providers.repo.js';
+import { callUpstream, orderStatusAnswer, type UpstreamOrderStatus } from '../providers/upstream-client.js';
+import { afterChildChange, type EngineContext, nowOf } from './dispatch.js';
+import { backoff } from './settings.js';
+
+export const SYNC_BATCH = 100;
+
+/** The whole order's size in the unit `remains` counts (items; posts for a limited subscription). */
+function totalOf(order: Order): bigint {
+  if (order.type === 'Subscriptions') {
+    const posts = order.params?.posts;
+    return typeof posts === 'number' ? BigInt(posts) : 0n;
+  }
+  return order.quantity * BigInt(order.runs ?? 1);
+}
+
+/** Our status change for what the upstream reports, or a reason to ignore it. */
+export function mapUpstream(
+  order: Order,
+  st: UpstreamOrderStatus,
+): { change: StatusChange } | { ignore: string } {
+  const total = totalOf(order);
+  let remains: bigint | undefined = st.remains;
+  if (order.type === 'Subscriptions') {
+    // Subscriptions count posts: what remains is the limit minus the posts delivered.
+    const delivered = st.posts ?? null;
+    remains =
+      total > 0n && delivered !== null ? (total - delivered > 0n ? total - delivered : 0n) : undefined;
+  }
+  if (remains !== undefined && (remains < 0n || remains > total) && order.type !== 'Subscriptions') {
+    return { ignore: `remains ${remains} outside 0..${total}` };
+  }
+  const startCount =
+    st.start_count !== null && st.start_count !== undefined && st.start_count >= 0n
+      ? st.start_count
+      : undefined;
+  let status: OrderStatus;
+  switch (st.status) {
+    case 'Pending':
+    case 'Processing':
+      status = 'processing';
+      break;
+    case 'In progress':
+    case 'Active':
+    case 'Paused':
+      status = 'in_progress';
+      break;
+    case 'Completed':
+      return { change: { status: 'completed', startCount } };
+    case 'Partial':
+      if (remains === undefined || remains === 0n)
+        return { ignore: `Partial without remains (${st.remains ?? 'missing'})` };
+      return { change: { status: 'partial', remains, startCount } };
+    case 'Expired':
+    case 'Canceled':
+    case 'Refunded':
+      if (order.type === 'Subscriptions' && remains !== undefined && remains < total) {
+        return {
+          change:
+            remains === 0n ? { status: 'completed', startCount } : { status: 'partial', remains, startCount },
+        };
+      }
+      return { change: { status: 'canceled', startCount } };
+  }
+  // Never backwards: an order In progress that the upstream calls Pending again stays In progress.
+  if (order.status === 'in_progress' && status === 'processing') status = 'in_progress';
+  return { change: { status, remains: status === 'processing' ? undefined : remains, startCount } };
+}
+
+async function claimForSync(ctx: EngineContext, providerId: number, now: number): Promise<Order[]> {
+  const lease = ctx.settings.httpTimeoutMs * 2;
+  const rows = await ctx.db
+    .updateTable('orders')
+    .set({ next_check_at: now + lease })
+    .where('id', 'in', (eb) =>
+      eb
+        .selectFrom('orders')
+        .select('id')
+        .where('provider_id', '=', providerId)
+        .where('dispatch_state', '=', 'sent')
+        .where('status', 'in', ['processing', 'in_progress'])
+        .where('next_check_at', '<=', now)
+        .orderBy('next_check_at')
+        .orderBy('id')
+        .limit(SYNC_BATCH)
+        .$if(ctx.settings.dialect === 'postgres', (q) => q.forUpdate().skipLocked()),
+    )
+    .returningAll()
+    .execute();
+  return rows.map(toOrder);
+}
+
+async function scheduleUnchanged(
+  ctx: EngineContext,
+  order: Order,
+  now: number,
+  note: string | null,
+): Promise<void> {
+  const n = order.unchangedChecks;
+  await ctx.db
+    .updateTable('orders')
+    .set({
+      next_check_at: now + backoff(ctx.settings.syncBaseMs, n + 1, ctx.settings.syncMaxMs),
+      unchanged_checks: sql`unchanged_checks + 1`,
+      ...(note !== null ? { last_error: note } : {}),
+    })
+    .where('id', '=', order.id)
+    .execute();
+  if (note !== null && note !== order.lastError) {
+    await raiseAlert(ctx.db, {
+      kind: 'upstream_anomaly',
+      orderId: order.id,
+      providerId: order.providerId,
+      message: `order ${order.id}: ${note}`,
+      now,
+    });
+    ctx.log('warn', 'upstream answer ignored', { order: order.id, note });
+  }
+}
+
+/** Apply one upstream status to one order. Returns whether anything changed. */
+export async function applyUpstreamStatus(
+  ctx: EngineContext,
+  order: Order,
+  entry: unknown,
+  now: number,
+): Promise<boolean> {
+  const parsed = orderStatusAnswer.safeParse(entry);
+  if (!parsed.success) {
+    const shown = JSON.stringify(entry)?.slice(0, 100) ?? 'nothing';
+    await scheduleUnchanged(ctx, order, now, `unreadable status from provider: ${shown}`);
+    return false;
+  }
+  const mapped = mapUpstream(order, parsed.data);
+  if ('ignore' in mapped) {
+    await scheduleUnchanged(ctx, order, now, `status ignored: ${mapped.ignore}`);
+    return false;
+  }
+  const { change } = mapped;
+  const costUnits = parsed.data.charge ? parseAmount(parsed.data.charge) : null;
+  const same =
+    change.status === order.status &&
+    (change.remains === undefined || change.remains === order.remains) &&
+    (change.startCount === undefined || change.startCount === order.startCount);
+  if (same) {
+    await scheduleUnchanged(ctx, order, now, null);
+    return false;
+  }
+  const applied = await ctx.db.transaction().execute(async (tx) => {
+    const r = await changeOrderStatusInTx(tx, {
+      orderId: order.id,
+      change,
+      expectedStatus: order.status,
+      now,
+    });
+    if (!r.ok) return r;
+    await tx
+      .updateTable('orders')
+      .set({
+        next_check_at: now + ctx.settings.syncBaseMs,
+        unchanged_checks: 0,
+        last_error: null,
+        ...(costUnits !== null && costUnits >= 0n ? { provider_charge_units: costUnits } : {}),
+      })
+      .where('id', '=', order.id)
+      .execute();
+    return r;
+  });
+  if (!applied.ok) {
+    const f = applied.failure;
+    await scheduleUnchanged(ctx, order, now, `status ignored: ${'message' in f ? f.message : f.code}`);
+    return false;
+  }
+  if (applied.value.order.finishedAt !== null) await afterChildChange(ctx, applied.value.order);
+  else if (order.parentOrderId !== null) await afterChildChange(ctx, applied.value.order);
+  return true;
+}
+
+/** Sync one batch of one provider's due orders. Returns how many orders were checked. */
+export async function syncProviderBatch(ctx: EngineContext, provider: Provider): Promise<number> {
+  const now = nowOf(ctx);
+  const orders = await claimForSync(ctx, provider.id, now);
+  if (orders.length === 0) return 0;
+  const ids = orders.map((o) => o.providerOrderId ?? '').filter(Boolean);
+  const out = await callUpstream(
+    provider,
+    { action: 'status', orders: ids.join(',') },
+    ctx.settings.httpTimeoutMs,
+  );
+  const body = out.kind === 'ok' ? out.body : null;
+  if (
+    !body ||
+    typeof body !== 'object' ||
+    Array.isArray(body) ||
+    typeof (body as { error?: unknown }).error === 'string'
+  ) {
+    const why =
+      out.kind === 'ok'
+        ? `unexpected answer to status: ${JSON.stringify(out.body)?.slice(0, 100)}`
+        : out.error;
+    ctx.log('warn', 'status sync failed', { provider: provider.id, error: why });
+    // Try these orders again after a short pause (their lease already moved next_check_at forward).
+    await ctx.db
+      .updateTable('orders')
+      .set({ next_check_at: now + ctx.settings.syncBaseMs })
+      .where(
+        'id',
+        'in',
+        orders.map((o) => o.id),
+      )
+      .execute();
+    return orders.length;
+  }
+  const entries = body as Record<string, unknown>;
+  for (const order of orders) {
+    const key = order.providerOrderId ?? '';
+    const entry = Object.hasOwn(entries, key) ? entries[key] : undefined;
+    try {
+      await applyUpstreamStatus(ctx, order, entry, now);
+    } catch (err) {
+      ctx.log('error', 'applying a status failed', { order: order.id, error: String(err) });
+    }
+  }
+  return orders.length;
+}
+
+/** One sync round over every provider, a few batches each. */
+export async function syncRound(ctx: EngineContext, maxBatchesPerProvider = 20): Promise<number> {
+  let total = 0;
+  for (const provider of await listProviders(ctx.db)) {
+    for (let i = 0; i < maxBatchesPerProvider; i++) {
+      const n = await syncProviderBatch(ctx, provider);
+      total += n;
+      if (n < SYNC_BATCH) break;
+    }
+  }
+  return total;
+}
