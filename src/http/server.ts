@@ -5,7 +5,7 @@
  */
 
 import { parse as parseQueryString } from 'node:querystring';
-import formbody from '@fastify/formbody';
+import multipart from '@fastify/multipart';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Executor } from '../accounts/users.repo.js';
 import { apiV2Routes } from './api-v2/routes.js';
@@ -19,9 +19,37 @@ export interface ServerOptions {
   logStream?: NodeJS.WritableStream;
 }
 
-/** Mask secrets (key, password) in a URL's query string before it is logged. */
+const SECRET_PARAM_RE = /^(?:key|password|api_key)(?:\[.*\])?$/i;
+
+/** A query parameter's name as the query parser reads it: `k%65y` and `%6B%65%79` are `key`. */
+function decodedParamName(raw: string): string {
+  const plus = raw.replace(/\+/g, ' ');
+  try {
+    return decodeURIComponent(plus);
+  } catch {
+    return plus.replace(/%([0-9a-f]{2})/gi, (_m, hex: string) =>
+      String.fromCharCode(Number.parseInt(hex, 16)),
+    );
+  }
+}
+
+/**
+ * Mask secrets (key, password) in a URL's query string before it is logged. Each parameter's name is
+ * compared decoded, as the API reads it: matching the raw text alone let `?k%65y=<key>` reach the log.
+ */
 export function redactUrl(url: string): string {
-  return url.replace(/([?&](?:key|password|api_key)=)[^&]*/gi, '$1***');
+  const q = url.indexOf('?');
+  if (q < 0) return url;
+  const pairs = url
+    .slice(q + 1)
+    .split('&')
+    .map((pair) => {
+      const eq = pair.indexOf('=');
+      if (eq < 0) return pair;
+      const name = decodedParamName(pair.slice(0, eq)).trim().replace(/^\?+/, '');
+      return SECRET_PARAM_RE.test(name) ? `${pair.slice(0, eq)}=***` : pair;
+    });
+  return `${url.slice(0, q + 1)}${pairs.join('&')}`;
 }
 
 export async function buildServer(opts: ServerOptions): Promise<FastifyInstance> {
@@ -35,20 +63,24 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
             req: (req) => ({ method: req.method, url: redactUrl(req.url), remoteAddress: req.ip }),
           },
         };
+  const bodyLimit = opts.bodyLimitBytes ?? 1024 * 1024;
   const app = Fastify({
     logger,
-    bodyLimit: opts.bodyLimitBytes ?? 1024 * 1024,
+    bodyLimit,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
     // Clients behind the panel's own proxy are told apart by their address; see docs/architecture.md.
     trustProxy: false,
   });
 
-  await app.register(formbody, { bodyLimit: opts.bodyLimitBytes ?? 1024 * 1024 });
-  // Some clients send a form or JSON body with a missing or wrong content type: read it as text and
-  // decode it by its shape rather than refuse it. Fastify's own text/plain parser would hand over the raw
-  // string, and `fetch(url, { body: 'key=...' })` sends exactly that type: let the catch-all read it too.
-  app.removeContentTypeParser('text/plain');
-  app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => {
+  // Bodies are decoded by their shape as well as their content type: form-urlencoded (what every
+  // client sends), JSON, and the same with a missing or wrong type (`fetch(url, { body: 'key=...' })`
+  // sends text/plain; some clients send JSON labelled as a form). Repeated keys become arrays, which
+  // the API answers as malformed parameters.
+  const decodeBody = (
+    _req: unknown,
+    body: string | Buffer,
+    done: (err: Error | null, value?: unknown) => void,
+  ) => {
     const text = String(body).trim();
     if (text.startsWith('{')) {
       try {
@@ -59,6 +91,14 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
       return;
     }
     done(null, parseQueryString(text));
+  };
+  app.removeContentTypeParser('text/plain');
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, decodeBody);
+  app.addContentTypeParser('*', { parseAs: 'string' }, decodeBody);
+  // PHP's curl with an array as CURLOPT_POSTFIELDS sends multipart/form-data: fields only, no files.
+  await app.register(multipart, {
+    attachFieldsToBody: 'keyValues',
+    limits: { fieldSize: bodyLimit, fields: 100, files: 0, parts: 100 },
   });
 
   app.setErrorHandler((err, req, reply) => {
@@ -72,8 +112,10 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
     }
     reply.code(200).header('content-type', 'application/json; charset=utf-8').send({ error: message });
   });
-  app.setNotFoundHandler((_req, reply) => {
-    reply.code(404).send({ error: 'Not found' });
+  app.setNotFoundHandler((req, reply) => {
+    // The API's contract is HTTP 200 for everything, whatever the method (PUT, DELETE, ...).
+    if (/^\/api\/v2\/?(\?|$)/.test(req.url)) reply.code(200).send({ error: 'Incorrect request' });
+    else reply.code(404).send({ error: 'Not found' });
   });
 
   app.get('/health', async () => ({ ok: true }));

@@ -63,7 +63,8 @@ function intParam(text: string, name: string, min: bigint, max: bigint): R<bigin
   return ok(n);
 }
 
-const CONTROL_RE = /[\u0000-\u001f\u007f]/;
+// Control characters other than tab (which is kept inside a line as it is).
+const CONTROL_RE = /[\u0000-\u0008\u000a-\u001f\u007f]/;
 
 /** A link: an http(s) URL, or a bare handle or path as many services take (no spaces, no controls). */
 export function validLink(text: string): string | null {
@@ -168,7 +169,9 @@ export function parseOrderInput(service: Service, p: Params, now: number): R<Ord
       if (!runsRaw.ok) return runsRaw;
       const intervalRaw = optional(p, 'interval');
       if (!intervalRaw.ok) return intervalRaw;
-      if (runsRaw.value === undefined && intervalRaw.value === undefined) {
+      // Many client libraries always send runs/interval, as 0 when drip-feed is not wanted.
+      const zeroOrAbsent = (v: string | undefined) => v === undefined || /^\s*0+\s*$/.test(v);
+      if (zeroOrAbsent(runsRaw.value) && zeroOrAbsent(intervalRaw.value)) {
         const inRange = checkRange(q.value, service);
         return inRange.ok ? ok(simple(link.value, q.value, null)) : inRange;
       }
