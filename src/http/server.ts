@@ -102,7 +102,9 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
   });
 
   app.setErrorHandler((err, req, reply) => {
-    const status = (err as { statusCode?: number }).statusCode ?? 500;
+    // busboy refuses a multipart type without a usable boundary with a plain Error: bad input, not a fault.
+    const badMultipart = (err as Error).message === 'Multipart: Boundary not found';
+    const status = (err as { statusCode?: number }).statusCode ?? (badMultipart ? 400 : 500);
     let message = 'Incorrect request';
     if (status === 413) message = 'Request too large';
     else if (status === 429) message = (err as { error?: string }).error ?? 'Too many requests';

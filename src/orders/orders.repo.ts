@@ -33,6 +33,7 @@ export interface Order {
   cancelState: string | null;
   dispatchAttempts: number;
   unchangedChecks: number;
+  deliveredPosts: number | null;
 }
 
 /** Where an order stands with its provider (see the 0002 migration for each state's meaning). */
@@ -69,6 +70,8 @@ export function toOrder(row: any): Order {
     cancelState: row.cancel_state,
     dispatchAttempts: Number(row.dispatch_attempts ?? 0),
     unchangedChecks: Number(row.unchanged_checks ?? 0),
+    deliveredPosts:
+      row.delivered_posts === null || row.delivered_posts === undefined ? null : Number(row.delivered_posts),
   };
 }
 

@@ -26,6 +26,11 @@ export function refundForRemains(order: Order, remains: bigint): bigint {
   return partialRefund(order.chargeUnits, order.rateUnits, items);
 }
 
+/** A subscription without a post limit: charged per post as posts are delivered, nothing reserved. */
+export function isPerPostSubscription(order: Order): boolean {
+  return order.type === 'Subscriptions' && typeof order.params?.posts !== 'number';
+}
+
 export interface StatusChange {
   status: OrderStatus;
   remains?: bigint | undefined;
@@ -84,7 +89,8 @@ export async function changeOrderStatusInTx(
         return fail({ code: 'invalid', message: 'Partial needs remains above 0 (use Completed)' });
       refund = refundForRemains(order, remains);
     } else if (change.status === 'canceled') {
-      refund = order.chargeUnits - order.refundedUnits;
+      // A subscription without a post limit was charged only for posts already delivered: nothing to give back.
+      refund = isPerPostSubscription(order) ? 0n : order.chargeUnits - order.refundedUnits;
       if (change.remains === undefined) remains = total;
     }
 

@@ -175,6 +175,19 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
 
   /** Where an order stands now: a pure function of seed, id and elapsed time. */
   function view(o: SimOrder, now: number) {
+    const v = orderView(o, now);
+    if (o.posts === null) return v;
+    // Subscriptions report their own statuses and the posts delivered so far.
+    const status =
+      v.status === 'In progress' || v.status === 'Pending'
+        ? 'Active'
+        : v.status === 'Partial'
+          ? 'Expired'
+          : v.status;
+    return { ...v, status, posts: String(o.posts - Number(v.remains)) };
+  }
+
+  function orderView(o: SimOrder, now: number) {
     const elapsed = (now - o.createdAt) * speed;
     const startDelay = 1000 + rand(seed, o.id, 'start') * 2000;
     const duration = 4000 + rand(seed, o.id, 'duration') * 16000;

@@ -11,10 +11,12 @@
  * are logged and raised once for the operator.
  */
 import { sql } from 'kysely';
-import { parseAmount } from '../money.js';
+import type { Executor } from '../accounts/users.repo.js';
+import { debitInTx } from '../ledger/ledger.repo.js';
+import { chargeFor, parseAmount } from '../money.js';
 import type { OrderStatus } from '../orders/order.state.js';
 import { type Order, toOrder } from '../orders/orders.repo.js';
-import { changeOrderStatusInTx, type StatusChange } from '../orders/settle.js';
+import { changeOrderStatusInTx, isPerPostSubscription, type StatusChange } from '../orders/settle.js';
 import { listProviders, type Provider, raiseAlert } from '../providers/providers.repo.js';
 import { callUpstream, orderStatusAnswer, type UpstreamOrderStatus } from '../providers/upstream-client.js';
 import { afterChildChange, type EngineContext, nowOf } from './dispatch.js';
@@ -155,7 +157,10 @@ export async function applyUpstreamStatus(
   }
   const { change } = mapped;
   const costUnits = parsed.data.charge ? parseAmount(parsed.data.charge) : null;
+  const newPosts =
+    isPerPostSubscription(order) && (parsed.data.posts ?? 0n) > BigInt(order.deliveredPosts ?? 0);
   const same =
+    !newPosts &&
     change.status === order.status &&
     (change.remains === undefined || change.remains === order.remains) &&
     (change.startCount === undefined || change.startCount === order.startCount);
@@ -164,6 +169,9 @@ export async function applyUpstreamStatus(
     return false;
   }
   const applied = await ctx.db.transaction().execute(async (tx) => {
+    if (isPerPostSubscription(order) && parsed.data.posts !== null && parsed.data.posts !== undefined) {
+      await chargeDeliveredPosts(ctx, tx, order, parsed.data.posts, now);
+    }
     const r = await changeOrderStatusInTx(tx, {
       orderId: order.id,
       change,
@@ -252,4 +260,67 @@ export async function syncRound(ctx: EngineContext, maxBatchesPerProvider = 20):
     }
   }
   return total;
+}
+
+/**
+ * A subscription without a post limit pays per delivered post: max × rate / 1000 each, debited as the
+ * sync sees new posts (one conditional debit, never below zero). When the balance cannot pay for the
+ * new posts, the posts it can pay are charged, the subscription is stopped upstream (a cancel request,
+ * as API v2 has no pause) and the operator alerted about the unpaid posts.
+ */
+async function chargeDeliveredPosts(
+  ctx: EngineContext,
+  tx: Executor,
+  order: Order,
+  delivered: bigint,
+  now: number,
+): Promise<void> {
+  const already = BigInt(order.deliveredPosts ?? 0);
+  if (delivered <= already) return;
+  const perPost = chargeFor(order.rateUnits, order.quantity);
+  let paid = 0n;
+  for (let n = delivered - already; n > 0n; n--) {
+    const amount = perPost * n;
+    if (amount === 0n) {
+      paid = n;
+      break;
+    }
+    const after = await debitInTx(tx, {
+      userId: order.userId,
+      amountUnits: amount,
+      kind: 'order_charge',
+      orderId: order.id,
+      idemKey: `charge:order:${order.id}:posts:${already + 1n}-${already + n}`,
+      note: `${n} post(s) delivered`,
+      now,
+    });
+    if (after !== null) {
+      paid = n;
+      break;
+    }
+  }
+  await tx
+    .updateTable('orders')
+    .set({
+      charge_units: sql`charge_units + ${perPost * paid}`,
+      delivered_posts: Number(already + paid),
+    })
+    .where('id', '=', order.id)
+    .execute();
+  if (paid < delivered - already) {
+    await tx
+      .updateTable('orders')
+      .set({ cancel_requested_at: now })
+      .where('id', '=', order.id)
+      .where('cancel_requested_at', 'is', null)
+      .execute();
+    await raiseAlert(tx, {
+      kind: 'subscription_unpaid',
+      orderId: order.id,
+      providerId: order.providerId,
+      message: `subscription ${order.id}: funds ran out; ${delivered - already - paid} delivered post(s) unpaid; stopped upstream`,
+      now,
+    });
+    ctx.log('warn', 'subscription out of funds; stopping it', { order: order.id });
+  }
 }
