@@ -115,3 +115,27 @@ describeEachDb('API v2 transports', (ctx) => {
     expect(res.body).toEqual({ order: expect.any(Number) });
   });
 });
+
+describeEachDb('API v2 odd URLs', (ctx) => {
+  let app: FastifyInstance;
+  beforeAll(async () => {
+    app = await makeApi(ctx().db.db);
+  });
+  afterAll(async () => {
+    await app.close();
+  });
+
+  it('a URL with broken percent-encoding gets HTTP 200 JSON without echoing the key', async () => {
+    const res = await app.inject({ method: 'GET', url: '/api/v2%?key=secretkeyvalue&action=balance' });
+    expect(res.statusCode).toBe(200);
+    expect(JSON.parse(res.body)).toEqual({ error: 'Incorrect request' });
+    expect(res.body).not.toContain('secretkeyvalue');
+  });
+
+  it('the path is not case-sensitive: /API/V2 answers like /api/v2', async () => {
+    const user = await seedUser(ctx().db.db, '1');
+    const res = await app.inject({ method: 'GET', url: `/API/V2?key=${user.apiKey}&action=balance` });
+    expect(res.statusCode).toBe(200);
+    expect(JSON.parse(res.body)).toEqual({ balance: '1.00', currency: 'USD' });
+  });
+});

@@ -6,7 +6,7 @@
 
 import { parse as parseQueryString } from 'node:querystring';
 import multipart from '@fastify/multipart';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
 import type { Executor } from '../accounts/users.repo.js';
 import { apiV2Routes } from './api-v2/routes.js';
 
@@ -67,7 +67,15 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
   const app = Fastify({
     logger,
     bodyLimit,
-    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+    routerOptions: { ignoreTrailingSlash: true, caseSensitive: false, maxParamLength: 200 },
+    // A URL Fastify cannot route (bad percent-encoding) still gets the API's JSON and 200, and its
+    // text, which may carry a key, is not echoed back.
+    frameworkErrors: (_err, _req, reply) => {
+      (reply as unknown as FastifyReply)
+        .code(200)
+        .header('content-type', 'application/json; charset=utf-8')
+        .send({ error: 'Incorrect request' });
+    },
     // Clients behind the panel's own proxy are told apart by their address; see docs/architecture.md.
     trustProxy: false,
   });
@@ -106,7 +114,9 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
     const badMultipart = (err as Error).message === 'Multipart: Boundary not found';
     const status = (err as { statusCode?: number }).statusCode ?? (badMultipart ? 400 : 500);
     let message = 'Incorrect request';
-    if (status === 413) message = 'Request too large';
+    // A multipart body with a file or too many parts is not an API request: 'Incorrect request'.
+    const multipartLimit = /^FST_(FILES|PARTS|FIELDS)_LIMIT$/.test(String((err as { code?: string }).code));
+    if (status === 413 && !multipartLimit) message = 'Request too large';
     else if (status === 429) message = (err as { error?: string }).error ?? 'Too many requests';
     else if (status >= 500) {
       req.log.error({ err }, 'request failed');
@@ -116,7 +126,7 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
   });
   app.setNotFoundHandler((req, reply) => {
     // The API's contract is HTTP 200 for everything, whatever the method (PUT, DELETE, ...).
-    if (/^\/api\/v2\/?(\?|$)/.test(req.url)) reply.code(200).send({ error: 'Incorrect request' });
+    if (/^\/api\/v2\/?(\?|$)/i.test(req.url)) reply.code(200).send({ error: 'Incorrect request' });
     else reply.code(404).send({ error: 'Not found' });
   });
 
