@@ -390,6 +390,10 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
         remains: x.remains.toString(),
         start_count: x.startCount?.toString() ?? null,
         cancel_requested: x.cancelRequestedAt !== null,
+        dispatch: x.dispatchState,
+        provider: x.providerId,
+        upstream_order: x.providerOrderId,
+        error: x.lastError,
         created_at: new Date(x.createdAt).toISOString(),
       }));
       emit(
@@ -398,7 +402,7 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
           ? ['no orders']
           : rows.map(
               (x) =>
-                `${x.id}\t${x.username}\tservice ${x.service}\t${x.status}\tqty ${x.quantity}${x.runs ? `×${x.runs}` : ''}\tremains ${x.remains}\tcharge ${x.charge}${x.refunded !== '0.00' ? ` (refunded ${x.refunded})` : ''}${x.cancel_requested ? '\tCANCEL REQUESTED' : ''}\t${x.link ?? ''}`,
+                `${x.id}\t${x.username}\tservice ${x.service}\t${x.status}\tqty ${x.quantity}${x.runs ? `×${x.runs}` : ''}\tremains ${x.remains}\tcharge ${x.charge}${x.refunded !== '0.00' ? ` (refunded ${x.refunded})` : ''}${x.cancel_requested ? '\tCANCEL REQUESTED' : ''}\t${x.dispatch}${x.upstream_order ? ` #${x.upstream_order}` : ''}\t${x.link ?? ''}${x.error ? `\t(${x.error})` : ''}`,
             ),
       );
     });
