@@ -86,28 +86,6 @@ export async function findOrder(db: Executor, id: number, userId?: number): Prom
   return row ? toOrder(row) : null;
 }
 
-/** Several of one user's orders by id, in one query. */
-export async function findUserOrders(
-  db: Executor,
-  userId: number,
-  ids: number[],
-): Promise<Map<number, Order>> {
-  const out = new Map<number, Order>();
-  if (ids.length === 0) return out;
-  const rows = await db
-    .selectFrom('orders')
-    .selectAll()
-    .where('user_id', '=', userId)
-    .where('id', 'in', ids)
-    .where('parent_order_id', 'is', null)
-    .execute();
-  for (const r of rows) {
-    const o = toOrder(r);
-    out.set(o.id, o);
-  }
-  return out;
-}
-
 export async function listOrders(
   db: Executor,
   filter: {
@@ -136,4 +114,45 @@ export async function listOrders(
     .limit(filter.limit ?? 100)
     .execute();
   return rows.map((r) => ({ ...toOrder(r), username: r.username }));
+}
+
+/** What the API's `status` shows of an order. */
+export interface OrderStatusView {
+  id: number;
+  status: OrderStatus;
+  chargeUnits: bigint;
+  refundedUnits: bigint;
+  remains: bigint;
+  startCount: bigint | null;
+}
+
+/**
+ * Several of one user's orders by id, only the columns `status` answers with: the hot path of clients
+ * polling up to 100 orders at a time (the full row is several times slower to read).
+ */
+export async function findUserOrderStatuses(
+  db: Executor,
+  userId: number,
+  ids: number[],
+): Promise<Map<number, OrderStatusView>> {
+  const out = new Map<number, OrderStatusView>();
+  if (ids.length === 0) return out;
+  const rows = await db
+    .selectFrom('orders')
+    .select(['id', 'status', 'charge_units', 'refunded_units', 'remains', 'start_count'])
+    .where('user_id', '=', userId)
+    .where('id', 'in', ids)
+    .where('parent_order_id', 'is', null)
+    .execute();
+  for (const r of rows) {
+    out.set(Number(r.id), {
+      id: Number(r.id),
+      status: r.status as OrderStatus,
+      chargeUnits: toUnits(r.charge_units),
+      refundedUnits: toUnits(r.refunded_units),
+      remains: toUnits(r.remains),
+      startCount: r.start_count === null ? null : toUnits(r.start_count),
+    });
+  }
+  return out;
 }

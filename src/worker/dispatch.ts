@@ -4,7 +4,8 @@
  * 1. Claim: in one statement a batch of due orders moves queued -> sending, stamped with this
  *    worker's id (on Postgres with FOR UPDATE SKIP LOCKED, so workers never share an order). The
  *    claim is committed before any request leaves: from then on the order counts as possibly sent.
- * 2. Send the provider's `add`, with every parameter of the order's type.
+ * 2. Send the provider's `add`, with every parameter of the order's type. Just before, the claim is
+ *    renewed with a compare-and-set; a claim lost meanwhile (declared stale) sends nothing.
  * 3. Record the outcome with a compare-and-set on (sending, this worker):
  *    - accepted: sent, with the upstream order id; the customer sees Processing;
  *    - refused about the order (bad link, quantity, service off): canceled with a full refund, the
@@ -39,8 +40,14 @@ export const nowOf = (ctx: EngineContext) => (ctx.now ? ctx.now() : Date.now());
 const ACCOUNT_REFUSAL =
   /(fund|balance|api[ _-]?key|invalid key|account|banned|suspend|unauthori[sz]ed|permission|disabled user)/i;
 
+/**
+ * Refusals that name the order's target ("This account is private", "Link is private"): about the
+ * order even when they say "account". Holding the provider for them would stall every order sent there.
+ */
+const TARGET_REFUSAL = /(private|link|profile|username|\bpost\b|\bpage\b)/i;
+
 export function isAccountRefusal(message: string): boolean {
-  return ACCOUNT_REFUSAL.test(message);
+  return ACCOUNT_REFUSAL.test(message) && !TARGET_REFUSAL.test(message);
 }
 
 /** Claim up to `limit` due orders for this worker. */
@@ -142,6 +149,20 @@ export async function sendClaimed(ctx: EngineContext, order: Order): Promise<voi
     service.provider_service_id,
     Number(service.provider_dripfeed) === 1,
   );
+  // A claimed order may wait in its batch for a while before its turn comes: renew the claim just
+  // before the request leaves, and send nothing if it is no longer ours (another worker declared it
+  // stale and it went to review, where the operator may already have resolved it).
+  const renewed = await db
+    .updateTable('orders')
+    .set({ claimed_at: nowOf(ctx) })
+    .where('id', '=', order.id)
+    .where('dispatch_state', '=', 'sending')
+    .where('claimed_by', '=', ctx.settings.workerId)
+    .executeTakeFirst();
+  if (Number(renewed.numUpdatedRows) !== 1) {
+    ctx.log('warn', 'claim lost before sending; not sent', { order: order.id });
+    return;
+  }
   const out = await callUpstream(provider, params, ctx.settings.httpTimeoutMs);
 
   if (out.kind === 'not_sent') {

@@ -169,9 +169,6 @@ export async function applyUpstreamStatus(
     return false;
   }
   const applied = await ctx.db.transaction().execute(async (tx) => {
-    if (isPerPostSubscription(order) && parsed.data.posts !== null && parsed.data.posts !== undefined) {
-      await chargeDeliveredPosts(ctx, tx, order, parsed.data.posts, now);
-    }
     const r = await changeOrderStatusInTx(tx, {
       orderId: order.id,
       change,
@@ -179,6 +176,11 @@ export async function applyUpstreamStatus(
       now,
     });
     if (!r.ok) return r;
+    // Posts are charged only once the compare-and-set on the status held: a late answer about an
+    // order that ended meanwhile must not charge it again.
+    if (isPerPostSubscription(order) && parsed.data.posts !== null && parsed.data.posts !== undefined) {
+      await chargeDeliveredPosts(ctx, tx, order, parsed.data.posts, now);
+    }
     await tx
       .updateTable('orders')
       .set({

@@ -8,7 +8,7 @@ import { requestCancel } from '../../cancels/request-cancel.js';
 import { listServices } from '../../catalog/services.repo.js';
 import { formatAmount, formatRate } from '../../money.js';
 import { API_STATUS } from '../../orders/order.state.js';
-import { findUserOrders, type Order } from '../../orders/orders.repo.js';
+import { findUserOrderStatuses, type OrderStatusView } from '../../orders/orders.repo.js';
 import { placeOrder } from '../../orders/place-order.js';
 import { createRefill } from '../../refills/create-refill.js';
 import { API_REFILL_STATUS } from '../../refills/refill.state.js';
@@ -74,7 +74,7 @@ async function add(ctx: ActionContext): Promise<Json> {
   return r.ok ? { order: r.value.orderId } : errorBody(r.failure);
 }
 
-function orderStatusBody(o: Order, currency: string) {
+function orderStatusBody(o: OrderStatusView, currency: string) {
   return {
     charge: formatAmount(o.chargeUnits - o.refundedUnits),
     start_count: (o.startCount ?? 0n).toString(),
@@ -90,7 +90,7 @@ async function status(ctx: ActionContext): Promise<Json> {
     const list = idListParam(ctx, 'orders');
     if ('failure' in list) return errorBody(list.failure);
     const ids = list.tokens.flatMap((t) => (t.id === null ? [] : [t.id]));
-    const found = await findUserOrders(ctx.db, ctx.user.id, ids);
+    const found = await findUserOrderStatuses(ctx.db, ctx.user.id, ids);
     // No prototype: an id token such as "__proto__" must become a key of the answer like any other.
     const out: Record<string, unknown> = Object.create(null);
     for (const t of list.tokens) {
@@ -104,7 +104,7 @@ async function status(ctx: ActionContext): Promise<Json> {
     return errorBody({ code: 'missing_param', param: 'order' });
   }
   if (id === null) return errorBody({ code: 'unknown_order' });
-  const o = (await findUserOrders(ctx.db, ctx.user.id, [id])).get(id);
+  const o = (await findUserOrderStatuses(ctx.db, ctx.user.id, [id])).get(id);
   return o ? orderStatusBody(o, currency) : errorBody({ code: 'unknown_order' });
 }
 

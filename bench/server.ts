@@ -1,0 +1,69 @@
+/**
+ * The server side of the benchmark, run as a child process of bench/run.ts so that the load generator
+ * and the server never share an event loop. Two modes, chosen by BENCH_SERVER_MODE:
+ * - `panel`: opens BENCH_DATABASE_URL (already migrated and seeded) and serves the real panel from
+ *   buildServer, logging off and the rate limit out of the way;
+ * - `ceiling`: a bare Fastify with one constant-JSON route, GET and POST (POST parses a form body with
+ *   @fastify/formbody, as the panel does), to measure what HTTP alone costs on this machine.
+ * It listens on 127.0.0.1 on a free port, reports the port to its parent over IPC, and exits when told
+ * to (SIGTERM/SIGINT) or when the parent goes away (IPC disconnect), so it never outlives the bench.
+ */
+import formbody from '@fastify/formbody';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { openDatabase } from '../src/db/connect.js';
+import { buildServer } from '../src/http/server.js';
+import { CEILING_BODY } from './constants.js';
+
+async function start(): Promise<{ app: FastifyInstance; close: () => Promise<void> }> {
+  const mode = process.env.BENCH_SERVER_MODE;
+  if (mode === 'ceiling') {
+    const app = Fastify({ logger: false });
+    await app.register(formbody);
+    app.get('/ceiling', async () => CEILING_BODY);
+    app.post('/ceiling', async () => CEILING_BODY);
+    return { app, close: () => app.close() };
+  }
+  if (mode === 'panel') {
+    const url = process.env.BENCH_DATABASE_URL;
+    if (!url) throw new Error('BENCH_DATABASE_URL is not set');
+    const poolSize = Number(process.env.BENCH_PG_POOL ?? '10');
+    const db = await openDatabase(url, { migrate: false, poolSize });
+    const app = await buildServer({ db: db.db, logLevel: 'silent', rateLimitPerMinute: 1_000_000_000 });
+    return {
+      app,
+      close: async () => {
+        await app.close();
+        await db.close();
+      },
+    };
+  }
+  throw new Error(`BENCH_SERVER_MODE must be panel or ceiling (got ${String(mode)})`);
+}
+
+async function main(): Promise<void> {
+  if (!process.send) throw new Error('bench/server.js must be started by bench/run.js (IPC channel)');
+  const { app, close } = await start();
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  let stopping = false;
+  const stop = () => {
+    if (stopping) return;
+    stopping = true;
+    // Never hang on close: leave within 3 s whatever happens.
+    setTimeout(() => process.exit(0), 3000).unref();
+    close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+  process.on('disconnect', stop);
+  process.send({ port });
+}
+
+main().catch((err: unknown) => {
+  console.error(`bench server: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+  process.exit(1);
+});
