@@ -9,6 +9,8 @@
  * - `unknown`: anything after the request may have been delivered (timeout, reset, 5xx, a body we
  *   cannot read): for an `add` the order may exist upstream, so it must not be sent again blindly.
  */
+import http from 'node:http';
+import https from 'node:https';
 import { z } from 'zod';
 
 export interface UpstreamEndpoint {
@@ -19,6 +21,8 @@ export interface UpstreamEndpoint {
 export type CallOutcome =
   | { kind: 'ok'; body: unknown }
   | { kind: 'not_sent'; error: string }
+  /** The HTTP server answered but not as an API (404, 401, 403, a redirect): nothing was processed. */
+  | { kind: 'http_refused'; error: string }
   | { kind: 'unknown'; error: string };
 
 const NOT_SENT_CODES = new Set([
@@ -41,53 +45,101 @@ function errorCode(err: unknown): string | undefined {
   return undefined;
 }
 
-/** POST one API v2 call (form-urlencoded, as every panel accepts). */
-export async function callUpstream(
+// Connections are kept alive for reads; an `add` opens a fresh one (see callUpstream).
+const httpAgent = new http.Agent({ keepAlive: true, maxSockets: 32 });
+const httpsAgent = new https.Agent({ keepAlive: true, maxSockets: 32 });
+
+/** HTTP statuses that prove the call was not processed as an API call: wrong URL, no access, moved. */
+function refusedAtHttpLevel(status: number): boolean {
+  return (status >= 300 && status < 400) || [401, 403, 404, 405, 410].includes(status);
+}
+
+/**
+ * POST one API v2 call (form-urlencoded, as every panel accepts).
+ *
+ * `freshConnection` opens a new connection instead of reusing a kept-alive one: a pooled socket the
+ * upstream closed meanwhile fails with a reset after the request may have been written, which would
+ * make an `add` look like an unknown outcome; on a fresh connection a refusal is a clean "not sent".
+ */
+export function callUpstream(
   endpoint: UpstreamEndpoint,
   params: Record<string, string | number>,
   timeoutMs = 30_000,
+  options: { freshConnection?: boolean } = {},
 ): Promise<CallOutcome> {
+  let url: URL;
+  try {
+    url = new URL(endpoint.url);
+  } catch {
+    return Promise.resolve({ kind: 'not_sent', error: 'invalid URL' });
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    return Promise.resolve({ kind: 'not_sent', error: 'invalid URL' });
+  }
   const form = new URLSearchParams({ key: endpoint.apiKey });
   for (const [k, v] of Object.entries(params)) form.set(k, String(v));
-  let res: Response;
-  try {
-    res = await fetch(endpoint.url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
-      body: form.toString(),
-      signal: AbortSignal.timeout(timeoutMs),
-      redirect: 'error',
+  const body = form.toString();
+  const secure = url.protocol === 'https:';
+  return new Promise<CallOutcome>((resolve) => {
+    let settled = false;
+    const finish = (outcome: CallOutcome) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      resolve(outcome);
+    };
+    const req = (secure ? https : http).request(
+      url,
+      {
+        method: 'POST',
+        agent: options.freshConnection ? false : secure ? httpsAgent : httpAgent,
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          'content-length': Buffer.byteLength(body),
+          accept: 'application/json',
+        },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        res.on('data', (chunk: Buffer) => {
+          size += chunk.length;
+          if (size > MAX_BODY_BYTES) {
+            req.destroy();
+            finish({ kind: 'unknown', error: 'answer too large' });
+          } else chunks.push(chunk);
+        });
+        res.on('error', (err) =>
+          finish({ kind: 'unknown', error: `reading the answer failed: ${errorCode(err) ?? 'error'}` }),
+        );
+        res.on('end', () => {
+          const status = res.statusCode ?? 0;
+          const text = Buffer.concat(chunks).toString('utf8');
+          if (status >= 500) return finish({ kind: 'unknown', error: `HTTP ${status}` });
+          try {
+            return finish({ kind: 'ok', body: JSON.parse(text) });
+          } catch {
+            const shown = text.slice(0, 80).replace(/\s+/g, ' ');
+            if (refusedAtHttpLevel(status))
+              return finish({ kind: 'http_refused', error: `HTTP ${status}: ${shown}` });
+            if (status === 429)
+              return finish({ kind: 'not_sent', error: `rate limited (HTTP 429): ${shown}` });
+            return finish({ kind: 'unknown', error: `not JSON (HTTP ${status}): ${shown}` });
+          }
+        });
+      },
+    );
+    const timer = setTimeout(() => {
+      req.destroy();
+      finish({ kind: 'unknown', error: `no answer within ${timeoutMs} ms` });
+    }, timeoutMs);
+    req.on('error', (err) => {
+      const code = errorCode(err);
+      if (code && NOT_SENT_CODES.has(code)) finish({ kind: 'not_sent', error: `connection failed: ${code}` });
+      else finish({ kind: 'unknown', error: `request failed: ${code ?? 'error'}` });
     });
-  } catch (err) {
-    const code = errorCode(err);
-    if (code && NOT_SENT_CODES.has(code)) return { kind: 'not_sent', error: `connection failed: ${code}` };
-    if (err instanceof TypeError && /invalid url/i.test(String(err.message)))
-      return { kind: 'not_sent', error: 'invalid URL' };
-    const name = (err as { name?: string }).name;
-    return {
-      kind: 'unknown',
-      error:
-        name === 'TimeoutError'
-          ? `no answer within ${timeoutMs} ms`
-          : `request failed: ${code ?? name ?? 'error'}`,
-    };
-  }
-  let text: string;
-  try {
-    text = await res.text();
-  } catch (err) {
-    return { kind: 'unknown', error: `reading the answer failed: ${errorCode(err) ?? 'error'}` };
-  }
-  if (text.length > MAX_BODY_BYTES) return { kind: 'unknown', error: 'answer too large' };
-  if (res.status >= 500) return { kind: 'unknown', error: `HTTP ${res.status}` };
-  try {
-    return { kind: 'ok', body: JSON.parse(text) };
-  } catch {
-    return {
-      kind: 'unknown',
-      error: `not JSON (HTTP ${res.status}): ${text.slice(0, 80).replace(/\s+/g, ' ')}`,
-    };
-  }
+    req.end(body);
+  });
 }
 
 /** An integer given as a number or a numeric string, as panels variously send. */

@@ -111,7 +111,8 @@ async function forwardCancels(
       if (!order) continue;
       answered.add(order.id);
       const error = cancel && typeof cancel === 'object' ? (cancel as { error?: unknown }).error : undefined;
-      const accepted = typeof cancel === 'string' && error === undefined;
+      // The reference answers a message string; many panels answer 1 or true.
+      const accepted = error === undefined && (typeof cancel === 'string' || cancel === 1 || cancel === true);
       await ctx.db
         .updateTable('orders')
         .set(

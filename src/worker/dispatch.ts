@@ -163,7 +163,9 @@ export async function sendClaimed(ctx: EngineContext, order: Order): Promise<voi
     ctx.log('warn', 'claim lost before sending; not sent', { order: order.id });
     return;
   }
-  const out = await callUpstream(provider, params, ctx.settings.httpTimeoutMs);
+  // A fresh connection: a kept-alive socket closed by the upstream would turn a plain refusal into an
+  // unknown outcome.
+  const out = await callUpstream(provider, params, ctx.settings.httpTimeoutMs, { freshConnection: true });
 
   if (out.kind === 'not_sent') {
     const delay = backoff(ctx.settings.retryBaseMs, order.dispatchAttempts - 1, ctx.settings.retryMaxMs);
@@ -183,7 +185,11 @@ export async function sendClaimed(ctx: EngineContext, order: Order): Promise<voi
     await toReview(ctx, order, provider.id, out.error);
     return;
   }
-  const answer = parseAnswer(addAnswer, out.body);
+  // A 404/401/403 page or a redirect: the URL or our access is wrong, nothing was processed: hold.
+  const answer =
+    out.kind === 'http_refused'
+      ? ({ ok: true, value: { error: `the provider's URL answered ${out.error}` }, httpLevel: true } as const)
+      : parseAnswer(addAnswer, out.body);
   if (!answer.ok) {
     await toReview(ctx, order, provider.id, answer.error);
     return;
@@ -221,7 +227,7 @@ export async function sendClaimed(ctx: EngineContext, order: Order): Promise<voi
     return;
   }
   const message = answer.value.error;
-  if (isAccountRefusal(message)) {
+  if ('httpLevel' in answer || isAccountRefusal(message)) {
     await db.transaction().execute(async (tx) => {
       if (!(await releaseClaim(tx, ctx, order.id, { dispatch_state: 'held', last_error: message }))) return;
       await tx

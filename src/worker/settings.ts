@@ -38,13 +38,20 @@ export function workerSettings(
     return n;
   };
   const httpTimeoutMs = num('WORKER_HTTP_TIMEOUT_MS', 30_000);
+  const staleSendingMs = num('WORKER_STALE_SENDING_MS', httpTimeoutMs * 2 + 10_000);
+  // A send still in flight must never be declared stale: its answer may yet arrive.
+  if (staleSendingMs <= httpTimeoutMs) {
+    throw new Error('invalid setting WORKER_STALE_SENDING_MS: must be longer than WORKER_HTTP_TIMEOUT_MS');
+  }
   return {
     workerId: `w-${process.pid}-${randomBytes(4).toString('hex')}`,
     dialect,
     httpTimeoutMs,
-    staleSendingMs: num('WORKER_STALE_SENDING_MS', httpTimeoutMs * 2 + 10_000),
-    dispatchBatch: 50,
-    dispatchConcurrency: 10,
+    staleSendingMs,
+    // Claim no more than are sent at once by default: a claim waiting for its turn could be declared
+    // stale and end in review (safe, since a send re-checks its claim first, but work for the operator).
+    dispatchBatch: Math.max(1, num('WORKER_DISPATCH_BATCH', 10)),
+    dispatchConcurrency: Math.max(1, num('WORKER_DISPATCH_CONCURRENCY', 10)),
     syncBaseMs: num('WORKER_SYNC_BASE_MS', 60_000),
     syncMaxMs: num('WORKER_SYNC_MAX_MS', 15 * 60_000),
     retryBaseMs: num('WORKER_RETRY_BASE_MS', 10_000),
