@@ -30,6 +30,22 @@ export function validateServiceInput(input: ServiceInput): string | null {
   return null;
 }
 
+/** The columns of a service as the operator defines it (shared by create and update). */
+export function serviceColumns(input: ServiceInput) {
+  return {
+    name: input.name.trim(),
+    category: input.category.trim(),
+    type: input.type,
+    rate_units: input.rateUnits,
+    min_quantity: input.min,
+    max_quantity: input.max,
+    dripfeed: input.dripfeed ? 1 : 0,
+    refill: input.refill ? 1 : 0,
+    cancel: input.cancel ? 1 : 0,
+    description: input.description ?? '',
+  };
+}
+
 export async function createService(opts: {
   db: Executor;
   input: ServiceInput;
@@ -40,19 +56,7 @@ export async function createService(opts: {
   if (problem) return fail({ code: 'invalid', message: problem });
   const row = await db
     .insertInto('services')
-    .values({
-      name: input.name.trim(),
-      category: input.category.trim(),
-      type: input.type,
-      rate_units: input.rateUnits,
-      min_quantity: input.min,
-      max_quantity: input.max,
-      dripfeed: input.dripfeed ? 1 : 0,
-      refill: input.refill ? 1 : 0,
-      cancel: input.cancel ? 1 : 0,
-      description: input.description ?? '',
-      created_at: opts.now ?? Date.now(),
-    })
+    .values({ ...serviceColumns(input), created_at: opts.now ?? Date.now() })
     .returning('id')
     .executeTakeFirstOrThrow();
   return ok({ id: Number(row.id) });

@@ -1,7 +1,7 @@
 /** Use case: the operator changes a service (price, limits, flags, refill window, fulfilment). */
 import type { Executor } from '../accounts/users.repo.js';
 import { fail, ok, type Result } from '../result.js';
-import { validateServiceInput } from './create-service.js';
+import { serviceColumns, validateServiceInput } from './create-service.js';
 import { findService } from './services.repo.js';
 
 export interface ServiceChanges {
@@ -52,15 +52,7 @@ export async function updateService(opts: {
   await db
     .updateTable('services')
     .set({
-      name: merged.name,
-      category: merged.category,
-      rate_units: merged.rateUnits,
-      min_quantity: merged.min,
-      max_quantity: merged.max,
-      dripfeed: merged.dripfeed ? 1 : 0,
-      refill: merged.refill ? 1 : 0,
-      cancel: merged.cancel ? 1 : 0,
-      description: merged.description,
+      ...serviceColumns(merged),
       ...(c.refillDays !== undefined ? { refill_days: c.refillDays } : {}),
       ...(c.manual
         ? { provider_id: null, provider_service_id: null, provider_rate: null, provider_dripfeed: 0 }

@@ -12,10 +12,11 @@ import { canTransition, isTerminal, type OrderStatus } from './order.state.js';
 import { findOrder, type Order } from './orders.repo.js';
 
 /** The most that can remain: the whole order (all runs; all posts of a subscription). */
-function totalQuantity(order: Order): bigint {
+export function totalQuantity(order: Order): bigint {
   if (order.type === 'Subscriptions') {
+    // Posts for a limited subscription; one charged per post has nothing reserved, so nothing remains.
     const posts = order.params?.posts;
-    return typeof posts === 'number' ? BigInt(posts) : order.remains;
+    return typeof posts === 'number' ? BigInt(posts) : 0n;
   }
   return order.quantity * BigInt(order.runs ?? 1);
 }

@@ -16,7 +16,12 @@ import { debitInTx } from '../ledger/ledger.repo.js';
 import { chargeFor, parseAmount } from '../money.js';
 import type { OrderStatus } from '../orders/order.state.js';
 import { type Order, toOrder } from '../orders/orders.repo.js';
-import { changeOrderStatusInTx, isPerPostSubscription, type StatusChange } from '../orders/settle.js';
+import {
+  changeOrderStatusInTx,
+  isPerPostSubscription,
+  type StatusChange,
+  totalQuantity,
+} from '../orders/settle.js';
 import { listProviders, type Provider, raiseAlert } from '../providers/providers.repo.js';
 import { callUpstream, orderStatusAnswer, type UpstreamOrderStatus } from '../providers/upstream-client.js';
 import { afterChildChange, type EngineContext, nowOf } from './dispatch.js';
@@ -24,21 +29,12 @@ import { backoff } from './settings.js';
 
 export const SYNC_BATCH = 100;
 
-/** The whole order's size in the unit `remains` counts (items; posts for a limited subscription). */
-function totalOf(order: Order): bigint {
-  if (order.type === 'Subscriptions') {
-    const posts = order.params?.posts;
-    return typeof posts === 'number' ? BigInt(posts) : 0n;
-  }
-  return order.quantity * BigInt(order.runs ?? 1);
-}
-
 /** Our status change for what the upstream reports, or a reason to ignore it. */
 export function mapUpstream(
   order: Order,
   st: UpstreamOrderStatus,
 ): { change: StatusChange } | { ignore: string } {
-  const total = totalOf(order);
+  const total = totalQuantity(order);
   let remains: bigint | undefined = st.remains;
   if (order.type === 'Subscriptions') {
     // Subscriptions count posts: what remains is the limit minus the posts delivered.
