@@ -139,6 +139,8 @@ export async function applyUpstreamStatus(
   order: Order,
   entry: unknown,
   now: number,
+  /** When given, unchanged orders are collected here to be rescheduled together (syncProviderBatch). */
+  unchanged?: Order[],
 ): Promise<boolean> {
   const parsed = orderStatusAnswer.safeParse(entry);
   if (!parsed.success) {
@@ -161,7 +163,8 @@ export async function applyUpstreamStatus(
     (change.remains === undefined || change.remains === order.remains) &&
     (change.startCount === undefined || change.startCount === order.startCount);
   if (same) {
-    await scheduleUnchanged(ctx, order, now, null);
+    if (unchanged) unchanged.push(order);
+    else await scheduleUnchanged(ctx, order, now, null);
     return false;
   }
   const applied = await ctx.db.transaction().execute(async (tx) => {
@@ -235,15 +238,17 @@ export async function syncProviderBatch(ctx: EngineContext, provider: Provider):
     return orders.length;
   }
   const entries = body as Record<string, unknown>;
+  const unchanged: Order[] = [];
   for (const order of orders) {
     const key = order.providerOrderId ?? '';
     const entry = Object.hasOwn(entries, key) ? entries[key] : undefined;
     try {
-      await applyUpstreamStatus(ctx, order, entry, now);
+      await applyUpstreamStatus(ctx, order, entry, now, unchanged);
     } catch (err) {
       ctx.log('error', 'applying a status failed', { order: order.id, error: String(err) });
     }
   }
+  await rescheduleUnchanged(ctx, unchanged, now);
   return orders.length;
 }
 
@@ -320,5 +325,28 @@ async function chargeDeliveredPosts(
       now,
     });
     ctx.log('warn', 'subscription out of funds; stopping it', { order: order.id });
+  }
+}
+
+/**
+ * Reschedule orders whose status did not change: one UPDATE per backoff step rather than one per order
+ * (most of a large population is unchanged at any check).
+ */
+async function rescheduleUnchanged(ctx: EngineContext, orders: Order[], now: number): Promise<void> {
+  const byStep = new Map<number, number[]>();
+  for (const o of orders) {
+    const ids = byStep.get(o.unchangedChecks) ?? [];
+    ids.push(o.id);
+    byStep.set(o.unchangedChecks, ids);
+  }
+  for (const [n, ids] of byStep) {
+    await ctx.db
+      .updateTable('orders')
+      .set({
+        next_check_at: now + backoff(ctx.settings.syncBaseMs, n + 1, ctx.settings.syncMaxMs),
+        unchanged_checks: n + 1,
+      })
+      .where('id', 'in', ids)
+      .execute();
   }
 }
