@@ -44,6 +44,18 @@ export interface ChangeOptions {
   /** Only apply if the order is still in this status (engine use); defaults to what was read. */
   expectedStatus?: OrderStatus;
   now?: number;
+  /**
+   * The order as the caller just read it (engine use), to save reading it again. The update then also
+   * compares the money columns with this snapshot, so a stale snapshot is a conflict, never a wrong refund.
+   */
+  known?: Order;
+  /** Engine bookkeeping columns written by the same UPDATE (next check time and the like). */
+  alsoSet?: {
+    next_check_at?: number;
+    unchanged_checks?: number;
+    last_error?: string | null;
+    provider_charge_units?: bigint;
+  };
 }
 
 /** Use case: move an order and settle it, in its own transaction. */
@@ -61,7 +73,7 @@ export async function changeOrderStatusInTx(
   const { orderId, change } = opts;
   const now = opts.now ?? Date.now();
   {
-    const order = await findOrder(tx, orderId);
+    const order = opts.known ?? (await findOrder(tx, orderId));
     if (!order) return fail({ code: 'unknown_order' });
     const from = opts.expectedStatus ?? order.status;
     if (order.status !== from)
@@ -95,19 +107,27 @@ export async function changeOrderStatusInTx(
       if (change.remains === undefined) remains = total;
     }
 
-    const updated = await tx
+    const finishedAt = isTerminal(change.status) ? now : null;
+    const startCount = change.startCount ?? order.startCount;
+    let update = tx
       .updateTable('orders')
       .set({
+        ...opts.alsoSet,
         status: change.status,
         remains,
-        start_count: change.startCount ?? order.startCount,
+        start_count: startCount,
         refunded_units: order.refundedUnits + refund,
         updated_at: now,
-        finished_at: isTerminal(change.status) ? now : null,
+        finished_at: finishedAt,
       })
       .where('id', '=', orderId)
-      .where('status', '=', from)
-      .executeTakeFirst();
+      .where('status', '=', from);
+    if (opts.known) {
+      update = update
+        .where('charge_units', '=', order.chargeUnits)
+        .where('refunded_units', '=', order.refundedUnits);
+    }
+    const updated = await update.executeTakeFirst();
     if (Number(updated.numUpdatedRows) !== 1) {
       return fail({ code: 'conflict', message: `order ${orderId} changed meanwhile` });
     }
@@ -122,8 +142,15 @@ export async function changeOrderStatusInTx(
         now,
       });
     }
-    const after = await findOrder(tx, orderId);
-    if (!after) throw new Error('order vanished inside its transaction');
+    const after: Order = {
+      ...order,
+      status: change.status,
+      remains,
+      startCount,
+      refundedUnits: order.refundedUnits + refund,
+      updatedAt: now,
+      finishedAt,
+    };
     return ok({ order: after, refundUnits: refund });
   }
 }

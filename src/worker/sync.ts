@@ -173,6 +173,14 @@ export async function applyUpstreamStatus(
       change,
       expectedStatus: order.status,
       now,
+      // The claimed row is fresh: no need to read it again; the same UPDATE reschedules the next check.
+      known: order,
+      alsoSet: {
+        next_check_at: now + ctx.settings.syncBaseMs,
+        unchanged_checks: 0,
+        last_error: null,
+        ...(costUnits !== null && costUnits >= 0n ? { provider_charge_units: costUnits } : {}),
+      },
     });
     if (!r.ok) return r;
     // Posts are charged only once the compare-and-set on the status held: a late answer about an
@@ -180,16 +188,6 @@ export async function applyUpstreamStatus(
     if (isPerPostSubscription(order) && parsed.data.posts !== null && parsed.data.posts !== undefined) {
       await chargeDeliveredPosts(ctx, tx, order, parsed.data.posts, now);
     }
-    await tx
-      .updateTable('orders')
-      .set({
-        next_check_at: now + ctx.settings.syncBaseMs,
-        unchanged_checks: 0,
-        last_error: null,
-        ...(costUnits !== null && costUnits >= 0n ? { provider_charge_units: costUnits } : {}),
-      })
-      .where('id', '=', order.id)
-      .execute();
     return r;
   });
   if (!applied.ok) {
