@@ -1,11 +1,12 @@
 /**
- * Starting and stopping the server child (dist/bench/server.js) with an IPC channel: the child reports
- * its port over it, and exits by itself if the channel closes (the bench died), so nothing outlives a run.
+ * Starting and stopping the bench's child processes with an IPC channel: the server child
+ * (dist/bench/server.js: the panel, the ceiling or the simulated provider) reports its port over it, a
+ * worker child (dist/bench/worker.js) that it is ready; each exits by itself if the channel closes (the
+ * bench died), so nothing outlives a run.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-const SERVER_JS = fileURLToPath(new URL('./server.js', import.meta.url));
 const START_TIMEOUT_MS = 60_000;
 const STOP_TIMEOUT_MS = 5_000;
 
@@ -45,32 +46,42 @@ export async function stopAllChildren(): Promise<void> {
 }
 
 /**
- * Start a server child. `cpu`, when given, pins it to those cores with taskset (which execs node, so
- * the pid is node's own).
+ * Start a child process running `script` (a file next to this one in dist/bench) with an IPC channel,
+ * and wait for its first message, which `accept` turns into a value (or throws on). `cpu`, when given,
+ * pins it to those cores with taskset (which execs node, so the pid is node's own). The child is
+ * registered for stopAllChildren until it is stopped.
  */
-export async function startServer(env: Record<string, string>, cpu?: string): Promise<ServerChild> {
-  // e.g. BENCH_SERVER_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' to profile the server.
+export async function startChild<T>(
+  script: string,
+  env: Record<string, string>,
+  accept: (message: unknown) => T,
+  cpu?: string,
+): Promise<{ child: ChildProcess; pid: number; first: T; stop: () => Promise<void> }> {
+  const js = fileURLToPath(new URL(script, import.meta.url));
+  // e.g. BENCH_SERVER_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' to profile the children.
   const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
   const [cmd, args] =
     cpu !== undefined
-      ? ['taskset', ['-c', cpu, process.execPath, ...nodeArgs, SERVER_JS]]
-      : [process.execPath, [...nodeArgs, SERVER_JS]];
+      ? ['taskset', ['-c', cpu, process.execPath, ...nodeArgs, js]]
+      : [process.execPath, [...nodeArgs, js]];
   const child = spawn(cmd, args as string[], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     env: { ...process.env, ...env, NODE_ENV: 'production' },
   });
   running.add(child);
   try {
-    const port = await new Promise<number>((resolve, reject) => {
+    const first = await new Promise<T>((resolve, reject) => {
       const timer = setTimeout(
-        () => reject(new Error('server child did not start within 60 s')),
+        () => reject(new Error(`${script} child did not start within 60 s`)),
         START_TIMEOUT_MS,
       );
       child.once('message', (m: unknown) => {
         clearTimeout(timer);
-        const p = (m as { port?: unknown } | null)?.port;
-        if (typeof p === 'number' && p > 0) resolve(p);
-        else reject(new Error(`server child sent ${JSON.stringify(m)}`));
+        try {
+          resolve(accept(m));
+        } catch (err) {
+          reject(err);
+        }
       });
       child.once('error', (err) => {
         clearTimeout(timer);
@@ -78,13 +89,28 @@ export async function startServer(env: Record<string, string>, cpu?: string): Pr
       });
       child.once('exit', (code, signal) => {
         clearTimeout(timer);
-        reject(new Error(`server child exited before listening (code ${code}, signal ${signal})`));
+        reject(new Error(`${script} child exited before it was ready (code ${code}, signal ${signal})`));
       });
     });
-    if (child.pid === undefined) throw new Error('server child has no pid');
-    return { pid: child.pid, port, stop: () => stopChild(child) };
+    if (child.pid === undefined) throw new Error(`${script} child has no pid`);
+    return { child, pid: child.pid, first, stop: () => stopChild(child) };
   } catch (err) {
     await stopChild(child);
     throw err;
   }
+}
+
+/** Start a server child (dist/bench/server.js): it reports the port it listens on. */
+export async function startServer(env: Record<string, string>, cpu?: string): Promise<ServerChild> {
+  const c = await startChild(
+    './server.js',
+    env,
+    (m) => {
+      const p = (m as { port?: unknown } | null)?.port;
+      if (typeof p === 'number' && p > 0) return p;
+      throw new Error(`server child sent ${JSON.stringify(m)}`);
+    },
+    cpu,
+  );
+  return { pid: c.pid, port: c.first, stop: c.stop };
 }

@@ -1,8 +1,9 @@
 /**
  * Where the CPU went during a measurement, from /proc (Linux only; elsewhere every figure is null):
- * the server child, the bench process itself (the load generator), the Postgres backends serving the
- * bench's own database, and the rest of the machine (other processes: noise). Figures are in percent
- * of one core, so on 2 cores the machine total can reach 200.
+ * the process(es) under test (the server child, or the worker children), a peer child (the simulated
+ * provider, in the engine scenarios), the bench process itself (the load generator), the Postgres
+ * backends serving the bench's own database, and the rest of the machine (other processes: noise).
+ * Figures are in percent of one core, so on 2 cores the machine total can reach 200.
  */
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -24,6 +25,17 @@ function processJiffies(pid: number): number | null {
   } catch {
     return null;
   }
+}
+
+/** utime + stime of several processes, in jiffies; null if one of them is gone. */
+function sumJiffies(pids: number[]): number | null {
+  let sum = 0;
+  for (const pid of pids) {
+    const j = processJiffies(pid);
+    if (j === null) return null;
+    sum += j;
+  }
+  return sum;
 }
 
 /** Busy jiffies of the whole machine (all cores), or null. */
@@ -65,12 +77,15 @@ interface Snapshot {
   at: number;
   machine: number | null;
   server: number | null;
+  peer: number | null;
   self: NodeJS.CpuUsage;
   pg: Map<number, number> | null;
 }
 
 export interface CpuShare {
   server: number | null;
+  /** The peer processes (the simulated provider); null when there are none. */
+  peer: number | null;
   loadgen: number;
   postgres: number | null;
   other: number | null;
@@ -79,16 +94,22 @@ export interface CpuShare {
 export class CpuMeter {
   #start: Snapshot | null = null;
 
+  readonly #serverPids: number[];
+
   constructor(
-    private readonly serverPid: number,
+    serverPids: number | number[],
     private readonly pgDbName: string | null,
-  ) {}
+    private readonly peerPids: number[] = [],
+  ) {
+    this.#serverPids = Array.isArray(serverPids) ? serverPids : [serverPids];
+  }
 
   #snap(): Snapshot {
     return {
       at: performance.now(),
       machine: machineBusyJiffies(),
-      server: processJiffies(this.serverPid),
+      server: sumJiffies(this.#serverPids),
+      peer: this.peerPids.length ? sumJiffies(this.peerPids) : null,
       self: process.cpuUsage(),
       pg: this.pgDbName ? pgBackends(this.pgDbName) : null,
     };
@@ -105,6 +126,7 @@ export class CpuMeter {
     const seconds = (b.at - a.at) / 1000;
     const pct = (jiffies: number) => (100 * jiffies) / clkTck / seconds;
     const server = a.server !== null && b.server !== null ? pct(b.server - a.server) : null;
+    const peer = a.peer !== null && b.peer !== null ? pct(b.peer - a.peer) : null;
     const self = process.cpuUsage(a.self);
     const loadgen = (100 * (self.user + self.system)) / 1e6 / seconds;
     let postgres: number | null = null;
@@ -115,7 +137,9 @@ export class CpuMeter {
     }
     const machine = a.machine !== null && b.machine !== null ? pct(b.machine - a.machine) : null;
     const other =
-      machine !== null && server !== null ? Math.max(0, machine - server - loadgen - (postgres ?? 0)) : null;
-    return { server, loadgen, postgres, other };
+      machine !== null && server !== null
+        ? Math.max(0, machine - server - (peer ?? 0) - loadgen - (postgres ?? 0))
+        : null;
+    return { server, peer, loadgen, postgres, other };
   }
 }

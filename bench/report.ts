@@ -88,3 +88,100 @@ export function markdownReport(rows: Row[], c: Ceilings): string {
     markdown(cpuColumns(rows)),
   ].join('\n');
 }
+
+// ---------------------------------------------------------------------------------------------------
+// The engine scenarios (bench/engine.ts)
+
+export interface EngineRow {
+  scenario: string;
+  database: string;
+  /** Worker processes (for the ceiling: one sequential client). */
+  workers: number;
+  /** Orders checked (sync, ceiling: ids asked) or sent (dispatch) during the measured window. */
+  orders: number;
+  seconds: number;
+  ordersPerSec: number;
+  callsPerSec: number;
+  /** Whether the ratio column applies: sync rows and the ceiling rows themselves. */
+  syncRatio: boolean;
+  /** Warnings and errors the engine logged. */
+  problems: number;
+  /** What was verified afterwards (e.g. one upstream add per order), or what went wrong. */
+  check: string;
+  cpu: {
+    server: number | null;
+    peer: number | null;
+    loadgen: number;
+    postgres: number | null;
+    other: number | null;
+  };
+}
+
+/** A ratio with 3 decimals below 0.1, where 2 would round the Postgres sync rows to 0.00. */
+const smallRatio = (n: number, of: number | null) =>
+  of ? (n / of < 0.1 ? (n / of).toFixed(3) : (n / of).toFixed(2)) : '-';
+
+function engineColumns(rows: EngineRow[], ceilingOrdersPerSec: number | null) {
+  return {
+    head: [
+      'scenario',
+      'database',
+      'workers',
+      'orders',
+      'seconds',
+      'orders/s',
+      'upstream calls/s',
+      '÷ sync ceiling',
+      'engine warnings',
+      'check',
+    ],
+    right: [false, false, true, true, true, true, true, true, true, false],
+    body: rows.map((r) => [
+      r.scenario,
+      r.database,
+      String(r.workers),
+      int(r.orders),
+      r.seconds.toFixed(1),
+      int(r.ordersPerSec),
+      int(r.callsPerSec),
+      r.syncRatio ? smallRatio(r.ordersPerSec, ceilingOrdersPerSec) : '-',
+      String(r.problems),
+      r.check,
+    ]),
+  };
+}
+
+function engineCpuColumns(rows: EngineRow[]) {
+  return {
+    head: ['scenario', 'database', 'worker(s)', 'simulator', 'postgres', 'bench', 'other processes'],
+    right: [false, false, true, true, true, true, true],
+    body: rows.map((r) => [
+      r.scenario,
+      r.database,
+      pct(r.cpu.server),
+      pct(r.cpu.peer),
+      pct(r.cpu.postgres),
+      pct(r.cpu.loadgen),
+      pct(r.cpu.other),
+    ]),
+  };
+}
+
+export function engineTextReport(rows: EngineRow[], ceilingOrdersPerSec: number | null): string {
+  return [
+    text(engineColumns(rows, ceilingOrdersPerSec)),
+    '',
+    'CPU during each engine measurement (% of one core):',
+    text(engineCpuColumns(rows)),
+  ].join('\n');
+}
+
+export function engineMarkdownReport(rows: EngineRow[], ceilingOrdersPerSec: number | null): string {
+  return [
+    markdown(engineColumns(rows, ceilingOrdersPerSec)),
+    '',
+    'CPU during each engine measurement, in % of one core:',
+    '',
+    markdown(engineCpuColumns(rows)),
+  ].join('\n');
+}

@@ -1,21 +1,28 @@
 /**
  * `npm run bench`: req/s and p99 latency of API v2 calls on SQLite and Postgres, next to the ceiling
- * of a bare Fastify route measured in the same run. See docs/benchmarks.md.
+ * of a bare Fastify route measured in the same run; then the fulfilment engine's scenarios (status sync
+ * of a large population of active orders, dispatch with one and two workers: bench/engine.ts), next to
+ * the ceiling of the simulated provider's multi `status` with no database. See docs/benchmarks.md.
  *
  * The server under test runs in a child process (bench/server.ts); the load generator (autocannon's
- * programmatic API) runs here, so the two never share an event loop. Everything targets 127.0.0.1.
+ * programmatic API) runs here, so the two never share an event loop. The engine runs in worker
+ * children (bench/worker.ts), the simulated provider in a server child. Everything targets 127.0.0.1.
  * Settings (environment):
  *   BENCH_DURATION     seconds measured per scenario (default 5)
  *   BENCH_WARMUP       seconds of unmeasured warm-up before each scenario (default 1; 0 for none)
  *   BENCH_CONNECTIONS  concurrent connections (default 50)
  *   BENCH_DBS          which databases, comma-separated (default sqlite,postgres)
- *   BENCH_ONLY         a regular expression: only the panel scenarios whose name matches (the ceilings
- *                      always run), e.g. BENCH_ONLY='^add'
+ *   BENCH_ONLY         a regular expression: only the scenarios whose name matches (and the ceilings
+ *                      they are compared with), e.g. BENCH_ONLY='^add', '^sync', '^dispatch'
+ *   BENCH_SYNC_ORDERS  active orders the sync scenarios keep in sync (default 100000)
+ *   BENCH_SYNC_SECONDS seconds measured per sync scenario, after the warm-up (default 10)
+ *   BENCH_DISPATCH_ORDERS  queued orders each dispatch scenario sends (default 5000)
  *   BENCH_PIN=1        pin the server child to the last core and this process to the others (taskset)
  *   BENCH_PG_URL       the Postgres used to create and drop the throwaway database
  *                      (default postgres://postgres@127.0.0.1:5432/postgres; must be on this machine)
- *   BENCH_PG_POOL      the panel's Postgres pool size (default 10, the panel's own default)
- *   BENCH_SERVER_NODE_ARGS  extra node flags for the server child, e.g. '--cpu-prof --cpu-prof-dir=DIR'
+ *   BENCH_PG_POOL      the Postgres pool size of the server and worker children (default 10, the
+ *                      panel's own default)
+ *   BENCH_SERVER_NODE_ARGS  extra node flags for the children, e.g. '--cpu-prof --cpu-prof-dir=DIR'
  * Flags: --markdown prints only the markdown tables on stdout (progress always goes to stderr).
  */
 import { execFileSync } from 'node:child_process';
@@ -26,9 +33,30 @@ import autocannon from 'autocannon';
 import { startServer, stopAllChildren } from './child.js';
 import { CEILING_BODY_TEXT } from './constants.js';
 import { CpuMeter } from './cpu.js';
+import {
+  anySyncSelected,
+  benchDispatch,
+  benchSync,
+  DISPATCH_WORKERS,
+  dispatchName,
+  type EngineOptions,
+  type FreshDatabase,
+  type Kind,
+  measureSyncCeiling,
+  SYNC_CEILING_NAME,
+  startSim,
+} from './engine.js';
 import { createPgDatabase, PG_ADMIN_URL, postgresProblem } from './pg.js';
-import { type Ceilings, markdownReport, type Row, textReport } from './report.js';
-import { ADD_LINK, ADD_QUANTITY, SERVICE_COUNT, type Seeded, seed } from './seed.js';
+import {
+  type Ceilings,
+  type EngineRow,
+  engineMarkdownReport,
+  engineTextReport,
+  markdownReport,
+  type Row,
+  textReport,
+} from './report.js';
+import { ADD_LINK, ADD_QUANTITY, OTHER_USERS, SERVICE_COUNT, type Seeded, seed } from './seed.js';
 
 function envNumber(name: string, fallback: number, min: number, max: number): number {
   const raw = process.env[name];
@@ -46,6 +74,11 @@ const WARMUP = envNumber('BENCH_WARMUP', 1, 0, 60);
 const CONNECTIONS = envNumber('BENCH_CONNECTIONS', 50, 1, 1000);
 const DBS = (process.env.BENCH_DBS ?? 'sqlite,postgres').split(',').map((s) => s.trim());
 const ONLY = process.env.BENCH_ONLY ? new RegExp(process.env.BENCH_ONLY, 'i') : null;
+const SYNC_ORDERS = envNumber('BENCH_SYNC_ORDERS', 100_000, 100, 10_000_000);
+const SYNC_SECONDS = envNumber('BENCH_SYNC_SECONDS', 10, 1, 600);
+const DISPATCH_ORDERS = envNumber('BENCH_DISPATCH_ORDERS', 5_000, 1, 1_000_000);
+const PG_POOL = envNumber('BENCH_PG_POOL', 10, 1, 1000);
+const selected = (name: string) => !ONLY || ONLY.test(name);
 const MARKDOWN_ONLY = process.argv.includes('--markdown');
 const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
 
@@ -251,37 +284,72 @@ async function measure(
   return row;
 }
 
-async function benchDatabase(kind: 'sqlite' | 'postgres', serverCpu: string | undefined): Promise<Row[]> {
+/** A new empty database (a temporary SQLite file, or a Postgres database), removed on cleanup. */
+async function freshDatabase(kind: Kind): Promise<FreshDatabase> {
+  if (aborting) throw new Error('stopping');
   let url: string;
   let pgDbName: string | null = null;
-  let remove: () => Promise<void> | void;
+  let drop: () => Promise<void> | void;
   if (kind === 'sqlite') {
     const dir = mkdtempSync(join(os.tmpdir(), 'smm-bench-'));
     url = `sqlite:${join(dir, 'panel.db')}`;
-    remove = () => rmSync(dir, { recursive: true, force: true });
+    drop = () => rmSync(dir, { recursive: true, force: true });
   } else {
-    const pgDb = await createPgDatabase();
+    // A signal during CREATE DATABASE: the cleanup waits for it to finish, then drops it.
+    const creating = createPgDatabase();
+    const pending = async () => {
+      await (await creating.catch(() => null))?.drop();
+    };
+    cleanups.add(pending);
+    const pgDb = await creating.finally(() => cleanups.delete(pending));
     url = pgDb.url;
     pgDbName = pgDb.name;
-    remove = () => pgDb.drop();
+    drop = () => pgDb.drop();
   }
-  cleanups.add(remove);
+  // One drop, shared: when a signal arrives while the run is removing this database, the cleanup
+  // waits for that same drop instead of exiting under it.
+  let dropping: Promise<void> | null = null;
+  const dropOnce = () => {
+    dropping ??= Promise.resolve().then(drop);
+    return dropping;
+  };
+  cleanups.add(dropOnce);
+  return {
+    url,
+    pgDbName,
+    async remove() {
+      await dropOnce();
+      cleanups.delete(dropOnce);
+    },
+  };
+}
+
+/** The names of the panel scenarios, without seeding anything. */
+function panelScenarioNames(): string[] {
+  const otherKeys = Array.from({ length: OTHER_USERS }, () => '');
+  return panelScenarios({ apiKey: '', orderId: 0, orderIds: [], serviceId: 0, otherKeys }).map((x) => x.name);
+}
+
+async function benchDatabase(kind: Kind, serverCpu: string | undefined): Promise<Row[]> {
+  const fresh = await freshDatabase(kind);
   const rows: Row[] = [];
   try {
     const t0 = performance.now();
-    const seeded = await seed(url);
+    const seeded = await seed(fresh.url);
     log(`  ${kind.padEnd(8)} seeded in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-    const server = await startServer({ BENCH_SERVER_MODE: 'panel', BENCH_DATABASE_URL: url }, serverCpu);
+    const server = await startServer(
+      { BENCH_SERVER_MODE: 'panel', BENCH_DATABASE_URL: fresh.url, BENCH_PG_POOL: String(PG_POOL) },
+      serverCpu,
+    );
     try {
-      for (const sc of panelScenarios(seeded).filter((x) => !ONLY || ONLY.test(x.name))) {
-        rows.push(await measure(server.port, server.pid, pgDbName, sc, kind));
+      for (const sc of panelScenarios(seeded).filter((x) => selected(x.name))) {
+        rows.push(await measure(server.port, server.pid, fresh.pgDbName, sc, kind));
       }
     } finally {
       await server.stop();
     }
   } finally {
-    cleanups.delete(remove);
-    await remove();
+    await fresh.remove();
   }
   return rows;
 }
@@ -349,8 +417,32 @@ async function main(): Promise<number> {
     }
   }
 
-  const scenarioCount = 2 * ceilingScenarios.length + 6 * dbs.length;
-  const budgetS = scenarioCount * (DURATION + WARMUP + 20) + 300 * dbs.length;
+  const engine: EngineOptions = {
+    log,
+    aborting: () => aborting,
+    freshDatabase,
+    workerCpu: undefined,
+    selected,
+    warmup: WARMUP,
+    ceilingSeconds: DURATION,
+    syncOrders: SYNC_ORDERS,
+    syncSeconds: SYNC_SECONDS,
+    dispatchOrders: DISPATCH_ORDERS,
+    pgPool: PG_POOL,
+  };
+  const apiCount = panelScenarioNames().filter(selected).length;
+  const syncSelected = anySyncSelected(engine);
+  const dispatchRuns = selected(dispatchName(engine)) ? dbs.length * DISPATCH_WORKERS.length : 0;
+  if (apiCount === 0 && !syncSelected && dispatchRuns === 0)
+    throw new Error(`BENCH_ONLY=${process.env.BENCH_ONLY} selects no scenario`);
+
+  const scenarioCount = (apiCount ? 2 * ceilingScenarios.length : 0) + apiCount * dbs.length;
+  const engineBudgetS =
+    (syncSelected
+      ? 2 * (DURATION + WARMUP + 30) + dbs.length * (2 * (SYNC_SECONDS + WARMUP + 60) + 120)
+      : 0) +
+    dispatchRuns * 240;
+  const budgetS = scenarioCount * (DURATION + WARMUP + 20) + 300 * dbs.length + engineBudgetS;
   const watchdog = setTimeout(
     () => abort(`the bench did not finish within its ${budgetS} s budget`, 2),
     budgetS * 1000,
@@ -358,17 +450,22 @@ async function main(): Promise<number> {
   watchdog.unref();
 
   const serverCpu = pinning();
+  engine.workerCpu = serverCpu;
   const started = new Date();
+  // The code measured: read now (just after the build), not at the end, when others may have committed.
+  const code = revision();
   log(
     `smm-panel bench: ${CONNECTIONS} connections, ${DURATION} s per scenario (+${WARMUP} s warm-up), ` +
-      `databases: ${dbs.join(', ')}${serverCpu ? `, server pinned to core ${serverCpu}` : ''}`,
+      `databases: ${dbs.join(', ')}${serverCpu ? `, server and workers pinned to core ${serverCpu}` : ''}`,
   );
   log(`machine: ${machine()}`);
 
   const rows: Row[] = [];
-  const ceilingRuns: { get: number[]; post: number[] } = { get: [], post: [] };
-  const ceiling = await startServer({ BENCH_SERVER_MODE: 'ceiling' }, serverCpu);
+  const engineRows: EngineRow[] = [];
+  const ceilingRuns: { get: number[]; post: number[]; sync: number[] } = { get: [], post: [], sync: [] };
+  const ceiling = apiCount ? await startServer({ BENCH_SERVER_MODE: 'ceiling' }, serverCpu) : null;
   const measureCeilings = async (when: string) => {
+    if (!ceiling) return;
     for (const sc of ceilingScenarios) {
       const row = await measure(ceiling.port, ceiling.pid, null, sc, '-');
       row.scenario = `${sc.name} (${when})`;
@@ -377,11 +474,26 @@ async function main(): Promise<number> {
     }
   };
   let failed = false;
+  // One simulated provider holding the sync population for the whole run (its orders never change).
+  let syncSim: Awaited<ReturnType<typeof startSim>> | null = null;
+  const measureSyncCeilings = async (when: string) => {
+    if (!syncSim) return;
+    const row = await measureSyncCeiling(engine, syncSim, when);
+    ceilingRuns.sync.push(row.ordersPerSec);
+    engineRows.push(row);
+  };
   try {
     await measureCeilings('start');
+    if (syncSelected) {
+      syncSim = await startSim(SYNC_ORDERS);
+      await measureSyncCeilings('start');
+    }
     for (const kind of dbs) {
+      if (aborting) break;
       try {
-        rows.push(...(await benchDatabase(kind, serverCpu)));
+        if (apiCount) rows.push(...(await benchDatabase(kind, serverCpu)));
+        if (syncSim) engineRows.push(...(await benchSync(engine, kind, syncSim)));
+        engineRows.push(...(await benchDispatch(engine, kind)));
       } catch (err) {
         failed = true;
         const msg = `${kind} failed: ${err instanceof Error ? err.message : String(err)}`;
@@ -389,26 +501,52 @@ async function main(): Promise<number> {
         log(`!! ${msg}`);
       }
     }
+    await measureSyncCeilings('end');
     await measureCeilings('end');
   } finally {
-    await ceiling.stop();
+    await ceiling?.stop();
+    await syncSim?.stop();
   }
 
   const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null);
   const ceilings: Ceilings = { get: mean(ceilingRuns.get), post: mean(ceilingRuns.post) };
+  const syncCeiling = mean(ceilingRuns.sync);
   const header = [
     `smm-panel bench, ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC`,
     `machine: ${machine()}`,
-    `code: ${revision()}`,
-    `autocannon: ${CONNECTIONS} connections, ${DURATION} s per scenario after ${WARMUP} s warm-up, ` +
-      `127.0.0.1, server in a child process${serverCpu ? ` pinned to core ${serverCpu}` : ', not pinned'}`,
-    'ratios: req/s divided by the mean of the two ceiling runs (start and end of the bench)',
+    `code: ${code}`,
+    ...(apiCount
+      ? [
+          `API: autocannon, ${CONNECTIONS} connections, ${DURATION} s per scenario after ${WARMUP} s warm-up, ` +
+            `127.0.0.1, server in a child process${serverCpu ? ` pinned to core ${serverCpu}` : ', not pinned'}; ` +
+            'ratios: req/s divided by the mean of the two ceiling runs (start and end of the bench)',
+        ]
+      : []),
+    ...(engineRows.length
+      ? [
+          `engine: workerRound in worker child processes, the simulated provider in another; sync of ` +
+            `${SYNC_ORDERS.toLocaleString('en-US')} active orders, ${SYNC_SECONDS} s per scenario after ` +
+            `${WARMUP} s warm-up; dispatch of ${DISPATCH_ORDERS.toLocaleString('en-US')} queued orders from ` +
+            `queued to sent; ratio: orders/s divided by the mean of the "${SYNC_CEILING_NAME}" runs`,
+        ]
+      : []),
     ...notices.map((n) => `NOTE: ${n}`),
   ];
   const out: string[] = [];
-  if (!MARKDOWN_ONLY) out.push(...header, '', textReport(rows, ceilings), '', '--- markdown ---', '');
-  out.push(...(MARKDOWN_ONLY ? header.map((h) => `${h}  `) : []), markdownReport(rows, ceilings));
+  const textTables = [
+    ...(rows.length ? [textReport(rows, ceilings)] : []),
+    ...(engineRows.length ? [`Engine:\n${engineTextReport(engineRows, syncCeiling)}`] : []),
+  ];
+  const markdownTables = [
+    ...(rows.length ? [markdownReport(rows, ceilings)] : []),
+    ...(engineRows.length ? [engineMarkdownReport(engineRows, syncCeiling)] : []),
+  ];
+  if (!MARKDOWN_ONLY) out.push(...header, '', textTables.join('\n\n'), '', '--- markdown ---', '');
+  out.push(...(MARKDOWN_ONLY ? header.map((h) => `${h}  `) : []), markdownTables.join('\n\n'));
   process.stdout.write(`${out.join('\n')}\n`);
+  const engineBad = engineRows.filter((r) => r.problems > 0 || /FAILED|ONLY/.test(r.check));
+  if (engineBad.length)
+    log(`\nwarning: ${engineBad.length} engine scenario(s) had warnings or failed checks (see the table)`);
   const anyBad = rows.filter((r) => r.bad > 0);
   if (anyBad.length)
     log(`\nwarning: ${anyBad.length} scenario(s) had failed requests (see the "failed" column)`);
@@ -422,7 +560,8 @@ main()
       process.exitCode = code;
     },
     async (err: unknown) => {
-      log(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+      // While stopping (signal, watchdog), failures of what was under way are expected: abort() reports.
+      if (!aborting) log(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
       await cleanupAll();
       process.exitCode = 1;
     },

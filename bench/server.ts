@@ -4,7 +4,10 @@
  * - `panel`: opens BENCH_DATABASE_URL (already migrated and seeded) and serves the real panel from
  *   buildServer, logging off and the rate limit out of the way;
  * - `ceiling`: a bare Fastify with one constant-JSON route, GET and POST (POST parses a form body with
- *   @fastify/formbody, as the panel does), to measure what HTTP alone costs on this machine.
+ *   @fastify/formbody, as the panel does), to measure what HTTP alone costs on this machine;
+ * - `simulator`: the simulated provider (src/providers/simulator.ts) that the engine scenarios use as
+ *   upstream, with BENCH_SIM_PRELOAD preloaded active orders, key BENCH_SIM_KEY and a balance so large
+ *   that `add` never runs out.
  * It listens on 127.0.0.1 on a free port, reports the port to its parent over IPC, and exits when told
  * to (SIGTERM/SIGINT) or when the parent goes away (IPC disconnect), so it never outlives the bench.
  */
@@ -12,9 +15,11 @@ import formbody from '@fastify/formbody';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { openDatabase } from '../src/db/connect.js';
 import { buildServer } from '../src/http/server.js';
+import { startSimulator } from '../src/providers/simulator.js';
 import { CEILING_BODY } from './constants.js';
 
-async function start(): Promise<{ app: FastifyInstance; close: () => Promise<void> }> {
+/** The server of the chosen mode; `listening` when it already listens (the simulator listens by itself). */
+async function start(): Promise<{ app: FastifyInstance; close: () => Promise<void>; listening?: boolean }> {
   const mode = process.env.BENCH_SERVER_MODE;
   if (mode === 'ceiling') {
     const app = Fastify({ logger: false });
@@ -37,13 +42,24 @@ async function start(): Promise<{ app: FastifyInstance; close: () => Promise<voi
       },
     };
   }
-  throw new Error(`BENCH_SERVER_MODE must be panel or ceiling (got ${String(mode)})`);
+  if (mode === 'simulator') {
+    const sim = await startSimulator({
+      port: 0,
+      host: '127.0.0.1',
+      seed: 1,
+      key: process.env.BENCH_SIM_KEY ?? 'sim-key',
+      balance: '1000000000',
+      preload: Number(process.env.BENCH_SIM_PRELOAD ?? '0'),
+    });
+    return { app: sim.app, close: () => sim.close(), listening: true };
+  }
+  throw new Error(`BENCH_SERVER_MODE must be panel, ceiling or simulator (got ${String(mode)})`);
 }
 
 async function main(): Promise<void> {
   if (!process.send) throw new Error('bench/server.js must be started by bench/run.js (IPC channel)');
-  const { app, close } = await start();
-  await app.listen({ host: '127.0.0.1', port: 0 });
+  const { app, close, listening } = await start();
+  if (!listening) await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
   let stopping = false;

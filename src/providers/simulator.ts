@@ -130,6 +130,8 @@ interface SimOrder {
   canceledAt: number | null;
   chargeUnits: bigint;
   posts: number | null;
+  /** Preloaded (see SimulatorOptions.preload): In progress at a fixed point until canceled. */
+  preloaded?: true;
 }
 
 interface SimRefill {
@@ -147,7 +149,24 @@ export interface SimulatorOptions {
   speed?: number;
   /** Opening balance of the simulated account. */
   balance?: string;
+  /**
+   * Benchmarks and tests only: create this many orders at start, before any `add`, with the ids
+   * PRELOADED.firstId, +1, ... (a large population of active orders to sync). They are of service
+   * PRELOADED.service, quantity PRELOADED.quantity, and answer `In progress` with start count
+   * PRELOADED.startCount and remains PRELOADED.remains until canceled. They cost no balance and do not
+   * count as adds in the stats.
+   */
+  preload?: number;
 }
+
+/** What preloaded orders are and answer (see SimulatorOptions.preload). */
+export const PRELOADED = {
+  firstId: 1000,
+  service: 1,
+  quantity: 1000,
+  startCount: 100,
+  remains: 500,
+} as const;
 
 export interface Simulator {
   app: FastifyInstance;
@@ -170,8 +189,23 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
   const refills = new Map<number, SimRefill>();
   const byLink: Record<string, number> = {};
   let adds = 0;
-  let nextOrder = 1000;
+  let nextOrder = PRELOADED.firstId;
   let nextRefill = 1;
+  const preloadService = CATALOG.find((s) => s.service === PRELOADED.service);
+  for (let i = 0; i < (opts.preload ?? 0) && preloadService; i++) {
+    const id = nextOrder++;
+    orders.set(id, {
+      id,
+      service: preloadService,
+      quantity: PRELOADED.quantity,
+      createdAt: Date.now(),
+      params: {},
+      canceledAt: null,
+      chargeUnits: ((parseRate(preloadService.rate) ?? 0n) * BigInt(PRELOADED.quantity)) / 1000n,
+      posts: null,
+      preloaded: true,
+    });
+  }
 
   /** Where an order stands now: a pure function of seed, id and elapsed time. */
   function view(o: SimOrder, now: number) {
@@ -188,6 +222,14 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
   }
 
   function orderView(o: SimOrder, now: number) {
+    if (o.preloaded && o.canceledAt === null)
+      return {
+        charge: formatAmount(o.chargeUnits),
+        start_count: String(PRELOADED.startCount),
+        currency: 'USD',
+        status: 'In progress',
+        remains: String(PRELOADED.remains),
+      };
     const elapsed = (now - o.createdAt) * speed;
     const startDelay = 1000 + rand(seed, o.id, 'start') * 2000;
     const duration = 4000 + rand(seed, o.id, 'duration') * 16000;
