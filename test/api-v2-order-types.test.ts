@@ -507,7 +507,8 @@ describeEachDb('API v2 order types', (ctx) => {
 
     it('accepts each delay of the list and keeps it; no delay means 0', async () => {
       const svc = await seedService(db(), { type: 'Subscriptions', rate: '2.5', min: 100, max: 1000 });
-      const user = await seedUser(db());
+      // Charged per post: nothing is reserved, but the balance must pay for one post (150 × 2.5 / 1000).
+      const user = await seedUser(db(), '0.375');
       const delays = [0, 5, 10, 15, 30, 60, 90, 120, 150, 180, 210, 240, 270, 300, 360, 420, 480, 540, 600];
       for (const delay of delays) {
         const o = await placeOk(user.apiKey, svc, { ...base, delay });
@@ -515,7 +516,15 @@ describeEachDb('API v2 order types', (ctx) => {
       }
       const o = await placeOk(user.apiKey, svc, base);
       expect((await orderOf(db(), o)).params?.delay).toBe(0);
-      expect((await footprint(db(), user.id)).balanceUnits).toBe(0n);
+      expect((await footprint(db(), user.id)).balanceUnits).toBe(3_750_000n);
+    });
+
+    it('a subscription charged per post is refused when the balance cannot pay for one post, and changes nothing', async () => {
+      const svc = await seedService(db(), { type: 'Subscriptions', rate: '2.5', min: 100, max: 1000 });
+      const user = await seedUser(db(), '0.3749999');
+      const before = await footprint(db(), user.id);
+      await refused(user, svc, base, 'Not enough funds on balance');
+      expect(await footprint(db(), user.id)).toEqual(before);
     });
 
     it('refuses a delay outside the list, and a bad expiry, min, max, posts or old_posts, by name', async () => {
@@ -543,7 +552,7 @@ describeEachDb('API v2 order types', (ctx) => {
 
     it('accepts an expiry from tomorrow on and stores it as dd/mm/YYYY', async () => {
       const svc = await seedService(db(), { type: 'Subscriptions', rate: '2.5', min: 100, max: 1000 });
-      const user = await seedUser(db());
+      const user = await seedUser(db(), '1');
       const tomorrow = utcDate(1);
       for (const [expiry, stored] of [
         [tomorrow.dmy, tomorrow.padded],

@@ -537,6 +537,101 @@ describeEachDb('fulfilment engine', (t) => {
     await ledgerClean();
   });
 
+  it('"retry later" answers (a rate limit, an internal error) queue the order again with backoff instead of canceling it', async () => {
+    const u = await upstream({ services: [upstreamService(1, { rate: '2' })] });
+    let busy = 2;
+    u.handlers.add = () =>
+      busy-- > 0
+        ? {
+            json: {
+              error:
+                busy === 1 ? 'Too many requests, retry in 30 seconds' : 'Internal error, please retry later',
+            },
+          }
+        : undefined;
+    const { svc } = await connect(u);
+    const user = await seedUser(db(), '5');
+    const link = newLink('busy');
+    const id = await add(user.apiKey, { service: svc(1), link, quantity: 500 });
+    const e = engine({ retryBaseMs: 1000, retryMaxMs: 1000 });
+    await e.round();
+    expect(await row(id)).toMatchObject({
+      status: 'pending',
+      dispatch_state: 'queued',
+      last_error: 'Too many requests, retry in 30 seconds',
+    });
+    expect(await balanceOf(user.id)).toBe(units('4'));
+    e.advance(1001);
+    await e.round();
+    expect(await row(id)).toMatchObject({
+      dispatch_state: 'queued',
+      last_error: 'Internal error, please retry later',
+    });
+    e.advance(1001);
+    await e.until(sent(id), 2);
+    expect(addsFor(u, link)).toBe(3);
+    await ledgerClean();
+  });
+
+  it('a forwarded drip-feed keeps its runs and interval even if a re-import turned the upstream flag off before it was sent', async () => {
+    const u = await upstream({ services: [upstreamService(1, { rate: '1', dripfeed: true })] });
+    const { svc } = await connect(u);
+    const user = await seedUser(db(), '5');
+    const link = newLink('drip-flag');
+    const id = await add(user.apiKey, { service: svc(1), link, quantity: 100, runs: 3, interval: 10 });
+    expect(await row(id)).toMatchObject({ dispatch_state: 'queued' });
+    await db().updateTable('services').set({ provider_dripfeed: 0 }).where('id', '=', svc(1)).execute();
+    await engine().until(sent(id), 2);
+    expect(u.callsOf('add')[0]?.params).toMatchObject({ link, quantity: '100', runs: '3', interval: '10' });
+  });
+
+  it('an absurd jump in delivered posts of a per-post subscription is ignored quickly and charges nothing', async () => {
+    const u = await upstream({
+      services: [upstreamService(1, { type: 'Subscriptions', rate: '1', min: 10, max: 100 })],
+    });
+    const { svc } = await connect(u);
+    const user = await seedUser(db(), '1');
+    const id = await add(user.apiKey, { service: svc(1), username: newLink('sub-jump'), min: 10, max: 100 });
+    const e = engine();
+    await e.until(sent(id), 2);
+    const up = String((await row(id)).provider_order_id);
+    u.setStatus(up, { status: 'Active', posts: '20000000' });
+    const started = Date.now();
+    await e.rounds(2);
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(toUnits((await row(id)).charge_units)).toBe(0n);
+    expect(await balanceOf(user.id)).toBe(units('1'));
+    u.setStatus(up, { status: 'Active', posts: '3' });
+    await e.rounds(2);
+    // 3 posts × 100 × 1 / 1000 = 0.3, in one debit.
+    expect(toUnits((await row(id)).charge_units)).toBe(units('0.3'));
+    expect(await balanceOf(user.id)).toBe(units('0.7'));
+    await ledgerClean();
+  });
+
+  it('orders set refuses an order that is with its provider unless forced', async () => {
+    const u = await upstream({ services: [upstreamService(1, { rate: '1' })] });
+    const { svc } = await connect(u);
+    const user = await seedUser(db(), '5');
+    const id = await add(user.apiKey, { service: svc(1), link: newLink('set-sent'), quantity: 100 });
+    await engine().until(sent(id), 2);
+    const out: string[] = [];
+    const err: string[] = [];
+    const io = {
+      out: (l: string) => out.push(l),
+      err: (l: string) => err.push(l),
+      env: { DATABASE_URL: t().url },
+    };
+    expect(await main(['orders', 'set', '--order', String(id), '--status', 'Canceled'], io)).toBe(1);
+    expect(err[0]).toMatch(/is with its provider \(sent\)/);
+    expect((await row(id)).status).toBe('processing');
+    expect(await main(['orders', 'set', '--order', String(id), '--status', 'Canceled', '--force'], io)).toBe(
+      0,
+    );
+    expect((await row(id)).status).toBe('canceled');
+    await ledgerClean();
+  });
+
   it('a provider URL that answers a 404 page holds the provider (nothing was processed), never sends to review, and refunds nothing', async () => {
     const u = await upstream({ services: [upstreamService(1, { rate: '2' })] });
     let wrongUrl = true;

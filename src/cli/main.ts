@@ -413,6 +413,7 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
     .requiredOption('--status <status>', 'Processing, "In progress", Completed, Partial or Canceled')
     .option('--remains <n>', 'what is not delivered (required for Partial)')
     .option('--start-count <n>', 'the count when delivery started')
+    .option('--force', 'also for an order a provider has (or may have): the engine no longer settles it')
     .action(async (o) => {
       const orderId = idArg(o.order, 'order');
       const status = parseOrderStatus(o.status);
@@ -421,6 +422,19 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
       const remains = o.remains === undefined ? undefined : intArg(o.remains, 'remains');
       const startCount = o.startCount === undefined ? undefined : intArg(o.startCount, 'start count');
       const { db: k } = await database();
+      // An order at a provider is settled by the engine from what the provider reports; moving it by
+      // hand could refund the customer while the provider still delivers and bills us.
+      const current = await k
+        .selectFrom('orders')
+        .select('dispatch_state')
+        .where('id', '=', orderId)
+        .executeTakeFirst();
+      const atProvider = ['sending', 'sent', 'runs', 'review'].includes(current?.dispatch_state ?? '');
+      if (atProvider && !o.force) {
+        throw new CliFailure(
+          `order ${orderId} is with its provider (${current?.dispatch_state}); the engine settles it (use --force to override, or orders review)`,
+        );
+      }
       const r = unwrap(await changeOrderStatus({ db: k, orderId, change: { status, remains, startCount } }));
       emit(
         {
@@ -583,7 +597,10 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
       "import a provider's services with a markup (re-run to update rates; vanished ones are disabled)",
     )
     .requiredOption('--provider <id>', 'provider id')
-    .option('--markup <percent>', 'added to the upstream rate, e.g. 25 (rounded half up to 4 decimals)', '0')
+    .requiredOption(
+      '--markup <percent>',
+      'added to the upstream rate, e.g. 25 (0 sells at the provider price; rounded half up to 4 decimals)',
+    )
     .option('--category <name>', 'put the imported services in this category')
     .option('--ids <list>', 'only these upstream service ids, e.g. 1,2,3')
     .option(

@@ -7,7 +7,7 @@
 import type { Executor } from '../accounts/users.repo.js';
 import { findService, type Service } from '../catalog/services.repo.js';
 import { debitInTx } from '../ledger/ledger.repo.js';
-import { chargeFor, MoneyOverflowError } from '../money.js';
+import { chargeFor, MoneyOverflowError, toUnits } from '../money.js';
 import { fail, ok, type Result } from '../result.js';
 import { type Params, parseOrderInput } from './order-input.js';
 
@@ -50,6 +50,17 @@ export async function placeOrder(opts: {
   } catch (err) {
     if (err instanceof MoneyOverflowError) return fail({ code: 'amount_too_large' });
     throw err;
+  }
+
+  // A subscription charged per post reserves nothing, but the balance must at least pay for one post.
+  if (chargeUnits === 0n && service.type === 'Subscriptions') {
+    const perPost = chargeFor(service.rateUnits, d.quantity);
+    const user = await db
+      .selectFrom('users')
+      .select('balance_units')
+      .where('id', '=', userId)
+      .executeTakeFirst();
+    if (!user || toUnits(user.balance_units) < perPost) return fail({ code: 'insufficient_funds' });
   }
 
   try {

@@ -72,7 +72,6 @@ export async function importServices(opts: {
         cancel: s.cancel ? 1 : 0,
         provider_rate: s.rate,
         provider_dripfeed: s.dripfeed ? 1 : 0,
-        enabled: 1,
       };
       const existing = await tx
         .selectFrom('services')

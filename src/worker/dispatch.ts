@@ -46,6 +46,18 @@ const ACCOUNT_REFUSAL =
  */
 const TARGET_REFUSAL = /(private|link|profile|username|\bpost\b|\bpage\b)/i;
 
+/**
+ * Answers that say "not now" rather than "no" (a rate limit, a fault on the provider's side): the
+ * order was not taken and may be sent again later, like a refused connection. Our own panel answers
+ * its rate limit and its faults this way, as JSON with HTTP 200.
+ */
+const TEMPORARY_REFUSAL =
+  /(too many requests|rate limit|retry|try again|internal error|temporar|maintenance|overload|busy)/i;
+
+export function isTemporaryRefusal(message: string): boolean {
+  return TEMPORARY_REFUSAL.test(message);
+}
+
 export function isAccountRefusal(message: string): boolean {
   return ACCOUNT_REFUSAL.test(message) && !TARGET_REFUSAL.test(message);
 }
@@ -132,7 +144,7 @@ export async function sendClaimed(ctx: EngineContext, order: Order): Promise<voi
   const { db } = ctx;
   const service = await db
     .selectFrom('services')
-    .select(['provider_service_id', 'provider_dripfeed'])
+    .select(['provider_service_id'])
     .where('id', '=', order.serviceId)
     .executeTakeFirst();
   const provider = order.providerId === null ? null : await findProvider(db, order.providerId);
@@ -144,11 +156,7 @@ export async function sendClaimed(ctx: EngineContext, order: Order): Promise<voi
     });
     return;
   }
-  const params = upstreamAddParams(
-    order,
-    service.provider_service_id,
-    Number(service.provider_dripfeed) === 1,
-  );
+  const params = upstreamAddParams(order, service.provider_service_id);
   // A claimed order may wait in its batch for a while before its turn comes: renew the claim just
   // before the request leaves, and send nothing if it is no longer ours (another worker declared it
   // stale and it went to review, where the operator may already have resolved it).
@@ -227,6 +235,16 @@ export async function sendClaimed(ctx: EngineContext, order: Order): Promise<voi
     return;
   }
   const message = answer.value.error;
+  if (!('httpLevel' in answer) && isTemporaryRefusal(message)) {
+    const delay = backoff(ctx.settings.retryBaseMs, order.dispatchAttempts - 1, ctx.settings.retryMaxMs);
+    await releaseClaim(db, ctx, order.id, {
+      dispatch_state: 'queued',
+      next_attempt_at: now + delay,
+      last_error: message,
+    });
+    ctx.log('warn', 'provider asked to retry later', { order: order.id, provider: provider.id, message });
+    return;
+  }
   if ('httpLevel' in answer || isAccountRefusal(message)) {
     await db.transaction().execute(async (tx) => {
       if (!(await releaseClaim(tx, ctx, order.id, { dispatch_state: 'held', last_error: message }))) return;

@@ -13,8 +13,9 @@
 import { sql } from 'kysely';
 import type { Executor } from '../accounts/users.repo.js';
 import { debitInTx } from '../ledger/ledger.repo.js';
-import { chargeFor, parseAmount } from '../money.js';
+import { chargeFor, parseAmount, toUnits } from '../money.js';
 import type { OrderStatus } from '../orders/order.state.js';
+import { MAX_POSTS } from '../orders/order-input.js';
 import { type Order, toOrder } from '../orders/orders.repo.js';
 import {
   changeOrderStatusInTx,
@@ -278,37 +279,52 @@ async function chargeDeliveredPosts(
 ): Promise<void> {
   const already = BigInt(order.deliveredPosts ?? 0);
   if (delivered <= already) return;
-  const perPost = chargeFor(order.rateUnits, order.quantity);
-  let paid = 0n;
-  for (let n = delivered - already; n > 0n; n--) {
-    const amount = perPost * n;
-    if (amount === 0n) {
-      paid = n;
-      break;
-    }
-    const after = await debitInTx(tx, {
-      userId: order.userId,
-      amountUnits: amount,
-      kind: 'order_charge',
+  const fresh = delivered - already;
+  if (fresh > BigInt(MAX_POSTS)) {
+    // No real subscription delivers that many posts between two checks: garbage, charge nothing.
+    await raiseAlert(tx, {
+      kind: 'upstream_anomaly',
       orderId: order.id,
-      idemKey: `charge:order:${order.id}:posts:${already + 1n}-${already + n}`,
-      note: `${n} post(s) delivered`,
+      providerId: order.providerId,
+      message: `subscription ${order.id}: provider reported ${delivered} posts delivered (was ${already}); ignored`,
       now,
     });
-    if (after !== null) {
-      paid = n;
-      break;
+    return;
+  }
+  const perPost = chargeFor(order.rateUnits, order.quantity);
+  let paid = fresh;
+  if (perPost > 0n) {
+    // As many of the new posts as the balance pays for, in one conditional debit.
+    const user = await tx
+      .selectFrom('users')
+      .select('balance_units')
+      .where('id', '=', order.userId)
+      .executeTakeFirst();
+    const affordable = user ? toUnits(user.balance_units) / perPost : 0n;
+    paid = fresh < affordable ? fresh : affordable;
+    if (paid > 0n) {
+      const after = await debitInTx(tx, {
+        userId: order.userId,
+        amountUnits: perPost * paid,
+        kind: 'order_charge',
+        orderId: order.id,
+        idemKey: `charge:order:${order.id}:posts:${already + 1n}-${already + paid}`,
+        note: `${paid} post(s) delivered`,
+        now,
+      });
+      if (after === null) paid = 0n;
     }
   }
+  // Every delivered post is counted as seen; the unpaid ones (if any) are the panel's loss, reported below.
   await tx
     .updateTable('orders')
     .set({
       charge_units: sql`charge_units + ${perPost * paid}`,
-      delivered_posts: Number(already + paid),
+      delivered_posts: Number(delivered),
     })
     .where('id', '=', order.id)
     .execute();
-  if (paid < delivered - already) {
+  if (paid < fresh) {
     await tx
       .updateTable('orders')
       .set({ cancel_requested_at: now })
@@ -319,7 +335,7 @@ async function chargeDeliveredPosts(
       kind: 'subscription_unpaid',
       orderId: order.id,
       providerId: order.providerId,
-      message: `subscription ${order.id}: funds ran out; ${delivered - already - paid} delivered post(s) unpaid; stopped upstream`,
+      message: `subscription ${order.id}: funds ran out; ${fresh - paid} delivered post(s) unpaid; stopped upstream`,
       now,
     });
     ctx.log('warn', 'subscription out of funds; stopping it', { order: order.id });

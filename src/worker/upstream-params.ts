@@ -1,11 +1,13 @@
 /** The parameters of an upstream `add` for one of our orders: every parameter of its type. */
 import type { Order } from '../orders/orders.repo.js';
 
-export function upstreamAddParams(
-  order: Order,
-  providerServiceId: string,
-  forwardDripfeed: boolean,
-): Record<string, string> {
+/**
+ * A sent order with runs/interval is always forwarded as drip-feed: the choice between forwarding and
+ * splitting by the engine was made when the order was placed (an order split by the engine is never
+ * sent itself, only its runs, which carry no runs of their own). Reading the service's flag again here
+ * could send a drip-feed as one run after a re-import changed it.
+ */
+export function upstreamAddParams(order: Order, providerServiceId: string): Record<string, string> {
   const p: Record<string, string> = { action: 'add', service: providerServiceId };
   const params = order.params ?? {};
   const list = (name: string) => {
@@ -20,7 +22,7 @@ export function upstreamAddParams(
   switch (order.type) {
     case 'Default':
       p.quantity = order.quantity.toString();
-      if (forwardDripfeed && order.runs !== null && order.intervalMinutes !== null) {
+      if (order.runs !== null && order.intervalMinutes !== null) {
         p.runs = String(order.runs);
         p.interval = String(order.intervalMinutes);
       }
