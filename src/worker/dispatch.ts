@@ -223,13 +223,33 @@ export async function sendClaimed(ctx: EngineContext, order: Order): Promise<voi
         .where('claimed_by', '=', ctx.settings.workerId)
         .executeTakeFirst();
       if (Number(mine.numUpdatedRows) === 1) return;
-      // The claim was declared stale meanwhile (the request took very long): we now know the outcome.
-      await tx
+      // The claim was declared stale meanwhile (the process stalled after sending): we now know the
+      // outcome. Record it if the order is still in review, or was queued again by an operator who
+      // resolved it as not sent but no worker has claimed it since (same attempt number).
+      const late = await tx
         .updateTable('orders')
         .set(set)
         .where('id', '=', order.id)
-        .where('dispatch_state', '=', 'review')
-        .execute();
+        .where((eb) =>
+          eb.or([
+            eb('dispatch_state', '=', 'review'),
+            eb.and([
+              eb('dispatch_state', '=', 'queued'),
+              eb('dispatch_attempts', '=', order.dispatchAttempts),
+            ]),
+          ]),
+        )
+        .executeTakeFirst();
+      if (Number(late.numUpdatedRows) === 1) return;
+      // Too late: the order was sent again or settled meanwhile. The provider has an order we do not
+      // follow: the operator must cancel it there.
+      await raiseAlert(tx, {
+        kind: 'possible_duplicate',
+        orderId: order.id,
+        providerId: provider.id,
+        message: `order ${order.id}: a send declared stale was accepted late as upstream order ${upstreamId}; cancel it at the provider if the order was sent again`,
+        now,
+      });
     });
     ctx.log('info', 'order sent', { order: order.id, provider: provider.id, upstream: upstreamId });
     return;
