@@ -632,6 +632,48 @@ describeEachDb('fulfilment engine', (t) => {
     await ledgerClean();
   });
 
+  it('a send declared stale while in flight: its late acceptance is recorded if the operator re-queued it, and raised as a possible duplicate if it was canceled meanwhile', async () => {
+    const u = await upstream({ services: [upstreamService(1, { rate: '1' })] });
+    const { svc } = await connect(u);
+    const user = await seedUser(db(), '5');
+    const requeued = newLink('late-requeued');
+    const canceled = newLink('late-canceled');
+    // While each add is in flight: another worker declares the claim stale (review) and the operator
+    // resolves it, as not sent for one order and as cancel for the other.
+    u.handlers.add = (p, up) => ({
+      json: { order: Number(up.createOrder(p).id) },
+      before: async () => {
+        const id = p.link === requeued ? a : b;
+        await db().updateTable('orders').set({ dispatch_state: 'review' }).where('id', '=', id).execute();
+        const resolution = p.link === requeued ? { kind: 'not_sent' as const } : { kind: 'cancel' as const };
+        expect((await resolveReview({ db: db(), orderId: id, resolution })).ok).toBe(true);
+      },
+    });
+    const a = await add(user.apiKey, { service: svc(1), link: requeued, quantity: 100 });
+    const b = await add(user.apiKey, { service: svc(1), link: canceled, quantity: 100 });
+    const e = engine();
+    await e.round();
+    delete u.handlers.add;
+    await e.rounds(2);
+    // Re-queued but not yet sent again: the late answer is the truth; no second add.
+    expect(await row(a)).toMatchObject({
+      dispatch_state: 'sent',
+      provider_order_id: u.orderByLink(requeued)?.id,
+    });
+    expect(addsFor(u, requeued)).toBe(1);
+    // Canceled and refunded meanwhile: it stays so, and the operator is told which upstream order to cancel.
+    expect(await row(b)).toMatchObject({ status: 'canceled', dispatch_state: 'closed' });
+    const alerts = await db()
+      .selectFrom('alerts')
+      .selectAll()
+      .where('order_id', '=', b)
+      .where('kind', '=', 'possible_duplicate')
+      .execute();
+    expect(alerts).toHaveLength(1);
+    expect(alerts[0]?.message).toContain(String(u.orderByLink(canceled)?.id));
+    await ledgerClean();
+  });
+
   it('a provider URL that answers a 404 page holds the provider (nothing was processed), never sends to review, and refunds nothing', async () => {
     const u = await upstream({ services: [upstreamService(1, { rate: '2' })] });
     let wrongUrl = true;

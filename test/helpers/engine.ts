@@ -16,7 +16,8 @@ import { workerRound } from '../../src/worker/worker.js';
 
 /** What the scripted upstream answers to one request. */
 export type Reply =
-  | { json: unknown }
+  /** `before` runs before the answer leaves (to change the world while the request is in flight). */
+  | { json: unknown; before?: () => Promise<void> }
   | { status: number; body: string; type?: string }
   /** Keep the request open and never answer (until the server closes). */
   | { hang: true };
@@ -180,6 +181,7 @@ export async function startScriptedUpstream(
     const reply = custom ?? defaultReply(p);
     if ('hang' in reply) return; // never answered; closed with the server
     if ('json' in reply) {
+      if (reply.before) await reply.before();
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify(reply.json));
       return;
