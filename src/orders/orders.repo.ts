@@ -34,6 +34,8 @@ export interface Order {
   dispatchAttempts: number;
   unchangedChecks: number;
   deliveredPosts: number | null;
+  /** When the engine next acts on it (dispatch retry, next drip-feed run); null when nothing is planned. */
+  nextAttemptAt: number | null;
 }
 
 /** Where an order stands with its provider (see the 0002 migration for each state's meaning). */
@@ -70,6 +72,8 @@ export function toOrder(row: any): Order {
     cancelState: row.cancel_state,
     dispatchAttempts: Number(row.dispatch_attempts ?? 0),
     unchangedChecks: Number(row.unchanged_checks ?? 0),
+    nextAttemptAt:
+      row.next_attempt_at === null || row.next_attempt_at === undefined ? null : Number(row.next_attempt_at),
     deliveredPosts:
       row.delivered_posts === null || row.delivered_posts === undefined ? null : Number(row.delivered_posts),
   };

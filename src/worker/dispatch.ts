@@ -176,12 +176,7 @@ export async function sendClaimed(ctx: EngineContext, order: Order): Promise<voi
   const out = await callUpstream(provider, params, ctx.settings.httpTimeoutMs, { freshConnection: true });
 
   if (out.kind === 'not_sent') {
-    const delay = backoff(ctx.settings.retryBaseMs, order.dispatchAttempts - 1, ctx.settings.retryMaxMs);
-    await releaseClaim(db, ctx, order.id, {
-      dispatch_state: 'queued',
-      next_attempt_at: now + delay,
-      last_error: out.error,
-    });
+    await requeueLater(ctx, order, now, out.error);
     ctx.log('warn', 'provider unreachable, will retry', {
       order: order.id,
       provider: provider.id,
@@ -256,12 +251,7 @@ export async function sendClaimed(ctx: EngineContext, order: Order): Promise<voi
   }
   const message = answer.value.error;
   if (!('httpLevel' in answer) && isTemporaryRefusal(message)) {
-    const delay = backoff(ctx.settings.retryBaseMs, order.dispatchAttempts - 1, ctx.settings.retryMaxMs);
-    await releaseClaim(db, ctx, order.id, {
-      dispatch_state: 'queued',
-      next_attempt_at: now + delay,
-      last_error: message,
-    });
+    await requeueLater(ctx, order, now, message);
     ctx.log('warn', 'provider asked to retry later', { order: order.id, provider: provider.id, message });
     return;
   }
@@ -297,6 +287,16 @@ export async function sendClaimed(ctx: EngineContext, order: Order): Promise<voi
   });
   await afterChildChange(ctx, order);
   ctx.log('warn', 'provider refused the order; canceled and refunded', { order: order.id, message });
+}
+
+/** The order was not taken (never left, or "not now"): queue it again after a backoff. */
+async function requeueLater(ctx: EngineContext, order: Order, now: number, error: string): Promise<void> {
+  const delay = backoff(ctx.settings.retryBaseMs, order.dispatchAttempts - 1, ctx.settings.retryMaxMs);
+  await releaseClaim(ctx.db, ctx, order.id, {
+    dispatch_state: 'queued',
+    next_attempt_at: now + delay,
+    last_error: error,
+  });
 }
 
 async function toReview(ctx: EngineContext, order: Order, providerId: number, error: string): Promise<void> {

@@ -9,7 +9,7 @@
 
 import { isTerminal } from '../orders/order.state.js';
 import { findOrder, type Order, toOrder } from '../orders/orders.repo.js';
-import { changeOrderStatusInTx } from '../orders/settle.js';
+import { changeOrderStatusInTx, totalQuantity } from '../orders/settle.js';
 import { type EngineContext, nowOf, onChildChange } from './dispatch.js';
 
 /** Place the runs that are due. */
@@ -47,13 +47,8 @@ export async function runsRound(ctx: EngineContext): Promise<number> {
 async function placeNextRun(ctx: EngineContext, parent: Order, now: number): Promise<boolean> {
   const runs = parent.runs ?? 1;
   const interval = (parent.intervalMinutes ?? 0) * 60_000;
-  const raw = await ctx.db
-    .selectFrom('orders')
-    .select('next_attempt_at')
-    .where('id', '=', parent.id)
-    .executeTakeFirst();
-  const due = raw?.next_attempt_at;
-  if (due === null || due === undefined) return false;
+  const due = parent.nextAttemptAt;
+  if (due === null) return false;
   return ctx.db.transaction().execute(async (tx) => {
     const count = await tx
       .selectFrom('orders')
@@ -118,16 +113,10 @@ export async function finishParent(ctx: EngineContext, parentId: number): Promis
       await tx.selectFrom('orders').selectAll().where('parent_order_id', '=', parentId).execute()
     ).map(toOrder);
     const runs = parent.runs ?? 1;
-    const raw = await tx
-      .selectFrom('orders')
-      .select('next_attempt_at')
-      .where('id', '=', parentId)
-      .executeTakeFirst();
-    const morePlanned =
-      raw?.next_attempt_at !== null && raw?.next_attempt_at !== undefined && parent.cancelState !== 'done';
+    const morePlanned = parent.nextAttemptAt !== null && parent.cancelState !== 'done';
     const unplaced = BigInt(Math.max(0, runs - children.length)) * parent.quantity;
     const remains = children.reduce((sum, c) => sum + c.remains, 0n) + unplaced;
-    const total = parent.quantity * BigInt(runs);
+    const total = totalQuantity(parent);
     const allEnded = children.every((c) => isTerminal(c.status));
     if (!morePlanned && allEnded) {
       const status = remains === 0n ? 'completed' : remains >= total ? 'canceled' : 'partial';

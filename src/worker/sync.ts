@@ -196,8 +196,8 @@ export async function applyUpstreamStatus(
     await scheduleUnchanged(ctx, order, now, `status ignored: ${'message' in f ? f.message : f.code}`);
     return false;
   }
-  if (applied.value.order.finishedAt !== null) await afterChildChange(ctx, applied.value.order);
-  else if (order.parentOrderId !== null) await afterChildChange(ctx, applied.value.order);
+  // A drip-feed run's progress or end moves its parent (afterChildChange ignores other orders).
+  await afterChildChange(ctx, applied.value.order);
   return true;
 }
 
