@@ -103,7 +103,10 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) })
     .showSuggestionAfterError();
 
-  /** Run until SIGINT/SIGTERM, then stop cleanly. */
+  /**
+   * Resolves at the first SIGINT/SIGTERM. Called before anything starts, so that a signal arriving
+   * while the process is starting up still means a clean stop rather than the default abrupt exit.
+   */
   const untilSignal = () =>
     new Promise<void>((resolve) => {
       process.once('SIGINT', () => resolve());
@@ -117,6 +120,7 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
     .option('--host <host>', 'address to listen on (default HOST or 127.0.0.1)')
     .option('--no-worker', 'serve the API only; run `smm-panel worker` processes separately')
     .action(async (o) => {
+      const signalled = untilSignal();
       const { startPanel } = await import('../app.js');
       const config = loadConfig({
         ...io.env,
@@ -124,7 +128,7 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
         ...(o.host ? { HOST: o.host } : {}),
       });
       const panel = await startPanel(config, io.out, { worker: o.worker !== false });
-      await untilSignal();
+      await signalled;
       await panel.stop();
     });
 
@@ -132,9 +136,10 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
     .command('worker')
     .description('run the fulfilment engine alone (any number of workers may share one database)')
     .action(async () => {
+      const signalled = untilSignal();
       const { startWorkerProcess } = await import('../app.js');
       const worker = await startWorkerProcess(loadConfig(io.env), io.out);
-      await untilSignal();
+      await signalled;
       await worker.stop();
     });
 
@@ -147,6 +152,7 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
     .option('--key <key>', 'the API key it accepts', 'sim-key')
     .option('--speed <x>', 'time multiplier (2 = twice as fast)', '1')
     .action(async (o) => {
+      const signalled = untilSignal();
       const { startSimulator } = await import('../providers/simulator.js');
       const speed = Number(o.speed);
       if (!(speed > 0 && speed <= 1000)) throw new CliFailure('speed must be a number between 0 and 1000');
@@ -158,7 +164,7 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
         speed,
       });
       emit({ url: sim.url, key: o.key }, [`simulated provider at ${sim.url} (key: ${o.key})`]);
-      await untilSignal();
+      await signalled;
       await sim.close();
     });
 
