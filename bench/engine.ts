@@ -15,9 +15,9 @@
 import { sql } from 'kysely';
 import { createUser } from '../src/accounts/create-user.js';
 import { type Db, openDatabase } from '../src/db/connect.js';
+import { PRELOADED } from '../src/dev/simulator.js';
 import { addProvider } from '../src/providers/add-provider.js';
 import { importServices } from '../src/providers/import-services.js';
-import { PRELOADED } from '../src/providers/simulator.js';
 import { SYNC_BATCH } from '../src/worker/sync.js';
 import { startChild, startServer } from './child.js';
 import { CpuMeter } from './cpu.js';

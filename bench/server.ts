@@ -14,8 +14,8 @@
 import formbody from '@fastify/formbody';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { openDatabase } from '../src/db/connect.js';
+import { startSimulator } from '../src/dev/simulator.js';
 import { buildServer } from '../src/http/server.js';
-import { startSimulator } from '../src/providers/simulator.js';
 import { CEILING_BODY } from './constants.js';
 
 /** The server of the chosen mode; `listening` when it already listens (the simulator listens by itself). */

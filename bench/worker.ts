@@ -19,7 +19,7 @@
  */
 import http from 'node:http';
 import { openDatabase } from '../src/db/connect.js';
-import { PRELOADED } from '../src/providers/simulator.js';
+import { PRELOADED } from '../src/dev/simulator.js';
 import { callUpstream } from '../src/providers/upstream-client.js';
 import type { EngineContext } from '../src/worker/dispatch.js';
 import { workerSettings } from '../src/worker/settings.js';

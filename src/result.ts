@@ -11,6 +11,7 @@ export type Failure =
   | { code: 'unknown_order' }
   | { code: 'unknown_refill' }
   | { code: 'unknown_user' }
+  | { code: 'unknown_alert' }
   | { code: 'missing_param'; param: string }
   | { code: 'invalid_param'; param: string }
   | { code: 'quantity_below_min'; min: bigint }
@@ -26,10 +27,17 @@ export type Failure =
   | { code: 'conflict'; message: string }
   | { code: 'invalid'; message: string };
 
-export type Result<T> = { ok: true; value: T } | { ok: false; failure: Failure };
+/**
+ * A use case's outcome. `F` names the failures it can return (a subset of Failure), so a face handles
+ * exactly those: `Result<Order, FailureOf<'unknown_order' | 'conflict'>>`.
+ */
+export type Result<T, F extends Failure = Failure> = { ok: true; value: T } | { ok: false; failure: F };
 
-export const ok = <T>(value: T): Result<T> => ({ ok: true, value });
-export const fail = <T = never>(failure: Failure): Result<T> => ({ ok: false, failure });
+/** The Failure variants with these codes. */
+export type FailureOf<C extends Failure['code']> = Extract<Failure, { code: C }>;
+
+export const ok = <T>(value: T): { ok: true; value: T } => ({ ok: true, value });
+export const fail = <F extends Failure>(failure: F): { ok: false; failure: F } => ({ ok: false, failure });
 
 /** The message shown to clients and operators for each failure. */
 export function failureMessage(f: Failure): string {
@@ -46,6 +54,8 @@ export function failureMessage(f: Failure): string {
       return 'Refill not found';
     case 'unknown_user':
       return 'User not found';
+    case 'unknown_alert':
+      return 'no open alert with that id';
     case 'missing_param':
       return `Missing parameter: ${f.param}`;
     case 'invalid_param':

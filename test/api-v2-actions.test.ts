@@ -101,6 +101,7 @@ describeEachDb('API v2 actions', (ctx) => {
           refill: true,
           cancel: false,
           description: 'Real followers, 30 days refill',
+          desc: 'Real followers, 30 days refill',
         },
         {
           service: comments,
@@ -114,6 +115,7 @@ describeEachDb('API v2 actions', (ctx) => {
           refill: false,
           cancel: true,
           description: '',
+          desc: '',
         },
         {
           service: subs,
@@ -127,6 +129,7 @@ describeEachDb('API v2 actions', (ctx) => {
           refill: false,
           cancel: false,
           description: '',
+          desc: '',
         },
       ]);
     });

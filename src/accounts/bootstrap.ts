@@ -2,9 +2,11 @@
  * First start: when the panel has no users, create the operator's account and hand back its password
  * and API key so the start command can print them once. Nothing is stored in the clear.
  */
+
+import type { Executor } from './../db/executor.js';
 import { createUser } from './create-user.js';
 import { generatePassword } from './secrets.js';
-import { countUsers, type Executor } from './users.repo.js';
+import { countUsers } from './users.repo.js';
 
 export async function bootstrapAdmin(opts: {
   db: Executor;

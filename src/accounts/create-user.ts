@@ -1,9 +1,9 @@
 /** Use case: create a customer or admin account, returning its first API key (shown only once). */
 
+import type { Executor } from './../db/executor.js';
 import { creditInTx } from '../ledger/ledger.repo.js';
 import { type Failure, fail, ok, type Result } from '../result.js';
 import { generateApiKey, hashApiKey, hashPassword } from './secrets.js';
-import type { Executor } from './users.repo.js';
 
 export const USERNAME_RE = /^[A-Za-z0-9_.-]{3,64}$/;
 

@@ -1,7 +1,8 @@
 /** Use case: replace a user's API key; the old key stops working at once. */
+
+import type { Executor } from './../db/executor.js';
 import { fail, ok, type Result } from '../result.js';
 import { generateApiKey, hashApiKey } from './secrets.js';
-import type { Executor } from './users.repo.js';
 
 export async function rotateApiKey(opts: {
   db: Executor;

@@ -1,9 +1,6 @@
 /** Reads and writes of users. Takes the database or a transaction; never opens its own. */
-import type { Kysely } from 'kysely';
-import type { Database } from '../db/schema.js';
+import type { Executor } from '../db/executor.js';
 import { toUnits } from '../money.js';
-
-export type Executor = Kysely<Database>;
 
 export interface User {
   id: number;

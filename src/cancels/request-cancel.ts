@@ -4,7 +4,7 @@
  * (orders.cancel_requested_at) for the fulfilment engine to carry out with the provider; the money
  * moves only when the order really ends Canceled or Partial.
  */
-import type { Executor } from '../accounts/users.repo.js';
+import type { Executor } from '../db/executor.js';
 import { ACTIVE_STATUSES } from '../orders/order.state.js';
 import { findOrder } from '../orders/orders.repo.js';
 import { fail, ok, type Result } from '../result.js';

@@ -1,5 +1,5 @@
 /** Use case: the operator defines a service of the catalogue. */
-import type { Executor } from '../accounts/users.repo.js';
+import type { Executor } from '../db/executor.js';
 import { fail, ok, type Result } from '../result.js';
 import { isServiceType } from './service-types.js';
 

@@ -1,5 +1,5 @@
 /** Reads of the service catalogue, with a user's own rate applied where the operator set one. */
-import type { Executor } from '../accounts/users.repo.js';
+import type { Executor } from '../db/executor.js';
 import { toUnits } from '../money.js';
 import type { ServiceType } from './service-types.js';
 
@@ -77,4 +77,14 @@ export async function listServices(
   if (!includeDisabled) q = q.where('services.enabled', '=', 1);
   const rows = await q.orderBy('services.category').orderBy('services.id').execute();
   return rows.map(toService);
+}
+
+/** Whether the service exists (and now has the given state). */
+export async function setServiceEnabledById(db: Executor, id: number, enabled: boolean): Promise<boolean> {
+  const r = await db
+    .updateTable('services')
+    .set({ enabled: enabled ? 1 : 0 })
+    .where('id', '=', id)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
 }

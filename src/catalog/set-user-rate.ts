@@ -1,7 +1,7 @@
 /** Use case: the operator gives one user their own rate for a service, or removes it (rate null). */
 
-import type { Executor } from '../accounts/users.repo.js';
 import { findUserByUsername } from '../accounts/users.repo.js';
+import type { Executor } from '../db/executor.js';
 import { fail, ok, type Result } from '../result.js';
 
 export async function setUserRate(opts: {

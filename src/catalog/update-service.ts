@@ -1,5 +1,5 @@
 /** Use case: the operator changes a service (price, limits, flags, refill window, fulfilment). */
-import type { Executor } from '../accounts/users.repo.js';
+import type { Executor } from '../db/executor.js';
 import { fail, ok, type Result } from '../result.js';
 import { serviceColumns, validateServiceInput } from './create-service.js';
 import { findService } from './services.repo.js';

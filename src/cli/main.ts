@@ -7,13 +7,17 @@ import { Command, CommanderError, Option } from 'commander';
 import { createUser } from '../accounts/create-user.js';
 import { rotateApiKey } from '../accounts/rotate-key.js';
 import { findUserByUsername } from '../accounts/users.repo.js';
+import { listAlerts } from '../alerts/list-alerts.js';
+import { resolveAlert } from '../alerts/resolve-alert.js';
 import { createService } from '../catalog/create-service.js';
+import { listServices } from '../catalog/list-services.js';
 import { isServiceType, SERVICE_TYPES } from '../catalog/service-types.js';
-import { listServices } from '../catalog/services.repo.js';
+import { setServiceEnabled } from '../catalog/set-service-enabled.js';
 import { setUserRate } from '../catalog/set-user-rate.js';
 import { updateService } from '../catalog/update-service.js';
 import { loadConfig } from '../config.js';
 import { type Db, openDatabase } from '../db/connect.js';
+import { parseWholeNumber } from '../ids.js';
 import { adjustFunds } from '../ledger/adjust-funds.js';
 import { checkLedger } from '../ledger/check-ledger.js';
 import { formatAmount, formatRate, parseAmount, parseRate } from '../money.js';
@@ -66,12 +70,13 @@ function rateArg(text: string): bigint {
 }
 
 function intArg(text: string, what: string, min = 0): bigint {
-  if (!/^\d{1,15}$/.test(text.trim()) || BigInt(text.trim()) < BigInt(min)) {
+  const n = parseWholeNumber(text);
+  if (n === null || n < BigInt(min)) {
     throw new CliFailure(
       `${what} must be a whole number${min > 0 ? ` of at least ${min}` : ''} (got "${text}")`,
     );
   }
-  return BigInt(text.trim());
+  return n;
 }
 
 function idArg(text: string, what: string): number {
@@ -153,7 +158,7 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
     .option('--speed <x>', 'time multiplier (2 = twice as fast)', '1')
     .action(async (o) => {
       const signalled = untilSignal();
-      const { startSimulator } = await import('../providers/simulator.js');
+      const { startSimulator } = await import('../dev/simulator.js');
       const speed = Number(o.speed);
       if (!(speed > 0 && speed <= 1000)) throw new CliFailure('speed must be a number between 0 and 1000');
       const sim = await startSimulator({
@@ -288,20 +293,9 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
     .option('--all', 'include disabled services')
     .action(async (o) => {
       const { db: k } = await database();
-      const list = await listServices(k, null, !!o.all);
-      const rows = list.map((s) => ({
-        id: s.id,
-        name: s.name,
-        category: s.category,
-        type: s.type,
-        rate: formatRate(s.rateUnits),
-        min: s.minQuantity.toString(),
-        max: s.maxQuantity.toString(),
-        dripfeed: s.dripfeed,
-        refill: s.refill,
-        cancel: s.cancel,
-        enabled: s.enabled,
-      }));
+      const rows = (await listServices({ db: k, userId: null, includeDisabled: !!o.all })).map(
+        ({ providerId: _p, description: _d, ...s }) => s,
+      );
       emit(
         { services: rows },
         rows.length === 0
@@ -323,8 +317,7 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
       .action(async (o) => {
         const id = idArg(o.service, 'service');
         const { db: k } = await database();
-        const r = await k.updateTable('services').set({ enabled }).where('id', '=', id).executeTakeFirst();
-        if (Number(r.numUpdatedRows) !== 1) throw new CliFailure('Incorrect service ID');
+        unwrap(await setServiceEnabled({ db: k, serviceId: id, enabled: enabled === 1 }));
         emit({ id, enabled: enabled === 1 }, `service ${id} ${name}d`);
       });
   }
@@ -731,16 +724,14 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
     .option('--all', 'include resolved alerts')
     .action(async (o) => {
       const { db: k } = await database();
-      let q = k.selectFrom('alerts').selectAll().orderBy('id', 'desc').limit(200);
-      if (!o.all) q = q.where('resolved_at', 'is', null);
-      const rows = (await q.execute()).map((a) => ({
-        id: Number(a.id),
+      const rows = (await listAlerts({ db: k, includeResolved: !!o.all })).map((a) => ({
+        id: a.id,
         kind: a.kind,
-        provider: a.provider_id === null ? null : Number(a.provider_id),
-        order: a.order_id === null ? null : Number(a.order_id),
+        provider: a.providerId,
+        order: a.orderId,
         message: a.message,
-        created_at: new Date(Number(a.created_at)).toISOString(),
-        resolved: a.resolved_at !== null,
+        created_at: new Date(a.createdAt).toISOString(),
+        resolved: a.resolvedAt !== null,
       }));
       emit(
         { alerts: rows },
@@ -756,13 +747,7 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
     .action(async (o) => {
       const { db: k } = await database();
       const id = idArg(o.alert, 'alert');
-      const r = await k
-        .updateTable('alerts')
-        .set({ resolved_at: Date.now() })
-        .where('id', '=', id)
-        .where('resolved_at', 'is', null)
-        .executeTakeFirst();
-      if (Number(r.numUpdatedRows) !== 1) throw new CliFailure('no open alert with that id');
+      unwrap(await resolveAlert({ db: k, alertId: id }));
       emit({ alert: id, resolved: true }, `alert ${id} resolved`);
     });
 

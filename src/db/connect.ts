@@ -7,11 +7,12 @@ import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
+import type { DialectName } from './executor.js';
 import { migrateToLatest } from './migrations.js';
 import type { Database } from './schema.js';
 import { panelSqliteDialect } from './sqlite-driver.js';
 
-export type DialectName = 'sqlite' | 'postgres';
+export type { DialectName };
 
 export interface Db {
   db: Kysely<Database>;

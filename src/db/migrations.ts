@@ -3,7 +3,7 @@
  * append-only: a released migration is never edited, a change is a new one.
  */
 import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
-import type { DialectName } from './connect.js';
+import type { DialectName } from './executor.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: migrations work on the untyped schema
 type AnyDb = Kysely<any>;

@@ -7,7 +7,7 @@
 import { parse as parseQueryString } from 'node:querystring';
 import multipart from '@fastify/multipart';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
-import type { Executor } from '../accounts/users.repo.js';
+import type { Executor } from '../db/executor.js';
 import { apiV2Routes } from './api-v2/routes.js';
 
 export interface ServerOptions {

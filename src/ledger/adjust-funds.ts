@@ -3,8 +3,8 @@
  * never takes a balance below zero: it is refused whole instead.
  */
 
-import type { Executor } from '../accounts/users.repo.js';
 import { findUserByUsername } from '../accounts/users.repo.js';
+import type { Executor } from '../db/executor.js';
 import { fail, ok, type Result } from '../result.js';
 import { creditInTx, debitInTx } from './ledger.repo.js';
 

@@ -2,7 +2,7 @@
  * Use case: recompute every balance from the ledger and every order's money from its entries, and
  * report each difference. An empty report means the books balance.
  */
-import type { Executor } from '../accounts/users.repo.js';
+import type { Executor } from '../db/executor.js';
 import { toUnits } from '../money.js';
 
 export interface LedgerProblem {

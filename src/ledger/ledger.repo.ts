@@ -5,7 +5,7 @@
  * Nothing here opens a transaction: callers pass theirs.
  */
 import { sql } from 'kysely';
-import type { Executor } from '../accounts/users.repo.js';
+import type { Executor } from '../db/executor.js';
 import { toUnits } from '../money.js';
 
 export type LedgerKind = 'deposit' | 'adjustment' | 'order_charge' | 'order_refund';

@@ -5,8 +5,10 @@
  * `Params` is the request's parameters as the HTTP layer decoded them: a string each, or "malformed"
  * when the client sent something that is not a scalar (an array, an object).
  */
+
 import type { ServiceType } from '../catalog/service-types.js';
 import type { Service } from '../catalog/services.repo.js';
+import { parseWholeNumber } from '../ids.js';
 import { fail, ok, type Result } from '../result.js';
 
 export interface Params {
@@ -38,8 +40,6 @@ export const SUBSCRIPTION_DELAYS = [
   0, 5, 10, 15, 30, 60, 90, 120, 150, 180, 210, 240, 270, 300, 360, 420, 480, 540, 600,
 ];
 
-const INT_RE = /^\d{1,15}$/;
-
 type R<T> = Result<T>;
 
 function required(p: Params, name: string): R<string> {
@@ -56,10 +56,8 @@ function optional(p: Params, name: string): R<string | undefined> {
 }
 
 function intParam(text: string, name: string, min: bigint, max: bigint): R<bigint> {
-  const t = text.trim();
-  if (!INT_RE.test(t)) return fail({ code: 'invalid_param', param: name });
-  const n = BigInt(t);
-  if (n < min || n > max) return fail({ code: 'invalid_param', param: name });
+  const n = parseWholeNumber(text);
+  if (n === null || n < min || n > max) return fail({ code: 'invalid_param', param: name });
   return ok(n);
 }
 

@@ -1,6 +1,7 @@
 /** Reads of orders. */
-import type { Executor } from '../accounts/users.repo.js';
+
 import type { ServiceType } from '../catalog/service-types.js';
+import type { Executor } from '../db/executor.js';
 import { toUnits } from '../money.js';
 import type { OrderStatus } from './order.state.js';
 

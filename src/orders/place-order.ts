@@ -4,8 +4,10 @@
  * balance does not cover the charge the transaction rolls back: a refused order takes nothing and
  * leaves nothing behind.
  */
-import type { Executor } from '../accounts/users.repo.js';
+
 import { findService, type Service } from '../catalog/services.repo.js';
+import type { Executor } from '../db/executor.js';
+import { parseId } from '../ids.js';
 import { debitInTx } from '../ledger/ledger.repo.js';
 import { chargeFor, MoneyOverflowError, toUnits } from '../money.js';
 import { fail, ok, type Result } from '../result.js';
@@ -33,11 +35,9 @@ export async function placeOrder(opts: {
 }): Promise<Result<{ orderId: number; chargeUnits: bigint }>> {
   const { db, userId, params } = opts;
   const now = opts.now ?? Date.now();
-  const rawService = opts.serviceId?.trim();
-  if (!rawService || params.isMalformed('service') || !/^\d{1,15}$/.test(rawService)) {
-    return fail({ code: 'unknown_service' });
-  }
-  const service = await findService(db, Number(rawService), userId);
+  const serviceId = params.isMalformed('service') ? null : parseId(opts.serviceId);
+  if (serviceId === null) return fail({ code: 'unknown_service' });
+  const service = await findService(db, serviceId, userId);
   if (!service || !service.enabled) return fail({ code: 'unknown_service' });
 
   const draft = parseOrderInput(service, params, now);

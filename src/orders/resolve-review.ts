@@ -6,7 +6,8 @@
  * - `cancel`: the provider does not have it and it should not be sent: cancel with a full refund.
  */
 import { sql } from 'kysely';
-import type { Executor } from '../accounts/users.repo.js';
+import { resolveAlertsAbout } from '../alerts/alerts.repo.js';
+import type { Executor } from '../db/executor.js';
 import { fail, ok, type Result } from '../result.js';
 import { findOrder } from './orders.repo.js';
 import { changeOrderStatusInTx } from './settle.js';
@@ -58,12 +59,7 @@ export async function resolveReview(opts: {
       const r = await changeOrderStatusInTx(tx, { orderId, change: { status: 'canceled' }, now });
       if (!r.ok) return r;
     }
-    await tx
-      .updateTable('alerts')
-      .set({ resolved_at: now })
-      .where('order_id', '=', orderId)
-      .where('resolved_at', 'is', null)
-      .execute();
+    await resolveAlertsAbout(tx, { orderId }, now);
     return ok({ orderId });
   });
 }

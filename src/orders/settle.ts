@@ -4,7 +4,7 @@
  * refund in the same transaction: Completed keeps the charge, Partial refunds what remains undelivered
  * (exactly, never more than the charge), Canceled refunds all. refund + kept = charge, always.
  */
-import type { Executor } from '../accounts/users.repo.js';
+import type { Executor } from '../db/executor.js';
 import { creditInTx } from '../ledger/ledger.repo.js';
 import { partialRefund } from '../money.js';
 import { fail, ok, type Result } from '../result.js';

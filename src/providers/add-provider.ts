@@ -1,6 +1,7 @@
 /** Use case: the operator connects an upstream panel (its API v2 URL and our key there). */
-import type { Executor } from '../accounts/users.repo.js';
+
 import { isUniqueViolation } from '../db/errors.js';
+import type { Executor } from '../db/executor.js';
 import { fail, ok, type Result } from '../result.js';
 
 /** Check a provider's URL and key; returns the problem, or null. */

@@ -4,9 +4,10 @@
  * upstream, the rate is the upstream rate plus the markup, rounded by money.ts's one rule. A
  * re-import updates rates and limits and disables our services whose upstream service vanished.
  */
-import type { Executor } from '../accounts/users.repo.js';
+
 import { MAX_QUANTITY_LIMIT } from '../catalog/create-service.js';
 import { isServiceType } from '../catalog/service-types.js';
+import type { Executor } from '../db/executor.js';
 import { markupDecimalRate } from '../money.js';
 import { fail, ok, type Result } from '../result.js';
 import { getProviderServices } from './provider-queries.js';

@@ -1,5 +1,5 @@
 /** Use cases: ask a provider for its balance and its services (read-only upstream calls). */
-import type { Executor } from '../accounts/users.repo.js';
+import type { Executor } from '../db/executor.js';
 import { fail, ok, type Result } from '../result.js';
 import { findProvider } from './providers.repo.js';
 import {

@@ -1,5 +1,5 @@
 /** Reads of providers (upstream panels). The upstream key stays inside this module's callers. */
-import type { Executor } from '../accounts/users.repo.js';
+import type { Executor } from '../db/executor.js';
 import type { UpstreamEndpoint } from './upstream-client.js';
 
 export interface Provider extends UpstreamEndpoint {
@@ -31,21 +31,4 @@ export async function findProvider(db: Executor, id: number): Promise<Provider |
 export async function listProviders(db: Executor): Promise<Provider[]> {
   const rows = await db.selectFrom('providers').selectAll().orderBy('id').execute();
   return rows.map(toProvider);
-}
-
-/** Record something the operator must look at (a held provider, an order in review, garbage upstream). */
-export async function raiseAlert(
-  db: Executor,
-  alert: { kind: string; providerId?: number | null; orderId?: number | null; message: string; now?: number },
-): Promise<void> {
-  await db
-    .insertInto('alerts')
-    .values({
-      kind: alert.kind,
-      provider_id: alert.providerId ?? null,
-      order_id: alert.orderId ?? null,
-      message: alert.message.slice(0, 2000),
-      created_at: alert.now ?? Date.now(),
-    })
-    .execute();
 }

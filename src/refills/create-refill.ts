@@ -3,8 +3,9 @@
  * its service has refill on, it ended Completed or Partial, and no other refill of it is open. The
  * last rule is also a partial unique index, so two simultaneous requests cannot both pass.
  */
-import type { Executor } from '../accounts/users.repo.js';
+
 import { isUniqueViolation } from '../db/errors.js';
+import type { Executor } from '../db/executor.js';
 import { findOrder } from '../orders/orders.repo.js';
 import { fail, ok, type Result } from '../result.js';
 

@@ -1,5 +1,5 @@
 /** Reads of refill requests. */
-import type { Executor } from '../accounts/users.repo.js';
+import type { Executor } from '../db/executor.js';
 import type { RefillStatus } from './refill.state.js';
 
 export interface Refill {

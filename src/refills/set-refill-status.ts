@@ -1,5 +1,5 @@
 /** Use case: the operator (or, later, the engine) moves a refill request along its state machine. */
-import type { Executor } from '../accounts/users.repo.js';
+import type { Executor } from '../db/executor.js';
 import { fail, ok, type Result } from '../result.js';
 import { canRefillTransition, type RefillStatus } from './refill.state.js';
 

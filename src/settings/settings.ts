@@ -3,7 +3,7 @@
  * sees the same values. The currency is read on every balance and status answer, so it is cached
  * for a few seconds per process.
  */
-import type { Executor } from '../accounts/users.repo.js';
+import type { Executor } from '../db/executor.js';
 
 export const DEFAULT_CURRENCY = 'USD';
 export const CURRENCY_RE = /^[A-Z]{3}$/;

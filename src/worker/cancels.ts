@@ -5,7 +5,7 @@
  * by the engine stops placing runs and cancels the runs under way. Orders fulfilled by hand, or whose
  * send is in flight or in review, wait for the operator.
  */
-import type { Executor } from '../accounts/users.repo.js';
+import type { Executor } from '../db/executor.js';
 import { type Order, toOrder } from '../orders/orders.repo.js';
 import { changeOrderStatusInTx } from '../orders/settle.js';
 import { findProvider } from '../providers/providers.repo.js';

@@ -19,10 +19,11 @@
  * unless it surely never left.
  */
 import { sql } from 'kysely';
-import type { Executor } from '../accounts/users.repo.js';
+import { raiseAlert } from '../alerts/alerts.repo.js';
+import type { Executor } from '../db/executor.js';
 import { type Order, toOrder } from '../orders/orders.repo.js';
 import { changeOrderStatusInTx } from '../orders/settle.js';
-import { findProvider, raiseAlert } from '../providers/providers.repo.js';
+import { findProvider } from '../providers/providers.repo.js';
 import { addAnswer, callUpstream, parseAnswer } from '../providers/upstream-client.js';
 import { backoff, type WorkerSettings } from './settings.js';
 import { upstreamAddParams } from './upstream-params.js';

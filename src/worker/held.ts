@@ -3,7 +3,8 @@
  * engine asks the provider's balance; when our account answers again, the provider is resumed and its
  * held orders are queued to be sent (safe: a refusal means the upstream did not take them).
  */
-import type { Executor } from '../accounts/users.repo.js';
+import { resolveAlertsAbout } from '../alerts/alerts.repo.js';
+import type { Executor } from '../db/executor.js';
 import { parseAmount } from '../money.js';
 import { listProviders } from '../providers/providers.repo.js';
 import { balanceAnswer, callUpstream, parseAnswer } from '../providers/upstream-client.js';
@@ -23,13 +24,7 @@ export async function resumeProvider(db: Executor, providerId: number, now = Dat
       .where('provider_id', '=', providerId)
       .where('dispatch_state', '=', 'held')
       .executeTakeFirst();
-    await tx
-      .updateTable('alerts')
-      .set({ resolved_at: now })
-      .where('provider_id', '=', providerId)
-      .where('kind', '=', 'provider_held')
-      .where('resolved_at', 'is', null)
-      .execute();
+    await resolveAlertsAbout(tx, { providerId, kind: 'provider_held' }, now);
     return Number(res.numUpdatedRows);
   });
 }

@@ -4,7 +4,7 @@
  * kept; an unreadable answer is asked again later (a refill request is safe to repeat: the upstream
  * keeps one open refill per order).
  */
-import type { Executor } from '../accounts/users.repo.js';
+import type { Executor } from '../db/executor.js';
 import { findProvider, listProviders } from '../providers/providers.repo.js';
 import { callUpstream, parseAnswer, refillAnswer, refillStatusName } from '../providers/upstream-client.js';
 import type { RefillStatus } from '../refills/refill.state.js';

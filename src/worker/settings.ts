@@ -1,6 +1,6 @@
 /** Timing of the fulfilment engine. Defaults suit production; tests and demos shorten them. */
 import { randomBytes } from 'node:crypto';
-import type { DialectName } from '../db/connect.js';
+import type { DialectName } from '../db/executor.js';
 
 export interface WorkerSettings {
   workerId: string;

@@ -11,7 +11,8 @@
  * are logged and raised once for the operator.
  */
 import { sql } from 'kysely';
-import type { Executor } from '../accounts/users.repo.js';
+import { raiseAlert } from '../alerts/alerts.repo.js';
+import type { Executor } from '../db/executor.js';
 import { debitInTx } from '../ledger/ledger.repo.js';
 import { chargeFor, parseAmount, toUnits } from '../money.js';
 import type { OrderStatus } from '../orders/order.state.js';
@@ -23,7 +24,7 @@ import {
   type StatusChange,
   totalQuantity,
 } from '../orders/settle.js';
-import { listProviders, type Provider, raiseAlert } from '../providers/providers.repo.js';
+import { listProviders, type Provider } from '../providers/providers.repo.js';
 import { callUpstream, orderStatusAnswer, type UpstreamOrderStatus } from '../providers/upstream-client.js';
 import { afterChildChange, type EngineContext, nowOf } from './dispatch.js';
 import { backoff } from './settings.js';

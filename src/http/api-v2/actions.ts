@@ -3,10 +3,11 @@
  * the JSON body to send, shaped exactly as the reference shows (numbers where it shows numbers, strings
  * where it shows strings). Failures become `{"error": "..."}` through failureMessage, the one mapping.
  */
-import type { Executor, User } from '../../accounts/users.repo.js';
+import type { User } from '../../accounts/users.repo.js';
 import { requestCancel } from '../../cancels/request-cancel.js';
-import { listServices } from '../../catalog/services.repo.js';
-import { formatAmount, formatRate } from '../../money.js';
+import { listServices } from '../../catalog/list-services.js';
+import type { Executor } from '../../db/executor.js';
+import { formatAmount } from '../../money.js';
 import { API_STATUS } from '../../orders/order.state.js';
 import { findUserOrderStatuses, type OrderStatusView } from '../../orders/orders.repo.js';
 import { placeOrder } from '../../orders/place-order.js';
@@ -48,19 +49,21 @@ function idListParam(
 const echoId = (t: { token: string; id: number | null }) => t.id ?? t.token;
 
 async function services(ctx: ActionContext): Promise<Json> {
-  const list = await listServices(ctx.db, ctx.user.id);
+  const list = await listServices({ db: ctx.db, userId: ctx.user.id });
+  // `desc` beside `description`: child panels built on SmartPanel read the description from `desc`.
   return list.map((s) => ({
     service: s.id,
     name: s.name,
     type: s.type,
     category: s.category,
-    rate: formatRate(s.rateUnits),
-    min: s.minQuantity.toString(),
-    max: s.maxQuantity.toString(),
+    rate: s.rate,
+    min: s.min,
+    max: s.max,
     dripfeed: s.dripfeed,
     refill: s.refill,
     cancel: s.cancel,
     description: s.description,
+    desc: s.description,
   }));
 }
 

@@ -4,7 +4,10 @@
  * array from a repeated key, an object from JSON) is remembered as malformed, so the use case can
  * answer "Incorrect X" instead of guessing.
  */
+import { parseId } from '../../ids.js';
 import type { Params } from '../../orders/order-input.js';
+
+export { parseId };
 
 const MAX_VALUE_LENGTH = 1_000_000;
 
@@ -67,13 +70,4 @@ export function parseIdList(text: string): IdToken[] | null {
     if (out.length > MAX_IDS) return null;
   }
   return out;
-}
-
-/** A positive integer id, or null. */
-export function parseId(text: string | undefined): number | null {
-  if (text === undefined) return null;
-  const t = text.trim();
-  if (!/^\d{1,15}$/.test(t)) return null;
-  const n = Number(t);
-  return n > 0 ? n : null;
 }

@@ -7,7 +7,8 @@ import { createHash } from 'node:crypto';
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { hashApiKey } from '../../accounts/secrets.js';
-import { type Executor, findUserByKeyHash } from '../../accounts/users.repo.js';
+import { findUserByKeyHash } from '../../accounts/users.repo.js';
+import type { Executor } from '../../db/executor.js';
 import { ACTIONS, errorBody } from './actions.js';
 import { RequestParams } from './params.js';
 

@@ -4,15 +4,15 @@
  * on a fresh SQLite file under ./data/demo (removed at each start) and on 127.0.0.1 only.
  */
 import { rmSync } from 'node:fs';
-import { createUser } from './accounts/create-user.js';
-import { startPanel } from './app.js';
-import { loadConfig } from './config.js';
-import { formatAmount, parseAmount } from './money.js';
-import { API_STATUS } from './orders/order.state.js';
-import { listOrders } from './orders/orders.repo.js';
-import { addProvider } from './providers/add-provider.js';
-import { importServices } from './providers/import-services.js';
-import { startSimulator } from './providers/simulator.js';
+import { createUser } from '../accounts/create-user.js';
+import { startPanel } from '../app.js';
+import { loadConfig } from '../config.js';
+import { formatAmount, parseAmount } from '../money.js';
+import { API_STATUS } from '../orders/order.state.js';
+import { listOrders } from '../orders/orders.repo.js';
+import { addProvider } from '../providers/add-provider.js';
+import { importServices } from '../providers/import-services.js';
+import { startSimulator } from './simulator.js';
 
 const DIR = './data/demo';
 rmSync(DIR, { recursive: true, force: true });

@@ -1,0 +1,80 @@
+/**
+ * Alerts: what the engine needs the operator to look at (a held provider, an order in review, an
+ * upstream answer that made no sense). Raised by the engine, listed and resolved by the operator.
+ */
+import type { Executor } from '../db/executor.js';
+
+export interface Alert {
+  id: number;
+  kind: string;
+  providerId: number | null;
+  orderId: number | null;
+  message: string;
+  createdAt: number;
+  resolvedAt: number | null;
+}
+
+/** Record something the operator must look at. */
+export async function raiseAlert(
+  db: Executor,
+  alert: { kind: string; providerId?: number | null; orderId?: number | null; message: string; now?: number },
+): Promise<void> {
+  await db
+    .insertInto('alerts')
+    .values({
+      kind: alert.kind,
+      provider_id: alert.providerId ?? null,
+      order_id: alert.orderId ?? null,
+      message: alert.message.slice(0, 2000),
+      created_at: alert.now ?? Date.now(),
+    })
+    .execute();
+}
+
+export async function findAlerts(
+  db: Executor,
+  filter: { includeResolved?: boolean; orderId?: number; limit?: number },
+): Promise<Alert[]> {
+  let q = db
+    .selectFrom('alerts')
+    .selectAll()
+    .orderBy('id', 'desc')
+    .limit(filter.limit ?? 200);
+  if (!filter.includeResolved) q = q.where('resolved_at', 'is', null);
+  if (filter.orderId !== undefined) q = q.where('order_id', '=', filter.orderId);
+  const rows = await q.execute();
+  return rows.map((a) => ({
+    id: Number(a.id),
+    kind: a.kind,
+    providerId: a.provider_id === null ? null : Number(a.provider_id),
+    orderId: a.order_id === null ? null : Number(a.order_id),
+    message: a.message,
+    createdAt: Number(a.created_at),
+    resolvedAt: a.resolved_at === null ? null : Number(a.resolved_at),
+  }));
+}
+
+/** Resolve one open alert; false when there is no open alert with that id. */
+export async function resolveAlertById(db: Executor, id: number, now: number): Promise<boolean> {
+  const r = await db
+    .updateTable('alerts')
+    .set({ resolved_at: now })
+    .where('id', '=', id)
+    .where('resolved_at', 'is', null)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
+}
+
+/** Resolve the open alerts about one order, or one provider's alerts of one kind. */
+export async function resolveAlertsAbout(
+  db: Executor,
+  about: { orderId: number } | { providerId: number; kind: string },
+  now: number,
+): Promise<void> {
+  let q = db.updateTable('alerts').set({ resolved_at: now }).where('resolved_at', 'is', null);
+  q =
+    'orderId' in about
+      ? q.where('order_id', '=', about.orderId)
+      : q.where('provider_id', '=', about.providerId).where('kind', '=', about.kind);
+  await q.execute();
+}
