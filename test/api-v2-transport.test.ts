@@ -132,6 +132,19 @@ describeEachDb('API v2 odd URLs', (ctx) => {
     expect(res.body).not.toContain('secretkeyvalue');
   });
 
+  it('the always-200 rule and lenient parsing belong to /api/v2 only: other paths answer ordinary statuses', async () => {
+    const broken = await app.inject({ method: 'GET', url: '/elsewhere%?key=secretkeyvalue' });
+    expect(broken.statusCode).toBe(400);
+    expect(JSON.parse(broken.body)).toEqual({ error: 'Incorrect request' });
+    expect(broken.body).not.toContain('secretkeyvalue');
+    const missing = await app.inject({ method: 'POST', url: '/api/other', payload: 'key=x&action=balance' });
+    expect(missing.statusCode).toBe(404);
+    expect(JSON.parse(missing.body)).toEqual({ error: 'Not found' });
+    const below = await app.inject({ method: 'PUT', url: '/api/v2/anything' });
+    expect(below.statusCode).toBe(200);
+    expect(JSON.parse(below.body)).toEqual({ error: 'Incorrect request' });
+  });
+
   it('the path is not case-sensitive: /API/V2 answers like /api/v2', async () => {
     const user = await seedUser(ctx().db.db, '1');
     const res = await app.inject({ method: 'GET', url: `/API/V2?key=${user.apiKey}&action=balance` });

@@ -100,6 +100,7 @@ const SUCCESS: Record<string, z.ZodType> = {
       refill: z.boolean(),
       cancel: z.boolean(),
       description: z.string(),
+      desc: z.string(),
     }),
   ),
   add: z.strictObject({ order: z.number().int().positive() }),

@@ -1,14 +1,13 @@
 /**
- * Building the HTTP server: Fastify with the content types real clients send, a logger that never
- * prints secrets, and an error handler that keeps every answer JSON with HTTP 200 (the API's contract),
- * so no input a client can send produces a 5xx.
+ * Building the HTTP server: the root Fastify instance (a logger that never prints secrets, routing,
+ * health) and one plugin per face under its own prefix, each with its own body parsing and its own
+ * map from failures to answers: API v2 at /api/v2 (lenient parsing, HTTP 200 for everything); the web
+ * and admin faces get their own prefixes with ordinary HTTP statuses.
  */
 
-import { parse as parseQueryString } from 'node:querystring';
-import multipart from '@fastify/multipart';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
 import type { Executor } from '../db/executor.js';
-import { apiV2Routes } from './api-v2/routes.js';
+import { apiV2Plugin } from './api-v2/plugin.js';
 
 export interface ServerOptions {
   db: Executor;
@@ -68,11 +67,13 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
     logger,
     bodyLimit,
     routerOptions: { ignoreTrailingSlash: true, caseSensitive: false, maxParamLength: 200 },
-    // A URL Fastify cannot route (bad percent-encoding) still gets the API's JSON and 200, and its
-    // text, which may carry a key, is not echoed back.
-    frameworkErrors: (_err, _req, reply) => {
+    // A URL Fastify cannot route (bad percent-encoding) is answered before any face sees it: under
+    // /api/v2 with the API's JSON and 200, elsewhere with a 400; its text, which may carry a key, is
+    // never echoed back.
+    frameworkErrors: (_err, req, reply) => {
+      const api = /^\/api\/v2/i.test(req.url);
       (reply as unknown as FastifyReply)
-        .code(200)
+        .code(api ? 200 : 400)
         .header('content-type', 'application/json; charset=utf-8')
         .send({ error: 'Incorrect request' });
     },
@@ -80,57 +81,23 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
     trustProxy: false,
   });
 
-  // Bodies are decoded by their shape as well as their content type: form-urlencoded (what every
-  // client sends), JSON, and the same with a missing or wrong type (`fetch(url, { body: 'key=...' })`
-  // sends text/plain; some clients send JSON labelled as a form). Repeated keys become arrays, which
-  // the API answers as malformed parameters.
-  const decodeBody = (
-    _req: unknown,
-    body: string | Buffer,
-    done: (err: Error | null, value?: unknown) => void,
-  ) => {
-    const text = String(body).trim();
-    if (text.startsWith('{')) {
-      try {
-        done(null, JSON.parse(text));
-      } catch {
-        done(null, {});
-      }
-      return;
-    }
-    done(null, parseQueryString(text));
-  };
-  app.removeContentTypeParser('text/plain');
-  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, decodeBody);
-  app.addContentTypeParser('*', { parseAs: 'string' }, decodeBody);
-  // PHP's curl with an array as CURLOPT_POSTFIELDS sends multipart/form-data: fields only, no files.
-  await app.register(multipart, {
-    attachFieldsToBody: 'keyValues',
-    limits: { fieldSize: bodyLimit, fields: 100, files: 0, parts: 100 },
-  });
-
+  // The panel's own error answers (outside the faces, which map their errors themselves): JSON with an
+  // ordinary status, never a stack trace.
   app.setErrorHandler((err, req, reply) => {
-    // busboy refuses a multipart type without a usable boundary with a plain Error: bad input, not a fault.
-    const badMultipart = (err as Error).message === 'Multipart: Boundary not found';
-    const status = (err as { statusCode?: number }).statusCode ?? (badMultipart ? 400 : 500);
-    let message = 'Incorrect request';
-    // A multipart body with a file or too many parts is not an API request: 'Incorrect request'.
-    const multipartLimit = /^FST_(FILES|PARTS|FIELDS)_LIMIT$/.test(String((err as { code?: string }).code));
-    if (status === 413 && !multipartLimit) message = 'Request too large';
-    else if (status === 429) message = (err as { error?: string }).error ?? 'Too many requests';
-    else if (status >= 500) {
-      req.log.error({ err }, 'request failed');
-      message = 'Internal error, please retry later';
-    }
-    reply.code(200).header('content-type', 'application/json; charset=utf-8').send({ error: message });
+    const status = (err as { statusCode?: number }).statusCode ?? 500;
+    if (status >= 500) req.log.error({ err }, 'request failed');
+    reply.code(status).send({ error: status >= 500 ? 'Internal error' : (err as Error).message });
   });
-  app.setNotFoundHandler((req, reply) => {
-    // The API's contract is HTTP 200 for everything, whatever the method (PUT, DELETE, ...).
-    if (/^\/api\/v2\/?(\?|$)/i.test(req.url)) reply.code(200).send({ error: 'Incorrect request' });
-    else reply.code(404).send({ error: 'Not found' });
+  app.setNotFoundHandler((_req, reply) => {
+    reply.code(404).send({ error: 'Not found' });
   });
 
   app.get('/health', async () => ({ ok: true }));
-  await app.register(apiV2Routes, { db: opts.db, rateLimitPerMinute: opts.rateLimitPerMinute ?? 600 });
+  await app.register(apiV2Plugin, {
+    prefix: '/api/v2',
+    db: opts.db,
+    rateLimitPerMinute: opts.rateLimitPerMinute ?? 600,
+    bodyLimitBytes: bodyLimit,
+  });
   return app;
 }

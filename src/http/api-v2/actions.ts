@@ -3,17 +3,18 @@
  * the JSON body to send, shaped exactly as the reference shows (numbers where it shows numbers, strings
  * where it shows strings). Failures become `{"error": "..."}` through failureMessage, the one mapping.
  */
+import { getBalance } from '../../accounts/get-balance.js';
 import type { User } from '../../accounts/users.repo.js';
 import { requestCancel } from '../../cancels/request-cancel.js';
 import { listServices } from '../../catalog/list-services.js';
 import type { Executor } from '../../db/executor.js';
 import { formatAmount } from '../../money.js';
+import { getOrderStatuses, type OrderStatusView } from '../../orders/get-order-statuses.js';
 import { API_STATUS } from '../../orders/order.state.js';
-import { findUserOrderStatuses, type OrderStatusView } from '../../orders/orders.repo.js';
 import { placeOrder } from '../../orders/place-order.js';
 import { createRefill } from '../../refills/create-refill.js';
+import { getRefillStatuses } from '../../refills/get-refill-statuses.js';
 import { API_REFILL_STATUS } from '../../refills/refill.state.js';
-import { findUserRefills } from '../../refills/refills.repo.js';
 import { type Failure, failureMessage } from '../../result.js';
 import { getCurrency } from '../../settings/settings.js';
 import { MAX_IDS, parseId, parseIdList, type RequestParams } from './params.js';
@@ -93,7 +94,7 @@ async function status(ctx: ActionContext): Promise<Json> {
     const list = idListParam(ctx, 'orders');
     if ('failure' in list) return errorBody(list.failure);
     const ids = list.tokens.flatMap((t) => (t.id === null ? [] : [t.id]));
-    const found = await findUserOrderStatuses(ctx.db, ctx.user.id, ids);
+    const found = await getOrderStatuses({ db: ctx.db, userId: ctx.user.id, orderIds: ids });
     // No prototype: an id token such as "__proto__" must become a key of the answer like any other.
     const out: Record<string, unknown> = Object.create(null);
     for (const t of list.tokens) {
@@ -107,7 +108,7 @@ async function status(ctx: ActionContext): Promise<Json> {
     return errorBody({ code: 'missing_param', param: 'order' });
   }
   if (id === null) return errorBody({ code: 'unknown_order' });
-  const o = (await findUserOrderStatuses(ctx.db, ctx.user.id, [id])).get(id);
+  const o = (await getOrderStatuses({ db: ctx.db, userId: ctx.user.id, orderIds: [id] })).get(id);
   return o ? orderStatusBody(o, currency) : errorBody({ code: 'unknown_order' });
 }
 
@@ -142,7 +143,7 @@ async function refillStatus(ctx: ActionContext): Promise<Json> {
     const list = idListParam(ctx, 'refills');
     if ('failure' in list) return errorBody(list.failure);
     const ids = list.tokens.flatMap((t) => (t.id === null ? [] : [t.id]));
-    const found = await findUserRefills(ctx.db, ctx.user.id, ids);
+    const found = await getRefillStatuses({ db: ctx.db, userId: ctx.user.id, refillIds: ids });
     return list.tokens.map((t) => {
       const r = t.id === null ? undefined : found.get(t.id);
       return r
@@ -155,7 +156,7 @@ async function refillStatus(ctx: ActionContext): Promise<Json> {
   }
   const id = parseId(ctx.params.get('refill'));
   if (id === null) return errorBody({ code: 'unknown_refill' });
-  const r = (await findUserRefills(ctx.db, ctx.user.id, [id])).get(id);
+  const r = (await getRefillStatuses({ db: ctx.db, userId: ctx.user.id, refillIds: [id] })).get(id);
   return r ? { refill: r.id, status: API_REFILL_STATUS[r.status] } : errorBody({ code: 'unknown_refill' });
 }
 
@@ -178,7 +179,7 @@ async function cancel(ctx: ActionContext): Promise<Json> {
 }
 
 async function balance(ctx: ActionContext): Promise<Json> {
-  return { balance: formatAmount(ctx.user.balanceUnits), currency: await getCurrency(ctx.db) };
+  return getBalance({ db: ctx.db, user: ctx.user });
 }
 
 export const ACTIONS: Record<string, (ctx: ActionContext) => Promise<Json>> = {
