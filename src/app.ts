@@ -4,7 +4,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { bootstrapAdmin } from './accounts/bootstrap.js';
-import type { Config } from './config.js';
+import { type Config, engineTimings } from './config.js';
 import { type Db, openDatabase } from './db/connect.js';
 import { buildServer } from './http/server.js';
 import { engineLogger } from './worker/logger.js';
@@ -23,7 +23,7 @@ export async function startPanel(
   print: (line: string) => void = console.log,
   options: { worker?: boolean } = {},
 ): Promise<RunningPanel> {
-  const db = await openDatabase(config.DATABASE_URL);
+  const db = await openDatabase(config.DATABASE_URL, { poolSize: config.DATABASE_POOL_SIZE });
   const admin = await bootstrapAdmin({ db: db.db });
   const app = await buildServer({
     db: db.db,
@@ -39,7 +39,7 @@ export async function startPanel(
   if (options.worker !== false) {
     worker = startWorker({
       db: db.db,
-      settings: workerSettings(db.dialect),
+      settings: workerSettings(db.dialect, {}, engineTimings(config)),
       log: engineLogger(config.LOG_LEVEL),
     });
   }
@@ -69,8 +69,8 @@ export async function startPanel(
 
 /** `smm-panel worker`: the fulfilment engine alone, for scale-out next to API-only processes. */
 export async function startWorkerProcess(config: Config, print: (line: string) => void = console.log) {
-  const db = await openDatabase(config.DATABASE_URL);
-  const settings = workerSettings(db.dialect);
+  const db = await openDatabase(config.DATABASE_URL, { poolSize: config.DATABASE_POOL_SIZE });
+  const settings = workerSettings(db.dialect, {}, engineTimings(config));
   const worker = startWorker({ db: db.db, settings, log: engineLogger(config.LOG_LEVEL) });
   print(`smm-panel worker ${settings.workerId} running on ${db.dialect}`);
   return {

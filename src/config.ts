@@ -1,29 +1,74 @@
 /**
- * Settings from the environment, validated once at start. A bad value stops the process with one line
- * naming the variable.
+ * The panel's settings, from the environment, parsed and validated once at start into one typed
+ * object that the rest of the program receives (nothing else reads process.env). A bad value stops
+ * the process with one line naming the variable.
  */
 import { z } from 'zod';
 
-const schema = z.object({
-  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
-  HOST: z.string().min(1).default('127.0.0.1'),
-  DATABASE_URL: z.string().min(1).default('sqlite:./data/panel.db'),
-  /** Requests per minute per API key (or per IP for requests without a valid key shape). */
-  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
-  /** Largest accepted request body, in bytes. */
-  BODY_LIMIT_BYTES: z.coerce
-    .number()
-    .int()
-    .min(1024)
-    .max(64 * 1024 * 1024)
-    .default(1024 * 1024),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-});
+const ms = (fallback: number) => z.coerce.number().int().min(0).max(2_147_483_647).default(fallback);
+
+const schema = z
+  .object({
+    PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+    HOST: z.string().min(1).default('127.0.0.1'),
+    DATABASE_URL: z.string().min(1).default('sqlite:./data/panel.db'),
+    /** Connections per process to Postgres (ignored for SQLite). */
+    DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(1000).default(10),
+    /** Requests per minute per API key (or per IP for requests without a valid key shape). */
+    RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
+    /** Largest accepted request body, in bytes. */
+    BODY_LIMIT_BYTES: z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .max(64 * 1024 * 1024)
+      .default(1024 * 1024),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    // The fulfilment engine's timings (docs/fulfilment.md), in milliseconds unless named otherwise.
+    WORKER_HTTP_TIMEOUT_MS: ms(30_000),
+    /** Default: twice the HTTP timeout plus 10 s. Must be longer than the HTTP timeout. */
+    WORKER_STALE_SENDING_MS: z.coerce.number().int().min(1).max(2_147_483_647).optional(),
+    WORKER_DISPATCH_BATCH: z.coerce.number().int().min(1).max(10_000).default(10),
+    WORKER_DISPATCH_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(10),
+    WORKER_SYNC_BASE_MS: ms(60_000),
+    WORKER_SYNC_MAX_MS: ms(15 * 60_000),
+    WORKER_RETRY_BASE_MS: ms(10_000),
+    WORKER_RETRY_MAX_MS: ms(10 * 60_000),
+    WORKER_PROBE_MS: ms(5 * 60_000),
+    WORKER_IDLE_MS: ms(1000),
+  })
+  .transform((c) => ({
+    ...c,
+    WORKER_STALE_SENDING_MS: c.WORKER_STALE_SENDING_MS ?? c.WORKER_HTTP_TIMEOUT_MS * 2 + 10_000,
+  }))
+  // A send still in flight must never be declared stale: its answer may yet arrive.
+  .refine((c) => c.WORKER_STALE_SENDING_MS > c.WORKER_HTTP_TIMEOUT_MS, {
+    path: ['WORKER_STALE_SENDING_MS'],
+    message: 'must be longer than WORKER_HTTP_TIMEOUT_MS',
+  });
 
 export type Config = z.infer<typeof schema>;
 
+/** The engine's timings as the worker takes them (see worker/settings.ts). */
+export function engineTimings(c: Config) {
+  return {
+    httpTimeoutMs: c.WORKER_HTTP_TIMEOUT_MS,
+    staleSendingMs: c.WORKER_STALE_SENDING_MS,
+    dispatchBatch: c.WORKER_DISPATCH_BATCH,
+    dispatchConcurrency: c.WORKER_DISPATCH_CONCURRENCY,
+    syncBaseMs: c.WORKER_SYNC_BASE_MS,
+    syncMaxMs: c.WORKER_SYNC_MAX_MS,
+    retryBaseMs: c.WORKER_RETRY_BASE_MS,
+    retryMaxMs: c.WORKER_RETRY_MAX_MS,
+    probeMs: c.WORKER_PROBE_MS,
+    idleMs: c.WORKER_IDLE_MS,
+  };
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = schema.safeParse(env);
+  // An empty variable is an unset one (`PORT= npm start`), as shells and .env files often leave them.
+  const set = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = schema.safeParse(set);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw new Error(`invalid setting ${String(issue?.path.join('.'))}: ${issue?.message}`);
