@@ -4,6 +4,7 @@ import type { Executor } from './../db/executor.js';
 import { creditInTx } from '../ledger/ledger.repo.js';
 import { type Failure, fail, ok, type Result } from '../result.js';
 import { generateApiKey, hashApiKey, hashPassword } from './secrets.js';
+import { findUserByUsername, insertUser } from './users.repo.js';
 
 export const USERNAME_RE = /^[A-Za-z0-9_.-]{3,64}$/;
 
@@ -33,26 +34,16 @@ export async function createUser(opts: {
   const apiKey = generateApiKey();
   const passwordHash = input.password ? await hashPassword(input.password) : null;
   const outcome = await db.transaction().execute(async (tx): Promise<Result<number>> => {
-    const existing = await tx
-      .selectFrom('users')
-      .select('id')
-      .where('username', '=', input.username)
-      .executeTakeFirst();
-    if (existing)
+    if (await findUserByUsername(tx, input.username))
       return fail({ code: 'conflict', message: `user ${input.username} already exists` } as Failure);
-    const row = await tx
-      .insertInto('users')
-      .values({
-        username: input.username,
-        password_hash: passwordHash,
-        api_key_hash: hashApiKey(apiKey),
-        is_admin: input.admin ? 1 : 0,
-        balance_units: 0,
-        created_at: now,
-      })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    const id = Number(row.id);
+    const id = await insertUser(tx, {
+      username: input.username,
+      password_hash: passwordHash,
+      api_key_hash: hashApiKey(apiKey),
+      is_admin: input.admin ? 1 : 0,
+      balance_units: 0,
+      created_at: now,
+    });
     if (input.balanceUnits && input.balanceUnits > 0n) {
       await creditInTx(tx, {
         userId: id,

@@ -3,18 +3,14 @@
 import type { Executor } from './../db/executor.js';
 import { fail, ok, type Result } from '../result.js';
 import { generateApiKey, hashApiKey } from './secrets.js';
+import { setApiKeyHash } from './users.repo.js';
 
 export async function rotateApiKey(opts: {
   db: Executor;
   username: string;
 }): Promise<Result<{ id: number; apiKey: string }>> {
   const apiKey = generateApiKey();
-  const row = await opts.db
-    .updateTable('users')
-    .set({ api_key_hash: hashApiKey(apiKey) })
-    .where('username', '=', opts.username)
-    .returning('id')
-    .executeTakeFirst();
-  if (!row) return fail({ code: 'unknown_user' });
-  return ok({ id: Number(row.id), apiKey });
+  const id = await setApiKeyHash(opts.db, opts.username, hashApiKey(apiKey));
+  if (id === null) return fail({ code: 'unknown_user' });
+  return ok({ id, apiKey });
 }

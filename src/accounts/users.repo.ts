@@ -1,5 +1,7 @@
 /** Reads and writes of users. Takes the database or a transaction; never opens its own. */
+import type { Insertable } from 'kysely';
 import type { Executor } from '../db/executor.js';
+import type { UsersTable } from '../db/schema.js';
 import { toUnits } from '../money.js';
 
 export interface User {
@@ -52,4 +54,20 @@ export async function countUsers(db: Executor): Promise<number> {
     .select((eb) => eb.fn.countAll().as('n'))
     .executeTakeFirstOrThrow();
   return Number(row.n);
+}
+
+export async function insertUser(db: Executor, values: Insertable<UsersTable>): Promise<number> {
+  const row = await db.insertInto('users').values(values).returning('id').executeTakeFirstOrThrow();
+  return Number(row.id);
+}
+
+/** Replace a user's API key hash; the user's id, or null when there is no such user. */
+export async function setApiKeyHash(db: Executor, username: string, keyHash: string): Promise<number | null> {
+  const row = await db
+    .updateTable('users')
+    .set({ api_key_hash: keyHash })
+    .where('username', '=', username)
+    .returning('id')
+    .executeTakeFirst();
+  return row ? Number(row.id) : null;
 }

@@ -2,6 +2,7 @@
 import type { Executor } from '../db/executor.js';
 import { fail, ok, type Result } from '../result.js';
 import { isServiceType } from './service-types.js';
+import { insertService } from './services.repo.js';
 
 export const MAX_QUANTITY_LIMIT = 10n ** 12n;
 
@@ -54,10 +55,6 @@ export async function createService(opts: {
   const { db, input } = opts;
   const problem = validateServiceInput(input);
   if (problem) return fail({ code: 'invalid', message: problem });
-  const row = await db
-    .insertInto('services')
-    .values({ ...serviceColumns(input), created_at: opts.now ?? Date.now() })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  return ok({ id: Number(row.id) });
+  const id = await insertService(db, { ...serviceColumns(input), created_at: opts.now ?? Date.now() });
+  return ok({ id });
 }

@@ -1,5 +1,7 @@
 /** Reads of the service catalogue, with a user's own rate applied where the operator set one. */
+import type { Insertable, Updateable } from 'kysely';
 import type { Executor } from '../db/executor.js';
+import type { ServicesTable } from '../db/schema.js';
 import { toUnits } from '../money.js';
 import type { ServiceType } from './service-types.js';
 
@@ -87,4 +89,38 @@ export async function setServiceEnabledById(db: Executor, id: number, enabled: b
     .where('id', '=', id)
     .executeTakeFirst();
   return Number(r.numUpdatedRows) === 1;
+}
+
+export async function insertService(db: Executor, values: Insertable<ServicesTable>): Promise<number> {
+  const row = await db.insertInto('services').values(values).returning('id').executeTakeFirstOrThrow();
+  return Number(row.id);
+}
+
+export async function updateServiceRow(
+  db: Executor,
+  id: number,
+  values: Updateable<ServicesTable>,
+): Promise<void> {
+  await db.updateTable('services').set(values).where('id', '=', id).execute();
+}
+
+export async function deleteUserRate(db: Executor, userId: number, serviceId: number): Promise<void> {
+  await db
+    .deleteFrom('user_rates')
+    .where('user_id', '=', userId)
+    .where('service_id', '=', serviceId)
+    .execute();
+}
+
+export async function upsertUserRate(
+  db: Executor,
+  userId: number,
+  serviceId: number,
+  rateUnits: bigint,
+): Promise<void> {
+  await db
+    .insertInto('user_rates')
+    .values({ user_id: userId, service_id: serviceId, rate_units: rateUnits })
+    .onConflict((oc) => oc.columns(['user_id', 'service_id']).doUpdateSet({ rate_units: rateUnits }))
+    .execute();
 }

@@ -3,6 +3,7 @@
 import { findUserByUsername } from '../accounts/users.repo.js';
 import type { Executor } from '../db/executor.js';
 import { fail, ok, type Result } from '../result.js';
+import { deleteUserRate, findService, upsertUserRate } from './services.repo.js';
 
 export async function setUserRate(opts: {
   db: Executor;
@@ -13,21 +14,12 @@ export async function setUserRate(opts: {
   const { db, serviceId, rateUnits } = opts;
   const user = await findUserByUsername(db, opts.username);
   if (!user) return fail({ code: 'unknown_user' });
-  const service = await db.selectFrom('services').select('id').where('id', '=', serviceId).executeTakeFirst();
-  if (!service) return fail({ code: 'unknown_service' });
+  if (!(await findService(db, serviceId, null))) return fail({ code: 'unknown_service' });
   if (rateUnits === null) {
-    await db
-      .deleteFrom('user_rates')
-      .where('user_id', '=', user.id)
-      .where('service_id', '=', serviceId)
-      .execute();
+    await deleteUserRate(db, user.id, serviceId);
   } else {
     if (rateUnits < 0n) return fail({ code: 'invalid', message: 'rate must not be negative' });
-    await db
-      .insertInto('user_rates')
-      .values({ user_id: user.id, service_id: serviceId, rate_units: rateUnits })
-      .onConflict((oc) => oc.columns(['user_id', 'service_id']).doUpdateSet({ rate_units: rateUnits }))
-      .execute();
+    await upsertUserRate(db, user.id, serviceId, rateUnits);
   }
   return ok({ userId: user.id });
 }

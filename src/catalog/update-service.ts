@@ -2,7 +2,7 @@
 import type { Executor } from '../db/executor.js';
 import { fail, ok, type Result } from '../result.js';
 import { serviceColumns, validateServiceInput } from './create-service.js';
-import { findService } from './services.repo.js';
+import { findService, updateServiceRow } from './services.repo.js';
 
 export interface ServiceChanges {
   name?: string;
@@ -49,16 +49,12 @@ export async function updateService(opts: {
   ) {
     return fail({ code: 'invalid', message: 'refill days must be 0-36500 or "lifetime"' });
   }
-  await db
-    .updateTable('services')
-    .set({
-      ...serviceColumns(merged),
-      ...(c.refillDays !== undefined ? { refill_days: c.refillDays } : {}),
-      ...(c.manual
-        ? { provider_id: null, provider_service_id: null, provider_rate: null, provider_dripfeed: 0 }
-        : {}),
-    })
-    .where('id', '=', serviceId)
-    .execute();
+  await updateServiceRow(db, serviceId, {
+    ...serviceColumns(merged),
+    ...(c.refillDays !== undefined ? { refill_days: c.refillDays } : {}),
+    ...(c.manual
+      ? { provider_id: null, provider_service_id: null, provider_rate: null, provider_dripfeed: 0 }
+      : {}),
+  });
   return ok({ id: serviceId });
 }

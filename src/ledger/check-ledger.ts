@@ -4,6 +4,7 @@
  */
 import type { Executor } from '../db/executor.js';
 import { toUnits } from '../money.js';
+import { sumEntriesPerOrder, sumEntriesPerUser } from './ledger.repo.js';
 
 export interface LedgerProblem {
   kind: 'balance_mismatch' | 'order_charge_mismatch' | 'order_refund_mismatch' | 'orphan_entry';
@@ -19,16 +20,7 @@ export async function checkLedger(opts: {
   const { db } = opts;
   const problems: LedgerProblem[] = [];
 
-  const users = await db
-    .selectFrom('users')
-    .leftJoin('ledger_entries', 'ledger_entries.user_id', 'users.id')
-    .select((eb) => [
-      'users.id as id',
-      'users.balance_units as balance',
-      eb.fn.coalesce(eb.fn.sum<string>('ledger_entries.amount_units'), eb.val(0)).as('total'),
-    ])
-    .groupBy(['users.id', 'users.balance_units'])
-    .execute();
+  const users = await sumEntriesPerUser(db);
   for (const u of users) {
     const balance = toUnits(u.balance);
     const total = toUnits(u.total);
@@ -42,43 +34,7 @@ export async function checkLedger(opts: {
     }
   }
 
-  const orders = await db
-    .selectFrom('orders')
-    .leftJoin('ledger_entries', 'ledger_entries.order_id', 'orders.id')
-    .select((eb) => [
-      'orders.id as id',
-      'orders.user_id as userId',
-      'orders.charge_units as charge',
-      'orders.refunded_units as refunded',
-      eb.fn
-        .coalesce(
-          eb.fn.sum<string>(
-            eb
-              .case()
-              .when('ledger_entries.kind', '=', 'order_charge')
-              .then(eb.ref('ledger_entries.amount_units'))
-              .else(0)
-              .end(),
-          ),
-          eb.val(0),
-        )
-        .as('charged'),
-      eb.fn
-        .coalesce(
-          eb.fn.sum<string>(
-            eb
-              .case()
-              .when('ledger_entries.kind', '=', 'order_refund')
-              .then(eb.ref('ledger_entries.amount_units'))
-              .else(0)
-              .end(),
-          ),
-          eb.val(0),
-        )
-        .as('refundedEntries'),
-    ])
-    .groupBy(['orders.id', 'orders.user_id', 'orders.charge_units', 'orders.refunded_units'])
-    .execute();
+  const orders = await sumEntriesPerOrder(db);
   for (const o of orders) {
     const charge = toUnits(o.charge);
     const charged = -toUnits(o.charged);

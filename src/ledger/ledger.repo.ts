@@ -75,3 +75,58 @@ export async function creditInTx(tx: Executor, e: EntryInput): Promise<bigint> {
   await appendEntry(tx, e, e.amountUnits, after);
   return after;
 }
+
+/** Every user's balance beside the sum of their entries (ledger check). */
+export async function sumEntriesPerUser(db: Executor) {
+  return db
+    .selectFrom('users')
+    .leftJoin('ledger_entries', 'ledger_entries.user_id', 'users.id')
+    .select((eb) => [
+      'users.id as id',
+      'users.balance_units as balance',
+      eb.fn.coalesce(eb.fn.sum<string>('ledger_entries.amount_units'), eb.val(0)).as('total'),
+    ])
+    .groupBy(['users.id', 'users.balance_units'])
+    .execute();
+}
+
+/** Every order's charge and refunds beside the sums of its charge and refund entries (ledger check). */
+export async function sumEntriesPerOrder(db: Executor) {
+  return db
+    .selectFrom('orders')
+    .leftJoin('ledger_entries', 'ledger_entries.order_id', 'orders.id')
+    .select((eb) => [
+      'orders.id as id',
+      'orders.user_id as userId',
+      'orders.charge_units as charge',
+      'orders.refunded_units as refunded',
+      eb.fn
+        .coalesce(
+          eb.fn.sum<string>(
+            eb
+              .case()
+              .when('ledger_entries.kind', '=', 'order_charge')
+              .then(eb.ref('ledger_entries.amount_units'))
+              .else(0)
+              .end(),
+          ),
+          eb.val(0),
+        )
+        .as('charged'),
+      eb.fn
+        .coalesce(
+          eb.fn.sum<string>(
+            eb
+              .case()
+              .when('ledger_entries.kind', '=', 'order_refund')
+              .then(eb.ref('ledger_entries.amount_units'))
+              .else(0)
+              .end(),
+          ),
+          eb.val(0),
+        )
+        .as('refundedEntries'),
+    ])
+    .groupBy(['orders.id', 'orders.user_id', 'orders.charge_units', 'orders.refunded_units'])
+    .execute();
+}

@@ -1,7 +1,9 @@
 /** Reads of orders. */
 
+import type { Insertable } from 'kysely';
 import type { ServiceType } from '../catalog/service-types.js';
 import type { Executor } from '../db/executor.js';
+import type { OrdersTable } from '../db/schema.js';
 import { toUnits } from '../money.js';
 import type { OrderStatus } from './order.state.js';
 
@@ -160,4 +162,9 @@ export async function findUserOrderStatuses(
     });
   }
   return out;
+}
+
+export async function insertOrder(db: Executor, values: Insertable<OrdersTable>): Promise<number> {
+  const row = await db.insertInto('orders').values(values).returning('id').executeTakeFirstOrThrow();
+  return Number(row.id);
 }

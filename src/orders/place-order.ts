@@ -5,13 +5,15 @@
  * leaves nothing behind.
  */
 
+import { findUserById } from '../accounts/users.repo.js';
 import { findService, type Service } from '../catalog/services.repo.js';
 import type { Executor } from '../db/executor.js';
 import { parseId } from '../ids.js';
 import { debitInTx } from '../ledger/ledger.repo.js';
-import { chargeFor, MoneyOverflowError, toUnits } from '../money.js';
+import { chargeFor, MoneyOverflowError } from '../money.js';
 import { fail, ok, type Result } from '../result.js';
 import { type Params, parseOrderInput } from './order-input.js';
+import { insertOrder } from './orders.repo.js';
 
 class InsufficientFunds extends Error {}
 
@@ -55,39 +57,30 @@ export async function placeOrder(opts: {
   // A subscription charged per post reserves nothing, but the balance must at least pay for one post.
   if (chargeUnits === 0n && service.type === 'Subscriptions') {
     const perPost = chargeFor(service.rateUnits, d.quantity);
-    const user = await db
-      .selectFrom('users')
-      .select('balance_units')
-      .where('id', '=', userId)
-      .executeTakeFirst();
-    if (!user || toUnits(user.balance_units) < perPost) return fail({ code: 'insufficient_funds' });
+    const user = await findUserById(db, userId);
+    if (!user || user.balanceUnits < perPost) return fail({ code: 'insufficient_funds' });
   }
 
   try {
     const orderId = await db.transaction().execute(async (tx) => {
-      const row = await tx
-        .insertInto('orders')
-        .values({
-          user_id: userId,
-          service_id: service.id,
-          type: service.type,
-          link: d.link,
-          quantity: d.quantity,
-          runs: d.runs,
-          interval_minutes: d.intervalMinutes,
-          params: d.params ? JSON.stringify(d.params) : null,
-          rate_units: service.rateUnits,
-          charge_units: chargeUnits,
-          status: 'pending',
-          remains: d.initialRemains,
-          start_count: null,
-          created_at: now,
-          updated_at: now,
-          ...dispatchFields(service, d.runs !== null, now),
-        })
-        .returning('id')
-        .executeTakeFirstOrThrow();
-      const id = Number(row.id);
+      const id = await insertOrder(tx, {
+        user_id: userId,
+        service_id: service.id,
+        type: service.type,
+        link: d.link,
+        quantity: d.quantity,
+        runs: d.runs,
+        interval_minutes: d.intervalMinutes,
+        params: d.params ? JSON.stringify(d.params) : null,
+        rate_units: service.rateUnits,
+        charge_units: chargeUnits,
+        status: 'pending',
+        remains: d.initialRemains,
+        start_count: null,
+        created_at: now,
+        updated_at: now,
+        ...dispatchFields(service, d.runs !== null, now),
+      });
       if (chargeUnits > 0n) {
         const after = await debitInTx(tx, {
           userId,

@@ -4,6 +4,7 @@
  * for a few seconds per process.
  */
 import type { Executor } from '../db/executor.js';
+import { readSetting, writeSetting } from './settings.repo.js';
 
 export const DEFAULT_CURRENCY = 'USD';
 export const CURRENCY_RE = /^[A-Z]{3}$/;
@@ -15,23 +16,14 @@ export async function getCurrency(db: Executor): Promise<string> {
   const hit = cache.get(db);
   const now = Date.now();
   if (hit && now - hit.at < CACHE_MS) return hit.value;
-  const row = await db
-    .selectFrom('settings')
-    .select('value')
-    .where('key', '=', 'currency')
-    .executeTakeFirst();
-  const value = row?.value ?? DEFAULT_CURRENCY;
+  const value = (await readSetting(db, 'currency')) ?? DEFAULT_CURRENCY;
   cache.set(db, { value, at: now });
   return value;
 }
 
 export async function setCurrency(db: Executor, currency: string): Promise<boolean> {
   if (!CURRENCY_RE.test(currency)) return false;
-  await db
-    .insertInto('settings')
-    .values({ key: 'currency', value: currency })
-    .onConflict((oc) => oc.column('key').doUpdateSet({ value: currency }))
-    .execute();
+  await writeSetting(db, 'currency', currency);
   cache.delete(db);
   return true;
 }
