@@ -5,6 +5,7 @@
  */
 import { rmSync } from 'node:fs';
 import { createUser } from '../accounts/create-user.js';
+import { findUserByUsername } from '../accounts/users.repo.js';
 import { startPanel } from '../app.js';
 import { loadConfig } from '../config.js';
 import { formatAmount, parseAmount } from '../money.js';
@@ -102,13 +103,9 @@ const timer = setInterval(async () => {
     )
     .join(' | ');
   if (line !== last) {
-    const user = await db
-      .selectFrom('users')
-      .select('balance_units')
-      .where('username', '=', 'demo')
-      .executeTakeFirst();
+    const user = await findUserByUsername(db, 'demo');
     console.log(
-      `${Math.round((Date.now() - started) / 1000)}s  ${line}  balance ${formatAmount(BigInt(user?.balance_units ?? 0))}`,
+      `${Math.round((Date.now() - started) / 1000)}s  ${line}  balance ${formatAmount(user?.balanceUnits ?? 0n)}`,
     );
     last = line;
   }
