@@ -63,7 +63,7 @@ export function chargeFor(rateUnits: bigint, quantity: bigint | number): bigint 
   if (q < 0n || rateUnits < 0n) throw new RangeError('negative rate or quantity');
   const product = checked(rateUnits * q, 'rate × quantity');
   if (product % 1000n !== 0n) {
-    // Unreachable for rates produced by parseRate/roundRate; refuse rather than round silently.
+    // Unreachable for rates produced by parseRate/markupDecimalRate; refuse rather than round silently.
     throw new RangeError('rate is not on the 4-decimal grid');
   }
   return product / 1000n;
@@ -80,26 +80,13 @@ export function partialRefund(chargeUnits: bigint, rateUnits: bigint, remains: b
   return refund > chargeUnits ? chargeUnits : refund;
 }
 
-/** The one rounding rule: half up, away from zero, to the 4-decimal rate grid. */
-export function roundRate(units: bigint): bigint {
-  const neg = units < 0n;
-  const abs = neg ? -units : units;
-  const rounded = ((abs + RATE_STEP / 2n) / RATE_STEP) * RATE_STEP;
-  return checked(neg ? -rounded : rounded, 'rounded rate');
-}
-
-/** The one rounding rule applied to an exact fraction of units: half up to the 4-decimal rate grid. */
+/**
+ * The one rounding rule: an exact fraction of units rounded half up to the 4-decimal rate grid. Used
+ * only where a rate is derived from something finer (an upstream rate with a markup).
+ */
 function roundFractionToRate(num: bigint, den: bigint): bigint {
   const step = den * RATE_STEP;
   return checked(((2n * num + step) / (2n * step)) * RATE_STEP, 'rounded rate');
-}
-
-/** Apply a markup in percent (a decimal string such as "25" or "12.5") to a rate, rounding by the rule. */
-export function applyMarkup(rateUnits: bigint, markupPercent: string): bigint | null {
-  const pct = parseAmount(markupPercent);
-  if (pct === null || pct < -100n * SCALE) return null;
-  // rate × (100 + pct) / 100 as an exact fraction (bigint is unbounded), rounded once.
-  return roundFractionToRate(rateUnits * (100n * SCALE + pct), 100n * SCALE);
 }
 
 /**
@@ -134,11 +121,6 @@ export function formatAmount(units: bigint): string {
 /** Format a rate: as short as exact ("12", "0.73", "2.5"), as the reference shows rates. */
 export function formatRate(units: bigint): string {
   return formatAmount(units).replace(/\.?0+$/, '');
-}
-
-/** Sum with overflow checking. */
-export function addUnits(a: bigint, b: bigint): bigint {
-  return checked(a + b, 'sum');
 }
 
 /** Convert a database integer (number, bigint or numeric string) to bigint. */

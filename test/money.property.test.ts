@@ -9,16 +9,14 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkLedger } from '../src/ledger/check-ledger.js';
 import {
-  addUnits,
-  applyMarkup,
   chargeFor,
   formatAmount,
   formatRate,
   MoneyOverflowError,
+  markupDecimalRate,
   parseAmount,
   parseRate,
   partialRefund,
-  roundRate,
   toUnits,
 } from '../src/money.js';
 import { changeOrderStatus } from '../src/orders/settle.js';
@@ -246,37 +244,58 @@ describe('money.ts: exact amounts at one fixed scale', () => {
     );
   });
 
-  it('roundRate rounds half up (away from zero) to 4 decimals, the one rounding rule', () => {
+  it('an upstream rate finer than 4 decimals is rounded half up to 4 decimals, the one rounding rule', () => {
     const bound = INT64_MAX - 10n ** 4n;
     fc.assert(
-      fc.property(fc.bigInt({ min: -bound, max: bound }), (units) => {
-        expect(roundRate(units)).toBe(roundHalfUpReference(units));
+      fc.property(fc.bigInt({ min: 0n, max: bound }), (units) => {
+        expect(markupDecimalRate(sevenDecimals(units), '0')).toBe(roundHalfUpReference(units));
       }),
       params(3000),
     );
-    // The exact half-way points go away from zero.
-    expect(roundRate(500n)).toBe(1000n);
-    expect(roundRate(499n)).toBe(0n);
-    expect(roundRate(-500n)).toBe(-1000n);
-    expect(roundRate(-499n)).toBe(0n);
-    expect(roundRate(12_345_678_500n)).toBe(12_345_679_000n);
+    // The exact half-way points go up.
+    expect(markupDecimalRate('0.00005', '0')).toBe(1000n);
+    expect(markupDecimalRate('0.0000499999999999', '0')).toBe(0n);
+    expect(markupDecimalRate('1234.56785', '0')).toBe(12_345_679_000n);
+    expect(markupDecimalRate('0.657880205', '0')).toBe(parseRate('0.6579'));
   });
 
-  it('applyMarkup equals rate × (100 + pct) / 100 rounded half up to 4 decimals, for every rate 0..10000', () => {
+  it('a markup gives rate × (100 + pct) / 100 rounded half up to 4 decimals, for every rate 0..10000', () => {
     fc.assert(
       fc.property(rateTextArb, percentArb, (r, pct) => {
-        const rateUnits = parseRate(r.text)!;
-        expect(applyMarkup(rateUnits, pct.text)).toBe(markupReference(r.tenThousandths, pct));
+        expect(markupDecimalRate(r.text, pct.text)).toBe(markupReference(r.tenThousandths, pct));
       }),
       params(3000),
     );
-    expect(applyMarkup(parseRate('1000')!, '25')).toBe(parseRate('1250'));
-    expect(applyMarkup(parseRate('10000')!, '12.5')).toBe(parseRate('11250'));
-    expect(applyMarkup(parseRate('0.0001')!, '50')).toBe(parseRate('0.0002'));
-    expect(applyMarkup(parseRate('0.0001')!, '49.9999999')).toBe(parseRate('0.0001'));
-    expect(applyMarkup(parseRate('1')!, '-100')).toBe(0n);
-    expect(applyMarkup(parseRate('1')!, '-100.0000001')).toBeNull();
-    expect(applyMarkup(parseRate('1')!, 'ten')).toBeNull();
+    expect(markupDecimalRate('1000', '25')).toBe(parseRate('1250'));
+    expect(markupDecimalRate('10000', '12.5')).toBe(parseRate('11250'));
+    expect(markupDecimalRate('0.0001', '50')).toBe(parseRate('0.0002'));
+    expect(markupDecimalRate('0.0001', '49.9999999')).toBe(parseRate('0.0001'));
+    expect(markupDecimalRate('1', '-100')).toBe(0n);
+    expect(markupDecimalRate('1', '-100.0000001')).toBeNull();
+    expect(markupDecimalRate('1', 'ten')).toBeNull();
+    for (const bad of ['', '-1', '1e3', '0x10', '1.', '.5', '1,5', 'abc'])
+      expect(markupDecimalRate(bad, '0')).toBeNull();
+  });
+
+  it('a markup on an upstream rate with up to 30 decimals is computed exactly and rounded once', () => {
+    const upstreamRate = fc
+      .tuple(fc.bigInt({ min: 0n, max: 10n ** 6n }), fc.integer({ min: 0, max: 30 }), fc.bigInt({ min: 0n }))
+      .map(([whole, decimals, seed]) => {
+        const frac =
+          decimals === 0 ? '' : (seed % 10n ** BigInt(decimals)).toString().padStart(decimals, '0');
+        return { text: frac ? `${whole}.${frac}` : `${whole}`, scaled: BigInt(`${whole}${frac}`), decimals };
+      });
+    fc.assert(
+      fc.property(upstreamRate, percentArb, (rate, pct) => {
+        // rate × (100 + pct) / 100 in 10^-4, as one fraction rounded half up: no intermediate rounding.
+        const num = rate.scaled * 10n ** 4n * (100n * pct.denominator + pct.numerator);
+        const den = 10n ** BigInt(rate.decimals) * 100n * pct.denominator;
+        const q = num / den;
+        const expected = unitsFromTenThousandths(2n * (num % den) >= den ? q + 1n : q);
+        expect(markupDecimalRate(rate.text, pct.text)).toBe(expected);
+      }),
+      params(3000),
+    );
   });
 });
 
@@ -309,34 +328,19 @@ describe('money.ts: overflow is an error, never a wrap', () => {
     expect(() => chargeFor(parseRate('10000')!, 10n ** 15n)).toThrow(MoneyOverflowError);
   });
 
-  it('addUnits throws past 64 bits and is exact below', () => {
-    fc.assert(
-      fc.property(
-        fc.bigInt({ min: INT64_MIN, max: INT64_MAX }),
-        fc.bigInt({ min: INT64_MIN, max: INT64_MAX }),
-        (a, b) => {
-          const sum = a + b;
-          if (sum > INT64_MAX || sum < INT64_MIN) expect(() => addUnits(a, b)).toThrow(MoneyOverflowError);
-          else expect(addUnits(a, b)).toBe(sum);
-        },
-      ),
-      params(2000),
-    );
+  it('a derived rate that does not fit 64 bits is an overflow error, never a wrap', () => {
+    expect(() => markupDecimalRate('922337203685.4775807', '0')).toThrow(MoneyOverflowError);
+    expect(() => markupDecimalRate('100000000000', '1000')).toThrow(MoneyOverflowError);
+    expect(markupDecimalRate('922337203685.4775', '0')).toBe(922337203685_4775000n);
   });
 
-  it('roundRate throws MoneyOverflowError when rounding up leaves 64 bits', () => {
-    expect(() => roundRate(INT64_MAX)).toThrow(MoneyOverflowError);
-    expect(() => roundRate(INT64_MIN)).toThrow(MoneyOverflowError);
-    expect(roundRate(INT64_MAX - (INT64_MAX % 1000n))).toBe(INT64_MAX - (INT64_MAX % 1000n));
-  });
-
-  it('applyMarkup returns the exact rounded rate or throws MoneyOverflowError when it cannot fit', () => {
+  it('a markup returns the exact rounded rate or throws MoneyOverflowError when it cannot fit', () => {
     fc.assert(
       fc.property(fc.bigInt({ min: 0n, max: INT64_MAX / 1000n }), percentArb, (rate4, pct) => {
         const expected = markupReference(rate4, pct);
         let got: bigint | null;
         try {
-          got = applyMarkup(unitsFromTenThousandths(rate4), pct.text);
+          got = markupDecimalRate(formatRate(unitsFromTenThousandths(rate4)), pct.text);
         } catch (err) {
           expect(isOverflow(err)).toBe(true);
           expect(expected > INT64_MAX).toBe(true);
