@@ -3,6 +3,7 @@
  * a Failure: a code plus the few facts the message needs. http/api-v2/errors.ts is the one place that
  * turns a Failure into the API's error string; the CLI shows the same strings.
  */
+import { type ServiceRule, serviceRuleMessage } from './catalog/service-rules.js';
 
 export type Failure =
   | { code: 'invalid_key' }
@@ -12,6 +13,12 @@ export type Failure =
   | { code: 'unknown_refill' }
   | { code: 'unknown_user' }
   | { code: 'unknown_alert' }
+  | { code: 'invalid_username' }
+  | { code: 'weak_password' }
+  | { code: 'user_exists'; username: string }
+  | { code: 'negative_amount' }
+  | { code: 'zero_amount' }
+  | { code: 'invalid_service'; rule: ServiceRule; type?: string }
   | { code: 'missing_param'; param: string }
   | { code: 'invalid_param'; param: string }
   | { code: 'quantity_below_min'; min: bigint }
@@ -56,6 +63,18 @@ export function failureMessage(f: Failure): string {
       return 'User not found';
     case 'unknown_alert':
       return 'no open alert with that id';
+    case 'invalid_username':
+      return 'username must be 3-64 characters of letters, digits, _ . -';
+    case 'weak_password':
+      return 'password must be at least 8 characters';
+    case 'user_exists':
+      return `user ${f.username} already exists`;
+    case 'negative_amount':
+      return 'balance cannot be negative';
+    case 'zero_amount':
+      return 'amount must not be zero';
+    case 'invalid_service':
+      return serviceRuleMessage(f.rule, f.type);
     case 'missing_param':
       return `Missing parameter: ${f.param}`;
     case 'invalid_param':

@@ -2,11 +2,15 @@
 
 import type { Executor } from './../db/executor.js';
 import { creditInTx } from '../ledger/ledger.repo.js';
-import { type Failure, fail, ok, type Result } from '../result.js';
+import { type FailureOf, fail, ok, type Result } from '../result.js';
 import { generateApiKey, hashApiKey, hashPassword } from './secrets.js';
 import { findUserByUsername, insertUser } from './users.repo.js';
 
 export const USERNAME_RE = /^[A-Za-z0-9_.-]{3,64}$/;
+
+export type CreateUserFailure = FailureOf<
+  'invalid_username' | 'weak_password' | 'negative_amount' | 'user_exists'
+>;
 
 export interface CreateUserInput {
   username: string;
@@ -19,23 +23,23 @@ export async function createUser(opts: {
   db: Executor;
   input: CreateUserInput;
   now?: number;
-}): Promise<Result<{ id: number; username: string; apiKey: string }>> {
+}): Promise<Result<{ id: number; username: string; apiKey: string }, CreateUserFailure>> {
   const { db, input } = opts;
   const now = opts.now ?? Date.now();
   if (!USERNAME_RE.test(input.username)) {
-    return fail({ code: 'invalid', message: 'username must be 3-64 characters of letters, digits, _ . -' });
+    return fail({ code: 'invalid_username' });
   }
   if (input.password !== undefined && input.password.length < 8) {
-    return fail({ code: 'invalid', message: 'password must be at least 8 characters' });
+    return fail({ code: 'weak_password' });
   }
   if (input.balanceUnits !== undefined && input.balanceUnits < 0n) {
-    return fail({ code: 'invalid', message: 'balance cannot be negative' });
+    return fail({ code: 'negative_amount' });
   }
   const apiKey = generateApiKey();
   const passwordHash = input.password ? await hashPassword(input.password) : null;
-  const outcome = await db.transaction().execute(async (tx): Promise<Result<number>> => {
+  const outcome = await db.transaction().execute(async (tx): Promise<Result<number, CreateUserFailure>> => {
     if (await findUserByUsername(tx, input.username))
-      return fail({ code: 'conflict', message: `user ${input.username} already exists` } as Failure);
+      return fail({ code: 'user_exists', username: input.username });
     const id = await insertUser(tx, {
       username: input.username,
       password_hash: passwordHash,

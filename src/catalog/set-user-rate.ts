@@ -2,7 +2,7 @@
 
 import { findUserByUsername } from '../accounts/users.repo.js';
 import type { Executor } from '../db/executor.js';
-import { fail, ok, type Result } from '../result.js';
+import { type FailureOf, fail, ok, type Result } from '../result.js';
 import { deleteUserRate, findService, upsertUserRate } from './services.repo.js';
 
 export async function setUserRate(opts: {
@@ -10,7 +10,7 @@ export async function setUserRate(opts: {
   username: string;
   serviceId: number;
   rateUnits: bigint | null;
-}): Promise<Result<{ userId: number }>> {
+}): Promise<Result<{ userId: number }, FailureOf<'unknown_user' | 'unknown_service' | 'invalid_service'>>> {
   const { db, serviceId, rateUnits } = opts;
   const user = await findUserByUsername(db, opts.username);
   if (!user) return fail({ code: 'unknown_user' });
@@ -18,7 +18,7 @@ export async function setUserRate(opts: {
   if (rateUnits === null) {
     await deleteUserRate(db, user.id, serviceId);
   } else {
-    if (rateUnits < 0n) return fail({ code: 'invalid', message: 'rate must not be negative' });
+    if (rateUnits < 0n) return fail({ code: 'invalid_service', rule: 'negative_rate' });
     await upsertUserRate(db, user.id, serviceId, rateUnits);
   }
   return ok({ userId: user.id });

@@ -1,7 +1,7 @@
 /** Use case: the operator changes a service (price, limits, flags, refill window, fulfilment). */
 import type { Executor } from '../db/executor.js';
-import { fail, ok, type Result } from '../result.js';
-import { serviceColumns, validateServiceInput } from './create-service.js';
+import { type FailureOf, fail, ok, type Result } from '../result.js';
+import { brokenServiceRule, serviceColumns, validRefillDays } from './service-rules.js';
 import { findService, updateServiceRow } from './services.repo.js';
 
 export interface ServiceChanges {
@@ -24,7 +24,7 @@ export async function updateService(opts: {
   db: Executor;
   serviceId: number;
   changes: ServiceChanges;
-}): Promise<Result<{ id: number }>> {
+}): Promise<Result<{ id: number }, FailureOf<'unknown_service' | 'invalid_service'>>> {
   const { db, serviceId, changes: c } = opts;
   const current = await findService(db, serviceId, null);
   if (!current) return fail({ code: 'unknown_service' });
@@ -40,14 +40,10 @@ export async function updateService(opts: {
     cancel: c.cancel ?? current.cancel,
     description: c.description ?? current.description,
   };
-  const problem = validateServiceInput(merged);
-  if (problem) return fail({ code: 'invalid', message: problem });
-  if (
-    c.refillDays !== undefined &&
-    c.refillDays !== null &&
-    (!Number.isSafeInteger(c.refillDays) || c.refillDays < 0 || c.refillDays > 36500)
-  ) {
-    return fail({ code: 'invalid', message: 'refill days must be 0-36500 or "lifetime"' });
+  const rule = brokenServiceRule(merged);
+  if (rule) return fail({ code: 'invalid_service', rule, type: merged.type });
+  if (c.refillDays !== undefined && !validRefillDays(c.refillDays)) {
+    return fail({ code: 'invalid_service', rule: 'refill_days_range' });
   }
   await updateServiceRow(db, serviceId, {
     ...serviceColumns(merged),

@@ -5,7 +5,7 @@
 
 import { findUserByUsername } from '../accounts/users.repo.js';
 import type { Executor } from '../db/executor.js';
-import { fail, ok, type Result } from '../result.js';
+import { type FailureOf, fail, ok, type Result } from '../result.js';
 import { creditInTx, debitInTx } from './ledger.repo.js';
 
 export async function adjustFunds(opts: {
@@ -14,10 +14,15 @@ export async function adjustFunds(opts: {
   amountUnits: bigint;
   note?: string | undefined;
   now?: number;
-}): Promise<Result<{ userId: number; balanceUnits: bigint }>> {
+}): Promise<
+  Result<
+    { userId: number; balanceUnits: bigint },
+    FailureOf<'zero_amount' | 'unknown_user' | 'insufficient_funds'>
+  >
+> {
   const { db, amountUnits } = opts;
   const now = opts.now ?? Date.now();
-  if (amountUnits === 0n) return fail({ code: 'invalid', message: 'amount must not be zero' });
+  if (amountUnits === 0n) return fail({ code: 'zero_amount' });
   const user = await findUserByUsername(db, opts.username);
   if (!user) return fail({ code: 'unknown_user' });
   const note = opts.note ?? null;

@@ -5,7 +5,7 @@
  * re-import updates rates and limits and disables our services whose upstream service vanished.
  */
 
-import { MAX_QUANTITY_LIMIT } from '../catalog/create-service.js';
+import { MAX_QUANTITY_LIMIT } from '../catalog/service-rules.js';
 import { isServiceType } from '../catalog/service-types.js';
 import type { Executor } from '../db/executor.js';
 import { markupDecimalRate } from '../money.js';
