@@ -1,7 +1,7 @@
 /**
  * The actions of API v2: each takes the authenticated user and the request's parameters and returns
  * the JSON body to send, shaped exactly as the reference shows (numbers where it shows numbers, strings
- * where it shows strings). Failures become `{"error": "..."}` through failureMessage, the one mapping.
+ * where it shows strings). Failures become `{"error": "..."}` through errors.ts, the face's one mapping.
  */
 import { getBalance } from '../../accounts/get-balance.js';
 import type { User } from '../../accounts/users.repo.js';
@@ -15,8 +15,9 @@ import { placeOrder } from '../../orders/place-order.js';
 import { createRefill } from '../../refills/create-refill.js';
 import { getRefillStatuses } from '../../refills/get-refill-statuses.js';
 import { API_REFILL_STATUS } from '../../refills/refill.state.js';
-import { type Failure, failureMessage } from '../../result.js';
+import type { Failure } from '../../result.js';
 import { getCurrency } from '../../settings/settings.js';
+import { errorBody } from './errors.js';
 import { MAX_IDS, parseId, parseIdList, type RequestParams } from './params.js';
 
 export type Json = unknown;
@@ -29,8 +30,6 @@ export interface ActionContext {
 
 const REFILL_MESSAGE = 'Your refill request has been received, please wait.';
 const CANCEL_MESSAGE = 'Your cancellation request has been received.';
-
-export const errorBody = (f: Failure) => ({ error: failureMessage(f) });
 
 /** A list parameter (`orders`, `refills`): parsed ids, or the failure to answer with. */
 function idListParam(
@@ -122,7 +121,7 @@ async function refill(ctx: ActionContext): Promise<Json> {
       if (r?.ok) {
         out.push({ order: t.id, refill: r.value.refillId, message: REFILL_MESSAGE });
       } else {
-        const error = failureMessage(r ? r.failure : { code: 'unknown_order' });
+        const { error } = errorBody(r ? r.failure : { code: 'unknown_order' });
         out.push({ order: echoId(t), refill: { error }, message: error });
       }
     }

@@ -3,6 +3,10 @@
  * cases (through failureMessage) and faults of the HTTP layer (bad body, too large, rate limited,
  * internal error). Every one is answered as `{"error": "..."}` with HTTP 200 by the plugin.
  */
+import { type Failure, failureMessage } from '../../result.js';
+
+/** A use case's failure as API v2 answers it: `{"error": "Incorrect order ID"}` (the reference's strings). */
+export const errorBody = (f: Failure) => ({ error: failureMessage(f) });
 
 /** The message for an error thrown while reading or handling a request, and its HTTP-level status. */
 export function httpErrorMessage(err: unknown): { status: number; message: string } {

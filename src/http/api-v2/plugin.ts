@@ -12,8 +12,8 @@ import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { authenticateApiKey } from '../../accounts/authenticate-key.js';
 import type { Executor } from '../../db/executor.js';
-import { ACTIONS, errorBody } from './actions.js';
-import { httpErrorMessage } from './errors.js';
+import { ACTIONS } from './actions.js';
+import { errorBody, httpErrorMessage } from './errors.js';
 import { RequestParams } from './params.js';
 
 export interface ApiV2Options {
