@@ -338,6 +338,14 @@ describeEachDb('API v2 edge and errors', (ctx) => {
         'a"b',
         `https://x.com/${'a'.repeat(2048)}`,
         'data:text/html,hi',
+        // Schemes that look like host:port (a scheme, a colon, digits) are not host:port links.
+        'javascript:0,alert(1)',
+        'JaVaScRiPt:1/alert(1)',
+        'data:0,hi',
+        'vbscript:1',
+        'file:1/etc/passwd',
+        'FILE:1',
+        'localhost:8080/x',
       ]) {
         await refused(user, { action: 'add', service: svc, link, quantity: 10 }, 'Incorrect link');
       }
@@ -346,6 +354,8 @@ describeEachDb('API v2 edge and errors', (ctx) => {
         'instagram.com/p/x',
         'http://t.me/channel',
         'https://www.youtube.com/watch?v=a&t=1',
+        'instagram.com:443/p/x',
+        'HTTPS://Instagram.com/x',
       ]) {
         const r = await api({ key: user.apiKey, action: 'add', service: svc, link, quantity: 10 });
         expect(r.body, link).toStrictEqual({ order: expect.any(Number) });

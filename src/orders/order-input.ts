@@ -64,12 +64,18 @@ function intParam(text: string, name: string, min: bigint, max: bigint): R<bigin
 // Control characters other than tab (which is kept inside a line as it is).
 const CONTROL_RE = /[\u0000-\u0008\u000a-\u001f\u007f]/;
 
-/** A link: an http(s) URL, or a bare handle or path as many services take (no spaces, no controls). */
+/**
+ * A link: an http(s) URL (any letter case), or the scheme-less forms real clients send: a bare handle
+ * (`natgeo`), a host with a path (`instagram.com/p/x`) or with a port (`instagram.com:443/p/x`). Any
+ * other scheme is refused, whatever its case: `javascript:0,…`, `data:`, `vbscript:`, `file:`. Only a
+ * dotted host followed by a port counts as host:port, so `javascript:0` is a scheme, not a host.
+ */
 export function validLink(text: string): string | null {
   const link = text.trim();
   if (link.length === 0 || link.length > MAX_LINK_LENGTH) return null;
   if (/\s/.test(link) || CONTROL_RE.test(link) || /[<>"'`\\]/.test(link)) return null;
-  if (/^[a-z][a-z0-9+.-]*:/i.test(link) && !/^[a-z0-9.-]+:\d+/i.test(link)) {
+  const hostWithPort = /^[a-z0-9-]+(?:\.[a-z0-9-]+)+:\d{1,5}(?:[/?#]|$)/i.test(link);
+  if (/^[a-z][a-z0-9+.-]*:/i.test(link) && !hostWithPort) {
     let url: URL;
     try {
       url = new URL(link);
