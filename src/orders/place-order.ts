@@ -46,19 +46,23 @@ export async function placeOrder(opts: {
   if (!draft.ok) return draft;
   const d = draft.value;
 
+  // Every product of a rate and a quantity is checked here, the charge and (for a subscription charged
+  // per post) one post's price: an amount past 64 bits is "Amount too large", never an internal error.
   let chargeUnits: bigint;
+  let perPostUnits = 0n;
   try {
     chargeUnits = chargeFor(service.rateUnits, d.chargeQuantity);
+    if (chargeUnits === 0n && service.type === 'Subscriptions')
+      perPostUnits = chargeFor(service.rateUnits, d.quantity);
   } catch (err) {
     if (err instanceof MoneyOverflowError) return fail({ code: 'amount_too_large' });
     throw err;
   }
 
   // A subscription charged per post reserves nothing, but the balance must at least pay for one post.
-  if (chargeUnits === 0n && service.type === 'Subscriptions') {
-    const perPost = chargeFor(service.rateUnits, d.quantity);
+  if (perPostUnits > 0n) {
     const user = await findUserById(db, userId);
-    if (!user || user.balanceUnits < perPost) return fail({ code: 'insufficient_funds' });
+    if (!user || user.balanceUnits < perPostUnits) return fail({ code: 'insufficient_funds' });
   }
 
   try {
