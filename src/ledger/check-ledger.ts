@@ -1,15 +1,30 @@
 /**
  * Use case: recompute every balance from the ledger and every order's money from its entries, and
- * report each difference. An empty report means the books balance.
+ * report each difference. An empty report means the books balance. Beyond the sums it checks that the
+ * entries themselves were not tampered with: each names an order of its own account, each balance
+ * after follows from the one before, and no order is charged twice.
  */
 import type { Executor } from '../db/executor.js';
 import { toUnits } from '../money.js';
-import { sumEntriesPerOrder, sumEntriesPerUser } from './ledger.repo.js';
+import {
+  brokenBalanceChain,
+  entriesWithForeignOrder,
+  ordersChargedTwice,
+  sumEntriesPerOrder,
+  sumEntriesPerUser,
+} from './ledger.repo.js';
 
 export interface LedgerProblem {
-  kind: 'balance_mismatch' | 'order_charge_mismatch' | 'order_refund_mismatch' | 'orphan_entry';
+  kind:
+    | 'balance_mismatch'
+    | 'order_charge_mismatch'
+    | 'order_refund_mismatch'
+    | 'foreign_order_entry'
+    | 'balance_chain_broken'
+    | 'order_charged_twice';
   userId?: number;
   orderId?: number;
+  entryId?: number;
   expected: string;
   actual: string;
 }
@@ -58,6 +73,37 @@ export async function checkLedger(opts: {
         actual: refundedEntries.toString(),
       });
     }
+  }
+
+  // An entry must name an order of its own account (or none).
+  for (const e of await entriesWithForeignOrder(db)) {
+    problems.push({
+      kind: 'foreign_order_entry',
+      entryId: Number(e.entryId),
+      userId: Number(e.userId),
+      orderId: Number(e.orderId),
+      expected: `an order of user ${Number(e.userId)}`,
+      actual: e.orderUserId === null ? 'no such order' : `an order of user ${Number(e.orderUserId)}`,
+    });
+  }
+  // Each entry's balance after is the one before plus its amount: no entry removed, edited or slipped in.
+  for (const e of await brokenBalanceChain(db)) {
+    problems.push({
+      kind: 'balance_chain_broken',
+      entryId: Number(e.entryId),
+      userId: Number(e.userId),
+      expected: toUnits(e.expected).toString(),
+      actual: toUnits(e.actual).toString(),
+    });
+  }
+  for (const o of await ordersChargedTwice(db)) {
+    problems.push({
+      kind: 'order_charged_twice',
+      orderId: Number(o.orderId),
+      userId: Number(o.userId),
+      expected: '1 charge',
+      actual: `${Number(o.charges)} charges`,
+    });
   }
   return { users: users.length, orders: orders.length, problems };
 }

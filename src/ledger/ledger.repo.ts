@@ -130,3 +130,57 @@ export async function sumEntriesPerOrder(db: Executor) {
     .groupBy(['orders.id', 'orders.user_id', 'orders.charge_units', 'orders.refunded_units'])
     .execute();
 }
+
+/** Entries naming an order that does not exist or belongs to another user (ledger check). */
+export async function entriesWithForeignOrder(db: Executor) {
+  return db
+    .selectFrom('ledger_entries')
+    .leftJoin('orders', 'orders.id', 'ledger_entries.order_id')
+    .select([
+      'ledger_entries.id as entryId',
+      'ledger_entries.user_id as userId',
+      'ledger_entries.order_id as orderId',
+      'orders.user_id as orderUserId',
+    ])
+    .where('ledger_entries.order_id', 'is not', null)
+    .where((eb) =>
+      eb.or([eb('orders.id', 'is', null), eb('orders.user_id', '!=', eb.ref('ledger_entries.user_id'))]),
+    )
+    .orderBy('ledger_entries.id')
+    .execute();
+}
+
+/**
+ * Entries whose balance after does not follow from the entry before it in the same account (the
+ * balance before, plus the amount). Entries of one account are numbered in the order their balance
+ * changes were made: each change holds the account's row lock until it commits.
+ */
+export async function brokenBalanceChain(db: Executor) {
+  const rows = await sql<{ entryId: unknown; userId: unknown; expected: unknown; actual: unknown }>`
+    select id as "entryId", user_id as "userId", previous + amount_units as expected, balance_after_units as actual
+    from (
+      select id, user_id, amount_units, balance_after_units,
+             coalesce(lag(balance_after_units) over (partition by user_id order by id), 0) as previous
+      from ledger_entries
+    ) chained
+    where previous + amount_units <> balance_after_units
+    order by id`.execute(db);
+  return rows.rows;
+}
+
+/**
+ * Orders with more than one charge entry, not counting the per-post charges of a subscription (whose
+ * keys are `charge:order:<id>:posts:<from>-<to>`): an order is charged once.
+ */
+export async function ordersChargedTwice(db: Executor) {
+  return db
+    .selectFrom('ledger_entries')
+    .select((eb) => ['order_id as orderId', 'user_id as userId', eb.fn.countAll().as('charges')])
+    .where('kind', '=', 'order_charge')
+    .where('order_id', 'is not', null)
+    .where((eb) => eb.or([eb('idem_key', 'is', null), eb('idem_key', 'not like', 'charge:order:%:posts:%')]))
+    .groupBy(['order_id', 'user_id'])
+    .having((eb) => eb.fn.countAll(), '>', 1)
+    .orderBy('order_id')
+    .execute();
+}
