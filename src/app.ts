@@ -7,6 +7,7 @@ import { bootstrapAdmin } from './accounts/bootstrap.js';
 import { type Config, engineTimings } from './config.js';
 import { type Db, openDatabase } from './db/connect.js';
 import { buildServer } from './http/server.js';
+import { connectRedis } from './redis.js';
 import { engineLogger } from './worker/logger.js';
 import { workerSettings } from './worker/settings.js';
 import { type RunningWorker, startWorker } from './worker/worker.js';
@@ -25,10 +26,12 @@ export async function startPanel(
 ): Promise<RunningPanel> {
   const db = await openDatabase(config.DATABASE_URL, { poolSize: config.DATABASE_POOL_SIZE });
   const admin = await bootstrapAdmin({ db: db.db });
+  const redis = config.REDIS_URL ? await connectRedis(config.REDIS_URL) : undefined;
   const app = await buildServer({
     db: db.db,
     bodyLimitBytes: config.BODY_LIMIT_BYTES,
     rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE,
+    redis,
     logLevel: config.LOG_LEVEL,
   });
   await app.listen({ port: config.PORT, host: config.HOST });
@@ -62,6 +65,7 @@ export async function startPanel(
     async stop() {
       await worker?.stop();
       await app.close();
+      await redis?.quit();
       await db.close();
     },
   };

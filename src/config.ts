@@ -14,7 +14,12 @@ const schema = z
     DATABASE_URL: z.string().min(1).default('sqlite:./data/panel.db'),
     /** Connections per process to Postgres (ignored for SQLite). */
     DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(1000).default(10),
-    /** Requests per minute per API key (or per IP for requests without a valid key shape). */
+    /** redis://host:port: every API process shares the rate-limit counters through it. */
+    REDIS_URL: z
+      .string()
+      .regex(/^rediss?:\/\/\S+$/, 'must be a redis:// or rediss:// URL')
+      .optional(),
+    /** Requests per minute per account (per client address for requests whose key does not authenticate). */
     RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
     /** Largest accepted request body, in bytes. */
     BODY_LIMIT_BYTES: z.coerce

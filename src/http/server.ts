@@ -6,6 +6,7 @@
  */
 
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
+import type { Redis } from 'ioredis';
 import type { Executor } from '../db/executor.js';
 import { apiV2Plugin } from './api-v2/plugin.js';
 
@@ -13,6 +14,10 @@ export interface ServerOptions {
   db: Executor;
   bodyLimitBytes?: number;
   rateLimitPerMinute?: number;
+  /** Shares the rate-limit counters between processes (REDIS_URL). */
+  redis?: Redis | undefined;
+  /** Prefix of the rate-limit keys in Redis (default `smm-panel:rate:`). */
+  redisPrefix?: string | undefined;
   logLevel?: string;
   /** Where log lines go (default: stdout); tests capture them here. */
   logStream?: NodeJS.WritableStream;
@@ -98,6 +103,8 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
     db: opts.db,
     rateLimitPerMinute: opts.rateLimitPerMinute ?? 600,
     bodyLimitBytes: bodyLimit,
+    redis: opts.redis,
+    redisPrefix: opts.redisPrefix,
   });
   return app;
 }

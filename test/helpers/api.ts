@@ -3,6 +3,7 @@
  * users, services and funds through the same use cases the CLI uses.
  */
 import type { FastifyInstance } from 'fastify';
+import type { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
 import { createUser } from '../../src/accounts/create-user.js';
 import { createService, type ServiceInput } from '../../src/catalog/create-service.js';
@@ -15,12 +16,14 @@ export type Transport = 'form' | 'json' | 'get';
 
 export async function makeApi(
   db: Kysely<Database>,
-  opts: { rateLimitPerMinute?: number } = {},
+  opts: { rateLimitPerMinute?: number; redis?: Redis; redisPrefix?: string } = {},
 ): Promise<FastifyInstance> {
   const app = await buildServer({
     db,
     logLevel: 'silent',
     rateLimitPerMinute: opts.rateLimitPerMinute ?? 1_000_000,
+    redis: opts.redis,
+    redisPrefix: opts.redisPrefix,
   });
   await app.ready();
   return app;

@@ -5,29 +5,35 @@
  * included, because real clients read the body and some break on 4xx/5xx; the other faces (web,
  * admin) use ordinary HTTP statuses.
  */
-import { createHash } from 'node:crypto';
 import { parse as parseQueryString } from 'node:querystring';
 import multipart from '@fastify/multipart';
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Redis } from 'ioredis';
 import { authenticateApiKey } from '../../accounts/authenticate-key.js';
+import type { User } from '../../accounts/users.repo.js';
 import type { Executor } from '../../db/executor.js';
 import { ACTIONS } from './actions.js';
 import { errorBody, httpErrorMessage } from './errors.js';
 import { RequestParams } from './params.js';
+import { AccountFirstStore, rateLimitKey } from './rate-limit.js';
 
 export interface ApiV2Options {
   db: Executor;
   rateLimitPerMinute: number;
   bodyLimitBytes: number;
+  /** Shared rate-limit counters (REDIS_URL); without it they are kept in this process. */
+  redis?: Redis | undefined;
+  /** Prefix of the counters' keys in Redis (one panel per prefix). */
+  redisPrefix?: string | undefined;
 }
 
-function apiKeyOf(req: FastifyRequest): string | undefined {
-  const fromBody = (req.body as Record<string, unknown> | undefined)?.key;
-  const fromQuery = (req.query as Record<string, unknown> | undefined)?.key;
-  const key = typeof fromBody === 'string' ? fromBody : fromQuery;
-  return typeof key === 'string' && key.length > 0 && key.length <= 200 ? key : undefined;
+interface ParsedRequest {
+  params: RequestParams;
+  user: User | null;
 }
+
+const parsedOf = (req: FastifyRequest) => (req as FastifyRequest & { apiV2?: ParsedRequest }).apiV2;
 
 /**
  * Bodies are decoded by their shape as well as their content type: form-urlencoded (what every client
@@ -64,16 +70,24 @@ export async function apiV2Plugin(app: FastifyInstance, opts: ApiV2Options): Pro
     limits: { fieldSize: opts.bodyLimitBytes, fields: 100, files: 0, parts: 100 },
   });
 
+  // Who is calling is known before the limiter counts the request: an authenticated request counts
+  // against its account, any other against its address (rate-limit.ts).
+  app.addHook('preValidation', async (req) => {
+    const params = RequestParams.from(req.query, req.body);
+    const key = params.isMalformed('key') ? undefined : params.get('key');
+    const auth = await authenticateApiKey({ db, key });
+    (req as FastifyRequest & { apiV2?: ParsedRequest }).apiV2 = { params, user: auth.ok ? auth.value : null };
+  });
   await app.register(rateLimit, {
     global: false,
     hook: 'preHandler',
     max: opts.rateLimitPerMinute,
     timeWindow: 60_000,
-    // Per API key where one is sent (hashed, so the key itself is never held as a map key), else per IP.
-    keyGenerator: (req) => {
-      const key = apiKeyOf(req);
-      return key ? `k:${createHash('sha256').update(key).digest('base64url').slice(0, 22)}` : `ip:${req.ip}`;
-    },
+    keyGenerator: (req) => rateLimitKey(parsedOf(req)?.user ?? null, req.ip),
+    ...(opts.redis
+      ? // A Redis that stops answering must not stop the API: requests are then served unlimited.
+        { redis: opts.redis, nameSpace: opts.redisPrefix ?? 'smm-panel:rate:', skipOnError: true }
+      : { store: AccountFirstStore }),
     errorResponseBuilder: (_req, ctx) => ({
       statusCode: 429,
       error: `Too many requests, retry in ${Math.ceil(ctx.ttl / 1000)} seconds`,
@@ -95,14 +109,13 @@ export async function apiV2Plugin(app: FastifyInstance, opts: ApiV2Options): Pro
     url: '/',
     config: { rateLimit: {} },
     handler: async (req) => {
-      const params = RequestParams.from(req.query, req.body);
-      const key = params.isMalformed('key') ? undefined : params.get('key');
-      const auth = await authenticateApiKey({ db, key });
-      if (!auth.ok) return errorBody(auth.failure);
+      const parsed = parsedOf(req);
+      if (!parsed?.user) return errorBody({ code: 'invalid_key' });
+      const { params, user } = parsed;
       const action = params.isMalformed('action') ? undefined : params.get('action')?.trim();
       const run = action && Object.hasOwn(ACTIONS, action) ? ACTIONS[action] : undefined;
       if (!run) return errorBody({ code: 'bad_request' });
-      return run({ db, user: auth.value, params });
+      return run({ db, user, params });
     },
   });
 }
