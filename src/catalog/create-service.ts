@@ -56,7 +56,7 @@ export async function createService(opts: {
   if (problem) return fail({ code: 'invalid', message: problem });
   const row = await db
     .insertInto('services')
-    .values({ ...serviceColumns(input), created_at: opts.now ?? Date.now() })
+    .values({ ...serviceColumns(input), rate_set_by_hand: 1, created_at: opts.now ?? Date.now() })
     .returning('id')
     .executeTakeFirstOrThrow();
   return ok({ id: Number(row.id) });

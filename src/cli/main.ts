@@ -10,6 +10,7 @@ import { Command, CommanderError } from 'commander';
 import { loadConfig } from '../config.js';
 import { type Db, openDatabase } from '../db/connect.js';
 import { register as alerts } from './commands/alerts.js';
+import { register as cancels } from './commands/cancels.js';
 import { register as funds } from './commands/funds.js';
 import { register as ledger } from './commands/ledger.js';
 import { register as orders } from './commands/orders.js';
@@ -66,6 +67,7 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
     rates,
     orders,
     refills,
+    cancels,
     ledger,
     providers,
     alerts,

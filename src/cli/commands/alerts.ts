@@ -4,6 +4,7 @@ import { listAlerts } from '../../alerts/list-alerts.js';
 import { resolveAlert } from '../../alerts/resolve-alert.js';
 import { idArg } from '../args.js';
 import { type CliContext, unwrap } from '../context.js';
+import { table } from '../output.js';
 
 export function register(program: Command, ctx: CliContext): void {
   const alerts = program.command('alerts').description('what the engine needs the operator to look at');
@@ -24,9 +25,18 @@ export function register(program: Command, ctx: CliContext): void {
       }));
       ctx.emit(
         { alerts: rows },
-        rows.length === 0
-          ? ['no open alerts']
-          : rows.map((a) => `${a.id}\t${a.created_at}\t${a.kind}\t${a.message}`),
+        table(
+          ['id', 'created', 'kind', 'provider', 'order', 'message'],
+          rows.map((a) => [
+            a.id,
+            a.created_at,
+            `${a.kind}${a.resolved ? ' (resolved)' : ''}`,
+            a.provider,
+            a.order,
+            a.message,
+          ]),
+          o.all ? 'no alerts' : 'no open alerts',
+        ),
       );
     });
   alerts

@@ -1,13 +1,23 @@
-/** `orders`: list, move by hand (manual fulfilment), resolve sends with an unknown outcome. */
+/** `orders`: list, show one, move by hand (manual fulfilment), resolve sends with an unknown outcome. */
 import type { Command } from 'commander';
-import { findUserByUsername } from '../../accounts/users.repo.js';
-import { formatAmount } from '../../money.js';
+import { listOrders } from '../../orders/list-orders.js';
 import { API_STATUS, parseOrderStatus } from '../../orders/order.state.js';
-import { listOrders } from '../../orders/orders.repo.js';
 import { resolveReview } from '../../orders/resolve-review.js';
-import { changeOrderStatus } from '../../orders/settle.js';
-import { idArg, intArg } from '../args.js';
+import { setOrderStatus } from '../../orders/set-order-status.js';
+import { showOrder } from '../../orders/show-order.js';
+import { dateArg, idArg, intArg } from '../args.js';
 import { type CliContext, CliFailure, unwrap } from '../context.js';
+import { table } from '../output.js';
+
+function statusArg(text: string) {
+  const status = parseOrderStatus(text);
+  if (status === null)
+    throw new CliFailure(`unknown status "${text}" (use ${Object.values(API_STATUS).join(', ')})`);
+  return status;
+}
+
+const named = (name: string | null, id: number | null) =>
+  id === null ? '-' : name === null ? `#${id}` : `${name} (#${id})`;
 
 export function register(program: Command, ctx: CliContext): void {
   const orders = program.command('orders').description('orders');
@@ -16,50 +26,104 @@ export function register(program: Command, ctx: CliContext): void {
     .description('list the newest orders')
     .option('--username <name>', "only this user's orders")
     .option('--status <status>', 'only orders in this status (e.g. Pending, "In progress")')
+    .option('--provider <id>', 'only orders sent (or to be sent) to this provider')
+    .option('--since <date>', 'only orders placed at or after this ISO date/time, e.g. 2025-03-01')
+    .option('--until <date>', 'only orders placed before this ISO time; a bare date includes that day')
     .option('--limit <n>', 'how many', '50')
     .action(async (o) => {
       const limit = Number(intArg(o.limit, 'limit', 1));
-      const status = o.status === undefined ? undefined : parseOrderStatus(o.status);
-      if (status === null)
-        throw new CliFailure(`unknown status "${o.status}" (use ${Object.values(API_STATUS).join(', ')})`);
-      const k = await ctx.database();
-      let userId: number | undefined;
-      if (o.username) {
-        const u = await findUserByUsername(k, o.username);
-        if (!u) throw new CliFailure('User not found');
-        userId = u.id;
-      }
-      const list = await listOrders(k, { userId, status, limit });
-      const rows = list.map((x) => ({
-        id: x.id,
-        username: x.username,
-        service: x.serviceId,
-        type: x.type,
-        link: x.link,
-        quantity: x.quantity.toString(),
-        runs: x.runs,
-        interval: x.intervalMinutes,
-        charge: formatAmount(x.chargeUnits),
-        refunded: formatAmount(x.refundedUnits),
-        status: API_STATUS[x.status],
-        remains: x.remains.toString(),
-        start_count: x.startCount?.toString() ?? null,
-        cancel_requested: x.cancelRequestedAt !== null,
-        dispatch: x.dispatchState,
-        provider: x.providerId,
-        upstream_order: x.providerOrderId,
-        error: x.lastError,
-        created_at: new Date(x.createdAt).toISOString(),
-      }));
+      const status = o.status === undefined ? undefined : statusArg(o.status);
+      const providerId = o.provider === undefined ? undefined : idArg(o.provider, 'provider');
+      const since = o.since === undefined ? undefined : dateArg(o.since, 'since');
+      const until = o.until === undefined ? undefined : dateArg(o.until, 'until', true);
+      const db = await ctx.database();
+      const rows = unwrap(
+        await listOrders({ db, username: o.username, status, providerId, since, until, limit }),
+      );
       ctx.emit(
         { orders: rows },
-        rows.length === 0
-          ? ['no orders']
-          : rows.map(
-              (x) =>
-                `${x.id}\t${x.username}\tservice ${x.service}\t${x.status}\tqty ${x.quantity}${x.runs ? `×${x.runs}` : ''}\tremains ${x.remains}\tcharge ${x.charge}${x.refunded !== '0.00' ? ` (refunded ${x.refunded})` : ''}${x.cancel_requested ? '\tCANCEL REQUESTED' : ''}\t${x.dispatch}${x.upstream_order ? ` #${x.upstream_order}` : ''}\t${x.link ?? ''}${x.error ? `\t(${x.error})` : ''}`,
-            ),
+        table(
+          [
+            'id',
+            'user',
+            'service',
+            'status',
+            'quantity',
+            'remains',
+            'charge',
+            'refunded',
+            'provider',
+            'dispatch',
+            'link',
+            'note',
+          ],
+          rows.map((x) => [
+            x.id,
+            x.username,
+            named(x.service_name, x.service),
+            x.status,
+            `${x.quantity}${x.runs ? `×${x.runs}` : ''}`,
+            x.remains,
+            x.charge,
+            x.refunded,
+            named(x.provider_name, x.provider),
+            `${x.dispatch}${x.upstream_order ? ` #${x.upstream_order}` : ''}`,
+            x.link,
+            [x.cancel_requested ? 'CANCEL REQUESTED' : '', x.error ?? ''].filter(Boolean).join('; '),
+          ]),
+          'no orders',
+        ),
       );
+    });
+  orders
+    .command('show')
+    .description('everything about one order: user, service, provider, money, ledger, refills, cancel, runs')
+    .requiredOption('--order <id>', 'order id')
+    .action(async (o) => {
+      const orderId = idArg(o.order, 'order');
+      const db = await ctx.database();
+      const v = unwrap(await showOrder({ db, orderId }));
+      ctx.emit({ order: v }, [
+        `order ${v.id}: ${v.status} (${v.dispatch})`,
+        `user:      ${v.user.username} (#${v.user.id})`,
+        `service:   ${named(v.service.name, v.service.id)}, type ${v.type}`,
+        `provider:  ${v.provider ? named(v.provider.name, v.provider.id) : 'none (manual)'}${v.upstreamOrder ? `, upstream order ${v.upstreamOrder}` : ''}`,
+        ...(v.upstreamMessage ? [`message:   ${v.upstreamMessage}`] : []),
+        `link:      ${v.link ?? '-'}`,
+        `quantity:  ${v.quantity}${v.runs ? ` × ${v.runs} runs every ${v.interval} min` : ''}, remains ${v.remains}, start count ${v.startCount ?? '-'}`,
+        `charge:    ${v.charge}, refunded ${v.refunded}`,
+        `placed:    ${v.createdAt}, updated ${v.updatedAt}${v.finishedAt ? `, finished ${v.finishedAt}` : ''}`,
+        `cancel:    ${v.cancel ? `requested ${v.cancel.requestedAt}, ${v.cancel.state}` : 'not requested'}`,
+        'ledger:',
+        ...table(
+          ['  time', 'kind', 'amount', 'balance after'],
+          v.ledger.map((e) => [`  ${e.at}`, e.kind, e.amount, e.balanceAfter]),
+          '  no entries',
+        ),
+        'refills:',
+        ...table(
+          ['  id', 'status', 'forwarding', 'created'],
+          v.refills.map((r) => [`  ${r.id}`, r.status, r.forwarding, r.createdAt]),
+          '  none',
+        ),
+        ...(v.dripfeedRuns.length > 0
+          ? [
+              'drip-feed runs:',
+              ...table(
+                ['  order', 'run', 'status', 'quantity', 'remains', 'dispatch'],
+                v.dripfeedRuns.map((r) => [
+                  `  ${r.id}`,
+                  r.run,
+                  r.status,
+                  r.quantity,
+                  r.remains,
+                  `${r.dispatch}${r.upstreamOrder ? ` #${r.upstreamOrder}` : ''}`,
+                ]),
+                '',
+              ),
+            ]
+          : []),
+      ]);
     });
   orders
     .command('set')
@@ -71,35 +135,16 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--force', 'also for an order a provider has (or may have): the engine no longer settles it')
     .action(async (o) => {
       const orderId = idArg(o.order, 'order');
-      const status = parseOrderStatus(o.status);
-      if (status === null)
-        throw new CliFailure(`unknown status "${o.status}" (use ${Object.values(API_STATUS).join(', ')})`);
+      const status = statusArg(o.status);
       const remains = o.remains === undefined ? undefined : intArg(o.remains, 'remains');
       const startCount = o.startCount === undefined ? undefined : intArg(o.startCount, 'start count');
-      const k = await ctx.database();
-      // An order at a provider is settled by the engine from what the provider reports; moving it by
-      // hand could refund the customer while the provider still delivers and bills us.
-      const current = await k
-        .selectFrom('orders')
-        .select('dispatch_state')
-        .where('id', '=', orderId)
-        .executeTakeFirst();
-      const atProvider = ['sending', 'sent', 'runs', 'review'].includes(current?.dispatch_state ?? '');
-      if (atProvider && !o.force) {
-        throw new CliFailure(
-          `order ${orderId} is with its provider (${current?.dispatch_state}); the engine settles it (use --force to override, or orders review)`,
-        );
-      }
-      const r = unwrap(await changeOrderStatus({ db: k, orderId, change: { status, remains, startCount } }));
+      const db = await ctx.database();
+      const r = unwrap(
+        await setOrderStatus({ db, orderId, change: { status, remains, startCount }, force: !!o.force }),
+      );
       ctx.emit(
-        {
-          order: orderId,
-          status: API_STATUS[r.order.status],
-          remains: r.order.remains.toString(),
-          refund: formatAmount(r.refundUnits),
-          charge: formatAmount(r.order.chargeUnits),
-        },
-        `order ${orderId}: ${API_STATUS[r.order.status]}, remains ${r.order.remains}${r.refundUnits > 0n ? `, refunded ${formatAmount(r.refundUnits)}` : ''}`,
+        { ...r },
+        `order ${orderId}: ${r.status}, remains ${r.remains}${r.refund !== '0.00' ? `, refunded ${r.refund}` : ''}`,
       );
     });
   orders
@@ -112,26 +157,36 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--not-sent', 'the provider does not have it: send it again')
     .option('--cancel', 'the provider does not have it: cancel it and refund the customer')
     .action(async (o) => {
-      const k = await ctx.database();
+      const db = await ctx.database();
       if (o.order === undefined) {
-        const list = await listOrders(k, { dispatchState: 'review', limit: 1000 });
+        const list = unwrap(await listOrders({ db, dispatchState: 'review', limit: 1000 }));
         ctx.emit(
           {
             orders: list.map((x) => ({
               id: x.id,
               username: x.username,
-              provider: x.providerId,
+              provider: x.provider,
+              provider_name: x.provider_name,
+              service: x.service,
+              service_name: x.service_name,
               link: x.link,
-              quantity: x.quantity.toString(),
-              error: x.lastError,
+              quantity: x.quantity,
+              error: x.error,
             })),
           },
-          list.length === 0
-            ? ['no orders to review']
-            : list.map(
-                (x) =>
-                  `${x.id}\t${x.username}\tprovider ${x.providerId}\t${x.link ?? ''}\tqty ${x.quantity}\t${x.lastError ?? ''}`,
-              ),
+          table(
+            ['id', 'user', 'service', 'provider', 'link', 'quantity', 'error'],
+            list.map((x) => [
+              x.id,
+              x.username,
+              named(x.service_name, x.service),
+              named(x.provider_name, x.provider),
+              x.link,
+              x.quantity,
+              x.error,
+            ]),
+            'no orders to review',
+          ),
         );
         return;
       }
@@ -144,7 +199,7 @@ export function register(program: Command, ctx: CliContext): void {
             ? { kind: 'not_sent' as const }
             : { kind: 'cancel' as const };
       const orderId = idArg(o.order, 'order');
-      unwrap(await resolveReview({ db: k, orderId, resolution }));
+      unwrap(await resolveReview({ db, orderId, resolution }));
       ctx.emit(
         { order: orderId, resolution: resolution.kind },
         `order ${orderId}: ${resolution.kind.replace('_', ' ')}`,

@@ -1,45 +1,56 @@
 /** `providers`: upstream panels that fulfil orders. */
 import type { Command } from 'commander';
-import { addProvider, providerProblem } from '../../providers/add-provider.js';
+import { addProvider } from '../../providers/add-provider.js';
+import { listProviders } from '../../providers/list-providers.js';
 import { getProviderBalance, getProviderServices } from '../../providers/provider-queries.js';
-import { findProvider, listProviders } from '../../providers/providers.repo.js';
-import { resumeProvider } from '../../worker/held.js';
-import { idArg } from '../args.js';
+import { removeProvider } from '../../providers/remove-provider.js';
+import { resumeProvider } from '../../providers/resume-provider.js';
+import { setProviderEnabled } from '../../providers/set-provider-enabled.js';
+import { updateProvider } from '../../providers/update-provider.js';
+import { idArg, secretArg } from '../args.js';
 import { type CliContext, CliFailure, unwrap } from '../context.js';
+import { table } from '../output.js';
+
+const KEY_VISIBLE = 'visible in `ps` and shell history: prefer --key-stdin or --key-env';
 
 export function register(program: Command, ctx: CliContext): void {
   const providers = program.command('providers').description('upstream panels that fulfil orders');
+  const keyOf = (o: { key?: string; keyStdin?: boolean; keyEnv?: string }) =>
+    secretArg(ctx.io, 'key', { value: o.key, stdin: o.keyStdin, env: o.keyEnv, flag: 'key' });
+
   providers
     .command('add')
-    .description('connect an upstream panel and print its id')
+    .description('connect an upstream panel (after checking that it answers a balance call) and print its id')
     .requiredOption('--name <name>', 'a name for it')
     .requiredOption('--url <url>', 'its API v2 URL, e.g. https://panel.example/api/v2')
-    .requiredOption('--key <key>', 'our API key at that panel (stored to call it; never printed)')
+    .option('--key <key>', `our API key at that panel (stored to call it; never printed; ${KEY_VISIBLE})`)
+    .option('--key-stdin', 'read the key from the first line of standard input')
+    .option('--key-env <name>', 'read the key from this environment variable')
+    .option('--no-check', 'save without asking the provider for our balance first')
     .action(async (o) => {
-      const k = await ctx.database();
-      const r = unwrap(await addProvider({ db: k, name: o.name, url: o.url, apiKey: o.key }));
-      ctx.emit({ id: r.id }, `added provider ${r.id}: ${o.name}`);
+      const apiKey = await keyOf(o);
+      if (apiKey === undefined)
+        throw new CliFailure('give the key: --key-stdin, --key-env NAME or --key KEY');
+      const db = await ctx.database();
+      const r = unwrap(await addProvider({ db, name: o.name, url: o.url, apiKey, check: o.check !== false }));
+      ctx.emit(
+        { id: r.id, ...(r.balance === undefined ? {} : { balance: r.balance }) },
+        `added provider ${r.id}: ${o.name}${r.balance === undefined ? ' (not checked)' : ` (our balance there: ${r.balance})`}`,
+      );
     });
   providers
     .command('list')
-    .description('the providers and whether they are held')
+    .description('the providers and their state (active, held, disabled)')
     .action(async () => {
-      const k = await ctx.database();
-      const list = await listProviders(k);
-      const rows = list.map((p) => ({
-        id: p.id,
-        name: p.name,
-        url: p.url,
-        state: p.state,
-        heldReason: p.heldReason,
-      }));
+      const db = await ctx.database();
+      const rows = await listProviders({ db });
       ctx.emit(
         { providers: rows },
-        rows.length === 0
-          ? ['no providers yet: smm-panel providers add --help']
-          : rows.map(
-              (p) => `${p.id}\t${p.name}\t${p.url}\t${p.state}${p.heldReason ? ` (${p.heldReason})` : ''}`,
-            ),
+        table(
+          ['id', 'name', 'url', 'state'],
+          rows.map((p) => [p.id, p.name, p.url, `${p.state}${p.heldReason ? ` (${p.heldReason})` : ''}`]),
+          'no providers yet: smm-panel providers add --help',
+        ),
       );
     });
   providers
@@ -47,10 +58,11 @@ export function register(program: Command, ctx: CliContext): void {
     .description('our balance at a provider')
     .requiredOption('--provider <id>', 'provider id')
     .action(async (o) => {
-      const k = await ctx.database();
-      const r = unwrap(await getProviderBalance({ db: k, providerId: idArg(o.provider, 'provider') }));
+      const providerId = idArg(o.provider, 'provider');
+      const db = await ctx.database();
+      const r = unwrap(await getProviderBalance({ db, providerId }));
       ctx.emit(
-        { provider: Number(o.provider), balance: r.balance, currency: r.currency },
+        { provider: providerId, balance: r.balance, currency: r.currency },
         `balance: ${r.balance} ${r.currency ?? ''}`.trim(),
       );
     });
@@ -59,16 +71,28 @@ export function register(program: Command, ctx: CliContext): void {
     .description("a provider's services")
     .requiredOption('--provider <id>', 'provider id')
     .action(async (o) => {
-      const k = await ctx.database();
-      const r = unwrap(await getProviderServices({ db: k, providerId: idArg(o.provider, 'provider') }));
+      const providerId = idArg(o.provider, 'provider');
+      const db = await ctx.database();
+      const r = unwrap(await getProviderServices({ db, providerId }));
       ctx.emit(
         {
           services: r.services.map((s) => ({ ...s, min: s.min.toString(), max: s.max.toString() })),
           unreadable: r.skipped,
         },
-        r.services.map(
-          (s) =>
-            `${s.service}\t${s.category} / ${s.name}\t${s.type}\trate ${s.rate}\t${s.min}-${s.max}${s.dripfeed ? '\tdripfeed' : ''}${s.refill ? '\trefill' : ''}${s.cancel ? '\tcancel' : ''}`,
+        table(
+          ['service', 'category', 'name', 'type', 'rate', 'min-max', 'flags'],
+          r.services.map((s) => [
+            s.service,
+            s.category,
+            s.name,
+            s.type,
+            s.rate,
+            `${s.min}-${s.max}`,
+            [s.dripfeed ? 'dripfeed' : '', s.refill ? 'refill' : '', s.cancel ? 'cancel' : '']
+              .filter(Boolean)
+              .join(',') || '-',
+          ]),
+          'the provider lists no services',
         ),
       );
     });
@@ -79,30 +103,62 @@ export function register(program: Command, ctx: CliContext): void {
     )
     .requiredOption('--provider <id>', 'provider id')
     .action(async (o) => {
-      const k = await ctx.database();
-      const id = idArg(o.provider, 'provider');
-      if (!(await findProvider(k, id))) throw new CliFailure('Provider not found');
-      const n = await resumeProvider(k, id);
-      ctx.emit({ provider: id, requeued: n }, `provider ${id} resumed; ${n} held order(s) queued`);
+      const providerId = idArg(o.provider, 'provider');
+      const db = await ctx.database();
+      const r = unwrap(await resumeProvider({ db, providerId }));
+      ctx.emit(
+        { provider: r.id, requeued: r.requeued },
+        `provider ${r.id} resumed; ${r.requeued} held order(s) queued`,
+      );
     });
   providers
     .command('set')
-    .description("change a provider's URL or key")
+    .description("change a provider's URL or key (checked with a balance call unless --no-check)")
     .requiredOption('--provider <id>', 'provider id')
     .option('--url <url>', 'new API v2 URL')
-    .option('--key <key>', 'new API key at that panel')
+    .option('--key <key>', `new API key at that panel (${KEY_VISIBLE})`)
+    .option('--key-stdin', 'read the new key from the first line of standard input')
+    .option('--key-env <name>', 'read the new key from this environment variable')
+    .option('--no-check', 'save without asking the provider for our balance first')
     .action(async (o) => {
-      const k = await ctx.database();
-      const id = idArg(o.provider, 'provider');
-      const p = await findProvider(k, id);
-      if (!p) throw new CliFailure('Provider not found');
-      const problem = providerProblem(o.url ?? p.url, o.key ?? p.apiKey);
-      if (problem) throw new CliFailure(problem);
-      await k
-        .updateTable('providers')
-        .set({ url: new URL((o.url ?? p.url).trim()).toString(), api_key: (o.key ?? p.apiKey).trim() })
-        .where('id', '=', id)
-        .execute();
-      ctx.emit({ provider: id }, `provider ${id} updated`);
+      const providerId = idArg(o.provider, 'provider');
+      const apiKey = await keyOf(o);
+      const db = await ctx.database();
+      const r = unwrap(
+        await updateProvider({ db, providerId, url: o.url, apiKey, check: o.check !== false }),
+      );
+      ctx.emit({ provider: r.id }, `provider ${r.id} (${r.name}) updated`);
+    });
+  for (const [name, enabled] of [
+    ['disable', false],
+    ['enable', true],
+  ] as const) {
+    providers
+      .command(name)
+      .description(
+        enabled
+          ? 'enable a disabled provider again (its held orders are queued again)'
+          : 'send no new orders to a provider; the orders it has are still followed to the end',
+      )
+      .requiredOption('--provider <id>', 'provider id')
+      .action(async (o) => {
+        const providerId = idArg(o.provider, 'provider');
+        const db = await ctx.database();
+        const r = unwrap(await setProviderEnabled({ db, providerId, enabled }));
+        ctx.emit(
+          { provider: r.id, state: r.state, changed: r.changed, requeued: r.requeued },
+          `provider ${r.id} (${r.name}) ${r.changed ? 'is now' : 'was already'} ${r.state}${r.requeued > 0 ? `; ${r.requeued} held order(s) queued` : ''}`,
+        );
+      });
+  }
+  providers
+    .command('remove')
+    .description('remove a provider no open order and no service uses any more')
+    .requiredOption('--provider <id>', 'provider id')
+    .action(async (o) => {
+      const providerId = idArg(o.provider, 'provider');
+      const db = await ctx.database();
+      const r = unwrap(await removeProvider({ db, providerId }));
+      ctx.emit({ provider: r.id, removed: true }, `provider ${r.id} (${r.name}) removed`);
     });
 }

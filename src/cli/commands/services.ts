@@ -8,6 +8,7 @@ import { updateService } from '../../catalog/update-service.js';
 import { importServices } from '../../providers/import-services.js';
 import { idArg, intArg, rateArg } from '../args.js';
 import { type CliContext, CliFailure, unwrap } from '../context.js';
+import { table } from '../output.js';
 
 export function register(program: Command, ctx: CliContext): void {
   const services = program.command('services').description('the service catalogue');
@@ -53,12 +54,22 @@ export function register(program: Command, ctx: CliContext): void {
       );
       ctx.emit(
         { services: rows },
-        rows.length === 0
-          ? ['no services yet: smm-panel services create --help']
-          : rows.map(
-              (s) =>
-                `${s.id}\t${s.category} / ${s.name}\t${s.type}\trate ${s.rate}\t${s.min}-${s.max}${s.dripfeed ? '\tdripfeed' : ''}${s.refill ? '\trefill' : ''}${s.cancel ? '\tcancel' : ''}${s.enabled ? '' : '\tDISABLED'}`,
-            ),
+        table(
+          ['id', 'category', 'name', 'type', 'rate', 'min-max', 'flags', 'state'],
+          rows.map((s) => [
+            s.id,
+            s.category,
+            s.name,
+            s.type,
+            s.rate,
+            `${s.min}-${s.max}`,
+            [s.dripfeed ? 'dripfeed' : '', s.refill ? 'refill' : '', s.cancel ? 'cancel' : '']
+              .filter(Boolean)
+              .join(',') || '-',
+            s.enabled ? 'enabled' : 'DISABLED',
+          ]),
+          'no services yet: smm-panel services create --help',
+        ),
       );
     });
   for (const [name, enabled] of [
@@ -92,6 +103,10 @@ export function register(program: Command, ctx: CliContext): void {
       '--dripfeed',
       'offer drip-feed on Default services even where the provider has none (the engine splits the runs)',
     )
+    .option(
+      '--overwrite-rates',
+      'also replace rates set by hand (services create/update --rate); kept otherwise',
+    )
     .action(async (o) => {
       const db = await ctx.database();
       const ids =
@@ -109,10 +124,16 @@ export function register(program: Command, ctx: CliContext): void {
           category: o.category,
           ids,
           dripfeed: !!o.dripfeed,
+          overwriteRates: !!o.overwriteRates,
         }),
       );
       ctx.emit({ ...r }, [
         `imported: ${r.created.length} new, ${r.updated.length} updated, ${r.disabled.length} disabled (vanished upstream)`,
+        ...(r.keptRates.length > 0
+          ? [
+              `  kept the rate set by hand on service(s) ${r.keptRates.join(', ')} (--overwrite-rates replaces them)`,
+            ]
+          : []),
         ...r.skipped.map((x) => `  skipped ${x.service}: ${x.reason}`),
       ]);
     });
