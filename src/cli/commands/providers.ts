@@ -34,7 +34,7 @@ export function register(program: Command, ctx: CliContext): void {
       const db = await ctx.database();
       const r = unwrap(await addProvider({ db, name: o.name, url: o.url, apiKey, check: o.check !== false }));
       ctx.emit(
-        { id: r.id, ...(r.balance === undefined ? {} : { balance: r.balance }) },
+        { id: r.id },
         `added provider ${r.id}: ${o.name}${r.balance === undefined ? ' (not checked)' : ` (our balance there: ${r.balance})`}`,
       );
     });
