@@ -13,6 +13,7 @@ import { verifyPassword } from '../src/accounts/secrets.js';
 import { main } from '../src/cli/main.js';
 import { callApi, makeApi, uniqueName } from './helpers/api.js';
 import { describeEachDb } from './helpers/db.js';
+import { makeEngine, startScriptedUpstream, upstreamService } from './helpers/engine.js';
 
 /** A tiny upstream panel: answers balance and services to `good-key`, `Invalid API key` to any other. */
 interface FakeUpstream {
@@ -516,6 +517,46 @@ describeEachDb('CLI operator tools', (ctx) => {
   });
 
   describe('providers', () => {
+    it('a disabled provider gets no new sends while the orders it has are still followed; enabled, it gets them', async () => {
+      const up = await startScriptedUpstream({ services: [upstreamService(501), upstreamService(502)] });
+      try {
+        const id = String(
+          (await ok('providers', 'add', '--name', uniqueName('eng'), '--url', up.url, '--key', up.key)).id,
+        );
+        const [svc] = (await ok('services', 'import', '--provider', id, '--markup', '0')).created as [number];
+        const buyer = await ok('users', 'create', '--username', uniqueName(), '--balance', '100');
+        const place = async (link: string) =>
+          (await callApi(app, { key: buyer.apiKey, action: 'add', service: svc, link, quantity: 100 })).body
+            .order as number;
+        const engine = makeEngine(ctx().db.db, ctx().dialect);
+        const dispatchOf = async (o: number) =>
+          (await ok('orders', 'show', '--order', String(o))).order.dispatch;
+
+        const before = await place('https://x.com/before');
+        await engine.until(async () => (await dispatchOf(before)) === 'sent', 10, 'first order sent');
+
+        await ok('providers', 'disable', '--provider', id);
+        const during = await place('https://x.com/during');
+        await engine.rounds(3);
+        expect(await dispatchOf(during)).toBe('queued');
+        expect(up.orderByLink('https://x.com/during')).toBeUndefined();
+        // The order it already has is still followed to the end.
+        const upstreamId = up.orderByLink('https://x.com/before')?.id as string;
+        up.setStatus(upstreamId, { status: 'Completed', remains: '0', start_count: '5', charge: '0.1' });
+        await engine.until(
+          async () => (await ok('orders', 'show', '--order', String(before))).order.status === 'Completed',
+          10,
+          'followed to completion',
+        );
+
+        await ok('providers', 'enable', '--provider', id);
+        await engine.until(async () => (await dispatchOf(during)) === 'sent', 10, 'sent once enabled');
+        expect(up.orderByLink('https://x.com/during')).toBeDefined();
+      } finally {
+        await up.close();
+      }
+    });
+
     it('providers add checks URL and key with a balance call and refuses with the upstream reason', async () => {
       const name = uniqueName('bad');
       const refused = await cli([
