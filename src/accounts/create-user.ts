@@ -3,6 +3,7 @@
 import type { Executor } from './../db/executor.js';
 import { creditInTx } from '../ledger/ledger.repo.js';
 import { type Failure, fail, ok, type Result } from '../result.js';
+import { MIN_PASSWORD_LENGTH } from './reset-password.js';
 import { generateApiKey, hashApiKey, hashPassword } from './secrets.js';
 
 export const USERNAME_RE = /^[A-Za-z0-9_.-]{3,64}$/;
@@ -24,8 +25,8 @@ export async function createUser(opts: {
   if (!USERNAME_RE.test(input.username)) {
     return fail({ code: 'invalid', message: 'username must be 3-64 characters of letters, digits, _ . -' });
   }
-  if (input.password !== undefined && input.password.length < 8) {
-    return fail({ code: 'invalid', message: 'password must be at least 8 characters' });
+  if (input.password !== undefined && input.password.length < MIN_PASSWORD_LENGTH) {
+    return fail({ code: 'weak_password', minLength: MIN_PASSWORD_LENGTH });
   }
   if (input.balanceUnits !== undefined && input.balanceUnits < 0n) {
     return fail({ code: 'invalid', message: 'balance cannot be negative' });
