@@ -10,6 +10,7 @@ import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyPassword } from '../src/accounts/secrets.js';
+import { raiseAlert } from '../src/alerts/alerts.repo.js';
 import { main } from '../src/cli/main.js';
 import { callApi, makeApi, uniqueName } from './helpers/api.js';
 import { describeEachDb } from './helpers/db.js';
@@ -254,13 +255,21 @@ describeEachDb('CLI operator tools', (ctx) => {
       expect(await verifyPassword(generated.password, await passwordHashOf(username))).toBe(true);
     });
 
-    it('users create takes its password from stdin', async () => {
+    it('users create takes its password from stdin, refuses a short one', async () => {
       const username = uniqueName();
       const r = await cli(['users', 'create', '--username', username, '--password-stdin'], {
         stdin: 'from-stdin-pw\n',
       });
       expect(r.code).toBe(0);
       expect(await verifyPassword('from-stdin-pw', await passwordHashOf(username))).toBe(true);
+      const short = await cli(
+        ['--json', 'users', 'create', '--username', uniqueName(), '--password-env', 'PW'],
+        {
+          env: { PW: 'short' },
+        },
+      );
+      expect(short.code).toBe(1);
+      expect(short.json()).toEqual({ error: 'password must be at least 8 characters' });
     });
   });
 
@@ -463,6 +472,52 @@ describeEachDb('CLI operator tools', (ctx) => {
       expect((await ok('orders', 'show', '--order', String(o))).order.status).toBe('Pending');
       const forced = await ok('orders', 'set', '--order', String(o), '--status', 'Completed', '--force');
       expect(forced).toEqual({ order: o, status: 'Completed', remains: '0', refund: '0.00', charge: '0.20' });
+    });
+
+    it('orders review and alerts list print a header and name the service and provider', async () => {
+      const u = await customer('5');
+      const o = await order(u.apiKey, 100);
+      await ctx()
+        .db.db.updateTable('orders')
+        .set({ dispatch_state: 'review', last_error: 'timeout after send' })
+        .where('id', '=', o)
+        .execute();
+      const review = await cli(['orders', 'review']);
+      expect(review.out).toEqual([
+        'id\tuser\tservice\tprovider\tlink\tquantity\terror',
+        `${o}\t${u.username}\tHand Likes (#${serviceId})\t-\thttps://x.com/p\t100\ttimeout after send`,
+      ]);
+      expect((await ok('orders', 'review')).orders).toEqual([
+        {
+          id: o,
+          username: u.username,
+          provider: null,
+          provider_name: null,
+          service: serviceId,
+          service_name: 'Hand Likes',
+          link: 'https://x.com/p',
+          quantity: '100',
+          error: 'timeout after send',
+        },
+      ]);
+      expect(await ok('orders', 'review', '--order', String(o), '--cancel')).toEqual({
+        order: o,
+        resolution: 'cancel',
+      });
+      expect((await cli(['orders', 'review'])).out).toEqual(['no orders to review']);
+
+      expect((await cli(['alerts', 'list'])).out).toEqual(['no open alerts']);
+      await raiseAlert(ctx().db.db, {
+        kind: 'possible_duplicate',
+        orderId: o,
+        message: 'look at it',
+        now: Date.UTC(2025, 0, 2),
+      });
+      const alerts = await cli(['alerts', 'list']);
+      expect(alerts.out[0]).toBe('id\tcreated\tkind\tprovider\torder\tmessage');
+      expect(alerts.out[1]).toMatch(
+        new RegExp(`^\\d+\\t2025-01-02T00:00:00.000Z\\tpossible_duplicate\\t-\\t${o}\\tlook at it$`),
+      );
     });
 
     it('refills list shows open requests first; cancels list shows the waiting ones', async () => {
@@ -751,6 +806,12 @@ describeEachDb('CLI operator tools', (ctx) => {
       expect((await ok('services', 'import', '--provider', id, '--markup', '0')).keptRates).toEqual([]);
       expect(await rateOf(s1)).toBe('1.75');
 
+      const upstreamList = await cli(['providers', 'services', '--provider', id]);
+      expect(upstreamList.out).toEqual([
+        'service\tcategory\tname\ttype\trate\tmin-max\tflags',
+        '1\tUp\tUpstream 1\tDefault\t1.75\t10-1000\tcancel',
+        '2\tUp\tUpstream 2\tDefault\t2.50\t10-1000\tcancel',
+      ]);
       const listed = await cli(['services', 'list', '--all']);
       expect(listed.out[0]).toBe('id\tcategory\tname\ttype\trate\tmin-max\tflags\tstate');
       expect(listed.out).toContain(`${s1}\tUp\tUpstream 1\tDefault\t1.75\t10-1000\tcancel\tenabled`);
