@@ -14,7 +14,6 @@ export type Failure =
   | { code: 'unknown_user' }
   | { code: 'unknown_alert' }
   | { code: 'invalid_username' }
-  | { code: 'weak_password' }
   | { code: 'user_exists'; username: string }
   | { code: 'negative_amount' }
   | { code: 'zero_amount' }
@@ -32,7 +31,14 @@ export type Failure =
   | { code: 'too_many_ids'; max: number }
   | { code: 'amount_too_large' }
   | { code: 'conflict'; message: string }
-  | { code: 'invalid'; message: string };
+  | { code: 'invalid'; message: string }
+  // Operator tools (CLI, admin):
+  | { code: 'unknown_provider' }
+  | { code: 'provider_disabled'; providerId: number }
+  | { code: 'provider_in_use'; openOrders: number; services: number }
+  | { code: 'provider_check_failed'; reason: string }
+  | { code: 'order_at_provider'; orderId: number; dispatchState: string }
+  | { code: 'weak_password'; minLength: number };
 
 /**
  * A use case's outcome. `F` names the failures it can return (a subset of Failure), so a face handles
@@ -65,8 +71,6 @@ export function failureMessage(f: Failure): string {
       return 'no open alert with that id';
     case 'invalid_username':
       return 'username must be 3-64 characters of letters, digits, _ . -';
-    case 'weak_password':
-      return 'password must be at least 8 characters';
     case 'user_exists':
       return `user ${f.username} already exists`;
     case 'negative_amount':
@@ -102,5 +106,17 @@ export function failureMessage(f: Failure): string {
     case 'conflict':
     case 'invalid':
       return f.message;
+    case 'unknown_provider':
+      return 'Provider not found';
+    case 'provider_disabled':
+      return `provider ${f.providerId} is disabled (smm-panel providers enable)`;
+    case 'provider_in_use':
+      return `provider is still used by ${f.openOrders} open order(s) and ${f.services} service(s)`;
+    case 'provider_check_failed':
+      return `provider check failed: ${f.reason}`;
+    case 'order_at_provider':
+      return `order ${f.orderId} is with its provider (${f.dispatchState}); the engine settles it (use --force to override, or orders review)`;
+    case 'weak_password':
+      return `password must be at least ${f.minLength} characters`;
   }
 }

@@ -3,6 +3,7 @@
 import type { Executor } from './../db/executor.js';
 import { creditInTx } from '../ledger/ledger.repo.js';
 import { type FailureOf, fail, ok, type Result } from '../result.js';
+import { MIN_PASSWORD_LENGTH } from './reset-password.js';
 import { generateApiKey, hashApiKey, hashPassword } from './secrets.js';
 import { findUserByUsername, insertUser } from './users.repo.js';
 
@@ -29,8 +30,8 @@ export async function createUser(opts: {
   if (!USERNAME_RE.test(input.username)) {
     return fail({ code: 'invalid_username' });
   }
-  if (input.password !== undefined && input.password.length < 8) {
-    return fail({ code: 'weak_password' });
+  if (input.password !== undefined && input.password.length < MIN_PASSWORD_LENGTH) {
+    return fail({ code: 'weak_password', minLength: MIN_PASSWORD_LENGTH });
   }
   if (input.balanceUnits !== undefined && input.balanceUnits < 0n) {
     return fail({ code: 'negative_amount' });

@@ -1,5 +1,7 @@
 /** Reads and writes of users. Takes the database or a transaction; never opens its own. */
 import type { Insertable } from 'kysely';
+
+import { sql } from 'kysely';
 import type { Executor } from '../db/executor.js';
 import type { UsersTable } from '../db/schema.js';
 import { toUnits } from '../money.js';
@@ -70,4 +72,55 @@ export async function setApiKeyHash(db: Executor, username: string, keyHash: str
     .returning('id')
     .executeTakeFirst();
   return row ? Number(row.id) : null;
+}
+
+/** The operator's list of users: name substring, state, sort, limit. */
+export async function searchUsers(
+  db: Executor,
+  filter: { search?: string; disabled?: boolean; sort: 'balance' | 'name'; limit: number },
+): Promise<(User & { createdAt: number })[]> {
+  let q = db.selectFrom('users').select([...columns, 'created_at']);
+  if (filter.search) {
+    // Exact substring, any case: LIKE's wildcards in the search text are escaped.
+    const pattern = `%${filter.search.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    q = q.where(sql`lower(username)`, 'like', sql`${pattern} escape '\\'`);
+  }
+  if (filter.disabled !== undefined) q = q.where('disabled', '=', filter.disabled ? 1 : 0);
+  q =
+    filter.sort === 'balance'
+      ? q.orderBy('balance_units', 'desc').orderBy('username')
+      : q.orderBy('username');
+  const rows = await q.limit(filter.limit).execute();
+  return rows.map((r) => ({ ...toUser(r), createdAt: Number(r.created_at) }));
+}
+
+/** Set the disabled flag; false when there is no such user. */
+export async function setUserDisabledFlag(db: Executor, id: number, disabled: boolean): Promise<boolean> {
+  const res = await db
+    .updateTable('users')
+    .set({ disabled: disabled ? 1 : 0 })
+    .where('id', '=', id)
+    .executeTakeFirst();
+  return Number(res.numUpdatedRows) === 1;
+}
+
+export async function setPasswordHash(db: Executor, id: number, passwordHash: string): Promise<boolean> {
+  const res = await db
+    .updateTable('users')
+    .set({ password_hash: passwordHash })
+    .where('id', '=', id)
+    .executeTakeFirst();
+  return Number(res.numUpdatedRows) === 1;
+}
+
+/** When the user was created and how many orders they placed (for the operator's `users show`). */
+export async function userFacts(db: Executor, id: number): Promise<{ createdAt: number; orders: number }> {
+  const u = await db.selectFrom('users').select('created_at').where('id', '=', id).executeTakeFirstOrThrow();
+  const o = await db
+    .selectFrom('orders')
+    .select((eb) => eb.fn.countAll().as('n'))
+    .where('user_id', '=', id)
+    .where('parent_order_id', 'is', null)
+    .executeTakeFirstOrThrow();
+  return { createdAt: Number(u.created_at), orders: Number(o.n) };
 }

@@ -14,6 +14,11 @@ export async function createService(opts: {
   const { db, input } = opts;
   const rule = brokenServiceRule(input);
   if (rule) return fail({ code: 'invalid_service', rule, type: input.type });
-  const id = await insertService(db, { ...serviceColumns(input), created_at: opts.now ?? Date.now() });
+  // A rate the operator sets survives re-imports (services import --overwrite-rates replaces it).
+  const id = await insertService(db, {
+    ...serviceColumns(input),
+    rate_set_by_hand: 1,
+    created_at: opts.now ?? Date.now(),
+  });
   return ok({ id });
 }

@@ -48,6 +48,8 @@ export async function updateService(opts: {
   await updateServiceRow(db, serviceId, {
     ...serviceColumns(merged),
     ...(c.refillDays !== undefined ? { refill_days: c.refillDays } : {}),
+    // A rate the operator sets survives re-imports (services import --overwrite-rates replaces it).
+    ...(c.rateUnits !== undefined ? { rate_set_by_hand: 1 } : {}),
     ...(c.manual
       ? { provider_id: null, provider_service_id: null, provider_rate: null, provider_dripfeed: 0 }
       : {}),

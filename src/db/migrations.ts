@@ -249,6 +249,16 @@ function migrations(dialect: DialectName): Record<string, Migration> {
           .execute();
       },
     },
+    '0005_operator_tools': {
+      async up(db: AnyDb) {
+        // 1 when the operator set the rate (services create/update): a re-import keeps it unless told
+        // to overwrite. Providers may now also be in state 'disabled' (no new sends; text column).
+        await db.schema
+          .alterTable('services')
+          .addColumn('rate_set_by_hand', 'integer', (c) => c.notNull().defaultTo(0))
+          .execute();
+      },
+    },
   };
 }
 

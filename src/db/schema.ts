@@ -57,6 +57,7 @@ export interface ServicesTable {
   provider_rate: string | null;
   provider_dripfeed: Generated<number>;
   refill_days: number | null;
+  rate_set_by_hand: Generated<number>;
 }
 
 export interface UserRatesTable {

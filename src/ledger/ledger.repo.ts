@@ -184,3 +184,35 @@ export async function ordersChargedTwice(db: Executor) {
     .orderBy('order_id')
     .execute();
 }
+
+export interface LedgerEntry {
+  id: number;
+  userId: number;
+  amountUnits: bigint;
+  balanceAfterUnits: bigint;
+  kind: LedgerKind;
+  orderId: number | null;
+  note: string | null;
+  createdAt: number;
+}
+
+/** A user's or an order's entries, newest first. */
+export async function findEntries(
+  db: Executor,
+  filter: { userId?: number; orderId?: number; limit: number },
+): Promise<LedgerEntry[]> {
+  let q = db.selectFrom('ledger_entries').selectAll();
+  if (filter.userId !== undefined) q = q.where('user_id', '=', filter.userId);
+  if (filter.orderId !== undefined) q = q.where('order_id', '=', filter.orderId);
+  const rows = await q.orderBy('id', 'desc').limit(filter.limit).execute();
+  return rows.map((r) => ({
+    id: Number(r.id),
+    userId: Number(r.user_id),
+    amountUnits: toUnits(r.amount_units),
+    balanceAfterUnits: toUnits(r.balance_after_units),
+    kind: r.kind as LedgerKind,
+    orderId: r.order_id === null ? null : Number(r.order_id),
+    note: r.note,
+    createdAt: Number(r.created_at),
+  }));
+}

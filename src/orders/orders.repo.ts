@@ -168,3 +168,91 @@ export async function insertOrder(db: Executor, values: Insertable<OrdersTable>)
   const row = await db.insertInto('orders').values(values).returning('id').executeTakeFirstOrThrow();
   return Number(row.id);
 }
+
+/** An order with the names the operator reads instead of ids. */
+export type NamedOrder = Order & {
+  username: string;
+  serviceName: string | null;
+  providerName: string | null;
+};
+
+/**
+ * The operator's search over orders placed by customers (drip-feed runs are listed under their order),
+ * newest first. `since` inclusive, `until` exclusive, both epoch milliseconds of created_at.
+ */
+export async function findOrdersForOperator(
+  db: Executor,
+  filter: {
+    userId?: number | undefined;
+    providerId?: number | undefined;
+    status?: OrderStatus | undefined;
+    dispatchState?: DispatchState | undefined;
+    since?: number | undefined;
+    until?: number | undefined;
+    runsOf?: number | undefined;
+    limit: number;
+  },
+): Promise<NamedOrder[]> {
+  let q = db
+    .selectFrom('orders')
+    .innerJoin('users', 'users.id', 'orders.user_id')
+    .leftJoin('services', 'services.id', 'orders.service_id')
+    .leftJoin('providers', 'providers.id', 'orders.provider_id')
+    .selectAll('orders')
+    .select(['users.username', 'services.name as service_name', 'providers.name as provider_name']);
+  q =
+    filter.runsOf === undefined
+      ? q.where('orders.parent_order_id', 'is', null)
+      : q.where('orders.parent_order_id', '=', filter.runsOf);
+  if (filter.userId !== undefined) q = q.where('orders.user_id', '=', filter.userId);
+  if (filter.providerId !== undefined) q = q.where('orders.provider_id', '=', filter.providerId);
+  if (filter.status !== undefined) q = q.where('orders.status', '=', filter.status);
+  if (filter.dispatchState !== undefined) q = q.where('orders.dispatch_state', '=', filter.dispatchState);
+  if (filter.since !== undefined) q = q.where('orders.created_at', '>=', filter.since);
+  if (filter.until !== undefined) q = q.where('orders.created_at', '<', filter.until);
+  const rows = await q
+    .orderBy(
+      filter.runsOf === undefined ? 'orders.id' : 'orders.run_index',
+      filter.runsOf === undefined ? 'desc' : 'asc',
+    )
+    .limit(filter.limit)
+    .execute();
+  return rows.map((r) => ({
+    ...toOrder(r),
+    username: r.username,
+    serviceName: r.service_name,
+    providerName: r.provider_name,
+  }));
+}
+
+/** One order with its names, or null. */
+export async function findNamedOrder(db: Executor, id: number): Promise<NamedOrder | null> {
+  const row = await db
+    .selectFrom('orders')
+    .innerJoin('users', 'users.id', 'orders.user_id')
+    .leftJoin('services', 'services.id', 'orders.service_id')
+    .leftJoin('providers', 'providers.id', 'orders.provider_id')
+    .selectAll('orders')
+    .select(['users.username', 'services.name as service_name', 'providers.name as provider_name'])
+    .where('orders.id', '=', id)
+    .executeTakeFirst();
+  return row
+    ? {
+        ...toOrder(row),
+        username: row.username,
+        serviceName: row.service_name,
+        providerName: row.provider_name,
+      }
+    : null;
+}
+
+/** Queue a provider's held orders to be sent again (the provider took none of them); how many. */
+export async function requeueHeldOrders(db: Executor, providerId: number, now: number): Promise<number> {
+  const res = await db
+    .updateTable('orders')
+    .set({ dispatch_state: 'queued', next_attempt_at: now })
+    .where('provider_id', '=', providerId)
+    .where('dispatch_state', '=', 'held')
+    .executeTakeFirst();
+  return Number(res.numUpdatedRows);
+}

@@ -2,7 +2,8 @@
 
 import { isUniqueViolation } from '../db/errors.js';
 import type { Executor } from '../db/executor.js';
-import { fail, ok, type Result } from '../result.js';
+import { fail, failureMessage, ok, type Result } from '../result.js';
+import { checkProviderEndpoint } from './provider-queries.js';
 
 /** Check a provider's URL and key; returns the problem, or null. */
 export function providerProblem(urlText: string, keyText: string): string | null {
@@ -24,21 +25,29 @@ export async function addProvider(opts: {
   name: string;
   url: string;
   apiKey: string;
+  /** Ask the provider for our balance first and refuse when it does not answer with one. */
+  check?: boolean;
   now?: number;
-}): Promise<Result<{ id: number }>> {
+}): Promise<Result<{ id: number; balance?: string | undefined }>> {
   const name = opts.name.trim();
   if (!name || name.length > 100) return fail({ code: 'invalid', message: 'name must be 1-100 characters' });
   const problem = providerProblem(opts.url, opts.apiKey);
   if (problem) return fail({ code: 'invalid', message: problem });
   const url = new URL(opts.url.trim());
   const apiKey = opts.apiKey.trim();
+  let balance: string | undefined;
+  if (opts.check) {
+    const checked = await checkProviderEndpoint({ endpoint: { name, url: url.toString(), apiKey } });
+    if (!checked.ok) return fail({ code: 'provider_check_failed', reason: failureMessage(checked.failure) });
+    balance = checked.value.balance;
+  }
   try {
     const row = await opts.db
       .insertInto('providers')
       .values({ name, url: url.toString(), api_key: apiKey, created_at: opts.now ?? Date.now() })
       .returning('id')
       .executeTakeFirstOrThrow();
-    return ok({ id: Number(row.id) });
+    return ok({ id: Number(row.id), balance });
   } catch (err) {
     if (isUniqueViolation(err)) return fail({ code: 'conflict', message: `provider ${name} already exists` });
     throw err;

@@ -16,6 +16,8 @@ export interface ImportReport {
   created: number[];
   updated: number[];
   disabled: number[];
+  /** Updated services whose rate the operator set by hand and the import left as it was. */
+  keptRates: number[];
   skipped: { service: string; reason: string }[];
 }
 
@@ -27,6 +29,8 @@ export async function importServices(opts: {
   ids?: string[];
   /** Offer drip-feed on imported Default services even where the upstream lacks it (the engine splits runs). */
   dripfeed?: boolean;
+  /** Replace rates the operator set by hand too (by default they are kept and reported). */
+  overwriteRates?: boolean;
   now?: number;
 }): Promise<Result<ImportReport>> {
   const { db, providerId } = opts;
@@ -39,7 +43,7 @@ export async function importServices(opts: {
   }
   const upstream = await getProviderServices({ db, providerId });
   if (!upstream.ok) return upstream;
-  const report: ImportReport = { created: [], updated: [], disabled: [], skipped: [] };
+  const report: ImportReport = { created: [], updated: [], disabled: [], keptRates: [], skipped: [] };
   const wanted = opts.ids ? new Set(opts.ids.map((s) => s.trim())) : null;
   const seen = new Set(upstream.value.services.map((s) => s.service));
   if (upstream.value.skipped > 0)
@@ -76,12 +80,19 @@ export async function importServices(opts: {
       };
       const existing = await tx
         .selectFrom('services')
-        .select('id')
+        .select(['id', 'rate_set_by_hand'])
         .where('provider_id', '=', providerId)
         .where('provider_service_id', '=', s.service)
         .executeTakeFirst();
       if (existing) {
-        await tx.updateTable('services').set(values).where('id', '=', existing.id).execute();
+        const keepRate = Number(existing.rate_set_by_hand) === 1 && !opts.overwriteRates;
+        if (keepRate) report.keptRates.push(Number(existing.id));
+        const { rate_units: _rate, ...others } = values;
+        await tx
+          .updateTable('services')
+          .set(keepRate ? others : { ...values, rate_set_by_hand: 0 })
+          .where('id', '=', existing.id)
+          .execute();
         report.updated.push(Number(existing.id));
       } else {
         const row = await tx

@@ -7,8 +7,27 @@ import {
   callUpstream,
   parseAnswer,
   serviceAnswer,
+  type UpstreamEndpoint,
   type UpstreamService,
 } from './upstream-client.js';
+
+/** A provider as the checks need it: where to call, with which key, and a name for messages. */
+export interface NamedEndpoint extends UpstreamEndpoint {
+  name: string;
+}
+
+async function callEndpoint(
+  endpoint: NamedEndpoint,
+  params: Record<string, string>,
+): Promise<Result<unknown>> {
+  const out = await callUpstream(endpoint, params, 20_000);
+  if (out.kind !== 'ok') return fail({ code: 'invalid', message: `provider ${endpoint.name}: ${out.error}` });
+  const body = out.body as { error?: unknown } | null;
+  if (body && typeof body === 'object' && !Array.isArray(body) && typeof body.error === 'string') {
+    return fail({ code: 'invalid', message: `provider ${endpoint.name} answered: ${body.error}` });
+  }
+  return ok(out.body);
+}
 
 async function upstreamCall(
   db: Executor,
@@ -16,25 +35,32 @@ async function upstreamCall(
   params: Record<string, string>,
 ): Promise<Result<unknown>> {
   const provider = await findProvider(db, providerId);
-  if (!provider) return fail({ code: 'invalid', message: 'Provider not found' });
-  const out = await callUpstream(provider, params, 20_000);
-  if (out.kind !== 'ok') return fail({ code: 'invalid', message: `provider ${provider.name}: ${out.error}` });
-  const body = out.body as { error?: unknown } | null;
-  if (body && typeof body === 'object' && !Array.isArray(body) && typeof body.error === 'string') {
-    return fail({ code: 'invalid', message: `provider ${provider.name} answered: ${body.error}` });
-  }
-  return ok(out.body);
+  if (!provider) return fail({ code: 'unknown_provider' });
+  return callEndpoint(provider, params);
+}
+
+function balanceOf(r: Result<unknown>): Result<{ balance: string; currency: string | null }> {
+  if (!r.ok) return r;
+  const parsed = parseAnswer(balanceAnswer, r.value);
+  if (!parsed.ok) return fail({ code: 'invalid', message: parsed.error });
+  return ok({ balance: parsed.value.balance, currency: parsed.value.currency ?? null });
+}
+
+/**
+ * Ask an endpoint that is not saved yet for our balance there: the check that its URL and key work
+ * (`providers add`, `providers set`). The failure's message is the upstream's own reason.
+ */
+export async function checkProviderEndpoint(opts: {
+  endpoint: NamedEndpoint;
+}): Promise<Result<{ balance: string; currency: string | null }>> {
+  return balanceOf(await callEndpoint(opts.endpoint, { action: 'balance' }));
 }
 
 export async function getProviderBalance(opts: {
   db: Executor;
   providerId: number;
 }): Promise<Result<{ balance: string; currency: string | null }>> {
-  const r = await upstreamCall(opts.db, opts.providerId, { action: 'balance' });
-  if (!r.ok) return r;
-  const parsed = parseAnswer(balanceAnswer, r.value);
-  if (!parsed.ok) return fail({ code: 'invalid', message: parsed.error });
-  return ok({ balance: parsed.value.balance, currency: parsed.value.currency ?? null });
+  return balanceOf(await upstreamCall(opts.db, opts.providerId, { action: 'balance' }));
 }
 
 /** The provider's services; entries that do not parse are counted, not fatal. */

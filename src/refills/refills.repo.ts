@@ -1,6 +1,7 @@
 /** Reads of refill requests. */
+import { sql } from 'kysely';
 import type { Executor } from '../db/executor.js';
-import type { RefillStatus } from './refill.state.js';
+import { OPEN_REFILL_STATUSES, type RefillStatus } from './refill.state.js';
 
 export interface Refill {
   id: number;
@@ -32,4 +33,44 @@ export async function findUserRefills(
     });
   }
   return out;
+}
+
+export interface RefillRow extends Refill {
+  username: string;
+  forwardState: string;
+  providerRefillId: string | null;
+  lastError: string | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** Refill requests for the operator: open ones first, then newest first; or those of one order. */
+export async function findRefills(
+  db: Executor,
+  filter: { orderId?: number; openOnly?: boolean; limit: number },
+): Promise<RefillRow[]> {
+  let q = db
+    .selectFrom('refills')
+    .innerJoin('users', 'users.id', 'refills.user_id')
+    .selectAll('refills')
+    .select('users.username');
+  if (filter.orderId !== undefined) q = q.where('refills.order_id', '=', filter.orderId);
+  if (filter.openOnly) q = q.where('refills.status', 'in', [...OPEN_REFILL_STATUSES]);
+  const rows = await q
+    .orderBy(sql`case when refills.status in (${sql.join([...OPEN_REFILL_STATUSES])}) then 0 else 1 end`)
+    .orderBy('refills.id', 'desc')
+    .limit(filter.limit)
+    .execute();
+  return rows.map((r) => ({
+    id: Number(r.id),
+    orderId: Number(r.order_id),
+    userId: Number(r.user_id),
+    status: r.status as RefillStatus,
+    username: r.username,
+    forwardState: r.forward_state,
+    providerRefillId: r.provider_refill_id,
+    lastError: r.last_error,
+    createdAt: Number(r.created_at),
+    updatedAt: Number(r.updated_at),
+  }));
 }

@@ -83,7 +83,11 @@ export async function claimForDispatch(ctx: EngineContext, limit: number): Promi
         .where('next_attempt_at', '<=', now)
         .where('cancel_requested_at', 'is', null)
         .where('status', '=', 'pending')
-        .where('provider_id', 'not in', eb.selectFrom('providers').select('id').where('state', '=', 'held'))
+        .where(
+          'provider_id',
+          'not in',
+          eb.selectFrom('providers').select('id').where('state', 'in', ['held', 'disabled']),
+        )
         .orderBy('next_attempt_at')
         .orderBy('id')
         .limit(limit)

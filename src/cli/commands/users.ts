@@ -1,0 +1,148 @@
+/** `users`: customer and operator accounts. */
+import { type Command, Option } from 'commander';
+import { createUser } from '../../accounts/create-user.js';
+import { listUsers } from '../../accounts/list-users.js';
+import { resetPassword } from '../../accounts/reset-password.js';
+import { rotateApiKey } from '../../accounts/rotate-key.js';
+import { setUserDisabled } from '../../accounts/set-user-disabled.js';
+import { showUser } from '../../accounts/show-user.js';
+import { formatAmount } from '../../money.js';
+import { amountArg, intArg, secretArg } from '../args.js';
+import { type CliContext, CliFailure, unwrap } from '../context.js';
+import { table } from '../output.js';
+
+const PASSWORD_VISIBLE = 'visible in `ps` and shell history: prefer --password-stdin or --password-env';
+
+export function register(program: Command, ctx: CliContext): void {
+  const users = program.command('users').description('customer and operator accounts');
+  users
+    .command('list')
+    .description('list users (by name, or by balance with --sort balance)')
+    .option('--search <text>', 'only usernames containing this text (any case)')
+    .addOption(
+      new Option('--state <state>', 'only active or only disabled users').choices(['active', 'disabled']),
+    )
+    .addOption(new Option('--sort <key>', 'order').choices(['name', 'balance']).default('name'))
+    .option('--limit <n>', 'how many', '100')
+    .action(async (o) => {
+      const limit = Number(intArg(o.limit, 'limit', 1));
+      const db = await ctx.database();
+      const rows = await listUsers({ db, search: o.search, state: o.state, sort: o.sort, limit });
+      ctx.emit(
+        { users: rows },
+        table(
+          ['id', 'username', 'balance', 'state', 'admin'],
+          rows.map((u) => [u.id, u.username, u.balance, u.state, u.admin ? 'admin' : '']),
+          'no users',
+        ),
+      );
+    });
+  users
+    .command('create')
+    .description('create a user and print its API key (shown only this once)')
+    .requiredOption('--username <name>', 'login name (3-64 of letters, digits, _ . -)')
+    .option('--password <password>', `web login password, at least 8 characters (${PASSWORD_VISIBLE})`)
+    .option('--password-stdin', 'read the password from the first line of standard input')
+    .option('--password-env <name>', 'read the password from this environment variable')
+    .option('--balance <amount>', 'opening balance', '0')
+    .option('--admin', 'make the user an operator')
+    .action(async (o) => {
+      const balanceUnits = amountArg(o.balance, 'balance');
+      if (balanceUnits < 0n) throw new CliFailure('balance cannot be negative');
+      const password = await secretArg(ctx.io, 'password', {
+        value: o.password,
+        stdin: o.passwordStdin,
+        env: o.passwordEnv,
+        flag: 'password',
+      });
+      const db = await ctx.database();
+      const r = unwrap(
+        await createUser({
+          db,
+          input: { username: o.username, password, balanceUnits, admin: !!o.admin },
+        }),
+      );
+      ctx.emit({ id: r.id, username: r.username, apiKey: r.apiKey, balance: formatAmount(balanceUnits) }, [
+        `created user ${r.username} (id ${r.id})`,
+        `API key: ${r.apiKey}`,
+        'The key is shown only now; `smm-panel users key` makes a new one.',
+      ]);
+    });
+  users
+    .command('key')
+    .description('replace a user API key with a new one (the old one stops working) and print it')
+    .requiredOption('--username <name>', 'the user')
+    .action(async (o) => {
+      const db = await ctx.database();
+      const r = unwrap(await rotateApiKey({ db, username: o.username }));
+      ctx.emit({ id: r.id, username: o.username, apiKey: r.apiKey }, [
+        `new API key for ${o.username}: ${r.apiKey}`,
+      ]);
+    });
+  users
+    .command('show')
+    .description("show a user's balance, state and number of orders")
+    .requiredOption('--username <name>', 'the user')
+    .action(async (o) => {
+      const db = await ctx.database();
+      const u = unwrap(await showUser({ db, username: o.username }));
+      ctx.emit(
+        {
+          id: u.id,
+          username: u.username,
+          admin: u.admin,
+          disabled: u.state === 'disabled',
+          state: u.state,
+          balance: u.balance,
+          currency: u.currency,
+          orders: u.orders,
+          created_at: u.createdAt,
+        },
+        `${u.username} (id ${u.id}${u.admin ? ', admin' : ''}${u.state === 'disabled' ? ', DISABLED' : ''}): balance ${u.balance} ${u.currency}, ${u.orders} order(s), since ${u.createdAt}`,
+      );
+    });
+  for (const [name, disabled] of [
+    ['disable', true],
+    ['enable', false],
+  ] as const) {
+    users
+      .command(name)
+      .description(
+        disabled
+          ? 'disable a user: their API key (and web sessions) stop working at once; balance and orders stay'
+          : 'enable a disabled user again',
+      )
+      .requiredOption('--username <name>', 'the user')
+      .action(async (o) => {
+        const db = await ctx.database();
+        const r = unwrap(await setUserDisabled({ db, username: o.username, disabled }));
+        ctx.emit(
+          { id: r.id, username: r.username, state: disabled ? 'disabled' : 'active', changed: r.changed },
+          `${r.username} ${r.changed ? 'is now' : 'was already'} ${disabled ? 'disabled' : 'active'}`,
+        );
+      });
+  }
+  users
+    .command('password')
+    .description('set a new web password (without one, generate it and print it once)')
+    .requiredOption('--username <name>', 'the user')
+    .option('--password <password>', `the new password (${PASSWORD_VISIBLE})`)
+    .option('--password-stdin', 'read the new password from the first line of standard input')
+    .option('--password-env <name>', 'read the new password from this environment variable')
+    .action(async (o) => {
+      const password = await secretArg(ctx.io, 'password', {
+        value: o.password,
+        stdin: o.passwordStdin,
+        env: o.passwordEnv,
+        flag: 'password',
+      });
+      const db = await ctx.database();
+      const r = unwrap(await resetPassword({ db, username: o.username, password }));
+      ctx.emit(
+        { id: r.id, username: r.username, ...(r.generated === null ? {} : { password: r.generated }) },
+        r.generated === null
+          ? `password of ${r.username} changed`
+          : [`new password for ${r.username}: ${r.generated}`, 'It is shown only now.'],
+      );
+    });
+}

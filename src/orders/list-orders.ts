@@ -1,0 +1,96 @@
+/**
+ * Use case: the operator's list of orders, newest first, as a view every face shows as it is (names
+ * beside ids, amounts formatted exactly). Filters: user, provider, status, dispatch state, dates.
+ */
+import { findUserByUsername } from '../accounts/users.repo.js';
+import type { Executor } from '../db/executor.js';
+import { formatAmount } from '../money.js';
+import { findProvider } from '../providers/providers.repo.js';
+import { type FailureOf, fail, ok, type Result } from '../result.js';
+import { API_STATUS, isTerminal, type OrderStatus } from './order.state.js';
+import { type DispatchState, findOrdersForOperator, type NamedOrder } from './orders.repo.js';
+
+/** The JSON keys are those `smm-panel orders list --json` always had; names were added beside ids. */
+export interface OrderView {
+  id: number;
+  username: string;
+  service: number;
+  service_name: string | null;
+  type: string;
+  link: string | null;
+  quantity: string;
+  runs: number | null;
+  interval: number | null;
+  charge: string;
+  refunded: string;
+  status: string;
+  remains: string;
+  start_count: string | null;
+  /** Only while the order is active: an ended order's request is history. */
+  cancel_requested: boolean;
+  dispatch: DispatchState;
+  provider: number | null;
+  provider_name: string | null;
+  upstream_order: string | null;
+  error: string | null;
+  created_at: string;
+}
+
+export function orderView(x: NamedOrder): OrderView {
+  return {
+    id: x.id,
+    username: x.username,
+    service: x.serviceId,
+    service_name: x.serviceName,
+    type: x.type,
+    link: x.link,
+    quantity: x.quantity.toString(),
+    runs: x.runs,
+    interval: x.intervalMinutes,
+    charge: formatAmount(x.chargeUnits),
+    refunded: formatAmount(x.refundedUnits),
+    status: API_STATUS[x.status],
+    remains: x.remains.toString(),
+    start_count: x.startCount?.toString() ?? null,
+    cancel_requested: x.cancelRequestedAt !== null && !isTerminal(x.status),
+    dispatch: x.dispatchState,
+    provider: x.providerId,
+    provider_name: x.providerName,
+    upstream_order: x.providerOrderId,
+    error: x.lastError,
+    created_at: new Date(x.createdAt).toISOString(),
+  };
+}
+
+export async function listOrders(opts: {
+  db: Executor;
+  username?: string | undefined;
+  providerId?: number | undefined;
+  status?: OrderStatus | undefined;
+  dispatchState?: DispatchState | undefined;
+  /** Epoch ms, inclusive. */
+  since?: number | undefined;
+  /** Epoch ms, exclusive. */
+  until?: number | undefined;
+  limit?: number | undefined;
+}): Promise<Result<OrderView[], FailureOf<'unknown_user' | 'unknown_provider'>>> {
+  const { db } = opts;
+  let userId: number | undefined;
+  if (opts.username !== undefined) {
+    const u = await findUserByUsername(db, opts.username);
+    if (!u) return fail({ code: 'unknown_user' });
+    userId = u.id;
+  }
+  if (opts.providerId !== undefined && !(await findProvider(db, opts.providerId)))
+    return fail({ code: 'unknown_provider' });
+  const rows = await findOrdersForOperator(db, {
+    userId,
+    providerId: opts.providerId,
+    status: opts.status,
+    dispatchState: opts.dispatchState,
+    since: opts.since,
+    until: opts.until,
+    limit: opts.limit ?? 50,
+  });
+  return ok(rows.map(orderView));
+}

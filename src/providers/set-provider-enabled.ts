@@ -1,0 +1,38 @@
+/**
+ * Use case: the operator disables a provider (no new order is sent to it; orders it already has are
+ * still followed, refills and cancels of them still forwarded) or enables it again. The engine's
+ * dispatch skips providers in state `disabled` as it skips `held` ones. Enabling makes it active:
+ * orders held for it are queued again (like `resume`) and the engine's probe takes over if it refuses.
+ */
+import { resolveAlertsAbout } from '../alerts/alerts.repo.js';
+import type { Executor } from '../db/executor.js';
+import { requeueHeldOrders } from '../orders/orders.repo.js';
+import { type FailureOf, fail, ok, type Result } from '../result.js';
+import { findProvider, setProviderState } from './providers.repo.js';
+
+export async function setProviderEnabled(opts: {
+  db: Executor;
+  providerId: number;
+  enabled: boolean;
+  now?: number;
+}): Promise<
+  Result<
+    { id: number; name: string; state: 'active' | 'disabled'; changed: boolean; requeued: number },
+    FailureOf<'unknown_provider' | 'conflict'>
+  >
+> {
+  const { db, providerId, enabled } = opts;
+  const now = opts.now ?? Date.now();
+  return db.transaction().execute(async (tx) => {
+    const p = await findProvider(tx, providerId);
+    if (!p) return fail({ code: 'unknown_provider' });
+    const to = enabled ? 'active' : 'disabled';
+    if (p.state === to) return ok({ id: p.id, name: p.name, state: to, changed: false, requeued: 0 });
+    if (!(await setProviderState(tx, p.id, to, [p.state])))
+      return fail({ code: 'conflict', message: `provider ${p.id} changed meanwhile` });
+    let requeued = 0;
+    if (enabled) requeued = await requeueHeldOrders(tx, p.id, now);
+    else await resolveAlertsAbout(tx, { providerId: p.id, kind: 'provider_held' }, now);
+    return ok({ id: p.id, name: p.name, state: to, changed: true, requeued });
+  });
+}
