@@ -5,10 +5,12 @@
  * and admin faces get their own prefixes with ordinary HTTP statuses.
  */
 
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { Executor } from '../db/executor.js';
+import { createLogger, type Logger } from '../log.js';
 import { apiV2Plugin } from './api-v2/plugin.js';
+import { logFieldsOf } from './log-fields.js';
 
 export interface ServerOptions {
   db: Executor;
@@ -18,58 +20,21 @@ export interface ServerOptions {
   redis?: Redis | undefined;
   /** Prefix of the rate-limit keys in Redis (default `smm-panel:rate:`). */
   redisPrefix?: string | undefined;
+  /** The process's logger; otherwise one is made from logLevel and logStream. */
+  logger?: Logger | undefined;
   logLevel?: string;
   /** Where log lines go (default: stdout); tests capture them here. */
   logStream?: NodeJS.WritableStream;
 }
 
-const SECRET_PARAM_RE = /^(?:key|password|api_key)(?:\[.*\])?$/i;
-
-/** A query parameter's name as the query parser reads it: `k%65y` and `%6B%65%79` are `key`. */
-function decodedParamName(raw: string): string {
-  const plus = raw.replace(/\+/g, ' ');
-  try {
-    return decodeURIComponent(plus);
-  } catch {
-    return plus.replace(/%([0-9a-f]{2})/gi, (_m, hex: string) =>
-      String.fromCharCode(Number.parseInt(hex, 16)),
-    );
-  }
-}
-
-/**
- * Mask secrets (key, password) in a URL's query string before it is logged. Each parameter's name is
- * compared decoded, as the API reads it: matching the raw text alone let `?k%65y=<key>` reach the log.
- */
-export function redactUrl(url: string): string {
-  const q = url.indexOf('?');
-  if (q < 0) return url;
-  const pairs = url
-    .slice(q + 1)
-    .split('&')
-    .map((pair) => {
-      const eq = pair.indexOf('=');
-      if (eq < 0) return pair;
-      const name = decodedParamName(pair.slice(0, eq)).trim().replace(/^\?+/, '');
-      return SECRET_PARAM_RE.test(name) ? `${pair.slice(0, eq)}=***` : pair;
-    });
-  return `${url.slice(0, q + 1)}${pairs.join('&')}`;
-}
-
 export async function buildServer(opts: ServerOptions): Promise<FastifyInstance> {
-  const logger: FastifyServerOptions['logger'] =
-    opts.logLevel === 'silent'
-      ? false
-      : {
-          level: opts.logLevel ?? 'info',
-          ...(opts.logStream ? { stream: opts.logStream } : {}),
-          serializers: {
-            req: (req) => ({ method: req.method, url: redactUrl(req.url), remoteAddress: req.ip }),
-          },
-        };
+  const logger = opts.logger ?? createLogger({ level: opts.logLevel ?? 'info', stream: opts.logStream });
   const bodyLimit = opts.bodyLimitBytes ?? 1024 * 1024;
   const app = Fastify({
-    logger,
+    loggerInstance: logger as FastifyBaseLogger,
+    // One line per request, written by the onResponse hook below, instead of Fastify's pair of lines
+    // that carry the URL (and so whatever parameters a client put in it).
+    disableRequestLogging: true,
     bodyLimit,
     routerOptions: { ignoreTrailingSlash: true, caseSensitive: false, maxParamLength: 200 },
     // A URL Fastify cannot route (bad percent-encoding) is answered before any face sees it: under
@@ -95,6 +60,21 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
   });
   app.setNotFoundHandler((_req, reply) => {
     reply.code(404).send({ error: 'Not found' });
+  });
+
+  // The request's line: route, method, status, time, and what the face adds (API v2: action and user
+  // id). Never the URL's query, the body or the headers.
+  app.addHook('onResponse', async (req, reply) => {
+    req.log.info(
+      {
+        method: req.method,
+        route: req.routeOptions.url ?? 'unrouted',
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime * 10) / 10,
+        ...logFieldsOf(req),
+      },
+      'request',
+    );
   });
 
   app.get('/health', async () => ({ ok: true }));

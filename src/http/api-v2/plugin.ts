@@ -13,6 +13,7 @@ import type { Redis } from 'ioredis';
 import { authenticateApiKey } from '../../accounts/authenticate-key.js';
 import type { User } from '../../accounts/users.repo.js';
 import type { Executor } from '../../db/executor.js';
+import { setLogFields } from '../log-fields.js';
 import { ACTIONS } from './actions.js';
 import { errorBody, httpErrorMessage } from './errors.js';
 import { RequestParams } from './params.js';
@@ -114,6 +115,7 @@ export async function apiV2Plugin(app: FastifyInstance, opts: ApiV2Options): Pro
       const { params, user } = parsed;
       const action = params.isMalformed('action') ? undefined : params.get('action')?.trim();
       const run = action && Object.hasOwn(ACTIONS, action) ? ACTIONS[action] : undefined;
+      setLogFields(req, { user: user.id, ...(run ? { action } : {}) });
       if (!run) return errorBody({ code: 'bad_request' });
       return run({ db, user, params });
     },
