@@ -17,7 +17,6 @@ import { callApi, makeApi, seedUser } from './helpers/api.js';
 import { describeEachDb } from './helpers/db.js';
 import { redisEnabled, redisTestUrl, uniquePrefix } from './helpers/redis.js';
 
-const LIMITED = { error: 'Too many requests, retry in 60 seconds' };
 const junkKey = () => randomBytes(32).toString('hex');
 
 async function balanceFrom(app: FastifyInstance, key: string, remoteAddress = '127.0.0.1') {
