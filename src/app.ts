@@ -7,6 +7,7 @@ import { bootstrapAdmin } from './accounts/bootstrap.js';
 import { type Config, engineTimings } from './config.js';
 import { type Db, openDatabase } from './db/connect.js';
 import { buildServer } from './http/server.js';
+import { writeSecretFile } from './secret-file.js';
 import { connectRedis } from './redis.js';
 import { engineLogger } from './worker/logger.js';
 import { workerSettings } from './worker/settings.js';
@@ -22,7 +23,15 @@ export interface RunningPanel {
 export async function startPanel(
   config: Config,
   print: (line: string) => void = console.log,
-  options: { worker?: boolean } = {},
+  options: {
+    worker?: boolean;
+    /**
+     * Whether the first start may show the operator's password and key on `print` (default: when
+     * stdout is a terminal). Otherwise they go to a file only this user can read: stdout is then
+     * usually a log, and a log is no place for secrets.
+     */
+    secretsOnScreen?: boolean;
+  } = {},
 ): Promise<RunningPanel> {
   const db = await openDatabase(config.DATABASE_URL, { poolSize: config.DATABASE_POOL_SIZE });
   const admin = await bootstrapAdmin({ db: db.db });
@@ -51,11 +60,23 @@ export async function startPanel(
   );
   print(`  API v2 endpoint: ${url}/api/v2   (docs/api-v2.md)`);
   if (admin) {
-    print('  First start: created the operator account (shown only now, keep it safe):');
-    print(`    username: ${admin.username}`);
-    print(`    password: ${admin.password}`);
-    print(`    API key:  ${admin.apiKey}`);
-    print(`  Try: curl -s ${url}/api/v2 -d key=${admin.apiKey} -d action=balance`);
+    const lines = [
+      `    username: ${admin.username}`,
+      `    password: ${admin.password}`,
+      `    API key:  ${admin.apiKey}`,
+    ];
+    if (options.secretsOnScreen ?? process.stdout.isTTY === true) {
+      print('  First start: created the operator account (shown only now, keep it safe):');
+      for (const l of lines) print(l);
+      print(`  Try: curl -s ${url}/api/v2 -d key=${admin.apiKey} -d action=balance`);
+    } else {
+      const file = writeSecretFile(config.DATA_DIR, 'first-start.txt', [
+        'smm-panel: the operator account created at first start. Delete this file once you have it.',
+        ...lines.map((l) => l.trim()),
+      ]);
+      print(`  First start: created the operator account; its password and API key are in ${file}`);
+      print('  (readable only by this user; delete it once you have them)');
+    }
     print('  Add services and customers with the CLI: npx smm-panel --help');
   }
   return {

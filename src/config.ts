@@ -12,6 +12,8 @@ const schema = z
     PORT: z.coerce.number().int().min(0).max(65535).default(8080),
     HOST: z.string().min(1).default('127.0.0.1'),
     DATABASE_URL: z.string().min(1).default('sqlite:./data/panel.db'),
+    /** Where the panel writes files for the operator (the first start's credentials). */
+    DATA_DIR: z.string().min(1).default('./data'),
     /** Connections per process to Postgres (ignored for SQLite). */
     DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(1000).default(10),
     /** redis://host:port: every API process shares the rate-limit counters through it. */
