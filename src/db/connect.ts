@@ -60,6 +60,12 @@ export async function openDatabase(url: string, options: OpenOptions = {}): Prom
     const pool = new pg.Pool({ connectionString: target, max: options.poolSize ?? 10 });
     // An idle client's error (server restart) must not crash the process; the next query reports it.
     pool.on('error', () => {});
+    // A connection dropped while a client is checked out (server restart, terminated backend) is
+    // reported to the query that was running, which fails and may be retried (db/transaction.ts); the
+    // client's own 'error' event would otherwise have no listener and end the process.
+    pool.on('connect', (client) => {
+      client.on('error', () => {});
+    });
     db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   }
   if (options.migrate !== false) {

@@ -5,6 +5,7 @@
 
 import { findUserByUsername } from '../accounts/users.repo.js';
 import type { Executor } from '../db/executor.js';
+import { inTransaction } from '../db/transaction.js';
 import { type FailureOf, fail, ok, type Result } from '../result.js';
 import { creditInTx, debitInTx } from './ledger.repo.js';
 
@@ -26,7 +27,7 @@ export async function adjustFunds(opts: {
   const user = await findUserByUsername(db, opts.username);
   if (!user) return fail({ code: 'unknown_user' });
   const note = opts.note ?? null;
-  const balance = await db.transaction().execute(async (tx) => {
+  const balance = await inTransaction(db, async (tx) => {
     if (amountUnits > 0n) {
       return creditInTx(tx, { userId: user.id, amountUnits, kind: 'deposit', note, now });
     }

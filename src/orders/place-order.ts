@@ -8,6 +8,7 @@
 import { findUserById } from '../accounts/users.repo.js';
 import { findService, type Service } from '../catalog/services.repo.js';
 import type { Executor } from '../db/executor.js';
+import { inTransaction } from '../db/transaction.js';
 import { parseId } from '../ids.js';
 import { debitInTx } from '../ledger/ledger.repo.js';
 import { chargeFor, MoneyOverflowError } from '../money.js';
@@ -66,7 +67,7 @@ export async function placeOrder(opts: {
   }
 
   try {
-    const orderId = await db.transaction().execute(async (tx) => {
+    const orderId = await inTransaction(db, async (tx) => {
       const id = await insertOrder(tx, {
         user_id: userId,
         service_id: service.id,
