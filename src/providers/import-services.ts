@@ -6,11 +6,11 @@
  */
 
 import { MAX_QUANTITY_LIMIT } from '../catalog/create-service.js';
-import { isServiceType } from '../catalog/service-types.js';
 import type { Executor } from '../db/executor.js';
 import { markupDecimalRate } from '../money.js';
 import { fail, ok, type Result } from '../result.js';
 import { getProviderServices } from './provider-queries.js';
+import { normaliseServiceType } from './upstream/service-types.js';
 
 export interface ImportReport {
   created: number[];
@@ -48,11 +48,12 @@ export async function importServices(opts: {
   await db.transaction().execute(async (tx) => {
     for (const s of upstream.value.services) {
       if (wanted && !wanted.has(s.service)) continue;
-      const type = s.type.trim();
-      if (!isServiceType(type)) {
-        report.skipped.push({ service: s.service, reason: `unknown type "${type}"` });
+      const known = normaliseServiceType(s.type);
+      if ('unknown' in known) {
+        report.skipped.push({ service: s.service, reason: known.unknown });
         continue;
       }
+      const type = known.type;
       if (s.min < 1n || s.max < s.min || s.max > MAX_QUANTITY_LIMIT) {
         report.skipped.push({ service: s.service, reason: `bad min/max ${s.min}/${s.max}` });
         continue;

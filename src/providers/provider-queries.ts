@@ -4,11 +4,13 @@ import { fail, ok, type Result } from '../result.js';
 import { findProvider } from './providers.repo.js';
 import {
   balanceAnswer,
-  callUpstream,
   parseAnswer,
+  refusal,
   serviceAnswer,
+  servicesAnswer,
   type UpstreamService,
-} from './upstream-client.js';
+} from './upstream/answers.js';
+import { callUpstream } from './upstream/client.js';
 
 async function upstreamCall(
   db: Executor,
@@ -19,9 +21,9 @@ async function upstreamCall(
   if (!provider) return fail({ code: 'invalid', message: 'Provider not found' });
   const out = await callUpstream(provider, params, 20_000);
   if (out.kind !== 'ok') return fail({ code: 'invalid', message: `provider ${provider.name}: ${out.error}` });
-  const body = out.body as { error?: unknown } | null;
-  if (body && typeof body === 'object' && !Array.isArray(body) && typeof body.error === 'string') {
-    return fail({ code: 'invalid', message: `provider ${provider.name} answered: ${body.error}` });
+  const refused = refusal.safeParse(out.body);
+  if (refused.success) {
+    return fail({ code: 'invalid', message: `provider ${provider.name} answered: ${refused.data.error}` });
   }
   return ok(out.body);
 }
@@ -44,11 +46,12 @@ export async function getProviderServices(opts: {
 }): Promise<Result<{ services: UpstreamService[]; skipped: number }>> {
   const r = await upstreamCall(opts.db, opts.providerId, { action: 'services' });
   if (!r.ok) return r;
-  if (!Array.isArray(r.value))
+  const list = servicesAnswer.safeParse(r.value);
+  if (!list.success || !('list' in list.data))
     return fail({ code: 'invalid', message: 'provider did not answer a list of services' });
   const services: UpstreamService[] = [];
   let skipped = 0;
-  for (const item of r.value) {
+  for (const item of list.data.list) {
     const p = serviceAnswer.safeParse(item);
     if (p.success) services.push(p.data);
     else skipped++;

@@ -1,6 +1,6 @@
 /** Reads of providers (upstream panels). The upstream key stays inside this module's callers. */
 import type { Executor } from '../db/executor.js';
-import type { UpstreamEndpoint } from './upstream-client.js';
+import type { UpstreamEndpoint } from './upstream/client.js';
 
 export interface Provider extends UpstreamEndpoint {
   id: number;

@@ -5,11 +5,15 @@
  * by the engine stops placing runs and cancels the runs under way. Orders fulfilled by hand, or whose
  * send is in flight or in review, wait for the operator.
  */
+
+import { raiseAlert } from '../alerts/alerts.repo.js';
 import type { Executor } from '../db/executor.js';
 import { type Order, toOrder } from '../orders/orders.repo.js';
 import { changeOrderStatusInTx } from '../orders/settle.js';
 import { findProvider } from '../providers/providers.repo.js';
-import { callUpstream } from '../providers/upstream-client.js';
+import { cancelAnswer, parseAnswer } from '../providers/upstream/answers.js';
+import { callFailure } from '../providers/upstream/classify.js';
+import { callUpstream } from '../providers/upstream/client.js';
 import { afterChildChange, type EngineContext, nowOf } from './dispatch.js';
 import { finishParent } from './dripfeed.js';
 
@@ -103,34 +107,56 @@ async function forwardCancels(
     ctx.settings.httpTimeoutMs,
   );
   const answered = new Set<number>();
-  if (out.kind === 'ok' && Array.isArray(out.body)) {
-    for (const item of out.body) {
-      if (!item || typeof item !== 'object') continue;
-      const { order: upstreamId, cancel } = item as { order?: unknown; cancel?: unknown };
-      const order = byUpstream.get(String(upstreamId));
-      if (!order) continue;
+  const parsed = out.kind === 'ok' ? parseAnswer(cancelAnswer, out.body) : null;
+  if (parsed?.ok) {
+    // A refusal of the whole call (SmartPanel: {"error": "This action is Invalid"}) refuses each order.
+    const answer = parsed.value;
+    const outcomes =
+      'error' in answer
+        ? orders.map((o) => ({ order: o, accepted: false, error: answer.error }))
+        : answer.items.flatMap((item) => {
+            const order = byUpstream.get(item.order);
+            return order
+              ? [{ order, accepted: item.accepted, error: 'error' in item ? item.error : '' }]
+              : [];
+          });
+    for (const { order, accepted, error } of outcomes) {
+      if (answered.has(order.id)) continue;
       answered.add(order.id);
-      const error = cancel && typeof cancel === 'object' ? (cancel as { error?: unknown }).error : undefined;
-      // The reference answers a message string; many panels answer 1 or true.
-      const accepted = error === undefined && (typeof cancel === 'string' || cancel === 1 || cancel === true);
-      await ctx.db
-        .updateTable('orders')
-        .set(
-          accepted
-            ? { cancel_state: 'forwarded', next_check_at: now, unchanged_checks: 0 }
-            : {
-                cancel_state: 'refused',
-                last_error: `provider refused the cancel: ${String(error ?? JSON.stringify(cancel)).slice(0, 300)}`,
-              },
-        )
-        .where('id', '=', order.id)
-        .execute();
-      ctx.log('info', accepted ? 'cancel forwarded' : 'provider refused a cancel', { order: order.id });
+      if (accepted) {
+        await ctx.db
+          .updateTable('orders')
+          .set({ cancel_state: 'forwarded', next_check_at: now, unchanged_checks: 0 })
+          .where('id', '=', order.id)
+          .execute();
+        ctx.log('info', 'cancel forwarded', { order: order.id });
+        continue;
+      }
+      const message = `provider refused the cancel: ${error.slice(0, 300)}`;
+      await ctx.db.transaction().execute(async (tx) => {
+        await tx
+          .updateTable('orders')
+          .set({ cancel_state: 'refused', last_error: message })
+          .where('id', '=', order.id)
+          .execute();
+        await raiseAlert(tx, {
+          kind: 'cancel_refused',
+          orderId: order.id,
+          providerId,
+          message: `order ${order.id}: ${message}. The order goes on; cancel it at the provider by hand if needed.`,
+          now,
+        });
+      });
+      ctx.log('warn', 'provider refused a cancel', {
+        order: order.id,
+        provider: providerId,
+        answer: JSON.stringify(out.kind === 'ok' ? out.body : null)?.slice(0, 300),
+      });
     }
   } else {
     ctx.log('warn', 'cancel forwarding failed, will retry', {
       provider: providerId,
-      error: out.kind === 'ok' ? 'unexpected answer' : out.error,
+      error: callFailure(out, parsed && !parsed.ok ? parsed.error : undefined),
     });
   }
   // No usable answer for these: a cancel is safe to ask again, after a pause.

@@ -24,9 +24,10 @@ import type { Executor } from '../db/executor.js';
 import { type Order, toOrder } from '../orders/orders.repo.js';
 import { changeOrderStatusInTx } from '../orders/settle.js';
 import { findProvider } from '../providers/providers.repo.js';
-import { addAnswer, callUpstream, parseAnswer } from '../providers/upstream-client.js';
+import { classifyAddOutcome } from '../providers/upstream/classify.js';
+import { callUpstream } from '../providers/upstream/client.js';
+import { upstreamAddParams } from '../providers/upstream/params.js';
 import { backoff, type WorkerSettings } from './settings.js';
-import { upstreamAddParams } from './upstream-params.js';
 
 export interface EngineContext {
   db: Executor;
@@ -36,32 +37,6 @@ export interface EngineContext {
 }
 
 export const nowOf = (ctx: EngineContext) => (ctx.now ? ctx.now() : Date.now());
-
-/** Upstream refusals that are about our account at the provider, not about the order. */
-const ACCOUNT_REFUSAL =
-  /(fund|balance|api[ _-]?key|invalid key|account|banned|suspend|unauthori[sz]ed|permission|disabled user)/i;
-
-/**
- * Refusals that name the order's target ("This account is private", "Link is private"): about the
- * order even when they say "account". Holding the provider for them would stall every order sent there.
- */
-const TARGET_REFUSAL = /(private|link|profile|username|\bpost\b|\bpage\b)/i;
-
-/**
- * Answers that say "not now" rather than "no" (a rate limit, a fault on the provider's side): the
- * order was not taken and may be sent again later, like a refused connection. Our own panel answers
- * its rate limit and its faults this way, as JSON with HTTP 200.
- */
-const TEMPORARY_REFUSAL =
-  /(too many requests|rate limit|retry|try again|internal error|temporar|maintenance|overload|busy)/i;
-
-export function isTemporaryRefusal(message: string): boolean {
-  return TEMPORARY_REFUSAL.test(message);
-}
-
-export function isAccountRefusal(message: string): boolean {
-  return ACCOUNT_REFUSAL.test(message) && !TARGET_REFUSAL.test(message);
-}
 
 /** Claim up to `limit` due orders for this worker. */
 export async function claimForDispatch(ctx: EngineContext, limit: number): Promise<Order[]> {
@@ -174,32 +149,32 @@ export async function sendClaimed(ctx: EngineContext, order: Order): Promise<voi
   }
   // A fresh connection: a kept-alive socket closed by the upstream would turn a plain refusal into an
   // unknown outcome.
-  const out = await callUpstream(provider, params, ctx.settings.httpTimeoutMs, { freshConnection: true });
+  const outcome = classifyAddOutcome(
+    await callUpstream(provider, params, ctx.settings.httpTimeoutMs, { freshConnection: true }),
+  );
 
-  if (out.kind === 'not_sent') {
-    await requeueLater(ctx, order, now, out.error);
-    ctx.log('warn', 'provider unreachable, will retry', {
-      order: order.id,
-      provider: provider.id,
-      error: out.error,
-    });
+  if (outcome.kind === 'retry_later') {
+    await requeueLater(ctx, order, now, outcome.message);
+    if (outcome.neverLeft)
+      ctx.log('warn', 'provider unreachable, will retry', {
+        order: order.id,
+        provider: provider.id,
+        error: outcome.message,
+      });
+    else
+      ctx.log('warn', 'provider asked to retry later', {
+        order: order.id,
+        provider: provider.id,
+        message: outcome.message,
+      });
     return;
   }
-  if (out.kind === 'unknown') {
-    await toReview(ctx, order, provider.id, out.error);
+  if (outcome.kind === 'unknown') {
+    await toReview(ctx, order, provider.id, outcome.error);
     return;
   }
-  // A 404/401/403 page or a redirect: the URL or our access is wrong, nothing was processed: hold.
-  const answer =
-    out.kind === 'http_refused'
-      ? ({ ok: true, value: { error: `the provider's URL answered ${out.error}` }, httpLevel: true } as const)
-      : parseAnswer(addAnswer, out.body);
-  if (!answer.ok) {
-    await toReview(ctx, order, provider.id, answer.error);
-    return;
-  }
-  if ('order' in answer.value) {
-    const upstreamId = answer.value.order;
+  if (outcome.kind === 'accepted') {
+    const upstreamId = outcome.upstreamId;
     await db.transaction().execute(async (tx) => {
       const set = {
         dispatch_state: 'sent',
@@ -250,13 +225,8 @@ export async function sendClaimed(ctx: EngineContext, order: Order): Promise<voi
     ctx.log('info', 'order sent', { order: order.id, provider: provider.id, upstream: upstreamId });
     return;
   }
-  const message = answer.value.error;
-  if (!('httpLevel' in answer) && isTemporaryRefusal(message)) {
-    await requeueLater(ctx, order, now, message);
-    ctx.log('warn', 'provider asked to retry later', { order: order.id, provider: provider.id, message });
-    return;
-  }
-  if ('httpLevel' in answer || isAccountRefusal(message)) {
+  const message = outcome.message;
+  if (outcome.kind === 'refused_account') {
     await db.transaction().execute(async (tx) => {
       if (!(await releaseClaim(tx, ctx, order.id, { dispatch_state: 'held', last_error: message }))) return;
       await tx

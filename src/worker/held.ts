@@ -7,7 +7,8 @@ import { resolveAlertsAbout } from '../alerts/alerts.repo.js';
 import type { Executor } from '../db/executor.js';
 import { parseAmount } from '../money.js';
 import { listProviders } from '../providers/providers.repo.js';
-import { balanceAnswer, callUpstream, parseAnswer } from '../providers/upstream-client.js';
+import { balanceAnswer, parseAnswer } from '../providers/upstream/answers.js';
+import { callUpstream } from '../providers/upstream/client.js';
 import { type EngineContext, nowOf } from './dispatch.js';
 
 /** Use case (also `smm-panel providers resume`): send the provider's held orders again. */

@@ -6,8 +6,10 @@
  */
 import type { Executor } from '../db/executor.js';
 import { findProvider, listProviders } from '../providers/providers.repo.js';
-import { callUpstream, parseAnswer, refillAnswer, refillStatusName } from '../providers/upstream-client.js';
-import type { RefillStatus } from '../refills/refill.state.js';
+import { parseAnswer, refillAnswer, refillStatusAnswer } from '../providers/upstream/answers.js';
+import { callFailure } from '../providers/upstream/classify.js';
+import { callUpstream } from '../providers/upstream/client.js';
+import { mapRefillStatus } from '../providers/upstream/status-map.js';
 import { setRefillStatus } from '../refills/set-refill-status.js';
 import { type EngineContext, nowOf } from './dispatch.js';
 
@@ -55,8 +57,7 @@ async function forwardQueued(ctx: EngineContext): Promise<number> {
     );
     const answer = out.kind === 'ok' ? parseAnswer(refillAnswer, out.body) : null;
     if (!answer?.ok) {
-      const error =
-        out.kind === 'ok' ? (answer && !answer.ok ? answer.error : 'unexpected answer') : out.error;
+      const error = callFailure(out, answer && !answer.ok ? answer.error : undefined);
       await ctx.db
         .updateTable('refills')
         .set({ next_check_at: now + ctx.settings.retryBaseMs, last_error: error })
@@ -89,25 +90,6 @@ async function forwardQueued(ctx: EngineContext): Promise<number> {
   return rows.length;
 }
 
-function mapRefillStatus(text: unknown): RefillStatus | null {
-  const p = refillStatusName.safeParse(text);
-  if (!p.success) return null;
-  switch (p.data) {
-    case 'pending':
-      return 'pending';
-    case 'in progress':
-    case 'processing':
-      return 'in_progress';
-    case 'completed':
-      return 'completed';
-    case 'rejected':
-    case 'error':
-      return 'rejected';
-    case 'canceled':
-      return 'canceled';
-  }
-}
-
 async function syncSent(ctx: EngineContext): Promise<number> {
   const now = nowOf(ctx);
   let total = 0;
@@ -135,18 +117,18 @@ async function syncSent(ctx: EngineContext): Promise<number> {
       { action: 'refill_status', refills: rows.map((r) => r.upstream).join(',') },
       ctx.settings.httpTimeoutMs,
     );
-    if (out.kind !== 'ok' || !Array.isArray(out.body)) {
+    const parsed = out.kind === 'ok' ? parseAnswer(refillStatusAnswer, out.body) : null;
+    if (!parsed?.ok || 'error' in parsed.value) {
       ctx.log('warn', 'refill status sync failed', {
         provider: provider.id,
-        error: out.kind === 'ok' ? 'unexpected answer' : out.error,
+        error:
+          parsed?.ok && 'error' in parsed.value
+            ? parsed.value.error
+            : callFailure(out, parsed && !parsed.ok ? parsed.error : undefined),
       });
       continue;
     }
-    const byUpstream = new Map<string, unknown>();
-    for (const item of out.body) {
-      if (item && typeof item === 'object')
-        byUpstream.set(String((item as { refill?: unknown }).refill), (item as { status?: unknown }).status);
-    }
+    const byUpstream = new Map<string, unknown>(parsed.value.items.map((i) => [i.refill, i.status]));
     for (const r of rows) {
       const next = mapRefillStatus(byUpstream.get(String(r.upstream)));
       if (next === null || next === r.status || next === 'pending') continue;

@@ -15,74 +15,18 @@ import { raiseAlert } from '../alerts/alerts.repo.js';
 import type { Executor } from '../db/executor.js';
 import { debitInTx } from '../ledger/ledger.repo.js';
 import { chargeFor, parseAmount, toUnits } from '../money.js';
-import type { OrderStatus } from '../orders/order.state.js';
 import { MAX_POSTS } from '../orders/order-input.js';
 import { type Order, toOrder } from '../orders/orders.repo.js';
-import {
-  changeOrderStatusInTx,
-  isPerPostSubscription,
-  type StatusChange,
-  totalQuantity,
-} from '../orders/settle.js';
+import { changeOrderStatusInTx, isPerPostSubscription } from '../orders/settle.js';
 import { listProviders, type Provider } from '../providers/providers.repo.js';
-import { callUpstream, orderStatusAnswer, type UpstreamOrderStatus } from '../providers/upstream-client.js';
+import { orderStatusAnswer, parseAnswer, statusMultiAnswer } from '../providers/upstream/answers.js';
+import { callFailure } from '../providers/upstream/classify.js';
+import { callUpstream } from '../providers/upstream/client.js';
+import { dripfeedRunsToAsk, mapUpstream, settleDripfeedFromRuns } from '../providers/upstream/status-map.js';
 import { afterChildChange, type EngineContext, nowOf } from './dispatch.js';
 import { backoff } from './settings.js';
 
 export const SYNC_BATCH = 100;
-
-/** Our status change for what the upstream reports, or a reason to ignore it. */
-export function mapUpstream(
-  order: Order,
-  st: UpstreamOrderStatus,
-): { change: StatusChange } | { ignore: string } {
-  const total = totalQuantity(order);
-  let remains: bigint | undefined = st.remains;
-  if (order.type === 'Subscriptions') {
-    // Subscriptions count posts: what remains is the limit minus the posts delivered.
-    const delivered = st.posts ?? null;
-    remains =
-      total > 0n && delivered !== null ? (total - delivered > 0n ? total - delivered : 0n) : undefined;
-  }
-  if (remains !== undefined && (remains < 0n || remains > total) && order.type !== 'Subscriptions') {
-    return { ignore: `remains ${remains} outside 0..${total}` };
-  }
-  const startCount =
-    st.start_count !== null && st.start_count !== undefined && st.start_count >= 0n
-      ? st.start_count
-      : undefined;
-  let status: OrderStatus;
-  switch (st.status) {
-    case 'Pending':
-    case 'Processing':
-      status = 'processing';
-      break;
-    case 'In progress':
-    case 'Active':
-    case 'Paused':
-      status = 'in_progress';
-      break;
-    case 'Completed':
-      return { change: { status: 'completed', startCount } };
-    case 'Partial':
-      if (remains === undefined || remains === 0n)
-        return { ignore: `Partial without remains (${st.remains ?? 'missing'})` };
-      return { change: { status: 'partial', remains, startCount } };
-    case 'Expired':
-    case 'Canceled':
-    case 'Refunded':
-      if (order.type === 'Subscriptions' && remains !== undefined && remains < total) {
-        return {
-          change:
-            remains === 0n ? { status: 'completed', startCount } : { status: 'partial', remains, startCount },
-        };
-      }
-      return { change: { status: 'canceled', startCount } };
-  }
-  // Never backwards: an order In progress that the upstream calls Pending again stays In progress.
-  if (order.status === 'in_progress' && status === 'processing') status = 'in_progress';
-  return { change: { status, remains: status === 'processing' ? undefined : remains, startCount } };
-}
 
 async function claimForSync(ctx: EngineContext, providerId: number, now: number): Promise<Order[]> {
   const lease = ctx.settings.httpTimeoutMs * 2;
@@ -213,17 +157,12 @@ export async function syncProviderBatch(ctx: EngineContext, provider: Provider):
     { action: 'status', orders: ids.join(',') },
     ctx.settings.httpTimeoutMs,
   );
-  const body = out.kind === 'ok' ? out.body : null;
-  if (
-    !body ||
-    typeof body !== 'object' ||
-    Array.isArray(body) ||
-    typeof (body as { error?: unknown }).error === 'string'
-  ) {
+  const parsed = out.kind === 'ok' ? parseAnswer(statusMultiAnswer, out.body) : null;
+  if (!parsed?.ok || 'error' in parsed.value) {
     const why =
-      out.kind === 'ok'
-        ? `unexpected answer to status: ${JSON.stringify(out.body)?.slice(0, 100)}`
-        : out.error;
+      parsed?.ok && 'error' in parsed.value
+        ? `the provider refused status: ${parsed.value.error}`
+        : callFailure(out, parsed && !parsed.ok ? parsed.error : undefined);
     ctx.log('warn', 'status sync failed', { provider: provider.id, error: why });
     // Try these orders again after a short pause (their lease already moved next_check_at forward).
     await ctx.db
@@ -237,19 +176,57 @@ export async function syncProviderBatch(ctx: EngineContext, provider: Provider):
       .execute();
     return orders.length;
   }
-  const entries = body as Record<string, unknown>;
+  const { entries, ignored } = await withDripfeedRuns(ctx, provider, orders, parsed.value.entries);
   const unchanged: Order[] = [];
   for (const order of orders) {
     const key = order.providerOrderId ?? '';
     const entry = Object.hasOwn(entries, key) ? entries[key] : undefined;
     try {
-      await applyUpstreamStatus(ctx, order, entry, now, unchanged);
+      const reason = ignored.get(key);
+      if (reason !== undefined) await scheduleUnchanged(ctx, order, now, `status ignored: ${reason}`);
+      else await applyUpstreamStatus(ctx, order, entry, now, unchanged);
     } catch (err) {
       ctx.log('error', 'applying a status failed', { order: order.id, error: String(err) });
     }
   }
   await rescheduleUnchanged(ctx, unchanged, now);
   return orders.length;
+}
+
+/**
+ * Drip-feed orders forwarded as such that ended `Partial` without remains: their run orders are asked
+ * in one more `status` call, and the entry gets the exact remains from them (settleDripfeedFromRuns),
+ * or is replaced by a reason to keep the order open.
+ */
+async function withDripfeedRuns(
+  ctx: EngineContext,
+  provider: Provider,
+  orders: Order[],
+  entries: Record<string, unknown>,
+): Promise<{ entries: Record<string, unknown>; ignored: Map<string, string> }> {
+  const ignored = new Map<string, string>();
+  const needing: { order: Order; key: string; runs: string[] }[] = [];
+  for (const order of orders) {
+    const key = order.providerOrderId ?? '';
+    const runs = Object.hasOwn(entries, key) ? dripfeedRunsToAsk(order, entries[key]) : null;
+    if (runs) needing.push({ order, key, runs });
+  }
+  if (needing.length === 0) return { entries, ignored };
+  const ids = [...new Set(needing.flatMap((n) => n.runs))].slice(0, SYNC_BATCH);
+  const out = await callUpstream(
+    provider,
+    { action: 'status', orders: ids.join(',') },
+    ctx.settings.httpTimeoutMs,
+  );
+  const parsed = out.kind === 'ok' ? parseAnswer(statusMultiAnswer, out.body) : null;
+  const runEntries = parsed?.ok && 'entries' in parsed.value ? parsed.value.entries : {};
+  const result = { ...entries };
+  for (const n of needing) {
+    const settled = settleDripfeedFromRuns(n.order, entries[n.key], runEntries);
+    if ('entry' in settled) result[n.key] = settled.entry;
+    else ignored.set(n.key, settled.ignore);
+  }
+  return { entries: result, ignored };
 }
 
 /** One sync round over every provider, a few batches each. */
