@@ -23,7 +23,7 @@ import { raiseAlert } from '../alerts/alerts.repo.js';
 import type { Executor } from '../db/executor.js';
 import { type Order, toOrder } from '../orders/orders.repo.js';
 import { changeOrderStatusInTx } from '../orders/settle.js';
-import { findProvider } from '../providers/providers.repo.js';
+import { findProvider, holdProvider, listProviders } from '../providers/providers.repo.js';
 import { classifyAddOutcome } from '../providers/upstream/classify.js';
 import { callUpstream } from '../providers/upstream/client.js';
 import { upstreamAddParams } from '../providers/upstream/params.js';
@@ -58,7 +58,7 @@ export async function claimForDispatch(ctx: EngineContext, limit: number): Promi
         .where('next_attempt_at', '<=', now)
         .where('cancel_requested_at', 'is', null)
         .where('status', '=', 'pending')
-        .where('provider_id', 'not in', eb.selectFrom('providers').select('id').where('state', '=', 'held'))
+        .where('provider_id', 'in', eb.selectFrom('providers').select('id').where('state', '=', 'active'))
         .orderBy('next_attempt_at')
         .orderBy('id')
         .limit(limit)
@@ -229,17 +229,12 @@ export async function sendClaimed(ctx: EngineContext, order: Order): Promise<voi
   if (outcome.kind === 'refused_account') {
     await db.transaction().execute(async (tx) => {
       if (!(await releaseClaim(tx, ctx, order.id, { dispatch_state: 'held', last_error: message }))) return;
-      await tx
-        .updateTable('providers')
-        .set({
-          state: 'held',
-          held_reason: message.slice(0, 500),
-          held_at: now,
-          next_probe_at: now + ctx.settings.probeMs,
-        })
-        .where('id', '=', provider.id)
-        .where('state', '=', 'active')
-        .execute();
+      await holdProvider(tx, {
+        providerId: provider.id,
+        reason: message,
+        now,
+        nextProbeAt: now + ctx.settings.probeMs,
+      });
       await raiseAlert(tx, {
         kind: 'provider_held',
         providerId: provider.id,
@@ -294,26 +289,73 @@ export async function afterChildChange(ctx: EngineContext, order: Order): Promis
   if (order.parentOrderId !== null && childHook) await childHook(ctx, order);
 }
 
-/** One dispatch round: recover stale claims, then claim and send a batch with bounded parallelism. */
+/**
+ * One dispatch round: recover stale claims, then claim a batch and send it, at most
+ * `dispatchConcurrency` at once in all, and at most each provider's `send_limit` at once at that
+ * provider (counted in this worker process: another worker process has its own count). Orders that
+ * wait for their provider's turn keep their claims fresh, so that a slow provider never makes them
+ * look like a dead worker's sends.
+ */
 export async function dispatchRound(ctx: EngineContext): Promise<number> {
   await recoverStaleSends(ctx);
   const claimed = await claimForDispatch(ctx, ctx.settings.dispatchBatch);
-  let next = 0;
-  const lanes = Array.from(
-    { length: Math.min(ctx.settings.dispatchConcurrency, claimed.length) },
-    async () => {
-      while (next < claimed.length) {
-        const order = claimed[next++];
-        if (!order) break;
-        try {
-          await sendClaimed(ctx, order);
-        } catch (err) {
-          // A database fault after the claim: the order stays `sending` and goes to review when stale.
-          ctx.log('error', 'dispatch failed', { order: order.id, error: String(err) });
-        }
-      }
-    },
+  if (claimed.length === 0) return 0;
+  const limits = new Map((await listProviders(ctx.db)).map((p) => [p.id, p.sendLimit]));
+  const byProvider = new Map<number, Order[]>();
+  for (const o of claimed) {
+    const key = o.providerId ?? 0;
+    const list = byProvider.get(key) ?? [];
+    list.push(o);
+    byProvider.set(key, list);
+  }
+  let free = ctx.settings.dispatchConcurrency;
+  const waiters: (() => void)[] = [];
+  const acquire = async () => {
+    while (free === 0) await new Promise<void>((resolve) => waiters.push(resolve));
+    free--;
+  };
+  const release = () => {
+    free++;
+    waiters.shift()?.();
+  };
+  await Promise.all(
+    [...byProvider].map(async ([providerId, list]) => {
+      let next = 0;
+      const lanes = Math.min(limits.get(providerId) ?? 1, list.length);
+      await Promise.all(
+        Array.from({ length: lanes }, async () => {
+          while (next < list.length) {
+            const order = list[next++];
+            if (!order) break;
+            await acquire();
+            try {
+              if (next < list.length)
+                await renewClaims(
+                  ctx,
+                  list.slice(next).map((o) => o.id),
+                );
+              await sendClaimed(ctx, order);
+            } catch (err) {
+              // A database fault after the claim: the order stays `sending` and goes to review when stale.
+              ctx.log('error', 'dispatch failed', { order: order.id, error: String(err) });
+            } finally {
+              release();
+            }
+          }
+        }),
+      );
+    }),
   );
-  await Promise.all(lanes);
   return claimed.length;
+}
+
+/** Keep this worker's claims on orders still waiting for their turn fresh (see recoverStaleSends). */
+async function renewClaims(ctx: EngineContext, orderIds: number[]): Promise<void> {
+  await ctx.db
+    .updateTable('orders')
+    .set({ claimed_at: nowOf(ctx) })
+    .where('id', 'in', orderIds)
+    .where('dispatch_state', '=', 'sending')
+    .where('claimed_by', '=', ctx.settings.workerId)
+    .execute();
 }

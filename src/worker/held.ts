@@ -6,7 +6,7 @@
 import { resolveAlertsAbout } from '../alerts/alerts.repo.js';
 import type { Executor } from '../db/executor.js';
 import { parseAmount } from '../money.js';
-import { listProviders } from '../providers/providers.repo.js';
+import { activateProvider, leaseProbe, listProviders } from '../providers/providers.repo.js';
 import { balanceAnswer, parseAnswer } from '../providers/upstream/answers.js';
 import { callUpstream } from '../providers/upstream/client.js';
 import { type EngineContext, nowOf } from './dispatch.js';
@@ -14,11 +14,7 @@ import { type EngineContext, nowOf } from './dispatch.js';
 /** Use case (also `smm-panel providers resume`): send the provider's held orders again. */
 export async function resumeProvider(db: Executor, providerId: number, now = Date.now()): Promise<number> {
   return db.transaction().execute(async (tx) => {
-    await tx
-      .updateTable('providers')
-      .set({ state: 'active', held_reason: null, held_at: null, next_probe_at: null })
-      .where('id', '=', providerId)
-      .execute();
+    await activateProvider(tx, { providerId, from: 'held' });
     const res = await tx
       .updateTable('orders')
       .set({ dispatch_state: 'queued', next_attempt_at: now })
@@ -35,13 +31,7 @@ export async function probeHeldProviders(ctx: EngineContext): Promise<number> {
   let resumed = 0;
   for (const p of await listProviders(ctx.db)) {
     if (p.state !== 'held' || (p.nextProbeAt !== null && p.nextProbeAt > now)) continue;
-    const claimed = await ctx.db
-      .updateTable('providers')
-      .set({ next_probe_at: now + ctx.settings.probeMs })
-      .where('id', '=', p.id)
-      .where('state', '=', 'held')
-      .executeTakeFirst();
-    if (Number(claimed.numUpdatedRows) !== 1) continue;
+    if (!(await leaseProbe(ctx.db, p.id, now + ctx.settings.probeMs))) continue;
     const out = await callUpstream(p, { action: 'balance' }, ctx.settings.httpTimeoutMs);
     const parsed = out.kind === 'ok' ? parseAnswer(balanceAnswer, out.body) : null;
     const balance = parsed?.ok ? parseAmount(parsed.value.balance) : null;
