@@ -1,6 +1,7 @@
-/** Reads of refill requests. */
+/** Refill requests: reads, the status compare-and-set, and forwarding to the provider. */
 import type { Executor } from '../db/executor.js';
-import type { RefillStatus } from './refill.state.js';
+import { OPEN_REFILL_STATUSES, type RefillStatus } from './refill.state.js';
+import { assertRefillForwardTransition, type RefillForwardState } from './refill-forward.state.js';
 
 export interface Refill {
   id: number;
@@ -32,4 +33,123 @@ export async function findUserRefills(
     });
   }
   return out;
+}
+
+// ---- forwarding to the provider (refill-forward.state.ts) and the status compare-and-set ----------
+
+/** Queued refills due to be forwarded, with the order's provider and upstream order id. */
+export async function findRefillsToForward(
+  db: Executor,
+  p: { now: number; limit: number },
+): Promise<{ id: number; providerId: number | null; upstreamOrder: string | null }[]> {
+  const rows = await db
+    .selectFrom('refills')
+    .innerJoin('orders', 'orders.id', 'refills.order_id')
+    .select([
+      'refills.id as id',
+      'orders.provider_id as providerId',
+      'orders.provider_order_id as upstreamOrder',
+    ])
+    .where('refills.forward_state', '=', 'queued')
+    .where('refills.next_check_at', '<=', p.now)
+    .orderBy('refills.id')
+    .limit(p.limit)
+    .execute();
+  return rows.map((r) => ({
+    id: Number(r.id),
+    providerId: r.providerId === null ? null : Number(r.providerId),
+    upstreamOrder: r.upstreamOrder,
+  }));
+}
+
+/** Lease a queued refill until `until`: another worker skips it meanwhile. Whether it is ours. */
+export async function leaseRefillForward(
+  db: Executor,
+  p: { refillId: number; now: number; until: number },
+): Promise<boolean> {
+  const r = await db
+    .updateTable('refills')
+    .set({ next_check_at: p.until })
+    .where('id', '=', p.refillId)
+    .where('forward_state', '=', 'queued')
+    .where('next_check_at', '<=', p.now)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
+}
+
+/** queued -> `to` (sent, closed, manual), with what goes with it. Whether it moved. */
+export async function moveRefillForward(
+  db: Executor,
+  p: {
+    refillId: number;
+    to: RefillForwardState;
+    set?: { provider_refill_id?: string; next_check_at?: number | null; last_error?: string | null };
+  },
+): Promise<boolean> {
+  assertRefillForwardTransition('queued', p.to);
+  const r = await db
+    .updateTable('refills')
+    .set({ ...p.set, forward_state: p.to })
+    .where('id', '=', p.refillId)
+    .where('forward_state', '=', 'queued')
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
+}
+
+/** A forward that got no usable answer: ask again at `at`, the error kept. */
+export async function retryRefillForwardAt(
+  db: Executor,
+  p: { refillId: number; at: number; error: string },
+): Promise<void> {
+  await db
+    .updateTable('refills')
+    .set({ next_check_at: p.at, last_error: p.error })
+    .where('id', '=', p.refillId)
+    .execute();
+}
+
+/** A provider's forwarded, open refills whose check is due, the most overdue first. */
+export async function findForwardedRefillsDue(
+  db: Executor,
+  p: { providerId: number; now: number; limit: number },
+): Promise<{ id: number; status: RefillStatus; upstream: string | null }[]> {
+  const rows = await db
+    .selectFrom('refills')
+    .innerJoin('orders', 'orders.id', 'refills.order_id')
+    .select(['refills.id as id', 'refills.status as status', 'refills.provider_refill_id as upstream'])
+    .where('orders.provider_id', '=', p.providerId)
+    .where('refills.forward_state', '=', 'sent')
+    .where('refills.status', 'in', [...OPEN_REFILL_STATUSES])
+    .where('refills.next_check_at', '<=', p.now)
+    .orderBy('refills.next_check_at')
+    .limit(p.limit)
+    .execute();
+  return rows.map((r) => ({ id: Number(r.id), status: r.status as RefillStatus, upstream: r.upstream }));
+}
+
+export async function checkRefillsAgainAt(
+  db: Executor,
+  p: { refillIds: number[]; at: number },
+): Promise<void> {
+  if (p.refillIds.length === 0) return;
+  await db.updateTable('refills').set({ next_check_at: p.at }).where('id', 'in', p.refillIds).execute();
+}
+
+export async function findRefillStatus(db: Executor, refillId: number): Promise<RefillStatus | null> {
+  const row = await db.selectFrom('refills').select('status').where('id', '=', refillId).executeTakeFirst();
+  return row ? (row.status as RefillStatus) : null;
+}
+
+/** Compare-and-set of a refill's status (set-refill-status.ts checks the move against refill.state.ts). */
+export async function casRefillStatus(
+  db: Executor,
+  p: { refillId: number; from: RefillStatus; to: RefillStatus; now: number },
+): Promise<boolean> {
+  const r = await db
+    .updateTable('refills')
+    .set({ status: p.to, updated_at: p.now })
+    .where('id', '=', p.refillId)
+    .where('status', '=', p.from)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
 }

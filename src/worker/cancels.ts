@@ -7,8 +7,17 @@
  */
 
 import { raiseAlert } from '../alerts/alerts.repo.js';
+import {
+  askCancelAgainAt,
+  closeUnsentForCancel,
+  findRequestedCancels,
+  markCancelForwarded,
+  markCancelRefused,
+  requestCancelOfRuns,
+  stopRunsForCancel,
+} from '../cancels/cancels.repo.js';
 import type { Executor } from '../db/executor.js';
-import { type Order, toOrder } from '../orders/orders.repo.js';
+import type { Order } from '../orders/orders.repo.js';
 import { changeOrderStatusInTx } from '../orders/settle.js';
 import { findProvider } from '../providers/providers.repo.js';
 import { cancelAnswer, parseAnswer } from '../providers/upstream/answers.js';
@@ -21,24 +30,7 @@ const BATCH = 100;
 
 export async function cancelRound(ctx: EngineContext): Promise<number> {
   const now = nowOf(ctx);
-  const rows = await ctx.db
-    .selectFrom('orders')
-    .selectAll()
-    .where('cancel_requested_at', 'is not', null)
-    .where('cancel_state', 'is', null)
-    .where('status', 'in', ['pending', 'processing', 'in_progress'])
-    .where('dispatch_state', 'in', ['queued', 'held', 'runs', 'sent'])
-    .where((eb) =>
-      eb.or([
-        eb('next_attempt_at', 'is', null),
-        eb('next_attempt_at', '<=', now),
-        eb('dispatch_state', '!=', 'sent'),
-      ]),
-    )
-    .orderBy('id')
-    .limit(500)
-    .execute();
-  const orders = rows.map(toOrder);
+  const orders = await findRequestedCancels(ctx.db, { now, limit: 500 });
   const toForward = new Map<number, Order[]>();
   for (const order of orders) {
     if (order.dispatchState === 'queued' || order.dispatchState === 'held') {
@@ -61,13 +53,8 @@ export async function cancelRound(ctx: EngineContext): Promise<number> {
 
 async function cancelUnsent(ctx: EngineContext, order: Order, now: number): Promise<void> {
   await ctx.db.transaction().execute(async (tx) => {
-    const res = await tx
-      .updateTable('orders')
-      .set({ dispatch_state: 'closed', cancel_state: 'done', updated_at: now })
-      .where('id', '=', order.id)
-      .where('dispatch_state', 'in', ['queued', 'held'])
-      .executeTakeFirst();
-    if (Number(res.numUpdatedRows) !== 1) return; // a worker claimed it meanwhile: forwarded next round
+    // A worker claimed it meanwhile: forwarded next round.
+    if (!(await closeUnsentForCancel(tx, { orderId: order.id, now }))) return;
     const r = await changeOrderStatusInTx(tx, { orderId: order.id, change: { status: 'canceled' }, now });
     if (!r.ok) throw new Error(`cancel of unsent order ${order.id} failed: ${r.failure.code}`);
   });
@@ -77,18 +64,8 @@ async function cancelUnsent(ctx: EngineContext, order: Order, now: number): Prom
 
 async function stopRuns(db: Executor, parent: Order, now: number): Promise<void> {
   await db.transaction().execute(async (tx) => {
-    await tx
-      .updateTable('orders')
-      .set({ cancel_state: 'done', next_attempt_at: null, updated_at: now })
-      .where('id', '=', parent.id)
-      .execute();
-    await tx
-      .updateTable('orders')
-      .set({ cancel_requested_at: now })
-      .where('parent_order_id', '=', parent.id)
-      .where('cancel_requested_at', 'is', null)
-      .where('status', 'in', ['pending', 'processing', 'in_progress'])
-      .execute();
+    await stopRunsForCancel(tx, { parentId: parent.id, now });
+    await requestCancelOfRuns(tx, { parentId: parent.id, now });
   });
 }
 
@@ -124,21 +101,13 @@ async function forwardCancels(
       if (answered.has(order.id)) continue;
       answered.add(order.id);
       if (accepted) {
-        await ctx.db
-          .updateTable('orders')
-          .set({ cancel_state: 'forwarded', next_check_at: now, unchanged_checks: 0 })
-          .where('id', '=', order.id)
-          .execute();
+        await markCancelForwarded(ctx.db, { orderId: order.id, now });
         ctx.log('info', 'cancel forwarded', { order: order.id });
         continue;
       }
       const message = `provider refused the cancel: ${error.slice(0, 300)}`;
       await ctx.db.transaction().execute(async (tx) => {
-        await tx
-          .updateTable('orders')
-          .set({ cancel_state: 'refused', last_error: message })
-          .where('id', '=', order.id)
-          .execute();
+        if (!(await markCancelRefused(tx, { orderId: order.id, message }))) return;
         await raiseAlert(tx, {
           kind: 'cancel_refused',
           orderId: order.id,
@@ -161,11 +130,5 @@ async function forwardCancels(
   }
   // No usable answer for these: a cancel is safe to ask again, after a pause.
   const retry = orders.filter((o) => !answered.has(o.id)).map((o) => o.id);
-  if (retry.length > 0) {
-    await ctx.db
-      .updateTable('orders')
-      .set({ next_attempt_at: now + ctx.settings.retryBaseMs })
-      .where('id', 'in', retry)
-      .execute();
-  }
+  await askCancelAgainAt(ctx.db, { orderIds: retry, at: now + ctx.settings.retryBaseMs });
 }

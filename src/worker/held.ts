@@ -6,6 +6,7 @@
 import { resolveAlertsAbout } from '../alerts/alerts.repo.js';
 import type { Executor } from '../db/executor.js';
 import { parseAmount } from '../money.js';
+import { requeueHeld } from '../orders/dispatch.repo.js';
 import { activateProvider, leaseProbe, listProviders } from '../providers/providers.repo.js';
 import { balanceAnswer, parseAnswer } from '../providers/upstream/answers.js';
 import { callUpstream } from '../providers/upstream/client.js';
@@ -15,14 +16,9 @@ import { type EngineContext, nowOf } from './dispatch.js';
 export async function resumeProvider(db: Executor, providerId: number, now = Date.now()): Promise<number> {
   return db.transaction().execute(async (tx) => {
     await activateProvider(tx, { providerId, from: 'held' });
-    const res = await tx
-      .updateTable('orders')
-      .set({ dispatch_state: 'queued', next_attempt_at: now })
-      .where('provider_id', '=', providerId)
-      .where('dispatch_state', '=', 'held')
-      .executeTakeFirst();
+    const queued = await requeueHeld(tx, { providerId, now });
     await resolveAlertsAbout(tx, { providerId, kind: 'provider_held' }, now);
-    return Number(res.numUpdatedRows);
+    return queued;
   });
 }
 

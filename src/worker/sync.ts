@@ -10,14 +10,22 @@
  * backwards, remains outside 0..quantity, unknown statuses, HTML or missing entries change nothing; they
  * are logged and raised once for the operator.
  */
-import { sql } from 'kysely';
+import { findUserById } from '../accounts/users.repo.js';
 import { raiseAlert } from '../alerts/alerts.repo.js';
+import { requestCancelRow } from '../cancels/cancels.repo.js';
 import type { Executor } from '../db/executor.js';
 import { debitInTx } from '../ledger/ledger.repo.js';
-import { chargeFor, parseAmount, toUnits } from '../money.js';
+import { chargeFor, parseAmount } from '../money.js';
 import { MAX_POSTS } from '../orders/order-input.js';
-import { type Order, toOrder } from '../orders/orders.repo.js';
+import type { Order } from '../orders/orders.repo.js';
 import { changeOrderStatusInTx, isPerPostSubscription } from '../orders/settle.js';
+import {
+  checkAgainAt,
+  leaseDueForSync,
+  recordDeliveredPosts,
+  scheduleUnchangedCheck,
+  scheduleUnchangedGroup,
+} from '../orders/sync.repo.js';
 import { listProviders, type Provider } from '../providers/providers.repo.js';
 import { orderStatusAnswer, parseAnswer, statusMultiAnswer } from '../providers/upstream/answers.js';
 import { callFailure } from '../providers/upstream/classify.js';
@@ -29,26 +37,13 @@ import { backoff } from './settings.js';
 export const SYNC_BATCH = 100;
 
 async function claimForSync(ctx: EngineContext, providerId: number, now: number): Promise<Order[]> {
-  const lease = ctx.settings.httpTimeoutMs * 2;
-  const rows = await ctx.db
-    .updateTable('orders')
-    .set({ next_check_at: now + lease })
-    .where('id', 'in', (eb) =>
-      eb
-        .selectFrom('orders')
-        .select('id')
-        .where('provider_id', '=', providerId)
-        .where('dispatch_state', '=', 'sent')
-        .where('status', 'in', ['processing', 'in_progress'])
-        .where('next_check_at', '<=', now)
-        .orderBy('next_check_at')
-        .orderBy('id')
-        .limit(SYNC_BATCH)
-        .$if(ctx.settings.dialect === 'postgres', (q) => q.forUpdate().skipLocked()),
-    )
-    .returningAll()
-    .execute();
-  return rows.map(toOrder);
+  return leaseDueForSync(ctx.db, {
+    providerId,
+    now,
+    lease: ctx.settings.httpTimeoutMs * 2,
+    limit: SYNC_BATCH,
+    dialect: ctx.settings.dialect,
+  });
 }
 
 async function scheduleUnchanged(
@@ -58,15 +53,11 @@ async function scheduleUnchanged(
   note: string | null,
 ): Promise<void> {
   const n = order.unchangedChecks;
-  await ctx.db
-    .updateTable('orders')
-    .set({
-      next_check_at: now + backoff(ctx.settings.syncBaseMs, n + 1, ctx.settings.syncMaxMs),
-      unchanged_checks: sql`unchanged_checks + 1`,
-      ...(note !== null ? { last_error: note } : {}),
-    })
-    .where('id', '=', order.id)
-    .execute();
+  await scheduleUnchangedCheck(ctx.db, {
+    orderId: order.id,
+    nextCheckAt: now + backoff(ctx.settings.syncBaseMs, n + 1, ctx.settings.syncMaxMs),
+    note,
+  });
   if (note !== null && note !== order.lastError) {
     await raiseAlert(ctx.db, {
       kind: 'upstream_anomaly',
@@ -165,15 +156,7 @@ export async function syncProviderBatch(ctx: EngineContext, provider: Provider):
         : callFailure(out, parsed && !parsed.ok ? parsed.error : undefined);
     ctx.log('warn', 'status sync failed', { provider: provider.id, error: why });
     // Try these orders again after a short pause (their lease already moved next_check_at forward).
-    await ctx.db
-      .updateTable('orders')
-      .set({ next_check_at: now + ctx.settings.syncBaseMs })
-      .where(
-        'id',
-        'in',
-        orders.map((o) => o.id),
-      )
-      .execute();
+    await checkAgainAt(ctx.db, { orderIds: orders.map((o) => o.id), at: now + ctx.settings.syncBaseMs });
     return orders.length;
   }
   const { entries, ignored } = await withDripfeedRuns(ctx, provider, orders, parsed.value.entries);
@@ -273,12 +256,8 @@ async function chargeDeliveredPosts(
   let paid = fresh;
   if (perPost > 0n) {
     // As many of the new posts as the balance pays for, in one conditional debit.
-    const user = await tx
-      .selectFrom('users')
-      .select('balance_units')
-      .where('id', '=', order.userId)
-      .executeTakeFirst();
-    const affordable = user ? toUnits(user.balance_units) / perPost : 0n;
+    const user = await findUserById(tx, order.userId);
+    const affordable = user ? user.balanceUnits / perPost : 0n;
     paid = fresh < affordable ? fresh : affordable;
     if (paid > 0n) {
       const after = await debitInTx(tx, {
@@ -294,21 +273,13 @@ async function chargeDeliveredPosts(
     }
   }
   // Every delivered post is counted as seen; the unpaid ones (if any) are the panel's loss, reported below.
-  await tx
-    .updateTable('orders')
-    .set({
-      charge_units: sql`charge_units + ${perPost * paid}`,
-      delivered_posts: Number(delivered),
-    })
-    .where('id', '=', order.id)
-    .execute();
+  await recordDeliveredPosts(tx, {
+    orderId: order.id,
+    addChargeUnits: perPost * paid,
+    deliveredPosts: Number(delivered),
+  });
   if (paid < fresh) {
-    await tx
-      .updateTable('orders')
-      .set({ cancel_requested_at: now })
-      .where('id', '=', order.id)
-      .where('cancel_requested_at', 'is', null)
-      .execute();
+    await requestCancelRow(tx, { orderId: order.id, now });
     await raiseAlert(tx, {
       kind: 'subscription_unpaid',
       orderId: order.id,
@@ -332,13 +303,10 @@ async function rescheduleUnchanged(ctx: EngineContext, orders: Order[], now: num
     byStep.set(o.unchangedChecks, ids);
   }
   for (const [n, ids] of byStep) {
-    await ctx.db
-      .updateTable('orders')
-      .set({
-        next_check_at: now + backoff(ctx.settings.syncBaseMs, n + 1, ctx.settings.syncMaxMs),
-        unchanged_checks: n + 1,
-      })
-      .where('id', 'in', ids)
-      .execute();
+    await scheduleUnchangedGroup(ctx.db, {
+      orderIds: ids,
+      nextCheckAt: now + backoff(ctx.settings.syncBaseMs, n + 1, ctx.settings.syncMaxMs),
+      unchangedChecks: n + 1,
+    });
   }
 }
