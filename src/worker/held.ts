@@ -3,23 +3,21 @@
  * engine asks the provider's balance; when our account answers again, the provider is resumed and its
  * held orders are queued to be sent (safe: a refusal means the upstream did not take them).
  */
-import { resolveAlertsAbout } from '../alerts/alerts.repo.js';
 import type { Executor } from '../db/executor.js';
 import { parseAmount } from '../money.js';
-import { requeueHeld } from '../orders/dispatch.repo.js';
-import { activateProvider, leaseProbe, listProviders } from '../providers/providers.repo.js';
+import { leaseProbe, listProviders } from '../providers/providers.repo.js';
+import { resumeProvider as resumeProviderUseCase } from '../providers/resume-provider.js';
 import { balanceAnswer, parseAnswer } from '../providers/upstream/answers.js';
 import { callUpstream } from '../providers/upstream/client.js';
 import { type EngineContext, nowOf } from './dispatch.js';
 
-/** Use case (also `smm-panel providers resume`): send the provider's held orders again. */
+/**
+ * Send a held provider's orders again; the number queued (0 for an unknown or disabled provider).
+ * @deprecated call `resumeProvider({ db, providerId, now })` from providers/resume-provider.ts.
+ */
 export async function resumeProvider(db: Executor, providerId: number, now = Date.now()): Promise<number> {
-  return db.transaction().execute(async (tx) => {
-    await activateProvider(tx, { providerId, from: 'held' });
-    const queued = await requeueHeld(tx, { providerId, now });
-    await resolveAlertsAbout(tx, { providerId, kind: 'provider_held' }, now);
-    return queued;
-  });
+  const r = await resumeProviderUseCase({ db, providerId, now });
+  return r.ok ? r.value.queued : 0;
 }
 
 export async function probeHeldProviders(ctx: EngineContext): Promise<number> {

@@ -2,7 +2,7 @@
  * The pure mapping of what an upstream reports onto our state machines: an order's status entry onto
  * a status change (or a reason to ignore it), and a refill's status name onto ours. No I/O here.
  */
-import type { OrderStatus } from '../../orders/order.state.js';
+import { canTransition, type OrderStatus } from '../../orders/order.state.js';
 import type { Order } from '../../orders/orders.repo.js';
 import { type StatusChange, totalQuantity } from '../../orders/settle.js';
 import type { RefillStatus } from '../../refills/refill.state.js';
@@ -61,8 +61,9 @@ export function mapUpstream(
       }
       return { change: { status: 'canceled', startCount } };
   }
-  // Never backwards: an order In progress that the upstream calls Pending again stays In progress.
-  if (order.status === 'in_progress' && status === 'processing') status = 'in_progress';
+  // Never backwards, as order.state.ts decides: an order In progress that the upstream calls Pending
+  // again stays In progress (with the remains it reports) rather than raising a conflict.
+  if (status !== order.status && !canTransition(order.status, status)) status = order.status;
   return { change: { status, remains: status === 'processing' ? undefined : remains, startCount } };
 }
 

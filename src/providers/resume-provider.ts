@@ -1,0 +1,29 @@
+/**
+ * Use case (`smm-panel providers resume`, and the engine when a probe finds our account working): a
+ * held provider becomes active again and its held orders are queued to be sent (safe: a refusal means
+ * the upstream did not take them). Its `provider_held` alerts are resolved. One transaction.
+ */
+import { resolveAlertsAbout } from '../alerts/alerts.repo.js';
+import type { Executor } from '../db/executor.js';
+import { requeueHeld } from '../orders/dispatch.repo.js';
+import { fail, ok, type Result } from '../result.js';
+import { activateProvider, findProvider } from './providers.repo.js';
+
+export async function resumeProvider(opts: {
+  db: Executor;
+  providerId: number;
+  now?: number;
+}): Promise<Result<{ providerId: number; queued: number }>> {
+  const { db, providerId } = opts;
+  const now = opts.now ?? Date.now();
+  return db.transaction().execute(async (tx) => {
+    const provider = await findProvider(tx, providerId);
+    if (!provider) return fail({ code: 'invalid', message: 'Provider not found' });
+    if (provider.state === 'disabled')
+      return fail({ code: 'conflict', message: `provider ${provider.name} is disabled; enable it first` });
+    if (provider.state === 'held') await activateProvider(tx, { providerId, from: 'held' });
+    const queued = await requeueHeld(tx, { providerId, now });
+    await resolveAlertsAbout(tx, { providerId, kind: 'provider_held' }, now);
+    return ok({ providerId, queued });
+  });
+}
