@@ -153,3 +153,27 @@ export async function casRefillStatus(
     .executeTakeFirst();
   return Number(r.numUpdatedRows) === 1;
 }
+
+/**
+ * A new pending refill; `queued` to be forwarded to the order's provider now, or `manual`. Throws a
+ * unique violation when the order already has an open refill (the partial unique index).
+ */
+export async function insertRefill(
+  db: Executor,
+  p: { orderId: number; userId: number; now: number; forwardState: 'queued' | 'manual' },
+): Promise<number> {
+  const row = await db
+    .insertInto('refills')
+    .values({
+      order_id: p.orderId,
+      user_id: p.userId,
+      status: 'pending',
+      created_at: p.now,
+      updated_at: p.now,
+      forward_state: p.forwardState,
+      next_check_at: p.forwardState === 'queued' ? p.now : null,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return Number(row.id);
+}
