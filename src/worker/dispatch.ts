@@ -237,9 +237,10 @@ export async function afterChildChange(ctx: EngineContext, order: Order): Promis
 /**
  * One dispatch round: recover stale claims, then claim a batch and send it, at most
  * `dispatchConcurrency` at once in all, and at most each provider's `send_limit` at once at that
- * provider (counted in this worker process: another worker process has its own count). Orders that
- * wait for their provider's turn keep their claims fresh, so that a slow provider never makes them
- * look like a dead worker's sends.
+ * provider (counted in this worker process: another worker process has its own count). A claim that
+ * waits for its provider's turn longer than WORKER_STALE_SENDING_MS is declared stale by another
+ * worker and goes to review; its send re-checks the claim first, so it is never sent twice. Keep
+ * WORKER_DISPATCH_BATCH small enough for a provider's send limit (batch × add time < stale time).
  */
 export async function dispatchRound(ctx: EngineContext): Promise<number> {
   await recoverStaleSends(ctx);
@@ -274,12 +275,6 @@ export async function dispatchRound(ctx: EngineContext): Promise<number> {
             if (!order) break;
             await acquire();
             try {
-              if (next < list.length)
-                await renewClaims(ctx.db, {
-                  orderIds: list.slice(next).map((o) => o.id),
-                  workerId: ctx.settings.workerId,
-                  now: nowOf(ctx),
-                });
               await sendClaimed(ctx, order);
             } catch (err) {
               // A database fault after the claim: the order stays `sending` and goes to review when stale.
