@@ -7,6 +7,7 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { findAlerts } from '../src/alerts/alerts.repo.js';
+import { listCancels } from '../src/cancels/list-cancels.js';
 import { checkLedger } from '../src/ledger/check-ledger.js';
 import { toUnits } from '../src/money.js';
 import { addProvider } from '../src/providers/add-provider.js';
@@ -109,6 +110,9 @@ describeEachDb('engine against SmartPanel-like upstreams', (t) => {
     const alerts = (await findAlerts(db(), { orderId: id })).filter((a) => a.kind === 'cancel_refused');
     expect(alerts).toHaveLength(1);
     expect(alerts[0]?.message).toContain('This action is Invalid');
+    const refused = await listCancels({ db: db(), state: 'refused' });
+    expect(refused.ok && refused.value.orders.map((o) => o.id)).toContain(id);
+    expect(await listCancels({ db: db(), state: 'none' })).toMatchObject({ ok: false });
     const line = e.logs.find((l) => l.msg === 'provider refused a cancel');
     expect(line?.data).toMatchObject({ order: id });
     expect(String(line?.data?.answer)).toContain('This action is Invalid');

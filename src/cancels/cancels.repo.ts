@@ -6,7 +6,7 @@ import type { Executor } from '../db/executor.js';
 import { assertDispatchTransition } from '../orders/dispatch.state.js';
 import { ACTIVE_STATUSES } from '../orders/order.state.js';
 import { type Order, toOrder } from '../orders/orders.repo.js';
-import { assertCancelTransition } from './cancel.state.js';
+import { assertCancelTransition, type CancelState } from './cancel.state.js';
 
 /** none -> requested, for an order still active. Whether it moved. */
 export async function requestCancelRow(db: Executor, p: { orderId: number; now: number }): Promise<boolean> {
@@ -128,4 +128,15 @@ export async function markCancelRefused(
 export async function askCancelAgainAt(db: Executor, p: { orderIds: number[]; at: number }): Promise<void> {
   if (p.orderIds.length === 0) return;
   await db.updateTable('orders').set({ next_attempt_at: p.at }).where('id', 'in', p.orderIds).execute();
+}
+
+/** Orders whose cancel is in `state` (not `none`), newest first, for the operator's lists. */
+export async function findOrdersByCancelState(
+  db: Executor,
+  p: { state: Exclude<CancelState, 'none'>; limit: number },
+): Promise<Order[]> {
+  let q = db.selectFrom('orders').selectAll().where('cancel_requested_at', 'is not', null);
+  q = p.state === 'requested' ? q.where('cancel_state', 'is', null) : q.where('cancel_state', '=', p.state);
+  const rows = await q.orderBy('id', 'desc').limit(p.limit).execute();
+  return rows.map(toOrder);
 }

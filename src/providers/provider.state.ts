@@ -5,7 +5,8 @@
  *   active    orders are sent to it
  *   held      it refused our account (funds, key, URL): its orders wait; probed until it works again,
  *             or resumed by the operator
- *   disabled  the operator switched it off: nothing is sent, nothing probed, until enabled again
+ *   disabled  the operator switched it off: nothing new is sent and it is not probed until enabled
+ *             again; orders already there are still followed (sync, cancels, refills)
  */
 export const PROVIDER_STATES = ['active', 'held', 'disabled'] as const;
 export type ProviderState = (typeof PROVIDER_STATES)[number];
