@@ -158,9 +158,14 @@ export async function changeOrderStatusInTx(
  */
 export async function startProcessingInTx(
   tx: Executor,
-  opts: { orderId: number; now: number },
+  opts: {
+    orderId: number;
+    now: number;
+    /** The order as the caller just read it (a fresh claim): saves reading it again; a stale one is a conflict. */
+    known?: Order;
+  },
 ): Promise<Result<{ order: Order; refundUnits: bigint }> | null> {
-  const order = await findOrder(tx, opts.orderId);
+  const order = opts.known ?? (await findOrder(tx, opts.orderId));
   if (!order || order.status !== 'pending') return null;
   return changeOrderStatusInTx(tx, {
     orderId: opts.orderId,

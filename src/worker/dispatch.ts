@@ -147,13 +147,19 @@ export async function sendClaimed(ctx: EngineContext, order: Order): Promise<voi
       // The claim was declared stale meanwhile (the process stalled after sending): we now know the
       // outcome. Record it if the order is still in review, or was queued again by an operator who
       // resolved it as not sent but no worker has claimed it since (same attempt number).
+      const onClaim = await releaseClaim(tx, ctx, order.id, 'sent', set);
       const recorded =
-        (await releaseClaim(tx, ctx, order.id, 'sent', set)) ||
+        onClaim ||
         (await markSentLate(tx, { orderId: order.id, attempts: order.dispatchAttempts, now, set }));
       if (recorded) {
         // The customer sees Processing: pending -> processing through the state machine, in this
-        // transaction.
-        const moved = await startProcessingInTx(tx, { orderId: order.id, now });
+        // transaction. On our own claim the claimed row is fresh (nothing else moves a `sending`
+        // order's status), so it need not be read again; a late acceptance reads it.
+        const moved = await startProcessingInTx(tx, {
+          orderId: order.id,
+          now,
+          ...(onClaim ? { known: order } : {}),
+        });
         if (moved && !moved.ok)
           ctx.log('error', 'sent order could not show Processing', {
             order: order.id,
