@@ -18,6 +18,7 @@ import { type Db, openDatabase } from '../src/db/connect.js';
 import { PRELOADED } from '../src/dev/simulator.js';
 import { addProvider } from '../src/providers/add-provider.js';
 import { importServices } from '../src/providers/import-services.js';
+import { setProviderSendLimit } from '../src/providers/set-provider-send-limit.js';
 import { SYNC_BATCH } from '../src/worker/sync.js';
 import { startChild, startServer } from './child.js';
 import { CpuMeter } from './cpu.js';
@@ -179,6 +180,10 @@ async function seedBasics(db: Db, simUrl: string): Promise<EngineSeed> {
   if (!user.ok) throw new Error(`seed user failed: ${user.failure.code}`);
   const provider = await addProvider({ db: db.db, name: 'simulator', url: simUrl, apiKey: SIM_KEY });
   if (!provider.ok) throw new Error(`seed provider failed: ${provider.failure.code}`);
+  // The simulator debits atomically like our own panel: let a worker send as many at once as its
+  // lanes allow (the default of 1 protects SmartPanel-like upstreams), as this benchmark always did.
+  const limit = await setProviderSendLimit({ db: db.db, providerId: provider.value.id, limit: 10 });
+  if (!limit.ok) throw new Error('seed: setting the send limit failed');
   const imported = await importServices({
     db: db.db,
     providerId: provider.value.id,

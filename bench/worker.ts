@@ -20,7 +20,7 @@
 import http from 'node:http';
 import { openDatabase } from '../src/db/connect.js';
 import { PRELOADED } from '../src/dev/simulator.js';
-import { callUpstream } from '../src/providers/upstream-client.js';
+import { callUpstream } from '../src/providers/upstream/client.js';
 import type { EngineContext } from '../src/worker/dispatch.js';
 import { workerSettings } from '../src/worker/settings.js';
 import { SYNC_BATCH } from '../src/worker/sync.js';

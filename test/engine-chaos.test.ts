@@ -23,7 +23,7 @@ import { resolveReview } from '../src/orders/resolve-review.js';
 import { changeOrderStatus } from '../src/orders/settle.js';
 import { addProvider } from '../src/providers/add-provider.js';
 import { importServices } from '../src/providers/import-services.js';
-import { UPSTREAM_STATUSES } from '../src/providers/upstream-client.js';
+import { UPSTREAM_STATUSES } from '../src/providers/upstream/answers.js';
 import { applyUpstreamStatus } from '../src/worker/sync.js';
 import { callApi, makeApi, seedService, seedUser, uniqueName } from './helpers/api.js';
 import { describeEachDb } from './helpers/db.js';

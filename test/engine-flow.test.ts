@@ -16,7 +16,7 @@ import { resolveReview } from '../src/orders/resolve-review.js';
 import { addProvider } from '../src/providers/add-provider.js';
 import { importServices } from '../src/providers/import-services.js';
 import { findProvider } from '../src/providers/providers.repo.js';
-import { resumeProvider } from '../src/worker/held.js';
+import { resumeProvider } from '../src/providers/resume-provider.js';
 import { syncProviderBatch } from '../src/worker/sync.js';
 import { callApi, makeApi, seedUser, uniqueName } from './helpers/api.js';
 import { orderOf } from './helpers/api-v2.js';
@@ -692,7 +692,10 @@ describeEachDb('fulfilment engine', (t) => {
     expect((await findProvider(db(), providerId))?.state).toBe('held');
     expect(await balanceOf(user.id)).toBe(units('4'));
     wrongUrl = false;
-    expect(await resumeProvider(db(), providerId)).toBe(1);
+    expect(await resumeProvider({ db: db(), providerId })).toMatchObject({
+      ok: true,
+      value: { requeued: 1 },
+    });
     await e.until(sent(id), 3);
     expect(addsFor(u, link)).toBe(2);
     await ledgerClean();
@@ -843,7 +846,10 @@ describeEachDb('fulfilment engine', (t) => {
     await e.rounds(2);
     expect(addsFor(u, link)).toBe(1);
     badKey = false;
-    expect(await resumeProvider(db(), providerId, e.now())).toBe(1);
+    expect(await resumeProvider({ db: db(), providerId, now: e.now() })).toMatchObject({
+      ok: true,
+      value: { requeued: 1 },
+    });
     await e.until(sent(id), 3);
     await e.rounds(2);
     expect(addsFor(u, link)).toBe(2);

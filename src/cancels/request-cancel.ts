@@ -4,10 +4,12 @@
  * (orders.cancel_requested_at) for the fulfilment engine to carry out with the provider; the money
  * moves only when the order really ends Canceled or Partial.
  */
+import { findService } from '../catalog/services.repo.js';
 import type { Executor } from '../db/executor.js';
 import { ACTIVE_STATUSES } from '../orders/order.state.js';
 import { findOrder } from '../orders/orders.repo.js';
 import { fail, ok, type Result } from '../result.js';
+import { requestCancelRow } from './cancels.repo.js';
 
 export async function requestCancel(opts: {
   db: Executor;
@@ -18,22 +20,11 @@ export async function requestCancel(opts: {
   const { db, userId, orderId } = opts;
   const order = await findOrder(db, orderId, userId);
   if (!order) return fail({ code: 'unknown_order' });
-  const service = await db
-    .selectFrom('services')
-    .select('cancel')
-    .where('id', '=', order.serviceId)
-    .executeTakeFirst();
-  if (!service || Number(service.cancel) !== 1) return fail({ code: 'not_cancelable' });
+  const service = await findService(db, order.serviceId, null);
+  if (!service?.cancel) return fail({ code: 'not_cancelable' });
   if (!ACTIVE_STATUSES.includes(order.status)) return fail({ code: 'not_cancelable' });
   if (order.cancelRequestedAt !== null) return fail({ code: 'cancel_requested' });
-  const res = await db
-    .updateTable('orders')
-    .set({ cancel_requested_at: opts.now ?? Date.now() })
-    .where('id', '=', orderId)
-    .where('cancel_requested_at', 'is', null)
-    .where('status', 'in', [...ACTIVE_STATUSES])
-    .executeTakeFirst();
-  if (Number(res.numUpdatedRows) !== 1) {
+  if (!(await requestCancelRow(db, { orderId, now: opts.now ?? Date.now() }))) {
     // Another request got in between the read and the update: answer as if it had come first.
     const latest = await findOrder(db, orderId, userId);
     if (latest && ACTIVE_STATUSES.includes(latest.status) && latest.cancelRequestedAt !== null) {

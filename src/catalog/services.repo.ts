@@ -124,3 +124,34 @@ export async function upsertUserRate(
     .onConflict((oc) => oc.columns(['user_id', 'service_id']).doUpdateSet({ rate_units: rateUnits }))
     .execute();
 }
+
+/** Our service imported from one upstream service of a provider, if any. */
+export async function findImportedService(
+  db: Executor,
+  providerId: number,
+  upstreamId: string,
+): Promise<{ id: number; rateSetByHand: boolean } | null> {
+  const row = await db
+    .selectFrom('services')
+    .select(['id', 'rate_set_by_hand'])
+    .where('provider_id', '=', providerId)
+    .where('provider_service_id', '=', upstreamId)
+    .executeTakeFirst();
+  return row ? { id: Number(row.id), rateSetByHand: Number(row.rate_set_by_hand) === 1 } : null;
+}
+
+/** Our services imported from a provider, with their upstream ids. */
+export async function findImportedServices(
+  db: Executor,
+  providerId: number,
+  filter: { enabledOnly: boolean },
+): Promise<{ id: number; upstreamId: string }[]> {
+  let q = db
+    .selectFrom('services')
+    .select(['id', 'provider_service_id'])
+    .where('provider_id', '=', providerId)
+    .where('provider_service_id', 'is not', null);
+  if (filter.enabledOnly) q = q.where('enabled', '=', 1);
+  const rows = await q.orderBy('id').execute();
+  return rows.map((r) => ({ id: Number(r.id), upstreamId: String(r.provider_service_id) }));
+}

@@ -249,6 +249,18 @@ function migrations(dialect: DialectName): Record<string, Migration> {
           .execute();
       },
     },
+    '0004_engine_states': {
+      async up(db: AnyDb) {
+        // How many `add` requests one worker process may have in flight at one provider. SmartPanel-like
+        // panels debit their balance without a lock: several adds arriving at the same moment can all
+        // pass on one balance and the panel later loses the money (or cancels them). 1 is safe; the
+        // operator raises it for panels that cope (smm-panel providers set-limit).
+        await db.schema
+          .alterTable('providers')
+          .addColumn('send_limit', 'integer', (c) => c.notNull().defaultTo(1))
+          .execute();
+      },
+    },
     '0005_operator_tools': {
       async up(db: AnyDb) {
         // 1 when the operator set the rate (services create/update): a re-import keeps it unless told

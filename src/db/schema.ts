@@ -126,6 +126,8 @@ export interface ProvidersTable {
   held_at: Int | null;
   next_probe_at: Int | null;
   created_at: Int;
+  /** Sends in flight at once at this provider, per worker process (0004_engine_states). */
+  send_limit: Generated<number>;
 }
 
 export interface AlertsTable {

@@ -1,10 +1,11 @@
-/** Reads of orders. */
+/** Reads of orders, and the compare-and-set of their status (checked by order.state.ts in settle.ts). */
 
 import type { Insertable } from 'kysely';
 import type { ServiceType } from '../catalog/service-types.js';
 import type { Executor } from '../db/executor.js';
 import type { OrdersTable } from '../db/schema.js';
 import { toUnits } from '../money.js';
+import type { DispatchState } from './dispatch.state.js';
 import type { OrderStatus } from './order.state.js';
 
 export interface Order {
@@ -41,8 +42,7 @@ export interface Order {
   nextAttemptAt: number | null;
 }
 
-/** Where an order stands with its provider (see the 0002 migration for each state's meaning). */
-export type DispatchState = 'manual' | 'queued' | 'sending' | 'sent' | 'held' | 'review' | 'runs' | 'closed';
+export type { DispatchState } from './dispatch.state.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: row shape from either driver
 export function toOrder(row: any): Order {
@@ -246,13 +246,40 @@ export async function findNamedOrder(db: Executor, id: number): Promise<NamedOrd
     : null;
 }
 
-/** Queue a provider's held orders to be sent again (the provider took none of them); how many. */
-export async function requeueHeldOrders(db: Executor, providerId: number, now: number): Promise<number> {
-  const res = await db
-    .updateTable('orders')
-    .set({ dispatch_state: 'queued', next_attempt_at: now })
-    .where('provider_id', '=', providerId)
-    .where('dispatch_state', '=', 'held')
-    .executeTakeFirst();
-  return Number(res.numUpdatedRows);
+/** Columns written with a status change. */
+export interface StatusSet {
+  status: OrderStatus;
+  remains: bigint;
+  start_count: bigint | null;
+  refunded_units: bigint;
+  updated_at: number;
+  finished_at: number | null;
+  next_check_at?: number;
+  unchanged_checks?: number;
+  last_error?: string | null;
+  provider_charge_units?: bigint;
+}
+
+/**
+ * The compare-and-set of an order's status: only while it is still `from` (and, with `money`, while
+ * its charge and refunds are what the caller read). Only settle.ts calls it, after checking the move
+ * against order.state.ts. Whether the row changed.
+ */
+export async function casOrderStatus(
+  db: Executor,
+  p: {
+    orderId: number;
+    from: OrderStatus;
+    set: StatusSet;
+    money?: { chargeUnits: bigint; refundedUnits: bigint };
+  },
+): Promise<boolean> {
+  let update = db.updateTable('orders').set(p.set).where('id', '=', p.orderId).where('status', '=', p.from);
+  if (p.money) {
+    update = update
+      .where('charge_units', '=', p.money.chargeUnits)
+      .where('refunded_units', '=', p.money.refundedUnits);
+  }
+  const r = await update.executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
 }

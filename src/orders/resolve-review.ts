@@ -5,12 +5,12 @@
  * - `not_sent`: the provider does not have it: send it again;
  * - `cancel`: the provider does not have it and it should not be sent: cancel with a full refund.
  */
-import { sql } from 'kysely';
 import { resolveAlertsAbout } from '../alerts/alerts.repo.js';
 import type { Executor } from '../db/executor.js';
 import { fail, ok, type Result } from '../result.js';
+import { resolveFromReview } from './dispatch.repo.js';
 import { findOrder } from './orders.repo.js';
-import { changeOrderStatusInTx } from './settle.js';
+import { changeOrderStatusInTx, startProcessingInTx } from './settle.js';
 
 export type ReviewResolution =
   | { kind: 'sent'; upstreamOrderId: string }
@@ -36,25 +36,28 @@ export async function resolveReview(opts: {
         code: 'conflict',
         message: `order ${orderId} is not in review (it is ${order.dispatchState})`,
       });
-    const set =
+    const moved =
       resolution.kind === 'sent'
-        ? {
-            dispatch_state: 'sent',
-            provider_order_id: resolution.upstreamOrderId,
-            next_check_at: now,
-            status: sql<string>`case when status = 'pending' then 'processing' else status end`,
-          }
+        ? await resolveFromReview(tx, {
+            orderId,
+            to: 'sent',
+            now,
+            set: { provider_order_id: resolution.upstreamOrderId, next_check_at: now, last_error: null },
+          })
         : resolution.kind === 'not_sent'
-          ? { dispatch_state: 'queued', next_attempt_at: now }
-          : { dispatch_state: 'closed' };
-    const res = await tx
-      .updateTable('orders')
-      .set({ ...set, last_error: null, updated_at: now })
-      .where('id', '=', orderId)
-      .where('dispatch_state', '=', 'review')
-      .executeTakeFirst();
-    if (Number(res.numUpdatedRows) !== 1)
-      return fail({ code: 'conflict', message: `order ${orderId} changed meanwhile` });
+          ? await resolveFromReview(tx, {
+              orderId,
+              to: 'queued',
+              now,
+              set: { next_attempt_at: now, last_error: null },
+            })
+          : await resolveFromReview(tx, { orderId, to: 'closed', now, set: { last_error: null } });
+    if (!moved) return fail({ code: 'conflict', message: `order ${orderId} changed meanwhile` });
+    if (resolution.kind === 'sent') {
+      // The provider has it: the customer sees Processing, through the state machine.
+      const r = await startProcessingInTx(tx, { orderId, now });
+      if (r && !r.ok) return r;
+    }
     if (resolution.kind === 'cancel') {
       const r = await changeOrderStatusInTx(tx, { orderId, change: { status: 'canceled' }, now });
       if (!r.ok) return r;

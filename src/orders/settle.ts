@@ -9,7 +9,7 @@ import { creditInTx } from '../ledger/ledger.repo.js';
 import { partialRefund } from '../money.js';
 import { fail, ok, type Result } from '../result.js';
 import { canTransition, isTerminal, type OrderStatus } from './order.state.js';
-import { findOrder, type Order } from './orders.repo.js';
+import { casOrderStatus, findOrder, type Order } from './orders.repo.js';
 
 /** The most that can remain: the whole order (all runs; all posts of a subscription). */
 export function totalQuantity(order: Order): bigint {
@@ -109,9 +109,10 @@ export async function changeOrderStatusInTx(
 
     const finishedAt = isTerminal(change.status) ? now : null;
     const startCount = change.startCount ?? order.startCount;
-    let update = tx
-      .updateTable('orders')
-      .set({
+    const changed = await casOrderStatus(tx, {
+      orderId,
+      from,
+      set: {
         ...opts.alsoSet,
         status: change.status,
         remains,
@@ -119,16 +120,12 @@ export async function changeOrderStatusInTx(
         refunded_units: order.refundedUnits + refund,
         updated_at: now,
         finished_at: finishedAt,
-      })
-      .where('id', '=', orderId)
-      .where('status', '=', from);
-    if (opts.known) {
-      update = update
-        .where('charge_units', '=', order.chargeUnits)
-        .where('refunded_units', '=', order.refundedUnits);
-    }
-    const updated = await update.executeTakeFirst();
-    if (Number(updated.numUpdatedRows) !== 1) {
+      },
+      ...(opts.known
+        ? { money: { chargeUnits: order.chargeUnits, refundedUnits: order.refundedUnits } }
+        : {}),
+    });
+    if (!changed) {
       return fail({ code: 'conflict', message: `order ${orderId} changed meanwhile` });
     }
     if (refund > 0n) {
@@ -153,4 +150,28 @@ export async function changeOrderStatusInTx(
     };
     return ok({ order: after, refundUnits: refund });
   }
+}
+
+/**
+ * pending -> processing once the provider has the order, through the state machine, in the caller's
+ * transaction (the one that records the dispatch change). An order already further is left alone.
+ */
+export async function startProcessingInTx(
+  tx: Executor,
+  opts: {
+    orderId: number;
+    now: number;
+    /** The order as the caller just read it (a fresh claim): saves reading it again; a stale one is a conflict. */
+    known?: Order;
+  },
+): Promise<Result<{ order: Order; refundUnits: bigint }> | null> {
+  const order = opts.known ?? (await findOrder(tx, opts.orderId));
+  if (!order || order.status !== 'pending') return null;
+  return changeOrderStatusInTx(tx, {
+    orderId: opts.orderId,
+    change: { status: 'processing' },
+    expectedStatus: 'pending',
+    known: order,
+    now: opts.now,
+  });
 }

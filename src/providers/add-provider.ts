@@ -4,6 +4,7 @@ import { isUniqueViolation } from '../db/errors.js';
 import type { Executor } from '../db/executor.js';
 import { fail, failureMessage, ok, type Result } from '../result.js';
 import { checkProviderEndpoint } from './provider-queries.js';
+import { insertProvider } from './providers.repo.js';
 
 /** Check a provider's URL and key; returns the problem, or null. */
 export function providerProblem(urlText: string, keyText: string): string | null {
@@ -42,12 +43,13 @@ export async function addProvider(opts: {
     balance = checked.value.balance;
   }
   try {
-    const row = await opts.db
-      .insertInto('providers')
-      .values({ name, url: url.toString(), api_key: apiKey, created_at: opts.now ?? Date.now() })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    return ok({ id: Number(row.id), balance });
+    const id = await insertProvider(opts.db, {
+      name,
+      url: url.toString(),
+      api_key: apiKey,
+      created_at: opts.now ?? Date.now(),
+    });
+    return ok({ id, balance });
   } catch (err) {
     if (isUniqueViolation(err)) return fail({ code: 'conflict', message: `provider ${name} already exists` });
     throw err;

@@ -5,12 +5,25 @@
  * re-import updates rates and limits and disables our services whose upstream service vanished.
  */
 
-import { MAX_QUANTITY_LIMIT } from '../catalog/service-rules.js';
-import { isServiceType } from '../catalog/service-types.js';
+import {
+  brokenServiceRule,
+  MAX_QUANTITY_LIMIT,
+  type ServiceInput,
+  serviceColumns,
+  serviceRuleMessage,
+} from '../catalog/service-rules.js';
+import {
+  findImportedService,
+  findImportedServices,
+  insertService,
+  setServiceEnabledById,
+  updateServiceRow,
+} from '../catalog/services.repo.js';
 import type { Executor } from '../db/executor.js';
 import { markupDecimalRate } from '../money.js';
 import { fail, ok, type Result } from '../result.js';
 import { getProviderServices } from './provider-queries.js';
+import { normaliseServiceType } from './upstream/service-types.js';
 
 export interface ImportReport {
   created: number[];
@@ -52,11 +65,12 @@ export async function importServices(opts: {
   await db.transaction().execute(async (tx) => {
     for (const s of upstream.value.services) {
       if (wanted && !wanted.has(s.service)) continue;
-      const type = s.type.trim();
-      if (!isServiceType(type)) {
-        report.skipped.push({ service: s.service, reason: `unknown type "${type}"` });
+      const known = normaliseServiceType(s.type);
+      if ('unknown' in known) {
+        report.skipped.push({ service: s.service, reason: known.unknown });
         continue;
       }
+      const type = known.type;
       if (s.min < 1n || s.max < s.min || s.max > MAX_QUANTITY_LIMIT) {
         report.skipped.push({ service: s.service, reason: `bad min/max ${s.min}/${s.max}` });
         continue;
@@ -66,61 +80,54 @@ export async function importServices(opts: {
         report.skipped.push({ service: s.service, reason: `bad rate "${s.rate}"` });
         continue;
       }
-      const dripfeed = type === 'Default' && (s.dripfeed || !!opts.dripfeed);
-      const values = {
+      const input: ServiceInput = {
+        name: s.name.trim() || `Service ${s.service}`,
+        category: (opts.category ?? s.category).trim() || 'Other',
         type,
-        rate_units: rateUnits,
-        min_quantity: s.min,
-        max_quantity: s.max,
-        dripfeed: dripfeed ? 1 : 0,
-        refill: s.refill ? 1 : 0,
-        cancel: s.cancel ? 1 : 0,
-        provider_rate: s.rate,
-        provider_dripfeed: s.dripfeed ? 1 : 0,
+        rateUnits,
+        min: s.min,
+        max: s.max,
+        dripfeed: type === 'Default' && (s.dripfeed || !!opts.dripfeed),
+        refill: s.refill,
+        cancel: s.cancel,
+        description: s.description ?? '',
       };
-      const existing = await tx
-        .selectFrom('services')
-        .select(['id', 'rate_set_by_hand'])
-        .where('provider_id', '=', providerId)
-        .where('provider_service_id', '=', s.service)
-        .executeTakeFirst();
+      // The same rules as a service the operator creates.
+      const rule = brokenServiceRule(input);
+      if (rule) {
+        report.skipped.push({ service: s.service, reason: serviceRuleMessage(rule, type) });
+        continue;
+      }
+      const { name, category, description, ...columns } = serviceColumns(input);
+      const upstreamColumns = { ...columns, provider_rate: s.rate, provider_dripfeed: s.dripfeed ? 1 : 0 };
+      const existing = await findImportedService(tx, providerId, s.service);
       if (existing) {
-        const keepRate = Number(existing.rate_set_by_hand) === 1 && !opts.overwriteRates;
-        if (keepRate) report.keptRates.push(Number(existing.id));
-        const { rate_units: _rate, ...others } = values;
-        await tx
-          .updateTable('services')
-          .set(keepRate ? others : { ...values, rate_set_by_hand: 0 })
-          .where('id', '=', existing.id)
-          .execute();
-        report.updated.push(Number(existing.id));
+        const keepRate = existing.rateSetByHand && !opts.overwriteRates;
+        if (keepRate) report.keptRates.push(existing.id);
+        const { rate_units: _rate, ...others } = upstreamColumns;
+        await updateServiceRow(
+          tx,
+          existing.id,
+          keepRate ? others : { ...upstreamColumns, rate_set_by_hand: 0 },
+        );
+        report.updated.push(existing.id);
       } else {
-        const row = await tx
-          .insertInto('services')
-          .values({
-            ...values,
-            name: s.name.trim() || `Service ${s.service}`,
-            category: (opts.category ?? s.category).trim() || 'Other',
-            description: s.description ?? '',
-            provider_id: providerId,
-            provider_service_id: s.service,
-            created_at: now,
-          })
-          .returning('id')
-          .executeTakeFirstOrThrow();
-        report.created.push(Number(row.id));
+        const id = await insertService(tx, {
+          ...upstreamColumns,
+          name,
+          category,
+          description,
+          provider_id: providerId,
+          provider_service_id: s.service,
+          created_at: now,
+        });
+        report.created.push(id);
       }
     }
-    const ours = await tx
-      .selectFrom('services')
-      .select(['id', 'provider_service_id'])
-      .where('provider_id', '=', providerId)
-      .where('enabled', '=', 1)
-      .execute();
-    for (const o of ours) {
-      if (o.provider_service_id !== null && !seen.has(o.provider_service_id)) {
-        await tx.updateTable('services').set({ enabled: 0 }).where('id', '=', o.id).execute();
-        report.disabled.push(Number(o.id));
+    for (const o of await findImportedServices(tx, providerId, { enabledOnly: true })) {
+      if (!seen.has(o.upstreamId)) {
+        await setServiceEnabledById(tx, o.id, false);
+        report.disabled.push(o.id);
       }
     }
   });

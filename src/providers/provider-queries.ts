@@ -4,12 +4,13 @@ import { fail, ok, type Result } from '../result.js';
 import { findProvider } from './providers.repo.js';
 import {
   balanceAnswer,
-  callUpstream,
   parseAnswer,
+  refusal,
   serviceAnswer,
-  type UpstreamEndpoint,
+  servicesAnswer,
   type UpstreamService,
-} from './upstream-client.js';
+} from './upstream/answers.js';
+import { callUpstream, type UpstreamEndpoint } from './upstream/client.js';
 
 /** A provider as the checks need it: where to call, with which key, and a name for messages. */
 export interface NamedEndpoint extends UpstreamEndpoint {
@@ -22,9 +23,9 @@ async function callEndpoint(
 ): Promise<Result<unknown>> {
   const out = await callUpstream(endpoint, params, 20_000);
   if (out.kind !== 'ok') return fail({ code: 'invalid', message: `provider ${endpoint.name}: ${out.error}` });
-  const body = out.body as { error?: unknown } | null;
-  if (body && typeof body === 'object' && !Array.isArray(body) && typeof body.error === 'string') {
-    return fail({ code: 'invalid', message: `provider ${endpoint.name} answered: ${body.error}` });
+  const refused = refusal.safeParse(out.body);
+  if (refused.success) {
+    return fail({ code: 'invalid', message: `provider ${endpoint.name} answered: ${refused.data.error}` });
   }
   return ok(out.body);
 }
@@ -70,11 +71,12 @@ export async function getProviderServices(opts: {
 }): Promise<Result<{ services: UpstreamService[]; skipped: number }>> {
   const r = await upstreamCall(opts.db, opts.providerId, { action: 'services' });
   if (!r.ok) return r;
-  if (!Array.isArray(r.value))
+  const list = servicesAnswer.safeParse(r.value);
+  if (!list.success || !('list' in list.data))
     return fail({ code: 'invalid', message: 'provider did not answer a list of services' });
   const services: UpstreamService[] = [];
   let skipped = 0;
-  for (const item of r.value) {
+  for (const item of list.data.list) {
     const p = serviceAnswer.safeParse(item);
     if (p.success) services.push(p.data);
     else skipped++;

@@ -1,15 +1,17 @@
-/** Reads of providers (upstream panels). The upstream key stays inside this module's callers. */
+/** Reads and state changes of providers (upstream panels). The upstream key stays inside this module's callers. */
 import type { Executor } from '../db/executor.js';
 import { ACTIVE_STATUSES } from '../orders/order.state.js';
-import type { UpstreamEndpoint } from './upstream-client.js';
+import { canProviderTransition, type ProviderState, parseProviderState } from './provider.state.js';
+import type { UpstreamEndpoint } from './upstream/client.js';
 
 export interface Provider extends UpstreamEndpoint {
   id: number;
   name: string;
-  /** held: our account there refused (the engine probes it); disabled: the operator stopped new sends. */
-  state: 'active' | 'held' | 'disabled';
+  state: ProviderState;
   heldReason: string | null;
   nextProbeAt: number | null;
+  /** Sends in flight at once at this provider, per worker process. */
+  sendLimit: number;
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: row shape from either driver
@@ -19,9 +21,11 @@ function toProvider(row: any): Provider {
     name: row.name,
     url: row.url,
     apiKey: row.api_key,
-    state: row.state === 'held' || row.state === 'disabled' ? row.state : 'active',
+    // An unknown state (written by a newer version) is treated as disabled: send nothing.
+    state: parseProviderState(row.state) ?? 'disabled',
     heldReason: row.held_reason,
     nextProbeAt: row.next_probe_at === null ? null : Number(row.next_probe_at),
+    sendLimit: Math.max(1, Number(row.send_limit ?? 1)),
   };
 }
 
@@ -33,22 +37,6 @@ export async function findProvider(db: Executor, id: number): Promise<Provider |
 export async function listProviders(db: Executor): Promise<Provider[]> {
   const rows = await db.selectFrom('providers').selectAll().orderBy('id').execute();
   return rows.map(toProvider);
-}
-
-/** Set a provider's state if it is in one of `from`; false when it is not (or does not exist). */
-export async function setProviderState(
-  db: Executor,
-  id: number,
-  to: Provider['state'],
-  from: readonly Provider['state'][],
-): Promise<boolean> {
-  const res = await db
-    .updateTable('providers')
-    .set({ state: to, held_reason: null, held_at: null, next_probe_at: null })
-    .where('id', '=', id)
-    .where('state', 'in', [...from])
-    .executeTakeFirst();
-  return Number(res.numUpdatedRows) === 1;
 }
 
 export async function updateProviderEndpoint(
@@ -90,4 +78,81 @@ export async function providerUsage(
 export async function deleteProvider(db: Executor, id: number): Promise<boolean> {
   const res = await db.deleteFrom('providers').where('id', '=', id).executeTakeFirst();
   return Number(res.numDeletedRows) === 1;
+}
+
+function assertMove(from: ProviderState, to: ProviderState): void {
+  if (!canProviderTransition(from, to)) throw new Error(`provider state cannot go from ${from} to ${to}`);
+}
+
+/** Compare-and-set active -> held, with the reason and the first probe time. Whether it moved. */
+export async function holdProvider(
+  db: Executor,
+  p: { providerId: number; reason: string; now: number; nextProbeAt: number },
+): Promise<boolean> {
+  assertMove('active', 'held');
+  const r = await db
+    .updateTable('providers')
+    .set({ state: 'held', held_reason: p.reason.slice(0, 500), held_at: p.now, next_probe_at: p.nextProbeAt })
+    .where('id', '=', p.providerId)
+    .where('state', '=', 'active')
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
+}
+
+/** Compare-and-set `from` -> active (held after a probe or the operator; disabled when enabled). */
+export async function activateProvider(
+  db: Executor,
+  p: { providerId: number; from: ProviderState },
+): Promise<boolean> {
+  assertMove(p.from, 'active');
+  const r = await db
+    .updateTable('providers')
+    .set({ state: 'active', held_reason: null, held_at: null, next_probe_at: null })
+    .where('id', '=', p.providerId)
+    .where('state', '=', p.from)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
+}
+
+/** Compare-and-set `from` -> disabled (for the operator's `providers disable`). */
+export async function disableProvider(
+  db: Executor,
+  p: { providerId: number; from: ProviderState; now: number },
+): Promise<boolean> {
+  assertMove(p.from, 'disabled');
+  const r = await db
+    .updateTable('providers')
+    .set({ state: 'disabled', next_probe_at: null })
+    .where('id', '=', p.providerId)
+    .where('state', '=', p.from)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
+}
+
+/** Lease the next probe of a held provider: of several workers, one asks it. Whether it is ours. */
+export async function leaseProbe(db: Executor, providerId: number, nextProbeAt: number): Promise<boolean> {
+  const r = await db
+    .updateTable('providers')
+    .set({ next_probe_at: nextProbeAt })
+    .where('id', '=', providerId)
+    .where('state', '=', 'held')
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
+}
+
+export async function updateSendLimit(db: Executor, providerId: number, limit: number): Promise<boolean> {
+  const r = await db
+    .updateTable('providers')
+    .set({ send_limit: limit })
+    .where('id', '=', providerId)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
+}
+
+export async function insertProvider(
+  db: Executor,
+  values: { name: string; url: string; api_key: string; created_at: number },
+): Promise<number> {
+  const row = await db.insertInto('providers').values(values).returning('id').executeTakeFirstOrThrow();
+  return Number(row.id);
 }

@@ -1,15 +1,14 @@
 /**
- * Use case: after topping up our balance at a held provider or fixing the key, send its held orders
- * again (safe: a refusal means the upstream did not take them). A disabled provider stays disabled:
- * `providers enable` is the way back for it.
- *
- * The engine's probe (worker/held.ts) does the same when the provider answers again.
+ * Use case (`smm-panel providers resume`, and the engine when a probe finds our account working): a
+ * held provider becomes active again and its held orders are queued to be sent (safe: a refusal means
+ * the upstream did not take them). Its `provider_held` alerts are resolved. One transaction. A
+ * disabled provider stays disabled: `providers enable` is the way back for it.
  */
 import { resolveAlertsAbout } from '../alerts/alerts.repo.js';
 import type { Executor } from '../db/executor.js';
-import { requeueHeldOrders } from '../orders/orders.repo.js';
+import { requeueHeld } from '../orders/dispatch.repo.js';
 import { type FailureOf, fail, ok, type Result } from '../result.js';
-import { findProvider, setProviderState } from './providers.repo.js';
+import { activateProvider, findProvider } from './providers.repo.js';
 
 export async function resumeProvider(opts: {
   db: Executor;
@@ -19,11 +18,11 @@ export async function resumeProvider(opts: {
   const { db, providerId } = opts;
   const now = opts.now ?? Date.now();
   return db.transaction().execute(async (tx) => {
-    const p = await findProvider(tx, providerId);
-    if (!p) return fail({ code: 'unknown_provider' });
-    if (p.state === 'disabled') return fail({ code: 'provider_disabled', providerId });
-    await setProviderState(tx, providerId, 'active', ['active', 'held']);
-    const requeued = await requeueHeldOrders(tx, providerId, now);
+    const provider = await findProvider(tx, providerId);
+    if (!provider) return fail({ code: 'unknown_provider' });
+    if (provider.state === 'disabled') return fail({ code: 'provider_disabled', providerId });
+    if (provider.state === 'held') await activateProvider(tx, { providerId, from: 'held' });
+    const requeued = await requeueHeld(tx, { providerId, now });
     await resolveAlertsAbout(tx, { providerId, kind: 'provider_held' }, now);
     return ok({ id: providerId, requeued });
   });

@@ -6,9 +6,9 @@
  */
 import { resolveAlertsAbout } from '../alerts/alerts.repo.js';
 import type { Executor } from '../db/executor.js';
-import { requeueHeldOrders } from '../orders/orders.repo.js';
+import { requeueHeld } from '../orders/dispatch.repo.js';
 import { type FailureOf, fail, ok, type Result } from '../result.js';
-import { findProvider, setProviderState } from './providers.repo.js';
+import { activateProvider, disableProvider, findProvider } from './providers.repo.js';
 
 export async function setProviderEnabled(opts: {
   db: Executor;
@@ -28,10 +28,12 @@ export async function setProviderEnabled(opts: {
     if (!p) return fail({ code: 'unknown_provider' });
     const to = enabled ? 'active' : 'disabled';
     if (p.state === to) return ok({ id: p.id, name: p.name, state: to, changed: false, requeued: 0 });
-    if (!(await setProviderState(tx, p.id, to, [p.state])))
-      return fail({ code: 'conflict', message: `provider ${p.id} changed meanwhile` });
+    const moved = enabled
+      ? await activateProvider(tx, { providerId: p.id, from: p.state })
+      : await disableProvider(tx, { providerId: p.id, from: p.state, now });
+    if (!moved) return fail({ code: 'conflict', message: `provider ${p.id} changed meanwhile` });
     let requeued = 0;
-    if (enabled) requeued = await requeueHeldOrders(tx, p.id, now);
+    if (enabled) requeued = await requeueHeld(tx, { providerId: p.id, now });
     else await resolveAlertsAbout(tx, { providerId: p.id, kind: 'provider_held' }, now);
     return ok({ id: p.id, name: p.name, state: to, changed: true, requeued });
   });

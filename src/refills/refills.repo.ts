@@ -1,7 +1,8 @@
-/** Reads of refill requests. */
+/** Refill requests: reads, the status compare-and-set, and forwarding to the provider. */
 import { sql } from 'kysely';
 import type { Executor } from '../db/executor.js';
 import { OPEN_REFILL_STATUSES, type RefillStatus } from './refill.state.js';
+import { assertRefillForwardTransition, type RefillForwardState } from './refill-forward.state.js';
 
 export interface Refill {
   id: number;
@@ -73,4 +74,147 @@ export async function findRefills(
     createdAt: Number(r.created_at),
     updatedAt: Number(r.updated_at),
   }));
+}
+
+// ---- forwarding to the provider (refill-forward.state.ts) and the status compare-and-set ----------
+
+/** Queued refills due to be forwarded, with the order's provider and upstream order id. */
+export async function findRefillsToForward(
+  db: Executor,
+  p: { now: number; limit: number },
+): Promise<{ id: number; providerId: number | null; upstreamOrder: string | null }[]> {
+  const rows = await db
+    .selectFrom('refills')
+    .innerJoin('orders', 'orders.id', 'refills.order_id')
+    .select([
+      'refills.id as id',
+      'orders.provider_id as providerId',
+      'orders.provider_order_id as upstreamOrder',
+    ])
+    .where('refills.forward_state', '=', 'queued')
+    .where('refills.next_check_at', '<=', p.now)
+    .orderBy('refills.id')
+    .limit(p.limit)
+    .execute();
+  return rows.map((r) => ({
+    id: Number(r.id),
+    providerId: r.providerId === null ? null : Number(r.providerId),
+    upstreamOrder: r.upstreamOrder,
+  }));
+}
+
+/** Lease a queued refill until `until`: another worker skips it meanwhile. Whether it is ours. */
+export async function leaseRefillForward(
+  db: Executor,
+  p: { refillId: number; now: number; until: number },
+): Promise<boolean> {
+  const r = await db
+    .updateTable('refills')
+    .set({ next_check_at: p.until })
+    .where('id', '=', p.refillId)
+    .where('forward_state', '=', 'queued')
+    .where('next_check_at', '<=', p.now)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
+}
+
+/** queued -> `to` (sent, closed, manual), with what goes with it. Whether it moved. */
+export async function moveRefillForward(
+  db: Executor,
+  p: {
+    refillId: number;
+    to: RefillForwardState;
+    set?: { provider_refill_id?: string; next_check_at?: number | null; last_error?: string | null };
+  },
+): Promise<boolean> {
+  assertRefillForwardTransition('queued', p.to);
+  const r = await db
+    .updateTable('refills')
+    .set({ ...p.set, forward_state: p.to })
+    .where('id', '=', p.refillId)
+    .where('forward_state', '=', 'queued')
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
+}
+
+/** A forward that got no usable answer: ask again at `at`, the error kept. */
+export async function retryRefillForwardAt(
+  db: Executor,
+  p: { refillId: number; at: number; error: string },
+): Promise<void> {
+  await db
+    .updateTable('refills')
+    .set({ next_check_at: p.at, last_error: p.error })
+    .where('id', '=', p.refillId)
+    .execute();
+}
+
+/** A provider's forwarded, open refills whose check is due, the most overdue first. */
+export async function findForwardedRefillsDue(
+  db: Executor,
+  p: { providerId: number; now: number; limit: number },
+): Promise<{ id: number; status: RefillStatus; upstream: string | null }[]> {
+  const rows = await db
+    .selectFrom('refills')
+    .innerJoin('orders', 'orders.id', 'refills.order_id')
+    .select(['refills.id as id', 'refills.status as status', 'refills.provider_refill_id as upstream'])
+    .where('orders.provider_id', '=', p.providerId)
+    .where('refills.forward_state', '=', 'sent')
+    .where('refills.status', 'in', [...OPEN_REFILL_STATUSES])
+    .where('refills.next_check_at', '<=', p.now)
+    .orderBy('refills.next_check_at')
+    .limit(p.limit)
+    .execute();
+  return rows.map((r) => ({ id: Number(r.id), status: r.status as RefillStatus, upstream: r.upstream }));
+}
+
+export async function checkRefillsAgainAt(
+  db: Executor,
+  p: { refillIds: number[]; at: number },
+): Promise<void> {
+  if (p.refillIds.length === 0) return;
+  await db.updateTable('refills').set({ next_check_at: p.at }).where('id', 'in', p.refillIds).execute();
+}
+
+export async function findRefillStatus(db: Executor, refillId: number): Promise<RefillStatus | null> {
+  const row = await db.selectFrom('refills').select('status').where('id', '=', refillId).executeTakeFirst();
+  return row ? (row.status as RefillStatus) : null;
+}
+
+/** Compare-and-set of a refill's status (set-refill-status.ts checks the move against refill.state.ts). */
+export async function casRefillStatus(
+  db: Executor,
+  p: { refillId: number; from: RefillStatus; to: RefillStatus; now: number },
+): Promise<boolean> {
+  const r = await db
+    .updateTable('refills')
+    .set({ status: p.to, updated_at: p.now })
+    .where('id', '=', p.refillId)
+    .where('status', '=', p.from)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
+}
+
+/**
+ * A new pending refill; `queued` to be forwarded to the order's provider now, or `manual`. Throws a
+ * unique violation when the order already has an open refill (the partial unique index).
+ */
+export async function insertRefill(
+  db: Executor,
+  p: { orderId: number; userId: number; now: number; forwardState: 'queued' | 'manual' },
+): Promise<number> {
+  const row = await db
+    .insertInto('refills')
+    .values({
+      order_id: p.orderId,
+      user_id: p.userId,
+      status: 'pending',
+      created_at: p.now,
+      updated_at: p.now,
+      forward_state: p.forwardState,
+      next_check_at: p.forwardState === 'queued' ? p.now : null,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return Number(row.id);
 }

@@ -5,11 +5,24 @@
  * by the engine stops placing runs and cancels the runs under way. Orders fulfilled by hand, or whose
  * send is in flight or in review, wait for the operator.
  */
+
+import { raiseAlert } from '../alerts/alerts.repo.js';
+import {
+  askCancelAgainAt,
+  closeUnsentForCancel,
+  findRequestedCancels,
+  markCancelForwarded,
+  markCancelRefused,
+  requestCancelOfRuns,
+  stopRunsForCancel,
+} from '../cancels/cancels.repo.js';
 import type { Executor } from '../db/executor.js';
-import { type Order, toOrder } from '../orders/orders.repo.js';
+import type { Order } from '../orders/orders.repo.js';
 import { changeOrderStatusInTx } from '../orders/settle.js';
 import { findProvider } from '../providers/providers.repo.js';
-import { callUpstream } from '../providers/upstream-client.js';
+import { cancelAnswer, parseAnswer } from '../providers/upstream/answers.js';
+import { callFailure } from '../providers/upstream/classify.js';
+import { callUpstream } from '../providers/upstream/client.js';
 import { afterChildChange, type EngineContext, nowOf } from './dispatch.js';
 import { finishParent } from './dripfeed.js';
 
@@ -17,24 +30,7 @@ const BATCH = 100;
 
 export async function cancelRound(ctx: EngineContext): Promise<number> {
   const now = nowOf(ctx);
-  const rows = await ctx.db
-    .selectFrom('orders')
-    .selectAll()
-    .where('cancel_requested_at', 'is not', null)
-    .where('cancel_state', 'is', null)
-    .where('status', 'in', ['pending', 'processing', 'in_progress'])
-    .where('dispatch_state', 'in', ['queued', 'held', 'runs', 'sent'])
-    .where((eb) =>
-      eb.or([
-        eb('next_attempt_at', 'is', null),
-        eb('next_attempt_at', '<=', now),
-        eb('dispatch_state', '!=', 'sent'),
-      ]),
-    )
-    .orderBy('id')
-    .limit(500)
-    .execute();
-  const orders = rows.map(toOrder);
+  const orders = await findRequestedCancels(ctx.db, { now, limit: 500 });
   const toForward = new Map<number, Order[]>();
   for (const order of orders) {
     if (order.dispatchState === 'queued' || order.dispatchState === 'held') {
@@ -57,13 +53,8 @@ export async function cancelRound(ctx: EngineContext): Promise<number> {
 
 async function cancelUnsent(ctx: EngineContext, order: Order, now: number): Promise<void> {
   await ctx.db.transaction().execute(async (tx) => {
-    const res = await tx
-      .updateTable('orders')
-      .set({ dispatch_state: 'closed', cancel_state: 'done', updated_at: now })
-      .where('id', '=', order.id)
-      .where('dispatch_state', 'in', ['queued', 'held'])
-      .executeTakeFirst();
-    if (Number(res.numUpdatedRows) !== 1) return; // a worker claimed it meanwhile: forwarded next round
+    // A worker claimed it meanwhile: forwarded next round.
+    if (!(await closeUnsentForCancel(tx, { orderId: order.id, now }))) return;
     const r = await changeOrderStatusInTx(tx, { orderId: order.id, change: { status: 'canceled' }, now });
     if (!r.ok) throw new Error(`cancel of unsent order ${order.id} failed: ${r.failure.code}`);
   });
@@ -73,18 +64,8 @@ async function cancelUnsent(ctx: EngineContext, order: Order, now: number): Prom
 
 async function stopRuns(db: Executor, parent: Order, now: number): Promise<void> {
   await db.transaction().execute(async (tx) => {
-    await tx
-      .updateTable('orders')
-      .set({ cancel_state: 'done', next_attempt_at: null, updated_at: now })
-      .where('id', '=', parent.id)
-      .execute();
-    await tx
-      .updateTable('orders')
-      .set({ cancel_requested_at: now })
-      .where('parent_order_id', '=', parent.id)
-      .where('cancel_requested_at', 'is', null)
-      .where('status', 'in', ['pending', 'processing', 'in_progress'])
-      .execute();
+    await stopRunsForCancel(tx, { parentId: parent.id, now });
+    await requestCancelOfRuns(tx, { parentId: parent.id, now });
   });
 }
 
@@ -103,43 +84,51 @@ async function forwardCancels(
     ctx.settings.httpTimeoutMs,
   );
   const answered = new Set<number>();
-  if (out.kind === 'ok' && Array.isArray(out.body)) {
-    for (const item of out.body) {
-      if (!item || typeof item !== 'object') continue;
-      const { order: upstreamId, cancel } = item as { order?: unknown; cancel?: unknown };
-      const order = byUpstream.get(String(upstreamId));
-      if (!order) continue;
+  const parsed = out.kind === 'ok' ? parseAnswer(cancelAnswer, out.body) : null;
+  if (parsed?.ok) {
+    // A refusal of the whole call (SmartPanel: {"error": "This action is Invalid"}) refuses each order.
+    const answer = parsed.value;
+    const outcomes =
+      'error' in answer
+        ? orders.map((o) => ({ order: o, accepted: false, error: answer.error }))
+        : answer.items.flatMap((item) => {
+            const order = byUpstream.get(item.order);
+            return order
+              ? [{ order, accepted: item.accepted, error: 'error' in item ? item.error : '' }]
+              : [];
+          });
+    for (const { order, accepted, error } of outcomes) {
+      if (answered.has(order.id)) continue;
       answered.add(order.id);
-      const error = cancel && typeof cancel === 'object' ? (cancel as { error?: unknown }).error : undefined;
-      // The reference answers a message string; many panels answer 1 or true.
-      const accepted = error === undefined && (typeof cancel === 'string' || cancel === 1 || cancel === true);
-      await ctx.db
-        .updateTable('orders')
-        .set(
-          accepted
-            ? { cancel_state: 'forwarded', next_check_at: now, unchanged_checks: 0 }
-            : {
-                cancel_state: 'refused',
-                last_error: `provider refused the cancel: ${String(error ?? JSON.stringify(cancel)).slice(0, 300)}`,
-              },
-        )
-        .where('id', '=', order.id)
-        .execute();
-      ctx.log('info', accepted ? 'cancel forwarded' : 'provider refused a cancel', { order: order.id });
+      if (accepted) {
+        await markCancelForwarded(ctx.db, { orderId: order.id, now });
+        ctx.log('info', 'cancel forwarded', { order: order.id });
+        continue;
+      }
+      const message = `provider refused the cancel: ${error.slice(0, 300)}`;
+      await ctx.db.transaction().execute(async (tx) => {
+        if (!(await markCancelRefused(tx, { orderId: order.id, message }))) return;
+        await raiseAlert(tx, {
+          kind: 'cancel_refused',
+          orderId: order.id,
+          providerId,
+          message: `order ${order.id}: ${message}. The order goes on; cancel it at the provider by hand if needed.`,
+          now,
+        });
+      });
+      ctx.log('warn', 'provider refused a cancel', {
+        order: order.id,
+        provider: providerId,
+        answer: JSON.stringify(out.kind === 'ok' ? out.body : null)?.slice(0, 300),
+      });
     }
   } else {
     ctx.log('warn', 'cancel forwarding failed, will retry', {
       provider: providerId,
-      error: out.kind === 'ok' ? 'unexpected answer' : out.error,
+      error: callFailure(out, parsed && !parsed.ok ? parsed.error : undefined),
     });
   }
   // No usable answer for these: a cancel is safe to ask again, after a pause.
   const retry = orders.filter((o) => !answered.has(o.id)).map((o) => o.id);
-  if (retry.length > 0) {
-    await ctx.db
-      .updateTable('orders')
-      .set({ next_attempt_at: now + ctx.settings.retryBaseMs })
-      .where('id', 'in', retry)
-      .execute();
-  }
+  await askCancelAgainAt(ctx.db, { orderIds: retry, at: now + ctx.settings.retryBaseMs });
 }

@@ -18,15 +18,25 @@
  * review once the claim is older than any request could take. Nothing is ever re-sent automatically
  * unless it surely never left.
  */
-import { sql } from 'kysely';
 import { raiseAlert } from '../alerts/alerts.repo.js';
+import { findService } from '../catalog/services.repo.js';
 import type { Executor } from '../db/executor.js';
-import { type Order, toOrder } from '../orders/orders.repo.js';
-import { changeOrderStatusInTx } from '../orders/settle.js';
-import { findProvider } from '../providers/providers.repo.js';
-import { addAnswer, callUpstream, parseAnswer } from '../providers/upstream-client.js';
+import {
+  claimDue,
+  type DispatchSet,
+  markSentLate,
+  recoverStale,
+  releaseClaim as releaseClaimRow,
+  renewClaims,
+} from '../orders/dispatch.repo.js';
+import type { DispatchState } from '../orders/dispatch.state.js';
+import type { Order } from '../orders/orders.repo.js';
+import { changeOrderStatusInTx, startProcessingInTx } from '../orders/settle.js';
+import { findProvider, holdProvider, listProviders } from '../providers/providers.repo.js';
+import { classifyAddOutcome } from '../providers/upstream/classify.js';
+import { callUpstream } from '../providers/upstream/client.js';
+import { upstreamAddParams } from '../providers/upstream/params.js';
 import { backoff, type WorkerSettings } from './settings.js';
-import { upstreamAddParams } from './upstream-params.js';
 
 export interface EngineContext {
   db: Executor;
@@ -37,210 +47,126 @@ export interface EngineContext {
 
 export const nowOf = (ctx: EngineContext) => (ctx.now ? ctx.now() : Date.now());
 
-/** Upstream refusals that are about our account at the provider, not about the order. */
-const ACCOUNT_REFUSAL =
-  /(fund|balance|api[ _-]?key|invalid key|account|banned|suspend|unauthori[sz]ed|permission|disabled user)/i;
-
-/**
- * Refusals that name the order's target ("This account is private", "Link is private"): about the
- * order even when they say "account". Holding the provider for them would stall every order sent there.
- */
-const TARGET_REFUSAL = /(private|link|profile|username|\bpost\b|\bpage\b)/i;
-
-/**
- * Answers that say "not now" rather than "no" (a rate limit, a fault on the provider's side): the
- * order was not taken and may be sent again later, like a refused connection. Our own panel answers
- * its rate limit and its faults this way, as JSON with HTTP 200.
- */
-const TEMPORARY_REFUSAL =
-  /(too many requests|rate limit|retry|try again|internal error|temporar|maintenance|overload|busy)/i;
-
-export function isTemporaryRefusal(message: string): boolean {
-  return TEMPORARY_REFUSAL.test(message);
-}
-
-export function isAccountRefusal(message: string): boolean {
-  return ACCOUNT_REFUSAL.test(message) && !TARGET_REFUSAL.test(message);
-}
-
 /** Claim up to `limit` due orders for this worker. */
 export async function claimForDispatch(ctx: EngineContext, limit: number): Promise<Order[]> {
-  const { db, settings } = ctx;
-  const now = nowOf(ctx);
-  const rows = await db
-    .updateTable('orders')
-    .set({
-      dispatch_state: 'sending',
-      claimed_by: settings.workerId,
-      claimed_at: now,
-      dispatch_attempts: sql`dispatch_attempts + 1`,
-    })
-    .where('id', 'in', (eb) =>
-      eb
-        .selectFrom('orders')
-        .select('id')
-        .where('dispatch_state', '=', 'queued')
-        .where('next_attempt_at', '<=', now)
-        .where('cancel_requested_at', 'is', null)
-        .where('status', '=', 'pending')
-        .where(
-          'provider_id',
-          'not in',
-          eb.selectFrom('providers').select('id').where('state', 'in', ['held', 'disabled']),
-        )
-        .orderBy('next_attempt_at')
-        .orderBy('id')
-        .limit(limit)
-        .$if(settings.dialect === 'postgres', (q) => q.forUpdate().skipLocked()),
-    )
-    .where('dispatch_state', '=', 'queued')
-    .returningAll()
-    .execute();
-  return rows.map(toOrder);
+  const { settings } = ctx;
+  return claimDue(ctx.db, { workerId: settings.workerId, now: nowOf(ctx), limit, dialect: settings.dialect });
 }
 
 /** Orders whose send was claimed longer ago than any request can take: their outcome is unknown. */
 export async function recoverStaleSends(ctx: EngineContext): Promise<number> {
   const now = nowOf(ctx);
-  const rows = await ctx.db
-    .updateTable('orders')
-    .set({
-      dispatch_state: 'review',
-      last_error: 'the worker stopped while sending: the order may exist upstream',
-      updated_at: now,
-    })
-    .where('dispatch_state', '=', 'sending')
-    .where('claimed_at', '<', now - ctx.settings.staleSendingMs)
-    .returning(['id', 'provider_id'])
-    .execute();
+  const rows = await recoverStale(ctx.db, {
+    claimedBefore: now - ctx.settings.staleSendingMs,
+    now,
+    error: 'the worker stopped while sending: the order may exist upstream',
+  });
   for (const r of rows) {
     await raiseAlert(ctx.db, {
       kind: 'order_review',
-      orderId: Number(r.id),
-      providerId: r.provider_id === null ? null : Number(r.provider_id),
+      orderId: r.id,
+      providerId: r.providerId,
       message: `order ${r.id}: a send was interrupted; check the provider and resolve with smm-panel orders review`,
       now,
     });
-    ctx.log('warn', 'order sent with unknown outcome, needs review', { order: Number(r.id) });
+    ctx.log('warn', 'order sent with unknown outcome, needs review', { order: r.id });
   }
   return rows.length;
 }
 
-/** Compare-and-set on this worker's claim. Returns whether the row was still ours. */
-async function releaseClaim(
+/** Compare-and-set on this worker's claim: sending -> `to`. Returns whether the row was still ours. */
+function releaseClaim(
   tx: Executor,
   ctx: EngineContext,
   orderId: number,
-  set: Record<string, unknown>,
+  to: DispatchState,
+  set: DispatchSet = {},
 ): Promise<boolean> {
-  const res = await tx
-    .updateTable('orders')
-    .set({ ...set, claimed_by: null, updated_at: nowOf(ctx) })
-    .where('id', '=', orderId)
-    .where('dispatch_state', '=', 'sending')
-    .where('claimed_by', '=', ctx.settings.workerId)
-    .executeTakeFirst();
-  return Number(res.numUpdatedRows) === 1;
+  return releaseClaimRow(tx, { orderId, workerId: ctx.settings.workerId, to, now: nowOf(ctx), set });
 }
 
 /** Send one claimed order and record what happened. */
 export async function sendClaimed(ctx: EngineContext, order: Order): Promise<void> {
   const now = nowOf(ctx);
   const { db } = ctx;
-  const service = await db
-    .selectFrom('services')
-    .select(['provider_service_id'])
-    .where('id', '=', order.serviceId)
-    .executeTakeFirst();
+  const service = await findService(db, order.serviceId, null);
   const provider = order.providerId === null ? null : await findProvider(db, order.providerId);
-  if (!service?.provider_service_id || !provider) {
+  if (!service?.providerServiceId || !provider) {
     // Nothing was sent: the service lost its provider. Hand the order to the operator.
-    await releaseClaim(db, ctx, order.id, {
-      dispatch_state: 'manual',
-      last_error: 'service has no provider any more',
-    });
+    await releaseClaim(db, ctx, order.id, 'manual', { last_error: 'service has no provider any more' });
     return;
   }
-  const params = upstreamAddParams(order, service.provider_service_id);
+  const params = upstreamAddParams(order, service.providerServiceId);
   // A claimed order may wait in its batch for a while before its turn comes: renew the claim just
   // before the request leaves, and send nothing if it is no longer ours (another worker declared it
   // stale and it went to review, where the operator may already have resolved it).
-  const renewed = await db
-    .updateTable('orders')
-    .set({ claimed_at: nowOf(ctx) })
-    .where('id', '=', order.id)
-    .where('dispatch_state', '=', 'sending')
-    .where('claimed_by', '=', ctx.settings.workerId)
-    .executeTakeFirst();
-  if (Number(renewed.numUpdatedRows) !== 1) {
+  const renewed = await renewClaims(db, {
+    orderIds: [order.id],
+    workerId: ctx.settings.workerId,
+    now: nowOf(ctx),
+  });
+  if (renewed !== 1) {
     ctx.log('warn', 'claim lost before sending; not sent', { order: order.id });
     return;
   }
   // A fresh connection: a kept-alive socket closed by the upstream would turn a plain refusal into an
   // unknown outcome.
-  const out = await callUpstream(provider, params, ctx.settings.httpTimeoutMs, { freshConnection: true });
+  const outcome = classifyAddOutcome(
+    await callUpstream(provider, params, ctx.settings.httpTimeoutMs, { freshConnection: true }),
+  );
 
-  if (out.kind === 'not_sent') {
-    await requeueLater(ctx, order, now, out.error);
-    ctx.log('warn', 'provider unreachable, will retry', {
-      order: order.id,
-      provider: provider.id,
-      error: out.error,
-    });
+  if (outcome.kind === 'retry_later') {
+    await requeueLater(ctx, order, now, outcome.message);
+    if (outcome.neverLeft)
+      ctx.log('warn', 'provider unreachable, will retry', {
+        order: order.id,
+        provider: provider.id,
+        error: outcome.message,
+      });
+    else
+      ctx.log('warn', 'provider asked to retry later', {
+        order: order.id,
+        provider: provider.id,
+        message: outcome.message,
+      });
     return;
   }
-  if (out.kind === 'unknown') {
-    await toReview(ctx, order, provider.id, out.error);
+  if (outcome.kind === 'unknown') {
+    await toReview(ctx, order, provider.id, outcome.error);
     return;
   }
-  // A 404/401/403 page or a redirect: the URL or our access is wrong, nothing was processed: hold.
-  const answer =
-    out.kind === 'http_refused'
-      ? ({ ok: true, value: { error: `the provider's URL answered ${out.error}` }, httpLevel: true } as const)
-      : parseAnswer(addAnswer, out.body);
-  if (!answer.ok) {
-    await toReview(ctx, order, provider.id, answer.error);
-    return;
-  }
-  if ('order' in answer.value) {
-    const upstreamId = answer.value.order;
+  if (outcome.kind === 'accepted') {
+    const upstreamId = outcome.upstreamId;
     await db.transaction().execute(async (tx) => {
-      const set = {
-        dispatch_state: 'sent',
+      const set: DispatchSet = {
         provider_order_id: upstreamId,
         next_check_at: now + ctx.settings.syncBaseMs,
         unchanged_checks: 0,
         last_error: null,
-        status: sql<string>`case when status = 'pending' then 'processing' else status end`,
-        updated_at: now,
-        claimed_by: null,
       };
-      const mine = await tx
-        .updateTable('orders')
-        .set(set)
-        .where('id', '=', order.id)
-        .where('dispatch_state', '=', 'sending')
-        .where('claimed_by', '=', ctx.settings.workerId)
-        .executeTakeFirst();
-      if (Number(mine.numUpdatedRows) === 1) return;
       // The claim was declared stale meanwhile (the process stalled after sending): we now know the
       // outcome. Record it if the order is still in review, or was queued again by an operator who
       // resolved it as not sent but no worker has claimed it since (same attempt number).
-      const late = await tx
-        .updateTable('orders')
-        .set(set)
-        .where('id', '=', order.id)
-        .where((eb) =>
-          eb.or([
-            eb('dispatch_state', '=', 'review'),
-            eb.and([
-              eb('dispatch_state', '=', 'queued'),
-              eb('dispatch_attempts', '=', order.dispatchAttempts),
-            ]),
-          ]),
-        )
-        .executeTakeFirst();
-      if (Number(late.numUpdatedRows) === 1) return;
+      const onClaim = await releaseClaim(tx, ctx, order.id, 'sent', set);
+      const recorded =
+        onClaim ||
+        (await markSentLate(tx, { orderId: order.id, attempts: order.dispatchAttempts, now, set }));
+      if (recorded) {
+        // The customer sees Processing: pending -> processing through the state machine, in this
+        // transaction. On our own claim the claimed row is fresh (nothing else moves a `sending`
+        // order's status), so it need not be read again; a late acceptance reads it.
+        const moved = await startProcessingInTx(tx, {
+          orderId: order.id,
+          now,
+          ...(onClaim ? { known: order } : {}),
+        });
+        if (moved && !moved.ok)
+          ctx.log('error', 'sent order could not show Processing', {
+            order: order.id,
+            failure: moved.failure,
+          });
+        return;
+      }
       // Too late: the order was sent again or settled meanwhile. The provider has an order we do not
       // follow: the operator must cancel it there.
       await raiseAlert(tx, {
@@ -254,26 +180,16 @@ export async function sendClaimed(ctx: EngineContext, order: Order): Promise<voi
     ctx.log('info', 'order sent', { order: order.id, provider: provider.id, upstream: upstreamId });
     return;
   }
-  const message = answer.value.error;
-  if (!('httpLevel' in answer) && isTemporaryRefusal(message)) {
-    await requeueLater(ctx, order, now, message);
-    ctx.log('warn', 'provider asked to retry later', { order: order.id, provider: provider.id, message });
-    return;
-  }
-  if ('httpLevel' in answer || isAccountRefusal(message)) {
+  const message = outcome.message;
+  if (outcome.kind === 'refused_account') {
     await db.transaction().execute(async (tx) => {
-      if (!(await releaseClaim(tx, ctx, order.id, { dispatch_state: 'held', last_error: message }))) return;
-      await tx
-        .updateTable('providers')
-        .set({
-          state: 'held',
-          held_reason: message.slice(0, 500),
-          held_at: now,
-          next_probe_at: now + ctx.settings.probeMs,
-        })
-        .where('id', '=', provider.id)
-        .where('state', '=', 'active')
-        .execute();
+      if (!(await releaseClaim(tx, ctx, order.id, 'held', { last_error: message }))) return;
+      await holdProvider(tx, {
+        providerId: provider.id,
+        reason: message,
+        now,
+        nextProbeAt: now + ctx.settings.probeMs,
+      });
       await raiseAlert(tx, {
         kind: 'provider_held',
         providerId: provider.id,
@@ -286,7 +202,7 @@ export async function sendClaimed(ctx: EngineContext, order: Order): Promise<voi
     return;
   }
   await db.transaction().execute(async (tx) => {
-    if (!(await releaseClaim(tx, ctx, order.id, { dispatch_state: 'closed', last_error: message }))) return;
+    if (!(await releaseClaim(tx, ctx, order.id, 'closed', { last_error: message }))) return;
     const r = await changeOrderStatusInTx(tx, { orderId: order.id, change: { status: 'canceled' }, now });
     if (!r.ok) ctx.log('error', 'could not cancel a refused order', { order: order.id, failure: r.failure });
   });
@@ -297,17 +213,13 @@ export async function sendClaimed(ctx: EngineContext, order: Order): Promise<voi
 /** The order was not taken (never left, or "not now"): queue it again after a backoff. */
 async function requeueLater(ctx: EngineContext, order: Order, now: number, error: string): Promise<void> {
   const delay = backoff(ctx.settings.retryBaseMs, order.dispatchAttempts - 1, ctx.settings.retryMaxMs);
-  await releaseClaim(ctx.db, ctx, order.id, {
-    dispatch_state: 'queued',
-    next_attempt_at: now + delay,
-    last_error: error,
-  });
+  await releaseClaim(ctx.db, ctx, order.id, 'queued', { next_attempt_at: now + delay, last_error: error });
 }
 
 async function toReview(ctx: EngineContext, order: Order, providerId: number, error: string): Promise<void> {
   const now = nowOf(ctx);
   await ctx.db.transaction().execute(async (tx) => {
-    if (!(await releaseClaim(tx, ctx, order.id, { dispatch_state: 'review', last_error: error }))) return;
+    if (!(await releaseClaim(tx, ctx, order.id, 'review', { last_error: error }))) return;
     await raiseAlert(tx, {
       kind: 'order_review',
       providerId,
@@ -328,26 +240,58 @@ export async function afterChildChange(ctx: EngineContext, order: Order): Promis
   if (order.parentOrderId !== null && childHook) await childHook(ctx, order);
 }
 
-/** One dispatch round: recover stale claims, then claim and send a batch with bounded parallelism. */
+/**
+ * One dispatch round: recover stale claims, then claim a batch and send it, at most
+ * `dispatchConcurrency` at once in all, and at most each provider's `send_limit` at once at that
+ * provider (counted in this worker process: another worker process has its own count). A claim that
+ * waits for its provider's turn longer than WORKER_STALE_SENDING_MS is declared stale by another
+ * worker and goes to review; its send re-checks the claim first, so it is never sent twice. Keep
+ * WORKER_DISPATCH_BATCH small enough for a provider's send limit (batch × add time < stale time).
+ */
 export async function dispatchRound(ctx: EngineContext): Promise<number> {
   await recoverStaleSends(ctx);
   const claimed = await claimForDispatch(ctx, ctx.settings.dispatchBatch);
-  let next = 0;
-  const lanes = Array.from(
-    { length: Math.min(ctx.settings.dispatchConcurrency, claimed.length) },
-    async () => {
-      while (next < claimed.length) {
-        const order = claimed[next++];
-        if (!order) break;
-        try {
-          await sendClaimed(ctx, order);
-        } catch (err) {
-          // A database fault after the claim: the order stays `sending` and goes to review when stale.
-          ctx.log('error', 'dispatch failed', { order: order.id, error: String(err) });
-        }
-      }
-    },
+  if (claimed.length === 0) return 0;
+  const limits = new Map((await listProviders(ctx.db)).map((p) => [p.id, p.sendLimit]));
+  const byProvider = new Map<number, Order[]>();
+  for (const o of claimed) {
+    const key = o.providerId ?? 0;
+    const list = byProvider.get(key) ?? [];
+    list.push(o);
+    byProvider.set(key, list);
+  }
+  let free = ctx.settings.dispatchConcurrency;
+  const waiters: (() => void)[] = [];
+  const acquire = async () => {
+    while (free === 0) await new Promise<void>((resolve) => waiters.push(resolve));
+    free--;
+  };
+  const release = () => {
+    free++;
+    waiters.shift()?.();
+  };
+  await Promise.all(
+    [...byProvider].map(async ([providerId, list]) => {
+      let next = 0;
+      const lanes = Math.min(limits.get(providerId) ?? 1, list.length);
+      await Promise.all(
+        Array.from({ length: lanes }, async () => {
+          while (next < list.length) {
+            const order = list[next++];
+            if (!order) break;
+            await acquire();
+            try {
+              await sendClaimed(ctx, order);
+            } catch (err) {
+              // A database fault after the claim: the order stays `sending` and goes to review when stale.
+              ctx.log('error', 'dispatch failed', { order: order.id, error: String(err) });
+            } finally {
+              release();
+            }
+          }
+        }),
+      );
+    }),
   );
-  await Promise.all(lanes);
   return claimed.length;
 }

@@ -7,40 +7,31 @@
  * what was not delivered, including runs never placed) or Canceled (refund of all).
  */
 
+import {
+  countRuns,
+  findDueParents,
+  findQuietParents,
+  insertRun,
+  listRuns,
+  moveNextRunDue,
+} from '../orders/dripfeed.repo.js';
 import { isTerminal } from '../orders/order.state.js';
-import { findOrder, type Order, toOrder } from '../orders/orders.repo.js';
+import { findOrder, type Order } from '../orders/orders.repo.js';
 import { changeOrderStatusInTx, totalQuantity } from '../orders/settle.js';
 import { type EngineContext, nowOf, onChildChange } from './dispatch.js';
 
 /** Place the runs that are due. */
 export async function runsRound(ctx: EngineContext): Promise<number> {
   const now = nowOf(ctx);
-  const rows = await ctx.db
-    .selectFrom('orders')
-    .selectAll()
-    .where('dispatch_state', '=', 'runs')
-    .where('next_attempt_at', '<=', now)
-    .where('cancel_requested_at', 'is', null)
-    .where('status', 'in', ['pending', 'processing', 'in_progress'])
-    .orderBy('next_attempt_at')
-    .limit(100)
-    .execute();
+  const parents = await findDueParents(ctx.db, { now, limit: 100 });
   let placed = 0;
-  for (const parent of rows.map(toOrder)) {
+  for (const parent of parents) {
     if (await placeNextRun(ctx, parent, now)) placed++;
   }
   // Parents with every run placed are settled when their last run ends (finishParent, from sync); this
   // sweep also settles those whose last change happened elsewhere (an operator's review, a crash).
-  const waiting = await ctx.db
-    .selectFrom('orders')
-    .select('id')
-    .where('dispatch_state', '=', 'runs')
-    .where('next_attempt_at', 'is', null)
-    .where('status', 'in', ['pending', 'processing', 'in_progress'])
-    .where('updated_at', '<', now - ctx.settings.syncBaseMs)
-    .limit(100)
-    .execute();
-  for (const w of waiting) await finishParent(ctx, Number(w.id));
+  const waiting = await findQuietParents(ctx.db, { quietSince: now - ctx.settings.syncBaseMs, limit: 100 });
+  for (const id of waiting) await finishParent(ctx, id);
   return placed;
 }
 
@@ -50,46 +41,12 @@ async function placeNextRun(ctx: EngineContext, parent: Order, now: number): Pro
   const due = parent.nextAttemptAt;
   if (due === null) return false;
   return ctx.db.transaction().execute(async (tx) => {
-    const count = await tx
-      .selectFrom('orders')
-      .select((eb) => eb.fn.countAll().as('n'))
-      .where('parent_order_id', '=', parent.id)
-      .executeTakeFirstOrThrow();
-    const k = Number(count.n);
+    const k = await countRuns(tx, parent.id);
     const nextDue = k + 1 < runs ? parent.createdAt + (k + 1) * interval : null;
     // Compare-and-set on the due time: of two workers, one places this run.
-    const moved = await tx
-      .updateTable('orders')
-      .set({ next_attempt_at: nextDue, updated_at: now })
-      .where('id', '=', parent.id)
-      .where('next_attempt_at', '=', due)
-      .where('dispatch_state', '=', 'runs')
-      .executeTakeFirst();
-    if (Number(moved.numUpdatedRows) !== 1 || k >= runs) return false;
-    await tx
-      .insertInto('orders')
-      .values({
-        user_id: parent.userId,
-        service_id: parent.serviceId,
-        type: parent.type,
-        link: parent.link,
-        quantity: parent.quantity,
-        runs: null,
-        interval_minutes: null,
-        params: parent.params ? JSON.stringify(parent.params) : null,
-        rate_units: parent.rateUnits,
-        charge_units: 0,
-        status: 'pending',
-        remains: parent.quantity,
-        created_at: now,
-        updated_at: now,
-        dispatch_state: 'queued',
-        provider_id: parent.providerId,
-        next_attempt_at: now,
-        parent_order_id: parent.id,
-        run_index: k,
-      })
-      .execute();
+    const moved = await moveNextRunDue(tx, { parentId: parent.id, due, nextDue, now });
+    if (!moved || k >= runs) return false;
+    await insertRun(tx, { parent, runIndex: k, now });
     if (parent.status === 'pending') {
       await changeOrderStatusInTx(tx, {
         orderId: parent.id,
@@ -109,9 +66,7 @@ export async function finishParent(ctx: EngineContext, parentId: number): Promis
   await ctx.db.transaction().execute(async (tx) => {
     const parent = await findOrder(tx, parentId);
     if (!parent || isTerminal(parent.status) || parent.dispatchState !== 'runs') return;
-    const children = (
-      await tx.selectFrom('orders').selectAll().where('parent_order_id', '=', parentId).execute()
-    ).map(toOrder);
+    const children = await listRuns(tx, parentId);
     const runs = parent.runs ?? 1;
     const morePlanned = parent.nextAttemptAt !== null && parent.cancelState !== 'done';
     const unplaced = BigInt(Math.max(0, runs - children.length)) * parent.quantity;

@@ -3,49 +3,25 @@
  * engine asks the provider's balance; when our account answers again, the provider is resumed and its
  * held orders are queued to be sent (safe: a refusal means the upstream did not take them).
  */
-import { resolveAlertsAbout } from '../alerts/alerts.repo.js';
-import type { Executor } from '../db/executor.js';
 import { parseAmount } from '../money.js';
-import { listProviders } from '../providers/providers.repo.js';
-import { balanceAnswer, callUpstream, parseAnswer } from '../providers/upstream-client.js';
+import { leaseProbe, listProviders } from '../providers/providers.repo.js';
+import { resumeProvider } from '../providers/resume-provider.js';
+import { balanceAnswer, parseAnswer } from '../providers/upstream/answers.js';
+import { callUpstream } from '../providers/upstream/client.js';
 import { type EngineContext, nowOf } from './dispatch.js';
-
-/** Use case (also `smm-panel providers resume`): send the provider's held orders again. */
-export async function resumeProvider(db: Executor, providerId: number, now = Date.now()): Promise<number> {
-  return db.transaction().execute(async (tx) => {
-    await tx
-      .updateTable('providers')
-      .set({ state: 'active', held_reason: null, held_at: null, next_probe_at: null })
-      .where('id', '=', providerId)
-      .execute();
-    const res = await tx
-      .updateTable('orders')
-      .set({ dispatch_state: 'queued', next_attempt_at: now })
-      .where('provider_id', '=', providerId)
-      .where('dispatch_state', '=', 'held')
-      .executeTakeFirst();
-    await resolveAlertsAbout(tx, { providerId, kind: 'provider_held' }, now);
-    return Number(res.numUpdatedRows);
-  });
-}
 
 export async function probeHeldProviders(ctx: EngineContext): Promise<number> {
   const now = nowOf(ctx);
   let resumed = 0;
   for (const p of await listProviders(ctx.db)) {
     if (p.state !== 'held' || (p.nextProbeAt !== null && p.nextProbeAt > now)) continue;
-    const claimed = await ctx.db
-      .updateTable('providers')
-      .set({ next_probe_at: now + ctx.settings.probeMs })
-      .where('id', '=', p.id)
-      .where('state', '=', 'held')
-      .executeTakeFirst();
-    if (Number(claimed.numUpdatedRows) !== 1) continue;
+    if (!(await leaseProbe(ctx.db, p.id, now + ctx.settings.probeMs))) continue;
     const out = await callUpstream(p, { action: 'balance' }, ctx.settings.httpTimeoutMs);
     const parsed = out.kind === 'ok' ? parseAnswer(balanceAnswer, out.body) : null;
     const balance = parsed?.ok ? parseAmount(parsed.value.balance) : null;
     if (balance !== null && balance > 0n) {
-      const n = await resumeProvider(ctx.db, p.id, now);
+      const r = await resumeProvider({ db: ctx.db, providerId: p.id, now });
+      const n = r.ok ? r.value.requeued : 0;
       resumed += n;
       ctx.log('info', 'provider works again; held orders queued', { provider: p.id, orders: n });
     }

@@ -4,10 +4,19 @@
  * kept; an unreadable answer is asked again later (a refill request is safe to repeat: the upstream
  * keeps one open refill per order).
  */
-import type { Executor } from '../db/executor.js';
 import { findProvider, listProviders } from '../providers/providers.repo.js';
-import { callUpstream, parseAnswer, refillAnswer, refillStatusName } from '../providers/upstream-client.js';
-import type { RefillStatus } from '../refills/refill.state.js';
+import { parseAnswer, refillAnswer, refillStatusAnswer } from '../providers/upstream/answers.js';
+import { callFailure } from '../providers/upstream/classify.js';
+import { callUpstream } from '../providers/upstream/client.js';
+import { mapRefillStatus } from '../providers/upstream/status-map.js';
+import {
+  checkRefillsAgainAt,
+  findForwardedRefillsDue,
+  findRefillsToForward,
+  leaseRefillForward,
+  moveRefillForward,
+  retryRefillForwardAt,
+} from '../refills/refills.repo.js';
 import { setRefillStatus } from '../refills/set-refill-status.js';
 import { type EngineContext, nowOf } from './dispatch.js';
 
@@ -19,33 +28,17 @@ export async function refillRound(ctx: EngineContext): Promise<number> {
 
 async function forwardQueued(ctx: EngineContext): Promise<number> {
   const now = nowOf(ctx);
-  const rows = await ctx.db
-    .selectFrom('refills')
-    .innerJoin('orders', 'orders.id', 'refills.order_id')
-    .select([
-      'refills.id as id',
-      'orders.provider_id as providerId',
-      'orders.provider_order_id as upstreamOrder',
-    ])
-    .where('refills.forward_state', '=', 'queued')
-    .where('refills.next_check_at', '<=', now)
-    .orderBy('refills.id')
-    .limit(BATCH)
-    .execute();
+  const rows = await findRefillsToForward(ctx.db, { now, limit: BATCH });
   for (const r of rows) {
-    const id = Number(r.id);
+    const id = r.id;
     // Lease: another worker skips it for a while; a repeated request would be harmless anyway.
-    const lease = await ctx.db
-      .updateTable('refills')
-      .set({ next_check_at: now + ctx.settings.httpTimeoutMs * 2 })
-      .where('id', '=', id)
-      .where('forward_state', '=', 'queued')
-      .where('next_check_at', '<=', now)
-      .executeTakeFirst();
-    if (Number(lease.numUpdatedRows) !== 1) continue;
-    const provider = r.providerId === null ? null : await findProvider(ctx.db, Number(r.providerId));
+    if (
+      !(await leaseRefillForward(ctx.db, { refillId: id, now, until: now + ctx.settings.httpTimeoutMs * 2 }))
+    )
+      continue;
+    const provider = r.providerId === null ? null : await findProvider(ctx.db, r.providerId);
     if (!provider || !r.upstreamOrder) {
-      await ctx.db.updateTable('refills').set({ forward_state: 'manual' }).where('id', '=', id).execute();
+      await moveRefillForward(ctx.db, { refillId: id, to: 'manual' });
       continue;
     }
     const out = await callUpstream(
@@ -55,33 +48,27 @@ async function forwardQueued(ctx: EngineContext): Promise<number> {
     );
     const answer = out.kind === 'ok' ? parseAnswer(refillAnswer, out.body) : null;
     if (!answer?.ok) {
-      const error =
-        out.kind === 'ok' ? (answer && !answer.ok ? answer.error : 'unexpected answer') : out.error;
-      await ctx.db
-        .updateTable('refills')
-        .set({ next_check_at: now + ctx.settings.retryBaseMs, last_error: error })
-        .where('id', '=', id)
-        .execute();
+      const error = callFailure(out, answer && !answer.ok ? answer.error : undefined);
+      await retryRefillForwardAt(ctx.db, { refillId: id, at: now + ctx.settings.retryBaseMs, error });
       continue;
     }
     if ('refill' in answer.value) {
-      await ctx.db
-        .updateTable('refills')
-        .set({
-          forward_state: 'sent',
+      await moveRefillForward(ctx.db, {
+        refillId: id,
+        to: 'sent',
+        set: {
           provider_refill_id: answer.value.refill,
           next_check_at: now + ctx.settings.syncBaseMs,
           last_error: null,
-        })
-        .where('id', '=', id)
-        .execute();
+        },
+      });
       ctx.log('info', 'refill forwarded', { refill: id });
     } else {
-      await ctx.db
-        .updateTable('refills')
-        .set({ forward_state: 'closed', last_error: answer.value.error })
-        .where('id', '=', id)
-        .execute();
+      await moveRefillForward(ctx.db, {
+        refillId: id,
+        to: 'closed',
+        set: { last_error: answer.value.error },
+      });
       await setRefillStatus({ db: ctx.db, refillId: id, status: 'rejected', now });
       ctx.log('warn', 'provider refused a refill', { refill: id, message: answer.value.error });
     }
@@ -89,74 +76,40 @@ async function forwardQueued(ctx: EngineContext): Promise<number> {
   return rows.length;
 }
 
-function mapRefillStatus(text: unknown): RefillStatus | null {
-  const p = refillStatusName.safeParse(text);
-  if (!p.success) return null;
-  switch (p.data) {
-    case 'pending':
-      return 'pending';
-    case 'in progress':
-    case 'processing':
-      return 'in_progress';
-    case 'completed':
-      return 'completed';
-    case 'rejected':
-    case 'error':
-      return 'rejected';
-    case 'canceled':
-      return 'canceled';
-  }
-}
-
 async function syncSent(ctx: EngineContext): Promise<number> {
   const now = nowOf(ctx);
   let total = 0;
   for (const provider of await listProviders(ctx.db)) {
-    const rows = await ctx.db
-      .selectFrom('refills')
-      .innerJoin('orders', 'orders.id', 'refills.order_id')
-      .select(['refills.id as id', 'refills.status as status', 'refills.provider_refill_id as upstream'])
-      .where('orders.provider_id', '=', provider.id)
-      .where('refills.forward_state', '=', 'sent')
-      .where('refills.status', 'in', ['pending', 'in_progress'])
-      .where('refills.next_check_at', '<=', now)
-      .orderBy('refills.next_check_at')
-      .limit(BATCH)
-      .execute();
+    const rows = await findForwardedRefillsDue(ctx.db, { providerId: provider.id, now, limit: BATCH });
     if (rows.length === 0) continue;
     total += rows.length;
-    await pushChecks(
-      ctx.db,
-      rows.map((r) => Number(r.id)),
-      now + ctx.settings.syncBaseMs,
-    );
+    await checkRefillsAgainAt(ctx.db, {
+      refillIds: rows.map((r) => r.id),
+      at: now + ctx.settings.syncBaseMs,
+    });
     const out = await callUpstream(
       provider,
       { action: 'refill_status', refills: rows.map((r) => r.upstream).join(',') },
       ctx.settings.httpTimeoutMs,
     );
-    if (out.kind !== 'ok' || !Array.isArray(out.body)) {
+    const parsed = out.kind === 'ok' ? parseAnswer(refillStatusAnswer, out.body) : null;
+    if (!parsed?.ok || 'error' in parsed.value) {
       ctx.log('warn', 'refill status sync failed', {
         provider: provider.id,
-        error: out.kind === 'ok' ? 'unexpected answer' : out.error,
+        error:
+          parsed?.ok && 'error' in parsed.value
+            ? parsed.value.error
+            : callFailure(out, parsed && !parsed.ok ? parsed.error : undefined),
       });
       continue;
     }
-    const byUpstream = new Map<string, unknown>();
-    for (const item of out.body) {
-      if (item && typeof item === 'object')
-        byUpstream.set(String((item as { refill?: unknown }).refill), (item as { status?: unknown }).status);
-    }
+    const byUpstream = new Map<string, unknown>(parsed.value.items.map((i) => [i.refill, i.status]));
     for (const r of rows) {
       const next = mapRefillStatus(byUpstream.get(String(r.upstream)));
       if (next === null || next === r.status || next === 'pending') continue;
-      const res = await setRefillStatus({ db: ctx.db, refillId: Number(r.id), status: next, now });
-      if (!res.ok) ctx.log('warn', 'refill status ignored', { refill: Number(r.id), to: next });
+      const res = await setRefillStatus({ db: ctx.db, refillId: r.id, status: next, now });
+      if (!res.ok) ctx.log('warn', 'refill status ignored', { refill: r.id, to: next });
     }
   }
   return total;
-}
-
-async function pushChecks(db: Executor, ids: number[], at: number): Promise<void> {
-  await db.updateTable('refills').set({ next_check_at: at }).where('id', 'in', ids).execute();
 }

@@ -10,101 +10,40 @@
  * backwards, remains outside 0..quantity, unknown statuses, HTML or missing entries change nothing; they
  * are logged and raised once for the operator.
  */
-import { sql } from 'kysely';
+import { findUserById } from '../accounts/users.repo.js';
 import { raiseAlert } from '../alerts/alerts.repo.js';
+import { requestCancelRow } from '../cancels/cancels.repo.js';
 import type { Executor } from '../db/executor.js';
 import { debitInTx } from '../ledger/ledger.repo.js';
-import { chargeFor, parseAmount, toUnits } from '../money.js';
-import type { OrderStatus } from '../orders/order.state.js';
+import { chargeFor, parseAmount } from '../money.js';
 import { MAX_POSTS } from '../orders/order-input.js';
-import { type Order, toOrder } from '../orders/orders.repo.js';
+import type { Order } from '../orders/orders.repo.js';
+import { changeOrderStatusInTx, isPerPostSubscription } from '../orders/settle.js';
 import {
-  changeOrderStatusInTx,
-  isPerPostSubscription,
-  type StatusChange,
-  totalQuantity,
-} from '../orders/settle.js';
+  checkAgainAt,
+  leaseDueForSync,
+  recordDeliveredPosts,
+  scheduleUnchangedCheck,
+  scheduleUnchangedGroup,
+} from '../orders/sync.repo.js';
 import { listProviders, type Provider } from '../providers/providers.repo.js';
-import { callUpstream, orderStatusAnswer, type UpstreamOrderStatus } from '../providers/upstream-client.js';
+import { orderStatusAnswer, parseAnswer, statusMultiAnswer } from '../providers/upstream/answers.js';
+import { callFailure } from '../providers/upstream/classify.js';
+import { callUpstream } from '../providers/upstream/client.js';
+import { dripfeedRunsToAsk, mapUpstream, settleDripfeedFromRuns } from '../providers/upstream/status-map.js';
 import { afterChildChange, type EngineContext, nowOf } from './dispatch.js';
 import { backoff } from './settings.js';
 
 export const SYNC_BATCH = 100;
 
-/** Our status change for what the upstream reports, or a reason to ignore it. */
-export function mapUpstream(
-  order: Order,
-  st: UpstreamOrderStatus,
-): { change: StatusChange } | { ignore: string } {
-  const total = totalQuantity(order);
-  let remains: bigint | undefined = st.remains;
-  if (order.type === 'Subscriptions') {
-    // Subscriptions count posts: what remains is the limit minus the posts delivered.
-    const delivered = st.posts ?? null;
-    remains =
-      total > 0n && delivered !== null ? (total - delivered > 0n ? total - delivered : 0n) : undefined;
-  }
-  if (remains !== undefined && (remains < 0n || remains > total) && order.type !== 'Subscriptions') {
-    return { ignore: `remains ${remains} outside 0..${total}` };
-  }
-  const startCount =
-    st.start_count !== null && st.start_count !== undefined && st.start_count >= 0n
-      ? st.start_count
-      : undefined;
-  let status: OrderStatus;
-  switch (st.status) {
-    case 'Pending':
-    case 'Processing':
-      status = 'processing';
-      break;
-    case 'In progress':
-    case 'Active':
-    case 'Paused':
-      status = 'in_progress';
-      break;
-    case 'Completed':
-      return { change: { status: 'completed', startCount } };
-    case 'Partial':
-      if (remains === undefined || remains === 0n)
-        return { ignore: `Partial without remains (${st.remains ?? 'missing'})` };
-      return { change: { status: 'partial', remains, startCount } };
-    case 'Expired':
-    case 'Canceled':
-    case 'Refunded':
-      if (order.type === 'Subscriptions' && remains !== undefined && remains < total) {
-        return {
-          change:
-            remains === 0n ? { status: 'completed', startCount } : { status: 'partial', remains, startCount },
-        };
-      }
-      return { change: { status: 'canceled', startCount } };
-  }
-  // Never backwards: an order In progress that the upstream calls Pending again stays In progress.
-  if (order.status === 'in_progress' && status === 'processing') status = 'in_progress';
-  return { change: { status, remains: status === 'processing' ? undefined : remains, startCount } };
-}
-
 async function claimForSync(ctx: EngineContext, providerId: number, now: number): Promise<Order[]> {
-  const lease = ctx.settings.httpTimeoutMs * 2;
-  const rows = await ctx.db
-    .updateTable('orders')
-    .set({ next_check_at: now + lease })
-    .where('id', 'in', (eb) =>
-      eb
-        .selectFrom('orders')
-        .select('id')
-        .where('provider_id', '=', providerId)
-        .where('dispatch_state', '=', 'sent')
-        .where('status', 'in', ['processing', 'in_progress'])
-        .where('next_check_at', '<=', now)
-        .orderBy('next_check_at')
-        .orderBy('id')
-        .limit(SYNC_BATCH)
-        .$if(ctx.settings.dialect === 'postgres', (q) => q.forUpdate().skipLocked()),
-    )
-    .returningAll()
-    .execute();
-  return rows.map(toOrder);
+  return leaseDueForSync(ctx.db, {
+    providerId,
+    now,
+    lease: ctx.settings.httpTimeoutMs * 2,
+    limit: SYNC_BATCH,
+    dialect: ctx.settings.dialect,
+  });
 }
 
 async function scheduleUnchanged(
@@ -114,15 +53,11 @@ async function scheduleUnchanged(
   note: string | null,
 ): Promise<void> {
   const n = order.unchangedChecks;
-  await ctx.db
-    .updateTable('orders')
-    .set({
-      next_check_at: now + backoff(ctx.settings.syncBaseMs, n + 1, ctx.settings.syncMaxMs),
-      unchanged_checks: sql`unchanged_checks + 1`,
-      ...(note !== null ? { last_error: note } : {}),
-    })
-    .where('id', '=', order.id)
-    .execute();
+  await scheduleUnchangedCheck(ctx.db, {
+    orderId: order.id,
+    nextCheckAt: now + backoff(ctx.settings.syncBaseMs, n + 1, ctx.settings.syncMaxMs),
+    note,
+  });
   if (note !== null && note !== order.lastError) {
     await raiseAlert(ctx.db, {
       kind: 'upstream_anomaly',
@@ -213,43 +148,68 @@ export async function syncProviderBatch(ctx: EngineContext, provider: Provider):
     { action: 'status', orders: ids.join(',') },
     ctx.settings.httpTimeoutMs,
   );
-  const body = out.kind === 'ok' ? out.body : null;
-  if (
-    !body ||
-    typeof body !== 'object' ||
-    Array.isArray(body) ||
-    typeof (body as { error?: unknown }).error === 'string'
-  ) {
+  const parsed = out.kind === 'ok' ? parseAnswer(statusMultiAnswer, out.body) : null;
+  if (!parsed?.ok || 'error' in parsed.value) {
     const why =
-      out.kind === 'ok'
-        ? `unexpected answer to status: ${JSON.stringify(out.body)?.slice(0, 100)}`
-        : out.error;
+      parsed?.ok && 'error' in parsed.value
+        ? `the provider refused status: ${parsed.value.error}`
+        : callFailure(out, parsed && !parsed.ok ? parsed.error : undefined);
     ctx.log('warn', 'status sync failed', { provider: provider.id, error: why });
     // Try these orders again after a short pause (their lease already moved next_check_at forward).
-    await ctx.db
-      .updateTable('orders')
-      .set({ next_check_at: now + ctx.settings.syncBaseMs })
-      .where(
-        'id',
-        'in',
-        orders.map((o) => o.id),
-      )
-      .execute();
+    await checkAgainAt(ctx.db, { orderIds: orders.map((o) => o.id), at: now + ctx.settings.syncBaseMs });
     return orders.length;
   }
-  const entries = body as Record<string, unknown>;
+  const { entries, ignored } = await withDripfeedRuns(ctx, provider, orders, parsed.value.entries);
   const unchanged: Order[] = [];
   for (const order of orders) {
     const key = order.providerOrderId ?? '';
     const entry = Object.hasOwn(entries, key) ? entries[key] : undefined;
     try {
-      await applyUpstreamStatus(ctx, order, entry, now, unchanged);
+      const reason = ignored.get(key);
+      if (reason !== undefined) await scheduleUnchanged(ctx, order, now, `status ignored: ${reason}`);
+      else await applyUpstreamStatus(ctx, order, entry, now, unchanged);
     } catch (err) {
       ctx.log('error', 'applying a status failed', { order: order.id, error: String(err) });
     }
   }
   await rescheduleUnchanged(ctx, unchanged, now);
   return orders.length;
+}
+
+/**
+ * Drip-feed orders forwarded as such that ended `Partial` without remains: their run orders are asked
+ * in one more `status` call, and the entry gets the exact remains from them (settleDripfeedFromRuns),
+ * or is replaced by a reason to keep the order open.
+ */
+async function withDripfeedRuns(
+  ctx: EngineContext,
+  provider: Provider,
+  orders: Order[],
+  entries: Record<string, unknown>,
+): Promise<{ entries: Record<string, unknown>; ignored: Map<string, string> }> {
+  const ignored = new Map<string, string>();
+  const needing: { order: Order; key: string; runs: string[] }[] = [];
+  for (const order of orders) {
+    const key = order.providerOrderId ?? '';
+    const runs = Object.hasOwn(entries, key) ? dripfeedRunsToAsk(order, entries[key]) : null;
+    if (runs) needing.push({ order, key, runs });
+  }
+  if (needing.length === 0) return { entries, ignored };
+  const ids = [...new Set(needing.flatMap((n) => n.runs))].slice(0, SYNC_BATCH);
+  const out = await callUpstream(
+    provider,
+    { action: 'status', orders: ids.join(',') },
+    ctx.settings.httpTimeoutMs,
+  );
+  const parsed = out.kind === 'ok' ? parseAnswer(statusMultiAnswer, out.body) : null;
+  const runEntries = parsed?.ok && 'entries' in parsed.value ? parsed.value.entries : {};
+  const result = { ...entries };
+  for (const n of needing) {
+    const settled = settleDripfeedFromRuns(n.order, entries[n.key], runEntries);
+    if ('entry' in settled) result[n.key] = settled.entry;
+    else ignored.set(n.key, settled.ignore);
+  }
+  return { entries: result, ignored };
 }
 
 /** One sync round over every provider, a few batches each. */
@@ -296,12 +256,8 @@ async function chargeDeliveredPosts(
   let paid = fresh;
   if (perPost > 0n) {
     // As many of the new posts as the balance pays for, in one conditional debit.
-    const user = await tx
-      .selectFrom('users')
-      .select('balance_units')
-      .where('id', '=', order.userId)
-      .executeTakeFirst();
-    const affordable = user ? toUnits(user.balance_units) / perPost : 0n;
+    const user = await findUserById(tx, order.userId);
+    const affordable = user ? user.balanceUnits / perPost : 0n;
     paid = fresh < affordable ? fresh : affordable;
     if (paid > 0n) {
       const after = await debitInTx(tx, {
@@ -317,21 +273,13 @@ async function chargeDeliveredPosts(
     }
   }
   // Every delivered post is counted as seen; the unpaid ones (if any) are the panel's loss, reported below.
-  await tx
-    .updateTable('orders')
-    .set({
-      charge_units: sql`charge_units + ${perPost * paid}`,
-      delivered_posts: Number(delivered),
-    })
-    .where('id', '=', order.id)
-    .execute();
+  await recordDeliveredPosts(tx, {
+    orderId: order.id,
+    addChargeUnits: perPost * paid,
+    deliveredPosts: Number(delivered),
+  });
   if (paid < fresh) {
-    await tx
-      .updateTable('orders')
-      .set({ cancel_requested_at: now })
-      .where('id', '=', order.id)
-      .where('cancel_requested_at', 'is', null)
-      .execute();
+    await requestCancelRow(tx, { orderId: order.id, now });
     await raiseAlert(tx, {
       kind: 'subscription_unpaid',
       orderId: order.id,
@@ -355,13 +303,10 @@ async function rescheduleUnchanged(ctx: EngineContext, orders: Order[], now: num
     byStep.set(o.unchangedChecks, ids);
   }
   for (const [n, ids] of byStep) {
-    await ctx.db
-      .updateTable('orders')
-      .set({
-        next_check_at: now + backoff(ctx.settings.syncBaseMs, n + 1, ctx.settings.syncMaxMs),
-        unchanged_checks: n + 1,
-      })
-      .where('id', 'in', ids)
-      .execute();
+    await scheduleUnchangedGroup(ctx.db, {
+      orderIds: ids,
+      nextCheckAt: now + backoff(ctx.settings.syncBaseMs, n + 1, ctx.settings.syncMaxMs),
+      unchangedChecks: n + 1,
+    });
   }
 }

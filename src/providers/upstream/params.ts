@@ -1,5 +1,5 @@
 /** The parameters of an upstream `add` for one of our orders: every parameter of its type. */
-import type { Order } from '../orders/orders.repo.js';
+import type { Order } from '../../orders/orders.repo.js';
 
 /**
  * A sent order with runs/interval is always forwarded as drip-feed: the choice between forwarding and

@@ -7,11 +7,16 @@
  * - `not_sent`: the connection was refused or the host does not resolve; the request surely never
  *   left, so it may be retried;
  * - `unknown`: anything after the request may have been delivered (timeout, reset, 5xx, a body we
- *   cannot read): for an `add` the order may exist upstream, so it must not be sent again blindly.
+ *   cannot read): for an `add` the order may exist upstream, so it must not be sent again blindly;
+ * - `empty`: the upstream answered with an empty body (HTTP 2xx): no answer at all, which for an `add`
+ *   is as unknown as a timeout (classify.ts).
+ *
+ * The body is read as JSON whatever its content-type (SmartPanel-based panels serve JSON as text/html,
+ * pretty-printed, after a newline) once a byte-order mark and surrounding whitespace are removed. The
+ * answers' shapes are answers.ts's business.
  */
 import http from 'node:http';
 import https from 'node:https';
-import { z } from 'zod';
 
 export interface UpstreamEndpoint {
   url: string;
@@ -23,7 +28,9 @@ export type CallOutcome =
   | { kind: 'not_sent'; error: string }
   /** The HTTP server answered but not as an API (404, 401, 403, a redirect): nothing was processed. */
   | { kind: 'http_refused'; error: string }
-  | { kind: 'unknown'; error: string };
+  | { kind: 'unknown'; error: string }
+  /** HTTP 2xx with nothing in the body. */
+  | { kind: 'empty'; error: string };
 
 const NOT_SENT_CODES = new Set([
   'ECONNREFUSED',
@@ -48,6 +55,12 @@ function errorCode(err: unknown): string | undefined {
 // Connections are kept alive for reads; an `add` opens a fresh one (see callUpstream).
 const httpAgent = new http.Agent({ keepAlive: true, maxSockets: 32 });
 const httpsAgent = new https.Agent({ keepAlive: true, maxSockets: 32 });
+
+/** The body as text without a byte-order mark and surrounding whitespace (JSON.parse rejects a BOM). */
+export function answerText(raw: Buffer | string): string {
+  const text = typeof raw === 'string' ? raw : raw.toString('utf8');
+  return text.replace(/^\uFEFF/, '').trim();
+}
 
 /** HTTP statuses that prove the call was not processed as an API call: wrong URL, no access, moved. */
 function refusedAtHttpLevel(status: number): boolean {
@@ -114,8 +127,10 @@ export function callUpstream(
         );
         res.on('end', () => {
           const status = res.statusCode ?? 0;
-          const text = Buffer.concat(chunks).toString('utf8');
+          const text = answerText(Buffer.concat(chunks));
           if (status >= 500) return finish({ kind: 'unknown', error: `HTTP ${status}` });
+          if (text === '' && status >= 200 && status < 300)
+            return finish({ kind: 'empty', error: `empty answer (HTTP ${status})` });
           try {
             return finish({ kind: 'ok', body: JSON.parse(text) });
           } catch {
@@ -140,87 +155,4 @@ export function callUpstream(
     });
     req.end(body);
   });
-}
-
-/** An integer given as a number or a numeric string, as panels variously send. */
-const intLike = z
-  .union([z.number().int().nonnegative(), z.string().regex(/^\s*\d{1,18}\s*$/)])
-  .transform((v) => BigInt(String(v).trim()));
-const signedIntLike = z
-  .union([z.number().int(), z.string().regex(/^\s*-?\d{1,18}\s*$/)])
-  .transform((v) => BigInt(String(v).trim()));
-const idLike = z
-  .union([z.number().int().positive(), z.string().regex(/^\s*[A-Za-z0-9_-]{1,64}\s*$/)])
-  .transform((v) => String(v).trim());
-const decimalLike = z
-  .union([z.number().nonnegative().finite(), z.string().regex(/^\s*\d{1,18}(\.\d{1,30})?\s*$/)])
-  .transform((v) => String(v).trim());
-const errorShape = z.object({ error: z.string().min(1).max(2000) });
-
-export const addAnswer = z.union([z.object({ order: idLike }), errorShape]);
-
-export const UPSTREAM_STATUSES = [
-  'Pending',
-  'Processing',
-  'In progress',
-  'Completed',
-  'Partial',
-  'Canceled',
-  'Refunded',
-  // Subscriptions
-  'Active',
-  'Paused',
-  'Expired',
-] as const;
-export type UpstreamStatusName = (typeof UPSTREAM_STATUSES)[number];
-const statusName = z
-  .string()
-  .transform((s) => s.trim())
-  .pipe(z.enum(UPSTREAM_STATUSES));
-
-export const orderStatusAnswer = z.object({
-  status: statusName,
-  remains: signedIntLike.optional(),
-  start_count: signedIntLike.nullish().catch(null),
-  charge: decimalLike.nullish().catch(null),
-  posts: intLike.nullish().catch(null),
-});
-export type UpstreamOrderStatus = z.infer<typeof orderStatusAnswer>;
-
-export const balanceAnswer = z.object({ balance: decimalLike, currency: z.string().max(10).optional() });
-
-const flag = z
-  .union([z.boolean(), z.number(), z.string()])
-  .optional()
-  .transform((v) => v === true || v === 1 || v === '1' || v === 'true');
-export const serviceAnswer = z.object({
-  service: idLike,
-  name: z.string().max(500),
-  type: z.string().max(100).optional().default('Default'),
-  category: z.string().max(300).optional().default('Other'),
-  rate: decimalLike,
-  min: intLike,
-  max: intLike,
-  dripfeed: flag,
-  refill: flag,
-  cancel: flag,
-  description: z.string().max(5000).optional().catch(undefined),
-});
-export type UpstreamService = z.infer<typeof serviceAnswer>;
-
-export const refillAnswer = z.union([z.object({ refill: idLike }), errorShape]);
-export const refillStatusName = z
-  .string()
-  .transform((s) => s.trim().toLowerCase())
-  .pipe(z.enum(['pending', 'in progress', 'processing', 'completed', 'rejected', 'canceled', 'error']));
-
-/** Parse `value` against `schema`, turning a mismatch into a short description for the operator. */
-export function parseAnswer<T>(
-  schema: z.ZodType<T>,
-  value: unknown,
-): { ok: true; value: T } | { ok: false; error: string } {
-  const r = schema.safeParse(value);
-  if (r.success) return { ok: true, value: r.data };
-  const shown = JSON.stringify(value)?.slice(0, 120) ?? String(value);
-  return { ok: false, error: `unexpected answer: ${shown}` };
 }

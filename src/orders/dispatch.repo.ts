@@ -1,0 +1,161 @@
+/**
+ * The SQL of dispatch: every change of an order's dispatch state, each a compare-and-set on the state
+ * it leaves (and, for a claimed order, on the worker that claimed it), checked against the table in
+ * dispatch.state.ts. Callers pass the database or their transaction.
+ */
+import { sql } from 'kysely';
+import type { DialectName, Executor } from '../db/executor.js';
+import { assertDispatchTransition, type DispatchState } from './dispatch.state.js';
+import { type Order, toOrder } from './orders.repo.js';
+
+/** Columns an outcome may write beside the state. */
+export interface DispatchSet {
+  last_error?: string | null;
+  next_attempt_at?: number | null;
+  provider_order_id?: string;
+  next_check_at?: number | null;
+  unchanged_checks?: number;
+}
+
+/**
+ * Claim up to `limit` due orders for `workerId`: queued -> sending in one statement (on Postgres with
+ * FOR UPDATE SKIP LOCKED, so workers never share an order; on SQLite the one writer serialises it).
+ * Only orders of active providers with no cancel asked are claimed.
+ */
+export async function claimDue(
+  db: Executor,
+  p: { workerId: string; now: number; limit: number; dialect: DialectName },
+): Promise<Order[]> {
+  assertDispatchTransition('queued', 'sending');
+  const rows = await db
+    .updateTable('orders')
+    .set({
+      dispatch_state: 'sending',
+      claimed_by: p.workerId,
+      claimed_at: p.now,
+      dispatch_attempts: sql`dispatch_attempts + 1`,
+    })
+    .where('id', 'in', (eb) =>
+      eb
+        .selectFrom('orders')
+        .select('id')
+        .where('dispatch_state', '=', 'queued')
+        .where('next_attempt_at', '<=', p.now)
+        .where('cancel_requested_at', 'is', null)
+        .where('status', '=', 'pending')
+        .where('provider_id', 'in', eb.selectFrom('providers').select('id').where('state', '=', 'active'))
+        .orderBy('next_attempt_at')
+        .orderBy('id')
+        .limit(p.limit)
+        .$if(p.dialect === 'postgres', (q) => q.forUpdate().skipLocked()),
+    )
+    .where('dispatch_state', '=', 'queued')
+    .returningAll()
+    .execute();
+  return rows.map(toOrder);
+}
+
+/** sending -> review for claims older than `claimedBefore` (a worker that died mid-send). */
+export async function recoverStale(
+  db: Executor,
+  p: { claimedBefore: number; now: number; error: string },
+): Promise<{ id: number; providerId: number | null }[]> {
+  assertDispatchTransition('sending', 'review');
+  const rows = await db
+    .updateTable('orders')
+    .set({ dispatch_state: 'review', last_error: p.error, updated_at: p.now })
+    .where('dispatch_state', '=', 'sending')
+    .where('claimed_at', '<', p.claimedBefore)
+    .returning(['id', 'provider_id'])
+    .execute();
+  return rows.map((r) => ({
+    id: Number(r.id),
+    providerId: r.provider_id === null ? null : Number(r.provider_id),
+  }));
+}
+
+/** Renew this worker's claims (just before sending, or while orders wait for their turn). */
+export async function renewClaims(
+  db: Executor,
+  p: { orderIds: number[]; workerId: string; now: number },
+): Promise<number> {
+  if (p.orderIds.length === 0) return 0;
+  const r = await db
+    .updateTable('orders')
+    .set({ claimed_at: p.now })
+    .where('id', 'in', p.orderIds)
+    .where('dispatch_state', '=', 'sending')
+    .where('claimed_by', '=', p.workerId)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows);
+}
+
+/**
+ * Record a send's outcome: sending -> `to`, only while the claim is still `workerId`'s. Whether the
+ * row was still ours.
+ */
+export async function releaseClaim(
+  db: Executor,
+  p: { orderId: number; workerId: string; to: DispatchState; now: number; set?: DispatchSet },
+): Promise<boolean> {
+  assertDispatchTransition('sending', p.to);
+  const res = await db
+    .updateTable('orders')
+    .set({ ...p.set, dispatch_state: p.to, claimed_by: null, updated_at: p.now })
+    .where('id', '=', p.orderId)
+    .where('dispatch_state', '=', 'sending')
+    .where('claimed_by', '=', p.workerId)
+    .executeTakeFirst();
+  return Number(res.numUpdatedRows) === 1;
+}
+
+/**
+ * A late acceptance of a send that was declared stale: -> sent if the order is still in review, or was
+ * queued again by the operator and not claimed since (the same attempt number).
+ */
+export async function markSentLate(
+  db: Executor,
+  p: { orderId: number; attempts: number; now: number; set: DispatchSet },
+): Promise<boolean> {
+  assertDispatchTransition('review', 'sent');
+  assertDispatchTransition('queued', 'sent');
+  const res = await db
+    .updateTable('orders')
+    .set({ ...p.set, dispatch_state: 'sent', claimed_by: null, updated_at: p.now })
+    .where('id', '=', p.orderId)
+    .where((eb) =>
+      eb.or([
+        eb('dispatch_state', '=', 'review'),
+        eb.and([eb('dispatch_state', '=', 'queued'), eb('dispatch_attempts', '=', p.attempts)]),
+      ]),
+    )
+    .executeTakeFirst();
+  return Number(res.numUpdatedRows) === 1;
+}
+
+/** The operator's resolution of a review case: review -> sent | queued | closed. */
+export async function resolveFromReview(
+  db: Executor,
+  p: { orderId: number; to: DispatchState; now: number; set?: DispatchSet },
+): Promise<boolean> {
+  assertDispatchTransition('review', p.to);
+  const res = await db
+    .updateTable('orders')
+    .set({ ...p.set, dispatch_state: p.to, updated_at: p.now })
+    .where('id', '=', p.orderId)
+    .where('dispatch_state', '=', 'review')
+    .executeTakeFirst();
+  return Number(res.numUpdatedRows) === 1;
+}
+
+/** held -> queued for every held order of a provider (it works again). How many. */
+export async function requeueHeld(db: Executor, p: { providerId: number; now: number }): Promise<number> {
+  assertDispatchTransition('held', 'queued');
+  const res = await db
+    .updateTable('orders')
+    .set({ dispatch_state: 'queued', next_attempt_at: p.now })
+    .where('provider_id', '=', p.providerId)
+    .where('dispatch_state', '=', 'held')
+    .executeTakeFirst();
+  return Number(res.numUpdatedRows);
+}

@@ -1,0 +1,90 @@
+/**
+ * The SQL of status sync: leasing the most overdue sent orders of one provider, and scheduling their
+ * next check. Status changes themselves go through settle.ts (the order state machine).
+ */
+import { sql } from 'kysely';
+import type { DialectName, Executor } from '../db/executor.js';
+import { ACTIVE_STATUSES } from './order.state.js';
+import { type Order, toOrder } from './orders.repo.js';
+
+/**
+ * Lease up to `limit` of a provider's sent, active orders whose check is due, the most overdue first
+ * (moving their next check `lease` ms ahead; on Postgres with SKIP LOCKED, so workers split the work).
+ */
+export async function leaseDueForSync(
+  db: Executor,
+  p: { providerId: number; now: number; lease: number; limit: number; dialect: DialectName },
+): Promise<Order[]> {
+  const rows = await db
+    .updateTable('orders')
+    .set({ next_check_at: p.now + p.lease })
+    .where('id', 'in', (eb) =>
+      eb
+        .selectFrom('orders')
+        .select('id')
+        .where('provider_id', '=', p.providerId)
+        .where('dispatch_state', '=', 'sent')
+        .where('status', 'in', [...ACTIVE_STATUSES])
+        .where('next_check_at', '<=', p.now)
+        .orderBy('next_check_at')
+        .orderBy('id')
+        .limit(p.limit)
+        .$if(p.dialect === 'postgres', (q) => q.forUpdate().skipLocked()),
+    )
+    .returningAll()
+    .execute();
+  return rows.map(toOrder);
+}
+
+/** One unchanged order: next check at `nextCheckAt`, one more unchanged check, and a note if any. */
+export async function scheduleUnchangedCheck(
+  db: Executor,
+  p: { orderId: number; nextCheckAt: number; note: string | null },
+): Promise<void> {
+  await db
+    .updateTable('orders')
+    .set({
+      next_check_at: p.nextCheckAt,
+      unchanged_checks: sql`unchanged_checks + 1`,
+      ...(p.note !== null ? { last_error: p.note } : {}),
+    })
+    .where('id', '=', p.orderId)
+    .execute();
+}
+
+/**
+ * Unchanged orders that were at the same backoff step: one UPDATE for all of them (most of a large
+ * population is unchanged at any check).
+ */
+export async function scheduleUnchangedGroup(
+  db: Executor,
+  p: { orderIds: number[]; nextCheckAt: number; unchangedChecks: number },
+): Promise<void> {
+  if (p.orderIds.length === 0) return;
+  await db
+    .updateTable('orders')
+    .set({ next_check_at: p.nextCheckAt, unchanged_checks: p.unchangedChecks })
+    .where('id', 'in', p.orderIds)
+    .execute();
+}
+
+/** Check these orders again at `at` (a status call that failed). */
+export async function checkAgainAt(db: Executor, p: { orderIds: number[]; at: number }): Promise<void> {
+  if (p.orderIds.length === 0) return;
+  await db.updateTable('orders').set({ next_check_at: p.at }).where('id', 'in', p.orderIds).execute();
+}
+
+/**
+ * A per-post subscription's delivered posts: the charge grows by what was debited for the new posts,
+ * and every delivered post is counted as seen.
+ */
+export async function recordDeliveredPosts(
+  db: Executor,
+  p: { orderId: number; addChargeUnits: bigint; deliveredPosts: number },
+): Promise<void> {
+  await db
+    .updateTable('orders')
+    .set({ charge_units: sql`charge_units + ${p.addChargeUnits}`, delivered_posts: p.deliveredPosts })
+    .where('id', '=', p.orderId)
+    .execute();
+}
