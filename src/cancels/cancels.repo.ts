@@ -6,7 +6,7 @@ import type { Executor } from '../db/executor.js';
 import { assertDispatchTransition } from '../orders/dispatch.state.js';
 import { ACTIVE_STATUSES, type OrderStatus } from '../orders/order.state.js';
 import { type Order, toOrder } from '../orders/orders.repo.js';
-import { assertCancelTransition, type CancelState } from './cancel.state.js';
+import { assertCancelTransition } from './cancel.state.js';
 
 /** none -> requested, for an order still active. Whether it moved. */
 export async function requestCancelRow(db: Executor, p: { orderId: number; now: number }): Promise<boolean> {
