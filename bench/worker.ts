@@ -184,7 +184,7 @@ async function main(): Promise<void> {
     });
     close = () => db.close();
     const syncBase = process.env.BENCH_WORKER_SYNC_BASE_MS;
-    const settings = workerSettings(db.dialect, {}, syncBase ? { syncBaseMs: Number(syncBase) } : {});
+    const settings = workerSettings(db.dialect, undefined, syncBase ? { syncBaseMs: Number(syncBase) } : {});
     const ctx: EngineContext = { db: db.db, settings, log };
     step = () => workerRound(ctx);
   } else if (mode === 'ceiling') {

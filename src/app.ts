@@ -51,7 +51,7 @@ export async function startPanel(
   if (options.worker !== false) {
     worker = startWorker({
       db: db.db,
-      settings: workerSettings(db.dialect, {}, engineTimings(config)),
+      settings: workerSettings(db.dialect, engineTimings(config)),
       log: engineLogger(config.LOG_LEVEL),
     });
   }
@@ -95,7 +95,7 @@ export async function startPanel(
 /** `smm-panel worker`: the fulfilment engine alone, for scale-out next to API-only processes. */
 export async function startWorkerProcess(config: Config, print: (line: string) => void = console.log) {
   const db = await openDatabase(config.DATABASE_URL, { poolSize: config.DATABASE_POOL_SIZE });
-  const settings = workerSettings(db.dialect, {}, engineTimings(config));
+  const settings = workerSettings(db.dialect, engineTimings(config));
   const worker = startWorker({ db: db.db, settings, log: engineLogger(config.LOG_LEVEL) });
   print(`smm-panel worker ${settings.workerId} running on ${db.dialect}`);
   return {

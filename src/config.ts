@@ -57,6 +57,8 @@ const schema = z
 export type Config = z.infer<typeof schema>;
 
 /** The engine's timings as the worker takes them (see worker/settings.ts). */
+export type EngineTimings = ReturnType<typeof engineTimings>;
+
 export function engineTimings(c: Config) {
   return {
     httpTimeoutMs: c.WORKER_HTTP_TIMEOUT_MS,

@@ -245,23 +245,19 @@ export function makeEngine(
   const logs: LogLine[] = [];
   const ctx: EngineContext = {
     db,
-    settings: workerSettings(
-      dialect,
-      {},
-      {
-        syncBaseMs: 0,
-        syncMaxMs: 0,
-        idleMs: 0,
-        httpTimeoutMs: 2000,
-        // Large batches keep the number of rounds a test needs small.
-        dispatchBatch: 50,
-        staleSendingMs: 3_600_000,
-        retryBaseMs: 60_000,
-        retryMaxMs: 3_600_000,
-        probeMs: 120_000,
-        ...over,
-      },
-    ),
+    settings: workerSettings(dialect, undefined, {
+      syncBaseMs: 0,
+      syncMaxMs: 0,
+      idleMs: 0,
+      httpTimeoutMs: 2000,
+      // Large batches keep the number of rounds a test needs small.
+      dispatchBatch: 50,
+      staleSendingMs: 3_600_000,
+      retryBaseMs: 60_000,
+      retryMaxMs: 3_600_000,
+      probeMs: 120_000,
+      ...over,
+    }),
     log: (level, msg, data) => {
       logs.push({ level, msg, ...(data ? { data } : {}) });
     },
