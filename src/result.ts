@@ -34,6 +34,7 @@ export type Failure =
   | { code: 'invalid'; message: string }
   // Operator tools (CLI, admin):
   | { code: 'unknown_provider' }
+  | { code: 'invalid_send_limit'; min: number; max: number }
   | { code: 'provider_disabled'; providerId: number }
   | { code: 'provider_in_use'; openOrders: number; services: number }
   | { code: 'provider_check_failed'; reason: string }
@@ -110,6 +111,8 @@ export function failureMessage(f: Failure): string {
       return 'Provider not found';
     case 'provider_disabled':
       return `provider ${f.providerId} is disabled (smm-panel providers enable)`;
+    case 'invalid_send_limit':
+      return `send limit must be a whole number from ${f.min} to ${f.max}`;
     case 'provider_in_use':
       return `provider is still used by ${f.openOrders} open order(s) and ${f.services} service(s)`;
     case 'provider_check_failed':

@@ -678,9 +678,10 @@ describeEachDb('CLI operator tools', (ctx) => {
         url: upstream.url,
         state: 'active',
         heldReason: null,
+        sendLimit: 1,
       });
       const human = await cli(['providers', 'list']);
-      expect(human.out[0]).toBe('id\tname\turl\tstate');
+      expect(human.out[0]).toBe('id\tname\turl\tsend limit\tstate');
       expect(human.out.join('\n')).not.toContain('good-key');
 
       const noKey = await cli(['providers', 'add', '--name', uniqueName('x'), '--url', upstream.url]);
@@ -698,6 +699,46 @@ describeEachDb('CLI operator tools', (ctx) => {
       expect(unreachable.code).toBe(1);
       expect(unreachable.err[0]).toMatch(/^smm-panel: provider check failed: provider closed-port: /);
       expect((await cli(['providers', 'add', '--name', 'x'])).code).toBe(64);
+    });
+
+    it('providers set --send-limit changes how many orders one worker sends to it at once, within 1-100', async () => {
+      const id = String(
+        (
+          await ok(
+            'providers',
+            'add',
+            '--name',
+            uniqueName('lim'),
+            '--url',
+            upstream.url,
+            '--key',
+            'good-key',
+          )
+        ).id,
+      );
+      expect(await ok('providers', 'set', '--provider', id, '--send-limit', '5')).toEqual({
+        provider: Number(id),
+        sendLimit: 5,
+      });
+      const listed = (await ok('providers', 'list')).providers.find(
+        (p: { id: number }) => p.id === Number(id),
+      );
+      expect(listed.sendLimit).toBe(5);
+      const tooMany = await cli(['providers', 'set', '--provider', id, '--send-limit', '101']);
+      expect(tooMany.code).toBe(1);
+      expect(tooMany.err).toEqual(['smm-panel: send limit must be a whole number from 1 to 100']);
+      const zero = await cli(['providers', 'set', '--provider', id, '--send-limit', '0']);
+      expect(zero.err).toEqual(['smm-panel: send limit must be a whole number of at least 1 (got "0")']);
+      const missing = await cli(['providers', 'set', '--provider', '999999', '--send-limit', '2']);
+      expect(missing.err).toEqual(['smm-panel: Provider not found']);
+      const nothing = await cli(['providers', 'set', '--provider', id]);
+      expect(nothing.code).toBe(1);
+      expect(nothing.err).toEqual([
+        'smm-panel: give --url, a key (--key, --key-stdin, --key-env) or --send-limit',
+      ]);
+      expect(
+        (await ok('providers', 'list')).providers.find((p: { id: number }) => p.id === Number(id)).sendLimit,
+      ).toBe(5);
     });
 
     it('disable stops new sends (state disabled), enable brings it back; resume refuses a disabled provider', async () => {

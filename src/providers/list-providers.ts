@@ -9,6 +9,8 @@ export interface ProviderView {
   /** active; held (our account there refused: funds, key); disabled (by the operator: no new sends). */
   state: Provider['state'];
   heldReason: string | null;
+  /** `add` requests one worker sends to it at the same moment. */
+  sendLimit: number;
 }
 
 export async function listProviders(opts: { db: Executor }): Promise<ProviderView[]> {
@@ -18,5 +20,6 @@ export async function listProviders(opts: { db: Executor }): Promise<ProviderVie
     url: p.url,
     state: p.state,
     heldReason: p.heldReason,
+    sendLimit: p.sendLimit,
   }));
 }

@@ -6,8 +6,9 @@ import { getProviderBalance, getProviderServices } from '../../providers/provide
 import { removeProvider } from '../../providers/remove-provider.js';
 import { resumeProvider } from '../../providers/resume-provider.js';
 import { setProviderEnabled } from '../../providers/set-provider-enabled.js';
+import { setProviderSendLimit } from '../../providers/set-provider-send-limit.js';
 import { updateProvider } from '../../providers/update-provider.js';
-import { idArg, secretArg } from '../args.js';
+import { idArg, intArg, secretArg } from '../args.js';
 import { type CliContext, CliFailure, unwrap } from '../context.js';
 import { table } from '../output.js';
 
@@ -47,8 +48,14 @@ export function register(program: Command, ctx: CliContext): void {
       ctx.emit(
         { providers: rows },
         table(
-          ['id', 'name', 'url', 'state'],
-          rows.map((p) => [p.id, p.name, p.url, `${p.state}${p.heldReason ? ` (${p.heldReason})` : ''}`]),
+          ['id', 'name', 'url', 'send limit', 'state'],
+          rows.map((p) => [
+            p.id,
+            p.name,
+            p.url,
+            p.sendLimit,
+            `${p.state}${p.heldReason ? ` (${p.heldReason})` : ''}`,
+          ]),
           'no providers yet: smm-panel providers add --help',
         ),
       );
@@ -113,21 +120,39 @@ export function register(program: Command, ctx: CliContext): void {
     });
   providers
     .command('set')
-    .description("change a provider's URL or key (checked with a balance call unless --no-check)")
+    .description("change a provider's URL, key (checked with a balance call unless --no-check) or send limit")
     .requiredOption('--provider <id>', 'provider id')
     .option('--url <url>', 'new API v2 URL')
     .option('--key <key>', `new API key at that panel (${KEY_VISIBLE})`)
     .option('--key-stdin', 'read the new key from the first line of standard input')
     .option('--key-env <name>', 'read the new key from this environment variable')
     .option('--no-check', 'save without asking the provider for our balance first')
+    .option(
+      '--send-limit <n>',
+      'orders one worker sends to it at the same moment, 1-100 (default 1: panels whose balance update is not atomic lose money on simultaneous orders)',
+    )
     .action(async (o) => {
       const providerId = idArg(o.provider, 'provider');
       const apiKey = await keyOf(o);
+      if (o.url === undefined && apiKey === undefined && o.sendLimit === undefined)
+        throw new CliFailure('give --url, a key (--key, --key-stdin, --key-env) or --send-limit');
       const db = await ctx.database();
-      const r = unwrap(
-        await updateProvider({ db, providerId, url: o.url, apiKey, check: o.check !== false }),
+      let name = '';
+      if (o.url !== undefined || apiKey !== undefined) {
+        const r = unwrap(
+          await updateProvider({ db, providerId, url: o.url, apiKey, check: o.check !== false }),
+        );
+        name = r.name;
+      }
+      let sendLimit: number | undefined;
+      if (o.sendLimit !== undefined) {
+        const limit = Number(intArg(o.sendLimit, 'send limit', 1));
+        sendLimit = unwrap(await setProviderSendLimit({ db, providerId, limit })).limit;
+      }
+      ctx.emit(
+        { provider: providerId, ...(sendLimit !== undefined ? { sendLimit } : {}) },
+        `provider ${providerId}${name ? ` (${name})` : ''} updated${sendLimit !== undefined ? `; send limit ${sendLimit}` : ''}`,
       );
-      ctx.emit({ provider: r.id }, `provider ${r.id} (${r.name}) updated`);
     });
   for (const [name, enabled] of [
     ['disable', false],
