@@ -11,6 +11,7 @@ import {
   type UpstreamService,
 } from './upstream/answers.js';
 import { callUpstream } from './upstream/client.js';
+import { upstreamParams } from './upstream/params.js';
 
 async function upstreamCall(
   db: Executor,
@@ -32,7 +33,7 @@ export async function getProviderBalance(opts: {
   db: Executor;
   providerId: number;
 }): Promise<Result<{ balance: string; currency: string | null }>> {
-  const r = await upstreamCall(opts.db, opts.providerId, { action: 'balance' });
+  const r = await upstreamCall(opts.db, opts.providerId, upstreamParams.balance());
   if (!r.ok) return r;
   const parsed = parseAnswer(balanceAnswer, r.value);
   if (!parsed.ok) return fail({ code: 'invalid', message: parsed.error });
@@ -44,7 +45,7 @@ export async function getProviderServices(opts: {
   db: Executor;
   providerId: number;
 }): Promise<Result<{ services: UpstreamService[]; skipped: number }>> {
-  const r = await upstreamCall(opts.db, opts.providerId, { action: 'services' });
+  const r = await upstreamCall(opts.db, opts.providerId, upstreamParams.services());
   if (!r.ok) return r;
   const list = servicesAnswer.safeParse(r.value);
   if (!list.success || !('list' in list.data))
