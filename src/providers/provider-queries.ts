@@ -11,6 +11,7 @@ import {
   type UpstreamService,
 } from './upstream/answers.js';
 import { callUpstream, type UpstreamEndpoint } from './upstream/client.js';
+import { upstreamParams } from './upstream/params.js';
 
 /** A provider as the checks need it: where to call, with which key, and a name for messages. */
 export interface NamedEndpoint extends UpstreamEndpoint {
@@ -54,14 +55,14 @@ function balanceOf(r: Result<unknown>): Result<{ balance: string; currency: stri
 export async function checkProviderEndpoint(opts: {
   endpoint: NamedEndpoint;
 }): Promise<Result<{ balance: string; currency: string | null }>> {
-  return balanceOf(await callEndpoint(opts.endpoint, { action: 'balance' }));
+  return balanceOf(await callEndpoint(opts.endpoint, upstreamParams.balance()));
 }
 
 export async function getProviderBalance(opts: {
   db: Executor;
   providerId: number;
 }): Promise<Result<{ balance: string; currency: string | null }>> {
-  return balanceOf(await upstreamCall(opts.db, opts.providerId, { action: 'balance' }));
+  return balanceOf(await upstreamCall(opts.db, opts.providerId, upstreamParams.balance()));
 }
 
 /** The provider's services; entries that do not parse are counted, not fatal. */
@@ -69,7 +70,7 @@ export async function getProviderServices(opts: {
   db: Executor;
   providerId: number;
 }): Promise<Result<{ services: UpstreamService[]; skipped: number }>> {
-  const r = await upstreamCall(opts.db, opts.providerId, { action: 'services' });
+  const r = await upstreamCall(opts.db, opts.providerId, upstreamParams.services());
   if (!r.ok) return r;
   const list = servicesAnswer.safeParse(r.value);
   if (!list.success || !('list' in list.data))

@@ -23,6 +23,7 @@ import { findProvider } from '../providers/providers.repo.js';
 import { cancelAnswer, parseAnswer } from '../providers/upstream/answers.js';
 import { callFailure } from '../providers/upstream/classify.js';
 import { callUpstream } from '../providers/upstream/client.js';
+import { upstreamParams } from '../providers/upstream/params.js';
 import { afterChildChange, type EngineContext, nowOf } from './dispatch.js';
 import { finishParent } from './dripfeed.js';
 
@@ -80,7 +81,7 @@ async function forwardCancels(
   const byUpstream = new Map(orders.map((o) => [o.providerOrderId ?? '', o]));
   const out = await callUpstream(
     provider,
-    { action: 'cancel', orders: [...byUpstream.keys()].join(',') },
+    upstreamParams.cancel([...byUpstream.keys()]),
     ctx.settings.httpTimeoutMs,
   );
   const answered = new Set<number>();

@@ -8,6 +8,7 @@ import { leaseProbe, listProviders } from '../providers/providers.repo.js';
 import { resumeProvider } from '../providers/resume-provider.js';
 import { balanceAnswer, parseAnswer } from '../providers/upstream/answers.js';
 import { callUpstream } from '../providers/upstream/client.js';
+import { upstreamParams } from '../providers/upstream/params.js';
 import { type EngineContext, nowOf } from './dispatch.js';
 
 export async function probeHeldProviders(ctx: EngineContext): Promise<number> {
@@ -16,7 +17,7 @@ export async function probeHeldProviders(ctx: EngineContext): Promise<number> {
   for (const p of await listProviders(ctx.db)) {
     if (p.state !== 'held' || (p.nextProbeAt !== null && p.nextProbeAt > now)) continue;
     if (!(await leaseProbe(ctx.db, p.id, now + ctx.settings.probeMs))) continue;
-    const out = await callUpstream(p, { action: 'balance' }, ctx.settings.httpTimeoutMs);
+    const out = await callUpstream(p, upstreamParams.balance(), ctx.settings.httpTimeoutMs);
     const parsed = out.kind === 'ok' ? parseAnswer(balanceAnswer, out.body) : null;
     const balance = parsed?.ok ? parseAmount(parsed.value.balance) : null;
     if (balance !== null && balance > 0n) {

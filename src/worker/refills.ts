@@ -8,6 +8,7 @@ import { findProvider, listProviders } from '../providers/providers.repo.js';
 import { parseAnswer, refillAnswer, refillStatusAnswer } from '../providers/upstream/answers.js';
 import { callFailure } from '../providers/upstream/classify.js';
 import { callUpstream } from '../providers/upstream/client.js';
+import { upstreamParams } from '../providers/upstream/params.js';
 import { mapRefillStatus } from '../providers/upstream/status-map.js';
 import {
   checkRefillsAgainAt,
@@ -43,7 +44,7 @@ async function forwardQueued(ctx: EngineContext): Promise<number> {
     }
     const out = await callUpstream(
       provider,
-      { action: 'refill', order: r.upstreamOrder },
+      upstreamParams.refill(r.upstreamOrder),
       ctx.settings.httpTimeoutMs,
     );
     const answer = out.kind === 'ok' ? parseAnswer(refillAnswer, out.body) : null;
@@ -89,7 +90,7 @@ async function syncSent(ctx: EngineContext): Promise<number> {
     });
     const out = await callUpstream(
       provider,
-      { action: 'refill_status', refills: rows.map((r) => r.upstream).join(',') },
+      upstreamParams.refillStatus(rows.map((r) => r.upstream ?? '')),
       ctx.settings.httpTimeoutMs,
     );
     const parsed = out.kind === 'ok' ? parseAnswer(refillStatusAnswer, out.body) : null;

@@ -30,6 +30,7 @@ import { listProviders, type Provider } from '../providers/providers.repo.js';
 import { orderStatusAnswer, parseAnswer, statusMultiAnswer } from '../providers/upstream/answers.js';
 import { callFailure } from '../providers/upstream/classify.js';
 import { callUpstream } from '../providers/upstream/client.js';
+import { upstreamParams } from '../providers/upstream/params.js';
 import { dripfeedRunsToAsk, mapUpstream, settleDripfeedFromRuns } from '../providers/upstream/status-map.js';
 import { afterChildChange, type EngineContext, nowOf } from './dispatch.js';
 import { backoff } from './settings.js';
@@ -143,11 +144,7 @@ export async function syncProviderBatch(ctx: EngineContext, provider: Provider):
   const orders = await claimForSync(ctx, provider.id, now);
   if (orders.length === 0) return 0;
   const ids = orders.map((o) => o.providerOrderId ?? '').filter(Boolean);
-  const out = await callUpstream(
-    provider,
-    { action: 'status', orders: ids.join(',') },
-    ctx.settings.httpTimeoutMs,
-  );
+  const out = await callUpstream(provider, upstreamParams.status(ids), ctx.settings.httpTimeoutMs);
   const parsed = out.kind === 'ok' ? parseAnswer(statusMultiAnswer, out.body) : null;
   if (!parsed?.ok || 'error' in parsed.value) {
     const why =
@@ -196,11 +193,7 @@ async function withDripfeedRuns(
   }
   if (needing.length === 0) return { entries, ignored };
   const ids = [...new Set(needing.flatMap((n) => n.runs))].slice(0, SYNC_BATCH);
-  const out = await callUpstream(
-    provider,
-    { action: 'status', orders: ids.join(',') },
-    ctx.settings.httpTimeoutMs,
-  );
+  const out = await callUpstream(provider, upstreamParams.status(ids), ctx.settings.httpTimeoutMs);
   const parsed = out.kind === 'ok' ? parseAnswer(statusMultiAnswer, out.body) : null;
   const runEntries = parsed?.ok && 'entries' in parsed.value ? parsed.value.entries : {};
   const result = { ...entries };

@@ -1,4 +1,4 @@
-/** The parameters of an upstream `add` for one of our orders: every parameter of its type. */
+/** What we send to an upstream panel: the parameters of `add` for one of our orders, and of the other calls. */
 import type { Order } from '../../orders/orders.repo.js';
 
 /**
@@ -66,3 +66,16 @@ export function upstreamAddParams(order: Order, providerServiceId: string): Reco
   }
   return p;
 }
+
+/** The other calls' parameters, as every panel takes them (multi variants: comma-separated ids). */
+export const upstreamParams = {
+  status: (upstreamOrderIds: readonly string[]) => ({ action: 'status', orders: upstreamOrderIds.join(',') }),
+  cancel: (upstreamOrderIds: readonly string[]) => ({ action: 'cancel', orders: upstreamOrderIds.join(',') }),
+  refill: (upstreamOrderId: string) => ({ action: 'refill', order: upstreamOrderId }),
+  refillStatus: (upstreamRefillIds: readonly string[]) => ({
+    action: 'refill_status',
+    refills: upstreamRefillIds.join(','),
+  }),
+  balance: () => ({ action: 'balance' }),
+  services: () => ({ action: 'services' }),
+} as const;

@@ -77,6 +77,8 @@ export function isDripfeedEntry(order: Order, st: UpstreamOrderStatus): boolean 
  * does not need them (it has remains, or is not such a drip-feed).
  */
 export function dripfeedRunsToAsk(order: Order, entry: unknown): string[] | null {
+  // Most orders are not drip-feeds: no second parse of their entry on the sync's hot path.
+  if (order.runs === null) return null;
   const p = orderStatusAnswer.safeParse(entry);
   if (!p.success || p.data.status !== 'Partial' || p.data.remains !== undefined) return null;
   if (!isDripfeedEntry(order, p.data)) return null;
