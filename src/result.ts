@@ -30,8 +30,29 @@ export type Failure =
   | { code: 'cancel_requested' }
   | { code: 'too_many_ids'; max: number }
   | { code: 'amount_too_large' }
-  | { code: 'conflict'; message: string }
-  | { code: 'invalid'; message: string }
+  /** Someone else moved the row first, or the move is not allowed from where it stands. */
+  | {
+      code: 'conflict';
+      reason: 'changed_meanwhile' | 'forbidden_transition' | 'unexpected_state';
+      what: 'order' | 'refill' | 'provider';
+      id: number;
+      from?: string;
+      to?: string;
+    }
+  | { code: 'remains_out_of_range'; max: bigint }
+  | { code: 'negative_start_count' }
+  | { code: 'partial_needs_remains' }
+  | { code: 'partial_remains_zero' }
+  | { code: 'invalid_upstream_order_id' }
+  | { code: 'not_in_review'; orderId: number; dispatchState: string }
+  | { code: 'invalid_markup' }
+  | { code: 'invalid_provider_name' }
+  | { code: 'invalid_provider_url' }
+  | { code: 'invalid_provider_key' }
+  | { code: 'provider_exists'; name: string }
+  | { code: 'provider_unreachable'; provider: string; error: string }
+  | { code: 'provider_refused'; provider: string; message: string }
+  | { code: 'provider_bad_answer'; detail: string }
   // Operator tools (CLI, admin):
   | { code: 'unknown_provider' }
   | { code: 'invalid_send_limit'; min: number; max: number }
@@ -105,8 +126,37 @@ export function failureMessage(f: Failure): string {
     case 'amount_too_large':
       return 'Amount too large';
     case 'conflict':
-    case 'invalid':
-      return f.message;
+      if (f.reason === 'changed_meanwhile') return `${f.what} ${f.id} changed meanwhile`;
+      if (f.reason === 'forbidden_transition') return `${f.what} ${f.id} cannot go from ${f.from} to ${f.to}`;
+      return `${f.what} ${f.id} is ${f.from}, not ${f.to}`;
+    case 'remains_out_of_range':
+      return `remains must be between 0 and ${f.max}`;
+    case 'negative_start_count':
+      return 'start count must not be negative';
+    case 'partial_needs_remains':
+      return 'Partial needs --remains';
+    case 'partial_remains_zero':
+      return 'Partial needs remains above 0 (use Completed)';
+    case 'invalid_upstream_order_id':
+      return 'the upstream order id must be 1-64 letters, digits, _ or -';
+    case 'not_in_review':
+      return `order ${f.orderId} is not in review (it is ${f.dispatchState})`;
+    case 'invalid_markup':
+      return 'markup must be a percentage of at least -100, e.g. 25';
+    case 'invalid_provider_name':
+      return 'name must be 1-100 characters';
+    case 'invalid_provider_url':
+      return 'url must be an http(s) URL, e.g. https://panel.example/api/v2';
+    case 'invalid_provider_key':
+      return 'key must be 1-500 characters without spaces';
+    case 'provider_exists':
+      return `provider ${f.name} already exists`;
+    case 'provider_unreachable':
+      return `provider ${f.provider}: ${f.error}`;
+    case 'provider_refused':
+      return `provider ${f.provider} answered: ${f.message}`;
+    case 'provider_bad_answer':
+      return f.detail;
     case 'unknown_provider':
       return 'Provider not found';
     case 'provider_disabled':

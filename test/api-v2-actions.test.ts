@@ -833,7 +833,14 @@ describeEachDb('API v2 actions', (ctx) => {
           });
           expect(r, `${status} -> ${to}`).toEqual({
             ok: false,
-            failure: { code: 'conflict', message: `order ${o} cannot go from ${status} to ${to}` },
+            failure: {
+              code: 'conflict',
+              reason: 'forbidden_transition',
+              what: 'order',
+              id: o,
+              from: status,
+              to,
+            },
           });
         }
         expect(await footprint(db(), user.id)).toEqual(before);

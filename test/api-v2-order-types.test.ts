@@ -443,7 +443,7 @@ describeEachDb('API v2 order types', (ctx) => {
       });
       expect(tooMuch).toEqual({
         ok: false,
-        failure: { code: 'invalid', message: 'remains must be between 0 and 700' },
+        failure: { code: 'remains_out_of_range', max: 700n },
       });
       await moveOrder(db(), o, 'partial', { remains: 250n });
       // refund 250 × 1.2345 / 1000 = 0.308625; kept 0.86415 - 0.308625.

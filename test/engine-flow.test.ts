@@ -982,7 +982,7 @@ describeEachDb('fulfilment engine', (t) => {
     ).toBe(true);
     // Resolving twice is refused.
     const twice = await resolveReview({ db: db(), orderId: ids.html, resolution: { kind: 'cancel' } });
-    expect(twice).toMatchObject({ ok: false, failure: { code: 'conflict' } });
+    expect(twice).toMatchObject({ ok: false, failure: { code: 'not_in_review', dispatchState: 'closed' } });
 
     u.setStatus(upstreamHang?.id ?? '', { status: 'Completed', remains: '0' });
     await e.until(async () => (await statusIs(ids.hang, 'completed')()) && (await sent(ids.http500)()), 4);

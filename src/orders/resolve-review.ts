@@ -26,16 +26,13 @@ export async function resolveReview(opts: {
   const { db, orderId, resolution } = opts;
   const now = opts.now ?? Date.now();
   if (resolution.kind === 'sent' && !/^[A-Za-z0-9_-]{1,64}$/.test(resolution.upstreamOrderId)) {
-    return fail({ code: 'invalid', message: 'the upstream order id must be 1-64 letters, digits, _ or -' });
+    return fail({ code: 'invalid_upstream_order_id' });
   }
   return db.transaction().execute(async (tx) => {
     const order = await findOrder(tx, orderId);
     if (!order) return fail({ code: 'unknown_order' });
     if (order.dispatchState !== 'review')
-      return fail({
-        code: 'conflict',
-        message: `order ${orderId} is not in review (it is ${order.dispatchState})`,
-      });
+      return fail({ code: 'not_in_review', orderId, dispatchState: order.dispatchState });
     const moved =
       resolution.kind === 'sent'
         ? await resolveFromReview(tx, {
@@ -52,7 +49,7 @@ export async function resolveReview(opts: {
               set: { next_attempt_at: now, last_error: null },
             })
           : await resolveFromReview(tx, { orderId, to: 'closed', now, set: { last_error: null } });
-    if (!moved) return fail({ code: 'conflict', message: `order ${orderId} changed meanwhile` });
+    if (!moved) return fail({ code: 'conflict', reason: 'changed_meanwhile', what: 'order', id: orderId });
     if (resolution.kind === 'sent') {
       // The provider has it: the customer sees Processing, through the state machine.
       const r = await startProcessingInTx(tx, { orderId, now });

@@ -77,19 +77,30 @@ export async function changeOrderStatusInTx(
     if (!order) return fail({ code: 'unknown_order' });
     const from = opts.expectedStatus ?? order.status;
     if (order.status !== from)
-      return fail({ code: 'conflict', message: `order ${orderId} is ${order.status}, not ${from}` });
+      return fail({
+        code: 'conflict',
+        reason: 'unexpected_state',
+        what: 'order',
+        id: orderId,
+        from: order.status,
+        to: from,
+      });
     if (!canTransition(from, change.status)) {
       return fail({
         code: 'conflict',
-        message: `order ${orderId} cannot go from ${from} to ${change.status}`,
+        reason: 'forbidden_transition',
+        what: 'order',
+        id: orderId,
+        from,
+        to: change.status,
       });
     }
     const total = totalQuantity(order);
     if (change.remains !== undefined && (change.remains < 0n || change.remains > total)) {
-      return fail({ code: 'invalid', message: `remains must be between 0 and ${total}` });
+      return fail({ code: 'remains_out_of_range', max: total });
     }
     if (change.startCount !== undefined && change.startCount < 0n) {
-      return fail({ code: 'invalid', message: 'start count must not be negative' });
+      return fail({ code: 'negative_start_count' });
     }
 
     let remains = change.remains ?? order.remains;
@@ -97,9 +108,8 @@ export async function changeOrderStatusInTx(
     if (change.status === 'completed') {
       remains = 0n;
     } else if (change.status === 'partial') {
-      if (change.remains === undefined) return fail({ code: 'invalid', message: 'Partial needs --remains' });
-      if (remains === 0n)
-        return fail({ code: 'invalid', message: 'Partial needs remains above 0 (use Completed)' });
+      if (change.remains === undefined) return fail({ code: 'partial_needs_remains' });
+      if (remains === 0n) return fail({ code: 'partial_remains_zero' });
       refund = refundForRemains(order, remains);
     } else if (change.status === 'canceled') {
       // A subscription without a post limit was charged only for posts already delivered: nothing to give back.
@@ -126,7 +136,7 @@ export async function changeOrderStatusInTx(
         : {}),
     });
     if (!changed) {
-      return fail({ code: 'conflict', message: `order ${orderId} changed meanwhile` });
+      return fail({ code: 'conflict', reason: 'changed_meanwhile', what: 'order', id: orderId });
     }
     if (refund > 0n) {
       await creditInTx(tx, {

@@ -2,22 +2,24 @@
 
 import { isUniqueViolation } from '../db/errors.js';
 import type { Executor } from '../db/executor.js';
-import { fail, failureMessage, ok, type Result } from '../result.js';
+import { type FailureOf, fail, failureMessage, ok, type Result } from '../result.js';
 import { checkProviderEndpoint } from './provider-queries.js';
 import { insertProvider } from './providers.repo.js';
 
-/** Check a provider's URL and key; returns the problem, or null. */
-export function providerProblem(urlText: string, keyText: string): string | null {
+/** Check a provider's URL and key; the failure, or null. */
+export function providerProblem(
+  urlText: string,
+  keyText: string,
+): FailureOf<'invalid_provider_url' | 'invalid_provider_key'> | null {
   let url: URL;
   try {
     url = new URL(urlText.trim());
   } catch {
-    return 'url must be an http(s) URL, e.g. https://panel.example/api/v2';
+    return { code: 'invalid_provider_url' };
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:')
-    return 'url must be an http(s) URL, e.g. https://panel.example/api/v2';
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return { code: 'invalid_provider_url' };
   const key = keyText.trim();
-  if (!key || key.length > 500 || /\s/.test(key)) return 'key must be 1-500 characters without spaces';
+  if (!key || key.length > 500 || /\s/.test(key)) return { code: 'invalid_provider_key' };
   return null;
 }
 
@@ -31,9 +33,9 @@ export async function addProvider(opts: {
   now?: number;
 }): Promise<Result<{ id: number; balance?: string | undefined }>> {
   const name = opts.name.trim();
-  if (!name || name.length > 100) return fail({ code: 'invalid', message: 'name must be 1-100 characters' });
+  if (!name || name.length > 100) return fail({ code: 'invalid_provider_name' });
   const problem = providerProblem(opts.url, opts.apiKey);
-  if (problem) return fail({ code: 'invalid', message: problem });
+  if (problem) return fail(problem);
   const url = new URL(opts.url.trim());
   const apiKey = opts.apiKey.trim();
   let balance: string | undefined;
@@ -51,7 +53,7 @@ export async function addProvider(opts: {
     });
     return ok({ id, balance });
   } catch (err) {
-    if (isUniqueViolation(err)) return fail({ code: 'conflict', message: `provider ${name} already exists` });
+    if (isUniqueViolation(err)) return fail({ code: 'provider_exists', name });
     throw err;
   }
 }

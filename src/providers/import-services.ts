@@ -49,10 +49,9 @@ export async function importServices(opts: {
   const { db, providerId } = opts;
   const now = opts.now ?? Date.now();
   const markup = opts.markupPercent ?? '0';
-  if (markupDecimalRate('1', markup) === null)
-    return fail({ code: 'invalid', message: 'markup must be a percentage of at least -100, e.g. 25' });
+  if (markupDecimalRate('1', markup) === null) return fail({ code: 'invalid_markup' });
   if (opts.category !== undefined && (!opts.category.trim() || opts.category.length > 200)) {
-    return fail({ code: 'invalid', message: 'category must be 1-200 characters' });
+    return fail({ code: 'invalid_service', rule: 'category_length' });
   }
   const upstream = await getProviderServices({ db, providerId });
   if (!upstream.ok) return upstream;

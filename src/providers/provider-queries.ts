@@ -23,10 +23,11 @@ async function callEndpoint(
   params: Record<string, string>,
 ): Promise<Result<unknown>> {
   const out = await callUpstream(endpoint, params, 20_000);
-  if (out.kind !== 'ok') return fail({ code: 'invalid', message: `provider ${endpoint.name}: ${out.error}` });
+  if (out.kind !== 'ok')
+    return fail({ code: 'provider_unreachable', provider: endpoint.name, error: out.error });
   const refused = refusal.safeParse(out.body);
   if (refused.success) {
-    return fail({ code: 'invalid', message: `provider ${endpoint.name} answered: ${refused.data.error}` });
+    return fail({ code: 'provider_refused', provider: endpoint.name, message: refused.data.error });
   }
   return ok(out.body);
 }
@@ -44,7 +45,7 @@ async function upstreamCall(
 function balanceOf(r: Result<unknown>): Result<{ balance: string; currency: string | null }> {
   if (!r.ok) return r;
   const parsed = parseAnswer(balanceAnswer, r.value);
-  if (!parsed.ok) return fail({ code: 'invalid', message: parsed.error });
+  if (!parsed.ok) return fail({ code: 'provider_bad_answer', detail: parsed.error });
   return ok({ balance: parsed.value.balance, currency: parsed.value.currency ?? null });
 }
 
@@ -74,7 +75,7 @@ export async function getProviderServices(opts: {
   if (!r.ok) return r;
   const list = servicesAnswer.safeParse(r.value);
   if (!list.success || !('list' in list.data))
-    return fail({ code: 'invalid', message: 'provider did not answer a list of services' });
+    return fail({ code: 'provider_bad_answer', detail: 'provider did not answer a list of services' });
   const services: UpstreamService[] = [];
   let skipped = 0;
   for (const item of list.data.list) {

@@ -31,7 +31,7 @@ export async function setProviderEnabled(opts: {
     const moved = enabled
       ? await activateProvider(tx, { providerId: p.id, from: p.state })
       : await disableProvider(tx, { providerId: p.id, from: p.state, now });
-    if (!moved) return fail({ code: 'conflict', message: `provider ${p.id} changed meanwhile` });
+    if (!moved) return fail({ code: 'conflict', reason: 'changed_meanwhile', what: 'provider', id: p.id });
     let requeued = 0;
     if (enabled) requeued = await requeueHeld(tx, { providerId: p.id, now });
     else await resolveAlertsAbout(tx, { providerId: p.id, kind: 'provider_held' }, now);

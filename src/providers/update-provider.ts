@@ -15,7 +15,10 @@ export async function updateProvider(opts: {
   apiKey?: string | undefined;
   check?: boolean;
 }): Promise<
-  Result<{ id: number; name: string }, FailureOf<'unknown_provider' | 'invalid' | 'provider_check_failed'>>
+  Result<
+    { id: number; name: string },
+    FailureOf<'unknown_provider' | 'invalid_provider_url' | 'invalid_provider_key' | 'provider_check_failed'>
+  >
 > {
   const { db, providerId } = opts;
   const p = await findProvider(db, providerId);
@@ -23,7 +26,7 @@ export async function updateProvider(opts: {
   const urlText = opts.url ?? p.url;
   const keyText = opts.apiKey ?? p.apiKey;
   const problem = providerProblem(urlText, keyText);
-  if (problem) return fail({ code: 'invalid', message: problem });
+  if (problem) return fail(problem);
   const endpoint = { url: new URL(urlText.trim()).toString(), apiKey: keyText.trim() };
   if (opts.check) {
     const checked = await checkProviderEndpoint({ endpoint: { ...endpoint, name: p.name } });

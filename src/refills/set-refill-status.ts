@@ -14,9 +14,16 @@ export async function setRefillStatus(opts: {
   const from = await findRefillStatus(db, refillId);
   if (from === null) return fail({ code: 'unknown_refill' });
   if (!canRefillTransition(from, status)) {
-    return fail({ code: 'conflict', message: `refill ${refillId} cannot go from ${from} to ${status}` });
+    return fail({
+      code: 'conflict',
+      reason: 'forbidden_transition',
+      what: 'refill',
+      id: refillId,
+      from,
+      to: status,
+    });
   }
   if (!(await casRefillStatus(db, { refillId, from, to: status, now: opts.now ?? Date.now() })))
-    return fail({ code: 'conflict', message: `refill ${refillId} changed meanwhile` });
+    return fail({ code: 'conflict', reason: 'changed_meanwhile', what: 'refill', id: refillId });
   return ok({ refillId, from });
 }
