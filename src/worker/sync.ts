@@ -10,6 +10,7 @@
  * backwards, remains outside 0..quantity, unknown statuses, HTML or missing entries change nothing; they
  * are logged and raised once for the operator.
  */
+
 import { findUserById } from '../accounts/users.repo.js';
 import { raiseAlert } from '../alerts/alerts.repo.js';
 import { requestCancelRow } from '../cancels/cancels.repo.js';
@@ -32,6 +33,7 @@ import { callFailure } from '../providers/upstream/classify.js';
 import { callUpstream } from '../providers/upstream/client.js';
 import { upstreamParams } from '../providers/upstream/params.js';
 import { dripfeedRunsToAsk, mapUpstream, settleDripfeedFromRuns } from '../providers/upstream/status-map.js';
+import { failureMessage } from '../result.js';
 import { afterChildChange, type EngineContext, nowOf } from './dispatch.js';
 import { backoff } from './settings.js';
 
@@ -130,7 +132,7 @@ export async function applyUpstreamStatus(
   });
   if (!applied.ok) {
     const f = applied.failure;
-    await scheduleUnchanged(ctx, order, now, `status ignored: ${'message' in f ? f.message : f.code}`);
+    await scheduleUnchanged(ctx, order, now, `status ignored: ${failureMessage(f)}`);
     return false;
   }
   // A drip-feed run's progress or end moves its parent (afterChildChange ignores other orders).
