@@ -5,7 +5,12 @@
  * and admin faces get their own prefixes with ordinary HTTP statuses.
  */
 
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyReply,
+  LogController,
+} from 'fastify';
 import type { Redis } from 'ioredis';
 import type { Executor } from '../db/executor.js';
 import { createLogger, type Logger } from '../log.js';
@@ -34,7 +39,7 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
     loggerInstance: logger as FastifyBaseLogger,
     // One line per request, written by the onResponse hook below, instead of Fastify's pair of lines
     // that carry the URL (and so whatever parameters a client put in it).
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit,
     routerOptions: { ignoreTrailingSlash: true, caseSensitive: false, maxParamLength: 200 },
     // A URL Fastify cannot route (bad percent-encoding) is answered before any face sees it: under
