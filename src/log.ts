@@ -19,7 +19,8 @@ export interface LogOptions {
 
 export function createLogger(opts: LogOptions): Logger {
   const readable = opts.pretty ?? (!opts.stream && process.stdout.isTTY === true);
-  const options = { level: opts.level, base: undefined };
+  // ISO times: readable in a file as well as by collectors.
+  const options = { level: opts.level, base: undefined, timestamp: pino.stdTimeFunctions.isoTime };
   if (readable) {
     return pino(
       options,
