@@ -25,3 +25,12 @@ export function table(
 export function isoTime(ms: number | null): string | null {
   return ms === null ? null : new Date(ms).toISOString();
 }
+
+/** A service's flags as one cell: "dripfeed,refill,cancel", or "-" for none. */
+export function serviceFlags(s: { dripfeed: boolean; refill: boolean; cancel: boolean }): string {
+  return (
+    [s.dripfeed ? 'dripfeed' : '', s.refill ? 'refill' : '', s.cancel ? 'cancel' : '']
+      .filter(Boolean)
+      .join(',') || '-'
+  );
+}

@@ -10,7 +10,7 @@ import { setProviderSendLimit } from '../../providers/set-provider-send-limit.js
 import { updateProvider } from '../../providers/update-provider.js';
 import { idArg, intArg, secretArg } from '../args.js';
 import { type CliContext, CliFailure, unwrap } from '../context.js';
-import { table } from '../output.js';
+import { serviceFlags, table } from '../output.js';
 
 const KEY_VISIBLE = 'visible in `ps` and shell history: prefer --key-stdin or --key-env';
 
@@ -95,9 +95,7 @@ export function register(program: Command, ctx: CliContext): void {
             s.type,
             s.rate,
             `${s.min}-${s.max}`,
-            [s.dripfeed ? 'dripfeed' : '', s.refill ? 'refill' : '', s.cancel ? 'cancel' : '']
-              .filter(Boolean)
-              .join(',') || '-',
+            serviceFlags(s),
           ]),
           'the provider lists no services',
         ),

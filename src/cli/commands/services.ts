@@ -8,7 +8,7 @@ import { updateService } from '../../catalog/update-service.js';
 import { importServices } from '../../providers/import-services.js';
 import { idArg, intArg, rateArg } from '../args.js';
 import { type CliContext, CliFailure, unwrap } from '../context.js';
-import { table } from '../output.js';
+import { serviceFlags, table } from '../output.js';
 
 export function register(program: Command, ctx: CliContext): void {
   const services = program.command('services').description('the service catalogue');
@@ -63,9 +63,7 @@ export function register(program: Command, ctx: CliContext): void {
             s.type,
             s.rate,
             `${s.min}-${s.max}`,
-            [s.dripfeed ? 'dripfeed' : '', s.refill ? 'refill' : '', s.cancel ? 'cancel' : '']
-              .filter(Boolean)
-              .join(',') || '-',
+            serviceFlags(s),
             s.enabled ? 'enabled' : 'DISABLED',
           ]),
           'no services yet: smm-panel services create --help',

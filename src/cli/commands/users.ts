@@ -14,6 +14,13 @@ import { table } from '../output.js';
 const PASSWORD_VISIBLE = 'visible in `ps` and shell history: prefer --password-stdin or --password-env';
 
 export function register(program: Command, ctx: CliContext): void {
+  const passwordOf = (o: { password?: string; passwordStdin?: boolean; passwordEnv?: string }) =>
+    secretArg(ctx.io, 'password', {
+      value: o.password,
+      stdin: o.passwordStdin,
+      env: o.passwordEnv,
+      flag: 'password',
+    });
   const users = program.command('users').description('customer and operator accounts');
   users
     .command('list')
@@ -49,12 +56,7 @@ export function register(program: Command, ctx: CliContext): void {
     .action(async (o) => {
       const balanceUnits = amountArg(o.balance, 'balance');
       if (balanceUnits < 0n) throw new CliFailure('balance cannot be negative');
-      const password = await secretArg(ctx.io, 'password', {
-        value: o.password,
-        stdin: o.passwordStdin,
-        env: o.passwordEnv,
-        flag: 'password',
-      });
+      const password = await passwordOf(o);
       const db = await ctx.database();
       const r = unwrap(
         await createUser({
@@ -130,12 +132,7 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--password-stdin', 'read the new password from the first line of standard input')
     .option('--password-env <name>', 'read the new password from this environment variable')
     .action(async (o) => {
-      const password = await secretArg(ctx.io, 'password', {
-        value: o.password,
-        stdin: o.passwordStdin,
-        env: o.passwordEnv,
-        flag: 'password',
-      });
+      const password = await passwordOf(o);
       const db = await ctx.database();
       const r = unwrap(await resetPassword({ db, username: o.username, password }));
       ctx.emit(
