@@ -6,13 +6,11 @@
  */
 import type { Executor } from '../db/executor.js';
 import { formatAmount } from '../money.js';
-import { fail, ok, type Result } from '../result.js';
+import { type FailureOf, fail, ok, type Result } from '../result.js';
+import { AT_PROVIDER_STATES } from './dispatch.state.js';
 import { API_STATUS } from './order.state.js';
-import { type DispatchState, findOrder } from './orders.repo.js';
-import { changeOrderStatusInTx, type StatusChange } from './settle.js';
-
-/** Dispatch states in which the provider has, or may have, the order. */
-export const AT_PROVIDER: readonly DispatchState[] = ['sending', 'sent', 'runs', 'review'];
+import { findOrder } from './orders.repo.js';
+import { changeOrderStatusInTx, type SettleFailure, type StatusChange } from './settle.js';
 
 export interface OrderChangeView {
   order: number;
@@ -28,12 +26,12 @@ export async function setOrderStatus(opts: {
   change: StatusChange;
   force?: boolean | undefined;
   now?: number;
-}): Promise<Result<OrderChangeView>> {
+}): Promise<Result<OrderChangeView, SettleFailure | FailureOf<'order_at_provider'>>> {
   const { db, orderId, change } = opts;
   return db.transaction().execute(async (tx) => {
     const order = await findOrder(tx, orderId);
     if (!order) return fail({ code: 'unknown_order' });
-    if (AT_PROVIDER.includes(order.dispatchState) && !opts.force)
+    if (AT_PROVIDER_STATES.includes(order.dispatchState) && !opts.force)
       return fail({ code: 'order_at_provider', orderId, dispatchState: order.dispatchState });
     const r = await changeOrderStatusInTx(tx, {
       orderId,

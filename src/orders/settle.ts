@@ -7,7 +7,7 @@
 import type { Executor } from '../db/executor.js';
 import { creditInTx } from '../ledger/ledger.repo.js';
 import { partialRefund } from '../money.js';
-import { fail, ok, type Result } from '../result.js';
+import { type FailureOf, fail, ok, type Result } from '../result.js';
 import { canTransition, isTerminal, type OrderStatus } from './order.state.js';
 import { casOrderStatus, findOrder, type Order } from './orders.repo.js';
 
@@ -31,6 +31,16 @@ export function refundForRemains(order: Order, remains: bigint): bigint {
 export function isPerPostSubscription(order: Order): boolean {
   return order.type === 'Subscriptions' && typeof order.params?.posts !== 'number';
 }
+
+/** What a status change can refuse. */
+export type SettleFailure = FailureOf<
+  | 'unknown_order'
+  | 'conflict'
+  | 'remains_out_of_range'
+  | 'negative_start_count'
+  | 'partial_needs_remains'
+  | 'partial_remains_zero'
+>;
 
 export interface StatusChange {
   status: OrderStatus;
@@ -61,7 +71,7 @@ export interface ChangeOptions {
 /** Use case: move an order and settle it, in its own transaction. */
 export async function changeOrderStatus(
   opts: ChangeOptions & { db: Executor },
-): Promise<Result<{ order: Order; refundUnits: bigint }>> {
+): Promise<Result<{ order: Order; refundUnits: bigint }, SettleFailure>> {
   return opts.db.transaction().execute((tx) => changeOrderStatusInTx(tx, opts));
 }
 
@@ -69,7 +79,7 @@ export async function changeOrderStatus(
 export async function changeOrderStatusInTx(
   tx: Executor,
   opts: ChangeOptions,
-): Promise<Result<{ order: Order; refundUnits: bigint }>> {
+): Promise<Result<{ order: Order; refundUnits: bigint }, SettleFailure>> {
   const { orderId, change } = opts;
   const now = opts.now ?? Date.now();
   {
