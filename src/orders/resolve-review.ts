@@ -7,10 +7,10 @@
  */
 import { resolveAlertsAbout } from '../alerts/alerts.repo.js';
 import type { Executor } from '../db/executor.js';
-import { fail, ok, type Result } from '../result.js';
+import { type FailureOf, fail, ok, type Result } from '../result.js';
 import { resolveFromReview } from './dispatch.repo.js';
 import { findOrder } from './orders.repo.js';
-import { changeOrderStatusInTx, startProcessingInTx } from './settle.js';
+import { changeOrderStatusInTx, type SettleFailure, startProcessingInTx } from './settle.js';
 
 export type ReviewResolution =
   | { kind: 'sent'; upstreamOrderId: string }
@@ -22,7 +22,9 @@ export async function resolveReview(opts: {
   orderId: number;
   resolution: ReviewResolution;
   now?: number;
-}): Promise<Result<{ orderId: number }>> {
+}): Promise<
+  Result<{ orderId: number }, SettleFailure | FailureOf<'invalid_upstream_order_id' | 'not_in_review'>>
+> {
   const { db, orderId, resolution } = opts;
   const now = opts.now ?? Date.now();
   if (resolution.kind === 'sent' && !/^[A-Za-z0-9_-]{1,64}$/.test(resolution.upstreamOrderId)) {

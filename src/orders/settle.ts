@@ -184,7 +184,7 @@ export async function startProcessingInTx(
     /** The order as the caller just read it (a fresh claim): saves reading it again; a stale one is a conflict. */
     known?: Order;
   },
-): Promise<Result<{ order: Order; refundUnits: bigint }> | null> {
+): Promise<Result<{ order: Order; refundUnits: bigint }, SettleFailure> | null> {
   const order = opts.known ?? (await findOrder(tx, opts.orderId));
   if (!order || order.status !== 'pending') return null;
   return changeOrderStatusInTx(tx, {

@@ -31,7 +31,18 @@ export async function addProvider(opts: {
   /** Ask the provider for our balance first and refuse when it does not answer with one. */
   check?: boolean;
   now?: number;
-}): Promise<Result<{ id: number; balance?: string | undefined }>> {
+}): Promise<
+  Result<
+    { id: number; balance?: string | undefined },
+    FailureOf<
+      | 'invalid_provider_name'
+      | 'invalid_provider_url'
+      | 'invalid_provider_key'
+      | 'provider_check_failed'
+      | 'provider_exists'
+    >
+  >
+> {
   const name = opts.name.trim();
   if (!name || name.length > 100) return fail({ code: 'invalid_provider_name' });
   const problem = providerProblem(opts.url, opts.apiKey);

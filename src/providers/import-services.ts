@@ -21,8 +21,8 @@ import {
 } from '../catalog/services.repo.js';
 import type { Executor } from '../db/executor.js';
 import { markupDecimalRate } from '../money.js';
-import { fail, ok, type Result } from '../result.js';
-import { getProviderServices } from './provider-queries.js';
+import { type FailureOf, fail, ok, type Result } from '../result.js';
+import { getProviderServices, type ProviderCallFailure } from './provider-queries.js';
 import { normaliseServiceType } from './upstream/service-types.js';
 
 export interface ImportReport {
@@ -45,7 +45,7 @@ export async function importServices(opts: {
   /** Replace rates the operator set by hand too (by default they are kept and reported). */
   overwriteRates?: boolean;
   now?: number;
-}): Promise<Result<ImportReport>> {
+}): Promise<Result<ImportReport, ProviderCallFailure | FailureOf<'invalid_markup' | 'invalid_service'>>> {
   const { db, providerId } = opts;
   const now = opts.now ?? Date.now();
   const markup = opts.markupPercent ?? '0';

@@ -1,6 +1,6 @@
 /** Use cases: ask a provider for its balance and its services (read-only upstream calls). */
 import type { Executor } from '../db/executor.js';
-import { fail, ok, type Result } from '../result.js';
+import { type FailureOf, fail, ok, type Result } from '../result.js';
 import { findProvider } from './providers.repo.js';
 import {
   balanceAnswer,
@@ -13,6 +13,11 @@ import {
 import { callUpstream, type UpstreamEndpoint } from './upstream/client.js';
 import { upstreamParams } from './upstream/params.js';
 
+/** What a call to a provider can fail with. */
+export type ProviderCallFailure = FailureOf<
+  'unknown_provider' | 'provider_unreachable' | 'provider_refused' | 'provider_bad_answer'
+>;
+
 /** A provider as the checks need it: where to call, with which key, and a name for messages. */
 export interface NamedEndpoint extends UpstreamEndpoint {
   name: string;
@@ -21,7 +26,7 @@ export interface NamedEndpoint extends UpstreamEndpoint {
 async function callEndpoint(
   endpoint: NamedEndpoint,
   params: Record<string, string>,
-): Promise<Result<unknown>> {
+): Promise<Result<unknown, ProviderCallFailure>> {
   const out = await callUpstream(endpoint, params, 20_000);
   if (out.kind !== 'ok')
     return fail({ code: 'provider_unreachable', provider: endpoint.name, error: out.error });
@@ -36,13 +41,15 @@ async function upstreamCall(
   db: Executor,
   providerId: number,
   params: Record<string, string>,
-): Promise<Result<unknown>> {
+): Promise<Result<unknown, ProviderCallFailure>> {
   const provider = await findProvider(db, providerId);
   if (!provider) return fail({ code: 'unknown_provider' });
   return callEndpoint(provider, params);
 }
 
-function balanceOf(r: Result<unknown>): Result<{ balance: string; currency: string | null }> {
+function balanceOf(
+  r: Result<unknown, ProviderCallFailure>,
+): Result<{ balance: string; currency: string | null }, ProviderCallFailure> {
   if (!r.ok) return r;
   const parsed = parseAnswer(balanceAnswer, r.value);
   if (!parsed.ok) return fail({ code: 'provider_bad_answer', detail: parsed.error });
@@ -55,14 +62,14 @@ function balanceOf(r: Result<unknown>): Result<{ balance: string; currency: stri
  */
 export async function checkProviderEndpoint(opts: {
   endpoint: NamedEndpoint;
-}): Promise<Result<{ balance: string; currency: string | null }>> {
+}): Promise<Result<{ balance: string; currency: string | null }, ProviderCallFailure>> {
   return balanceOf(await callEndpoint(opts.endpoint, upstreamParams.balance()));
 }
 
 export async function getProviderBalance(opts: {
   db: Executor;
   providerId: number;
-}): Promise<Result<{ balance: string; currency: string | null }>> {
+}): Promise<Result<{ balance: string; currency: string | null }, ProviderCallFailure>> {
   return balanceOf(await upstreamCall(opts.db, opts.providerId, upstreamParams.balance()));
 }
 
@@ -70,7 +77,7 @@ export async function getProviderBalance(opts: {
 export async function getProviderServices(opts: {
   db: Executor;
   providerId: number;
-}): Promise<Result<{ services: UpstreamService[]; skipped: number }>> {
+}): Promise<Result<{ services: UpstreamService[]; skipped: number }, ProviderCallFailure>> {
   const r = await upstreamCall(opts.db, opts.providerId, upstreamParams.services());
   if (!r.ok) return r;
   const list = servicesAnswer.safeParse(r.value);

@@ -1,6 +1,6 @@
 /** Use case: the operator (or, later, the engine) moves a refill request along its state machine. */
 import type { Executor } from '../db/executor.js';
-import { fail, ok, type Result } from '../result.js';
+import { type FailureOf, fail, ok, type Result } from '../result.js';
 import { canRefillTransition, type RefillStatus } from './refill.state.js';
 import { casRefillStatus, findRefillStatus } from './refills.repo.js';
 
@@ -9,7 +9,7 @@ export async function setRefillStatus(opts: {
   refillId: number;
   status: RefillStatus;
   now?: number;
-}): Promise<Result<{ refillId: number; from: RefillStatus }>> {
+}): Promise<Result<{ refillId: number; from: RefillStatus }, FailureOf<'unknown_refill' | 'conflict'>>> {
   const { db, refillId, status } = opts;
   const from = await findRefillStatus(db, refillId);
   if (from === null) return fail({ code: 'unknown_refill' });
