@@ -10,6 +10,7 @@ import { partialRefund } from '../money.js';
 import { fail, ok, type Result } from '../result.js';
 import { canTransition, isTerminal, type OrderStatus } from './order.state.js';
 import { casOrderStatus, findOrder, type Order } from './orders.repo.js';
+import { returnReserveInTx } from './subscription-reserve.js';
 
 /** The most that can remain: the whole order (all runs; all posts of a subscription). */
 export function totalQuantity(order: Order): bigint {
@@ -27,7 +28,10 @@ export function refundForRemains(order: Order, remains: bigint): bigint {
   return partialRefund(order.chargeUnits, order.rateUnits, items);
 }
 
-/** A subscription without a post limit: charged per post as posts are delivered, nothing reserved. */
+/**
+ * A subscription without a post limit: charged per post as posts are delivered, from a reserve set
+ * aside at placement (orders/subscription-reserve.ts).
+ */
 export function isPerPostSubscription(order: Order): boolean {
   return order.type === 'Subscriptions' && typeof order.params?.posts !== 'number';
 }
@@ -118,6 +122,8 @@ export async function changeOrderStatusInTx(
     }
 
     const finishedAt = isTerminal(change.status) ? now : null;
+    // A subscription without a post limit gives its reserve back when it ends.
+    const returnReserve = isTerminal(change.status) && order.reserveUnits > 0n;
     const startCount = change.startCount ?? order.startCount;
     const changed = await casOrderStatus(tx, {
       orderId,
@@ -130,7 +136,9 @@ export async function changeOrderStatusInTx(
         refunded_units: order.refundedUnits + refund,
         updated_at: now,
         finished_at: finishedAt,
+        ...(returnReserve ? { reserve_units: 0n } : {}),
       },
+      reserveUnits: order.reserveUnits,
       ...(opts.known
         ? { money: { chargeUnits: order.chargeUnits, refundedUnits: order.refundedUnits } }
         : {}),
@@ -149,8 +157,10 @@ export async function changeOrderStatusInTx(
         now,
       });
     }
+    if (returnReserve) await returnReserveInTx(tx, order, now);
     const after: Order = {
       ...order,
+      reserveUnits: returnReserve ? 0n : order.reserveUnits,
       status: change.status,
       remains,
       startCount,
