@@ -11,11 +11,12 @@
  * are logged and raised once for the operator.
  */
 
-import { raiseAlert } from '../alerts/alerts.repo.js';
+import { raiseOrderAlertOnce } from '../alerts/alerts.repo.js';
 import { requestCancelRow } from '../cancels/cancels.repo.js';
 import type { Executor } from '../db/executor.js';
 import { parseAmount } from '../money.js';
 import { isTerminal } from '../orders/order.state.js';
+import { MAX_POSTS } from '../orders/order-input.js';
 import type { Order } from '../orders/orders.repo.js';
 import { changeOrderStatusInTx, isPerPostSubscription } from '../orders/settle.js';
 import { payDeliveredPostsInTx } from '../orders/subscription-reserve.js';
@@ -59,15 +60,23 @@ async function scheduleUnchanged(
     nextCheckAt: now + backoff(ctx.settings.syncBaseMs, n + 1, ctx.settings.syncMaxMs),
     note,
   });
-  if (note !== null && note !== order.lastError) {
-    await raiseAlert(ctx.db, {
-      kind: 'upstream_anomaly',
-      orderId: order.id,
-      providerId: order.providerId,
-      message: `order ${order.id}: ${note}`,
-      now,
+  if (note === null) return;
+  // One alert per order and kind of anomaly while it is open: the same (or another) impossible answer
+  // at the next check is recorded in last_error and logged, not raised again.
+  const raised = await raiseOrderAlertOnce(ctx.db, {
+    kind: 'upstream_anomaly',
+    orderId: order.id,
+    providerId: order.providerId,
+    message: `order ${order.id}: ${note}`,
+    now,
+  });
+  if (raised || note !== order.lastError) {
+    ctx.log('warn', 'upstream answer ignored', {
+      order: order.id,
+      provider: order.providerId,
+      note,
+      alert: raised,
     });
-    ctx.log('warn', 'upstream answer ignored', { order: order.id, note });
   }
 }
 
@@ -93,8 +102,15 @@ export async function applyUpstreamStatus(
   }
   const { change } = mapped;
   const costUnits = parsed.data.charge ? parseAmount(parsed.data.charge) : null;
-  const newPosts =
-    isPerPostSubscription(order) && (parsed.data.posts ?? 0n) > BigInt(order.deliveredPosts ?? 0);
+  const perPost = isPerPostSubscription(order);
+  const alreadyPosts = BigInt(order.deliveredPosts ?? 0);
+  if (perPost && (parsed.data.posts ?? 0n) - alreadyPosts > BigInt(MAX_POSTS)) {
+    // No real subscription delivers that many posts between two checks: garbage, an unchanged check.
+    const note = `status ignored: provider reported ${parsed.data.posts} posts delivered (was ${alreadyPosts})`;
+    await scheduleUnchanged(ctx, order, now, note);
+    return false;
+  }
+  const newPosts = perPost && (parsed.data.posts ?? 0n) > alreadyPosts;
   const same =
     !newPosts &&
     change.status === order.status &&
@@ -235,8 +251,8 @@ async function chargeDeliveredPosts(
   const r = await payDeliveredPostsInTx(tx, order, delivered, { ended, now });
   if (r.kind === 'nothing_new') return;
   if (r.kind === 'implausible') {
-    // No real subscription delivers that many posts between two checks: garbage, charge nothing.
-    await raiseAlert(tx, {
+    // Caught before the transaction (applyUpstreamStatus); kept as a guard: charge nothing.
+    await raiseOrderAlertOnce(tx, {
       kind: 'upstream_anomaly',
       orderId: order.id,
       providerId: order.providerId,
@@ -254,7 +270,7 @@ async function chargeDeliveredPosts(
     });
   }
   if (unpaid > 0n) {
-    await raiseAlert(tx, {
+    await raiseOrderAlertOnce(tx, {
       kind: 'subscription_unpaid',
       orderId: order.id,
       providerId: order.providerId,
@@ -265,7 +281,7 @@ async function chargeDeliveredPosts(
   if (r.stop) {
     await requestCancelRow(tx, { orderId: order.id, now });
     if (unpaid === 0n) {
-      await raiseAlert(tx, {
+      await raiseOrderAlertOnce(tx, {
         kind: 'subscription_stopped',
         orderId: order.id,
         providerId: order.providerId,
