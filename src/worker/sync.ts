@@ -14,7 +14,7 @@
 import { raiseOrderAlertOnce } from '../alerts/alerts.repo.js';
 import { requestCancelRow } from '../cancels/cancels.repo.js';
 import type { Executor } from '../db/executor.js';
-import { parseAmount } from '../money.js';
+import { formatAmount, parseAmount } from '../money.js';
 import { isTerminal } from '../orders/order.state.js';
 import { MAX_POSTS } from '../orders/order-input.js';
 import type { Order } from '../orders/orders.repo.js';
@@ -149,8 +149,18 @@ export async function applyUpstreamStatus(
     await scheduleUnchanged(ctx, order, now, `status ignored: ${failureMessage(f)}`);
     return false;
   }
+  const after = applied.value.order;
+  if (isTerminal(after.status)) {
+    ctx.log('info', 'order settled', {
+      order: order.id,
+      provider: order.providerId,
+      upstream: order.providerOrderId,
+      status: after.status,
+      refund: formatAmount(applied.value.refundUnits),
+    });
+  }
   // A drip-feed run's progress or end moves its parent (afterChildChange ignores other orders).
-  await afterChildChange(ctx, applied.value.order);
+  await afterChildChange(ctx, after);
   return true;
 }
 
