@@ -5,6 +5,7 @@
  * (exactly, never more than the charge), Canceled refunds all. refund + kept = charge, always.
  */
 import type { Executor } from '../db/executor.js';
+import { inTransaction } from '../db/transaction.js';
 import { creditInTx } from '../ledger/ledger.repo.js';
 import { partialRefund } from '../money.js';
 import { fail, ok, type Result } from '../result.js';
@@ -62,11 +63,11 @@ export interface ChangeOptions {
   };
 }
 
-/** Use case: move an order and settle it, in its own transaction. */
+/** Use case: move an order and settle it, in its own transaction (run again after a transient failure). */
 export async function changeOrderStatus(
   opts: ChangeOptions & { db: Executor },
 ): Promise<Result<{ order: Order; refundUnits: bigint }>> {
-  return opts.db.transaction().execute((tx) => changeOrderStatusInTx(tx, opts));
+  return inTransaction(opts.db, (tx) => changeOrderStatusInTx(tx, opts));
 }
 
 /** The same inside the caller's transaction (the engine combines it with its own bookkeeping). */
