@@ -7,6 +7,7 @@ import { bootstrapAdmin } from './accounts/bootstrap.js';
 import { type Config, engineTimings } from './config.js';
 import { type Db, openDatabase } from './db/connect.js';
 import { buildServer } from './http/server.js';
+import { createLogger } from './log.js';
 import { connectRedis } from './redis.js';
 import { writeSecretFile } from './secret-file.js';
 import { engineLogger } from './worker/logger.js';
@@ -31,8 +32,12 @@ export async function startPanel(
      * usually a log, and a log is no place for secrets.
      */
     secretsOnScreen?: boolean;
+    /** Where log lines go (default: stdout); tests capture them here. */
+    logStream?: NodeJS.WritableStream;
   } = {},
 ): Promise<RunningPanel> {
+  // One logger for the process: the HTTP server and the worker write the same format to one place.
+  const logger = createLogger({ level: config.LOG_LEVEL, stream: options.logStream });
   const db = await openDatabase(config.DATABASE_URL, { poolSize: config.DATABASE_POOL_SIZE });
   const admin = await bootstrapAdmin({ db: db.db });
   const redis = config.REDIS_URL ? await connectRedis(config.REDIS_URL) : undefined;
@@ -41,7 +46,7 @@ export async function startPanel(
     bodyLimitBytes: config.BODY_LIMIT_BYTES,
     rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE,
     redis,
-    logLevel: config.LOG_LEVEL,
+    logger,
   });
   await app.listen({ port: config.PORT, host: config.HOST });
   const address = app.server.address();
@@ -52,7 +57,7 @@ export async function startPanel(
     worker = startWorker({
       db: db.db,
       settings: workerSettings(db.dialect, engineTimings(config)),
-      log: engineLogger(config.LOG_LEVEL),
+      log: engineLogger(logger),
     });
   }
   print(
@@ -93,10 +98,15 @@ export async function startPanel(
 }
 
 /** `smm-panel worker`: the fulfilment engine alone, for scale-out next to API-only processes. */
-export async function startWorkerProcess(config: Config, print: (line: string) => void = console.log) {
+export async function startWorkerProcess(
+  config: Config,
+  print: (line: string) => void = console.log,
+  options: { logStream?: NodeJS.WritableStream } = {},
+) {
+  const logger = createLogger({ level: config.LOG_LEVEL, stream: options.logStream });
   const db = await openDatabase(config.DATABASE_URL, { poolSize: config.DATABASE_POOL_SIZE });
   const settings = workerSettings(db.dialect, engineTimings(config));
-  const worker = startWorker({ db: db.db, settings, log: engineLogger(config.LOG_LEVEL) });
+  const worker = startWorker({ db: db.db, settings, log: engineLogger(logger) });
   print(`smm-panel worker ${settings.workerId} running on ${db.dialect}`);
   return {
     async stop() {

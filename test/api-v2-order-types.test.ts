@@ -28,6 +28,8 @@ interface TypeCase {
   required: string[];
   /** Expected answers and stored values. */
   charge: string;
+  /** Set aside at placement besides the charge (a subscription without posts: one post's price). */
+  reserve?: string;
   remains: string;
   stored: {
     link: string | null;
@@ -244,12 +246,14 @@ const CASES: TypeCase[] = [
   },
   {
     label: 'Subscriptions without posts',
-    title: 'Subscriptions without posts is placed with a charge of 0',
+    title:
+      'Subscriptions without posts is placed with a charge of 0 and a reserve of one post (max × rate / 1000)',
     type: 'Subscriptions',
     service: { rate: '2.5', min: 100, max: 1000 },
     params: { username: 'natgeo', min: 200, max: 300, delay: 0 },
     required: ['username', 'min', 'max'],
     charge: '0.00',
+    reserve: '0.75',
     remains: '0',
     stored: {
       link: null,
@@ -306,6 +310,7 @@ describeEachDb('API v2 order types', (ctx) => {
         const svc = await seedService(db(), { type: c.type, name: c.type, ...c.service });
         const user = await seedUser(db(), '10');
         const chargeUnits = parseAmount(c.charge) ?? -1n;
+        const reserveUnits = c.reserve === undefined ? 0n : (parseAmount(c.reserve) ?? -1n);
         for (const transport of TRANSPORTS) {
           const before = await footprint(db(), user.id);
           const order = await placeOk(user.apiKey, svc, c.params, transport);
@@ -319,9 +324,9 @@ describeEachDb('API v2 order types', (ctx) => {
           const after = await footprint(db(), user.id);
           expect(after, transport).toEqual({
             ...before,
-            balanceUnits: before.balanceUnits - chargeUnits,
+            balanceUnits: before.balanceUnits - chargeUnits - reserveUnits,
             orders: before.orders + 1,
-            ledgerEntries: before.ledgerEntries + (chargeUnits > 0n ? 1 : 0),
+            ledgerEntries: before.ledgerEntries + (chargeUnits > 0n ? 1 : 0) + (reserveUnits > 0n ? 1 : 0),
           });
           const row = await orderOf(db(), order);
           expect(
@@ -507,8 +512,8 @@ describeEachDb('API v2 order types', (ctx) => {
 
     it('accepts each delay of the list and keeps it; no delay means 0', async () => {
       const svc = await seedService(db(), { type: 'Subscriptions', rate: '2.5', min: 100, max: 1000 });
-      // Charged per post: nothing is reserved, but the balance must pay for one post (150 × 2.5 / 1000).
-      const user = await seedUser(db(), '0.375');
+      // Charged per post from a reserve of one post (150 × 2.5 / 1000 = 0.375) set aside by each order.
+      const user = await seedUser(db(), '7.5');
       const delays = [0, 5, 10, 15, 30, 60, 90, 120, 150, 180, 210, 240, 270, 300, 360, 420, 480, 540, 600];
       for (const delay of delays) {
         const o = await placeOk(user.apiKey, svc, { ...base, delay });
@@ -516,7 +521,7 @@ describeEachDb('API v2 order types', (ctx) => {
       }
       const o = await placeOk(user.apiKey, svc, base);
       expect((await orderOf(db(), o)).params?.delay).toBe(0);
-      expect((await footprint(db(), user.id)).balanceUnits).toBe(3_750_000n);
+      expect((await footprint(db(), user.id)).balanceUnits).toBe(0n);
     });
 
     it('a subscription charged per post is refused when the balance cannot pay for one post, and changes nothing', async () => {
@@ -552,7 +557,8 @@ describeEachDb('API v2 order types', (ctx) => {
 
     it('accepts an expiry from tomorrow on and stores it as dd/mm/YYYY', async () => {
       const svc = await seedService(db(), { type: 'Subscriptions', rate: '2.5', min: 100, max: 1000 });
-      const user = await seedUser(db(), '1');
+      // Three subscriptions without posts, each with its reserve of one post (150 × 2.5 / 1000).
+      const user = await seedUser(db(), '1.125');
       const tomorrow = utcDate(1);
       for (const [expiry, stored] of [
         [tomorrow.dmy, tomorrow.padded],
@@ -570,7 +576,8 @@ describeEachDb('API v2 order types', (ctx) => {
       const partial = await placeOk(user.apiKey, svc, { ...base, posts: 4 });
       const canceled = await placeOk(user.apiKey, svc, { ...base, posts: 2 });
       const free = await placeOk(user.apiKey, svc, base);
-      expect((await callApi(app, { key: user.apiKey, action: 'balance' })).body.balance).toBe('7.75');
+      // 1.5 + 0.75 charged, 0.375 set aside as the reserve of the subscription without posts.
+      expect((await callApi(app, { key: user.apiKey, action: 'balance' })).body.balance).toBe('7.375');
       await moveOrder(db(), partial, 'partial', { remains: 3n });
       // 3 posts × 150 × 2.5 / 1000 = 1.125 refunded, 0.375 kept.
       expect(await statusOf(user.apiKey, partial)).toMatchObject({
@@ -585,6 +592,7 @@ describeEachDb('API v2 order types', (ctx) => {
         remains: '2',
       });
       await moveOrder(db(), free, 'canceled');
+      // Its reserve comes back when it ends.
       expect(await statusOf(user.apiKey, free)).toMatchObject({ charge: '0.00', status: 'Canceled' });
       expect((await callApi(app, { key: user.apiKey, action: 'balance' })).body.balance).toBe('9.625');
     });

@@ -600,12 +600,13 @@ describeEachDb('fulfilment engine', (t) => {
     await e.rounds(2);
     expect(Date.now() - started).toBeLessThan(5000);
     expect(toUnits((await row(id)).charge_units)).toBe(0n);
-    expect(await balanceOf(user.id)).toBe(units('1'));
+    // The reserve of one post (100 × 1 / 1000) was set aside at placement.
+    expect(await balanceOf(user.id)).toBe(units('0.9'));
     u.setStatus(up, { status: 'Active', posts: '3' });
     await e.rounds(2);
-    // 3 posts × 100 × 1 / 1000 = 0.3, in one debit.
+    // 3 posts × 100 × 1 / 1000 = 0.3, in one debit; the reserve of 0.1 is set aside again.
     expect(toUnits((await row(id)).charge_units)).toBe(units('0.3'));
-    expect(await balanceOf(user.id)).toBe(units('0.7'));
+    expect(await balanceOf(user.id)).toBe(units('0.6'));
     await ledgerClean();
   });
 

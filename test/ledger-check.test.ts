@@ -154,4 +154,39 @@ describeEachDb('ledger check against tampering', (ctx) => {
     expect(kinds).not.toContain('balance_mismatch');
     expect((await cliCheck()).code).toBe(2);
   });
+
+  it("a subscription's reserve column that disagrees with its reserve entries, or an ended order still holding one, is caught", async () => {
+    const sub = await seedService(db(), { type: 'Subscriptions', rate: '1', min: 10, max: 100 });
+    const user = await seedUser(db(), '1');
+    const placed = await callApi(app, {
+      key: user.apiKey,
+      action: 'add',
+      service: sub,
+      username: 'reserve_check',
+      min: 10,
+      max: 100,
+    });
+    const order = placed.body.order as number;
+    const mine = async () => (await checkLedger({ db: db() })).problems.filter((p) => p.userId === user.id);
+    expect(await mine()).toEqual([]);
+    // The reserve (0.1) grows without an entry setting it aside.
+    await db().updateTable('orders').set({ reserve_units: 2_000_000 }).where('id', '=', order).execute();
+    expect(await mine()).toEqual([
+      {
+        kind: 'order_reserve_mismatch',
+        orderId: order,
+        userId: user.id,
+        expected: '2000000',
+        actual: '1000000',
+      },
+    ]);
+    expect((await cliCheck()).code).toBe(2);
+    // Back in agreement, but the order ended without returning it.
+    await db()
+      .updateTable('orders')
+      .set({ reserve_units: 1_000_000, status: 'completed' })
+      .where('id', '=', order)
+      .execute();
+    expect((await mine()).map((p) => p.kind)).toEqual(['ended_order_holds_reserve']);
+  });
 });

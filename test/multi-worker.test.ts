@@ -195,8 +195,9 @@ async function runScenario(tdb: TestDb, s: Scenario): Promise<Outcome> {
       perWorker[w.name] = 0;
       for (const line of w.stdoutLines) {
         if (!line.startsWith('{')) continue;
-        const ev = JSON.parse(line) as { msg?: string; order?: number; level?: string };
-        if (ev.level === 'error') errorLines.push(`${w.name}: ${line}`);
+        // pino's levels: 50 is error, 60 fatal.
+        const ev = JSON.parse(line) as { msg?: string; order?: number; level?: number };
+        if ((ev.level ?? 0) >= 50) errorLines.push(`${w.name}: ${line}`);
         if (ev.msg?.startsWith('claim lost')) claimsLost++;
         if (ev.msg !== 'order sent' || typeof ev.order !== 'number') continue;
         sentBy.set(ev.order, [...(sentBy.get(ev.order) ?? []), w.name]);

@@ -10,7 +10,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { checkLedger } from '../src/ledger/check-ledger.js';
 import { callApi, makeApi, seedService, seedUser } from './helpers/api.js';
-import { footprint } from './helpers/api-v2.js';
+import { footprint, moveOrder } from './helpers/api-v2.js';
 import { freshDatabase, pgEnabled, type TestDb } from './helpers/db.js';
 
 (pgEnabled() ? describe : describe.skip)('transient database errors [postgres]', () => {
@@ -118,6 +118,99 @@ import { freshDatabase, pgEnabled, type TestDb } from './helpers/db.js';
       expect(await footprint(db(), user.id)).toEqual(before);
     } finally {
       await sql`drop trigger fail_at_commit on orders`.execute(db());
+    }
+  });
+
+  describe('refill and cancel', () => {
+    let refillable: number;
+    let cancelable: number;
+    beforeAll(async () => {
+      refillable = await seedService(db(), { rate: '1', min: 10, max: 10000, refill: true });
+      cancelable = await seedService(db(), { rate: '1', min: 10, max: 10000, cancel: true });
+      // The same faults, forced on a refill's insert and on the update that records a cancel request.
+      await sql`create trigger fail_refill_insert before insert on refills for each row execute function fail_order_insert()`.execute(
+        db(),
+      );
+      await sql`create trigger fail_cancel_request before update of cancel_requested_at on orders for each row execute function fail_order_insert()`.execute(
+        db(),
+      );
+    });
+
+    /** An order placed (and, for a refill, completed) before the faults are planned. */
+    async function orderOf(svc: number, completed: boolean) {
+      const user = await seedUser(db(), '10');
+      const placed = await callApi(app, {
+        key: user.apiKey,
+        action: 'add',
+        service: svc,
+        link: 'https://x.com/a',
+        quantity: 100,
+      });
+      const order = placed.body.order as number;
+      if (completed) await moveOrder(db(), order, 'completed');
+      return { user, order };
+    }
+
+    const refillsOf = async (order: number) =>
+      Number(
+        (
+          await db()
+            .selectFrom('refills')
+            .select((eb) => eb.fn.countAll().as('n'))
+            .where('order_id', '=', order)
+            .executeTakeFirstOrThrow()
+        ).n,
+      );
+
+    for (const kind of ['serialization', 'deadlock', 'disconnect']) {
+      it(`${kind}: a refill is retried and recorded exactly once`, async () => {
+        const { user, order } = await orderOf(refillable, true);
+        await plan(kind, 2);
+        const r = await callApi(app, { key: user.apiKey, action: 'refill', order });
+        expect(r.body).toMatchObject({ refill: expect.any(String) });
+        expect(await attemptsMade()).toBe(3);
+        expect(await refillsOf(order)).toBe(1);
+        await sql`delete from fault_plan`.execute(db());
+        // The one refill is open: a second request is refused as such.
+        expect((await callApi(app, { key: user.apiKey, action: 'refill', order })).body).toEqual({
+          error: 'Refill already requested for this order',
+        });
+      });
+
+      it(`${kind}: a cancel request is retried and recorded once`, async () => {
+        const { user, order } = await orderOf(cancelable, false);
+        await plan(kind, 2);
+        const r = await callApi(app, { key: user.apiKey, action: 'cancel', orders: String(order) });
+        expect(r.body).toEqual([{ order, cancel: 'Your cancellation request has been received.' }]);
+        expect(await attemptsMade()).toBe(3);
+        const row = await db()
+          .selectFrom('orders')
+          .select('cancel_requested_at')
+          .where('id', '=', order)
+          .executeTakeFirstOrThrow();
+        expect(row.cancel_requested_at).not.toBeNull();
+      });
+
+      it(`${kind}: past the retries, refill and cancel answer the internal error and change nothing`, async () => {
+        const done = await orderOf(refillable, true);
+        const open = await orderOf(cancelable, false);
+        await plan(kind, 100);
+        expect(
+          (await callApi(app, { key: done.user.apiKey, action: 'refill', order: done.order })).body,
+        ).toEqual({
+          error: 'Internal error, please retry later',
+        });
+        expect(await refillsOf(done.order)).toBe(0);
+        await sql`alter sequence fault_seq restart`.execute(db());
+        const c = await callApi(app, { key: open.user.apiKey, action: 'cancel', order: open.order });
+        expect(JSON.stringify(c.body)).toMatch(/Internal error, please retry later/);
+        const row = await db()
+          .selectFrom('orders')
+          .select('cancel_requested_at')
+          .where('id', '=', open.order)
+          .executeTakeFirstOrThrow();
+        expect(row.cancel_requested_at).toBeNull();
+      });
     }
   });
 });

@@ -73,6 +73,7 @@ function order(over: Partial<Order> = {}): Order {
     dispatchAttempts: 1,
     unchangedChecks: 0,
     deliveredPosts: null,
+    reserveUnits: 0n,
     nextAttemptAt: null,
     ...over,
   };

@@ -1,6 +1,7 @@
 /** Use case: create a customer or admin account, returning its first API key (shown only once). */
 
-import type { Executor } from './../db/executor.js';
+import type { Executor } from '../db/executor.js';
+import { inTransaction } from '../db/transaction.js';
 import { creditInTx } from '../ledger/ledger.repo.js';
 import { type FailureOf, fail, ok, type Result } from '../result.js';
 import { MIN_PASSWORD_LENGTH } from './reset-password.js';
@@ -38,7 +39,8 @@ export async function createUser(opts: {
   }
   const apiKey = generateApiKey();
   const passwordHash = input.password ? await hashPassword(input.password) : null;
-  const outcome = await db.transaction().execute(async (tx): Promise<Result<number, CreateUserFailure>> => {
+  // A transient failure (serialization, deadlock, lost connection) before COMMIT runs it all again.
+  const outcome = await inTransaction(db, async (tx): Promise<Result<number, CreateUserFailure>> => {
     if (await findUserByUsername(tx, input.username))
       return fail({ code: 'user_exists', username: input.username });
     const id = await insertUser(tx, {

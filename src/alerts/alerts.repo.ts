@@ -31,6 +31,29 @@ export async function raiseAlert(
     .execute();
 }
 
+/**
+ * Record something about one order unless an open alert of the same kind about that order is already
+ * waiting for the operator: one impossible upstream answer repeated at every check is one alert while
+ * it lasts, not one per check. Once the operator resolves it, the next occurrence is raised again.
+ * Whether an alert was raised.
+ */
+export async function raiseOrderAlertOnce(
+  db: Executor,
+  alert: { kind: string; providerId?: number | null; orderId: number; message: string; now?: number },
+): Promise<boolean> {
+  const open = await db
+    .selectFrom('alerts')
+    .select('id')
+    .where('order_id', '=', alert.orderId)
+    .where('kind', '=', alert.kind)
+    .where('resolved_at', 'is', null)
+    .limit(1)
+    .executeTakeFirst();
+  if (open) return false;
+  await raiseAlert(db, alert);
+  return true;
+}
+
 export async function findAlerts(
   db: Executor,
   filter: { includeResolved?: boolean; orderId?: number; limit?: number },

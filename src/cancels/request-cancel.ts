@@ -6,6 +6,7 @@
  */
 import { findService } from '../catalog/services.repo.js';
 import type { Executor } from '../db/executor.js';
+import { inTransaction } from '../db/transaction.js';
 import { ACTIVE_STATUSES } from '../orders/order.state.js';
 import { findOrder } from '../orders/orders.repo.js';
 import { fail, ok, type Result } from '../result.js';
@@ -17,14 +18,24 @@ export async function requestCancel(opts: {
   orderId: number;
   now?: number;
 }): Promise<Result<{ orderId: number }>> {
-  const { db, userId, orderId } = opts;
+  const { userId, orderId } = opts;
+  const now = opts.now ?? Date.now();
+  // One transaction, run again after a transient failure before COMMIT (it only records the request).
+  return inTransaction(opts.db, (tx) => requestCancelInTx(tx, { userId, orderId, now }));
+}
+
+async function requestCancelInTx(
+  db: Executor,
+  p: { userId: number; orderId: number; now: number },
+): Promise<Result<{ orderId: number }>> {
+  const { userId, orderId, now } = p;
   const order = await findOrder(db, orderId, userId);
   if (!order) return fail({ code: 'unknown_order' });
   const service = await findService(db, order.serviceId, null);
   if (!service?.cancel) return fail({ code: 'not_cancelable' });
   if (!ACTIVE_STATUSES.includes(order.status)) return fail({ code: 'not_cancelable' });
   if (order.cancelRequestedAt !== null) return fail({ code: 'cancel_requested' });
-  if (!(await requestCancelRow(db, { orderId, now: opts.now ?? Date.now() }))) {
+  if (!(await requestCancelRow(db, { orderId, now }))) {
     // Another request got in between the read and the update: answer as if it had come first.
     const latest = await findOrder(db, orderId, userId);
     if (latest && ACTIVE_STATUSES.includes(latest.status) && latest.cancelRequestedAt !== null) {

@@ -271,6 +271,17 @@ function migrations(dialect: DialectName): Record<string, Migration> {
           .execute();
       },
     },
+    '0006_subscription_reserve': {
+      async up(db: AnyDb) {
+        // The money set aside for a subscription without a post limit (docs/fulfilment.md): debited
+        // through the ledger when it is placed (kind order_reserve), paying its delivered posts, topped
+        // up after each payment and returned when it ends (order_reserve_return). Never negative.
+        await db.schema
+          .alterTable('orders')
+          .addColumn('reserve_units', big, (c) => c.notNull().defaultTo(0).check(sql`reserve_units >= 0`))
+          .execute();
+      },
+    },
   };
 }
 

@@ -101,6 +101,8 @@ export interface OrdersTable {
   parent_order_id: number | null;
   run_index: number | null;
   delivered_posts: number | null;
+  /** Money held for a subscription without a post limit (ledger kinds order_reserve / order_reserve_return). */
+  reserve_units: ColumnType<number | bigint | string, number | bigint | undefined, number | bigint>;
 }
 
 export interface RefillsTable {

@@ -2,10 +2,12 @@
  * Use case: recompute every balance from the ledger and every order's money from its entries, and
  * report each difference. An empty report means the books balance. Beyond the sums it checks that the
  * entries themselves were not tampered with: each names an order of its own account, each balance
- * after follows from the one before, and no order is charged twice.
+ * after follows from the one before, and no order is charged twice. A subscription's reserve
+ * (orders.reserve_units) equals what its reserve entries hold, and an order that ended holds none.
  */
 import type { Executor } from '../db/executor.js';
 import { toUnits } from '../money.js';
+import { isTerminal, type OrderStatus } from '../orders/order.state.js';
 import {
   brokenBalanceChain,
   entriesWithForeignOrder,
@@ -19,6 +21,8 @@ export interface LedgerProblem {
     | 'balance_mismatch'
     | 'order_charge_mismatch'
     | 'order_refund_mismatch'
+    | 'order_reserve_mismatch'
+    | 'ended_order_holds_reserve'
     | 'foreign_order_entry'
     | 'balance_chain_broken'
     | 'order_charged_twice';
@@ -71,6 +75,28 @@ export async function checkLedger(opts: {
         userId: Number(o.userId),
         expected: refunded.toString(),
         actual: refundedEntries.toString(),
+      });
+    }
+    // A subscription's reserve is what its reserve entries set aside and did not take back.
+    const reserve = toUnits(o.reserve);
+    const reservedEntries = -toUnits(o.reservedEntries);
+    if (reserve !== reservedEntries) {
+      problems.push({
+        kind: 'order_reserve_mismatch',
+        orderId: Number(o.id),
+        userId: Number(o.userId),
+        expected: reserve.toString(),
+        actual: reservedEntries.toString(),
+      });
+    }
+    // An order that ended gave its reserve back.
+    if (isTerminal(o.status as OrderStatus) && (reserve !== 0n || reservedEntries !== 0n)) {
+      problems.push({
+        kind: 'ended_order_holds_reserve',
+        orderId: Number(o.id),
+        userId: Number(o.userId),
+        expected: '0',
+        actual: `reserve ${reserve}, entries hold ${reservedEntries}`,
       });
     }
   }

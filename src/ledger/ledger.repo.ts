@@ -8,7 +8,21 @@ import { sql } from 'kysely';
 import type { Executor } from '../db/executor.js';
 import { toUnits } from '../money.js';
 
-export type LedgerKind = 'deposit' | 'adjustment' | 'order_charge' | 'order_refund';
+/**
+ * `order_reserve` sets money aside for a subscription without a post limit (a debit);
+ * `order_reserve_return` takes it back out of the reserve (a credit), to pay delivered posts (an
+ * `order_charge` follows in the same transaction) or because the subscription ended.
+ */
+export type LedgerKind =
+  | 'deposit'
+  | 'adjustment'
+  | 'order_charge'
+  | 'order_refund'
+  | 'order_reserve'
+  | 'order_reserve_return';
+
+/** The kinds that move money into or out of an order's reserve (orders.reserve_units). */
+export const RESERVE_KINDS: LedgerKind[] = ['order_reserve', 'order_reserve_return'];
 
 export interface EntryInput {
   userId: number;
@@ -90,7 +104,10 @@ export async function sumEntriesPerUser(db: Executor) {
     .execute();
 }
 
-/** Every order's charge and refunds beside the sums of its charge and refund entries (ledger check). */
+/**
+ * Every order's charge, refunds and reserve beside the sums of its charge, refund and reserve entries
+ * (ledger check).
+ */
 export async function sumEntriesPerOrder(db: Executor) {
   return db
     .selectFrom('orders')
@@ -126,8 +143,30 @@ export async function sumEntriesPerOrder(db: Executor) {
           eb.val(0),
         )
         .as('refundedEntries'),
+      eb.fn
+        .coalesce(
+          eb.fn.sum<string>(
+            eb
+              .case()
+              .when('ledger_entries.kind', 'in', RESERVE_KINDS)
+              .then(eb.ref('ledger_entries.amount_units'))
+              .else(0)
+              .end(),
+          ),
+          eb.val(0),
+        )
+        .as('reservedEntries'),
+      'orders.reserve_units as reserve',
+      'orders.status as status',
     ])
-    .groupBy(['orders.id', 'orders.user_id', 'orders.charge_units', 'orders.refunded_units'])
+    .groupBy([
+      'orders.id',
+      'orders.user_id',
+      'orders.charge_units',
+      'orders.refunded_units',
+      'orders.reserve_units',
+      'orders.status',
+    ])
     .execute();
 }
 

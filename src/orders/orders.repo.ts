@@ -38,6 +38,8 @@ export interface Order {
   dispatchAttempts: number;
   unchangedChecks: number;
   deliveredPosts: number | null;
+  /** Money held for a subscription without a post limit, to pay its next delivered posts (0 otherwise). */
+  reserveUnits: bigint;
   /** When the engine next acts on it (dispatch retry, next drip-feed run); null when nothing is planned. */
   nextAttemptAt: number | null;
 }
@@ -79,6 +81,7 @@ export function toOrder(row: any): Order {
       row.next_attempt_at === null || row.next_attempt_at === undefined ? null : Number(row.next_attempt_at),
     deliveredPosts:
       row.delivered_posts === null || row.delivered_posts === undefined ? null : Number(row.delivered_posts),
+    reserveUnits: toUnits(row.reserve_units ?? 0),
   };
 }
 
@@ -258,11 +261,12 @@ export interface StatusSet {
   unchanged_checks?: number;
   last_error?: string | null;
   provider_charge_units?: bigint;
+  reserve_units?: bigint;
 }
 
 /**
  * The compare-and-set of an order's status: only while it is still `from` (and, with `money`, while
- * its charge and refunds are what the caller read). Only settle.ts calls it, after checking the move
+ * its charge and refunds are what the caller read; always while its reserve is). Only settle.ts calls it, after checking the move
  * against order.state.ts. Whether the row changed.
  */
 export async function casOrderStatus(
@@ -272,9 +276,16 @@ export async function casOrderStatus(
     from: OrderStatus;
     set: StatusSet;
     money?: { chargeUnits: bigint; refundedUnits: bigint };
+    /** The reserve the caller read: always compared, since an ending order returns exactly that. */
+    reserveUnits: bigint;
   },
 ): Promise<boolean> {
-  let update = db.updateTable('orders').set(p.set).where('id', '=', p.orderId).where('status', '=', p.from);
+  let update = db
+    .updateTable('orders')
+    .set(p.set)
+    .where('id', '=', p.orderId)
+    .where('status', '=', p.from)
+    .where('reserve_units', '=', p.reserveUnits);
   if (p.money) {
     update = update
       .where('charge_units', '=', p.money.chargeUnits)

@@ -2,10 +2,10 @@
  * Use case: a customer places an order. Validation happens first and changes nothing; then, in one
  * transaction, the order row is written and its charge debited by one conditional UPDATE. If the
  * balance does not cover the charge the transaction rolls back: a refused order takes nothing and
- * leaves nothing behind.
+ * leaves nothing behind. A subscription without a post limit has no charge yet but debits its reserve
+ * (orders/subscription-reserve.ts) the same way.
  */
 
-import { findUserById } from '../accounts/users.repo.js';
 import { findService, type Service } from '../catalog/services.repo.js';
 import type { Executor } from '../db/executor.js';
 import { inTransaction } from '../db/transaction.js';
@@ -15,6 +15,7 @@ import { chargeFor, MoneyOverflowError } from '../money.js';
 import { fail, ok, type Result } from '../result.js';
 import { type Params, parseOrderInput } from './order-input.js';
 import { insertOrder } from './orders.repo.js';
+import { reserveFor, takeReserveInTx } from './subscription-reserve.js';
 
 class InsufficientFunds extends Error {}
 
@@ -48,22 +49,16 @@ export async function placeOrder(opts: {
   const d = draft.value;
 
   // Every product of a rate and a quantity is checked here, the charge and (for a subscription charged
-  // per post) one post's price: an amount past 64 bits is "Amount too large", never an internal error.
+  // per post) its reserve: an amount past 64 bits is "Amount too large", never an internal error.
   let chargeUnits: bigint;
-  let perPostUnits = 0n;
+  let reserveUnits = 0n;
   try {
     chargeUnits = chargeFor(service.rateUnits, d.chargeQuantity);
-    if (chargeUnits === 0n && service.type === 'Subscriptions')
-      perPostUnits = chargeFor(service.rateUnits, d.quantity);
+    if (service.type === 'Subscriptions' && typeof d.params?.posts !== 'number')
+      reserveUnits = reserveFor(service.rateUnits, d.quantity);
   } catch (err) {
     if (err instanceof MoneyOverflowError) return fail({ code: 'amount_too_large' });
     throw err;
-  }
-
-  // A subscription charged per post reserves nothing, but the balance must at least pay for one post.
-  if (perPostUnits > 0n) {
-    const user = await findUserById(db, userId);
-    if (!user || user.balanceUnits < perPostUnits) return fail({ code: 'insufficient_funds' });
   }
 
   try {
@@ -82,6 +77,7 @@ export async function placeOrder(opts: {
         status: 'pending',
         remains: d.initialRemains,
         start_count: null,
+        reserve_units: reserveUnits,
         created_at: now,
         updated_at: now,
         ...dispatchFields(service, d.runs !== null, now),
@@ -96,6 +92,18 @@ export async function placeOrder(opts: {
           now,
         });
         if (after === null) throw new InsufficientFunds();
+      }
+      // A subscription charged per post sets its reserve aside now, like a charge: the balance that
+      // pays for one post's reserve opens one such subscription, not five.
+      if (reserveUnits > 0n) {
+        const taken = await takeReserveInTx(tx, {
+          userId,
+          orderId: id,
+          amountUnits: reserveUnits,
+          postsDelivered: 0n,
+          now,
+        });
+        if (!taken) throw new InsufficientFunds();
       }
       return id;
     });

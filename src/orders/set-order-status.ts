@@ -5,6 +5,7 @@
  * while the provider still delivers and bills us.
  */
 import type { Executor } from '../db/executor.js';
+import { inTransaction } from '../db/transaction.js';
 import { formatAmount } from '../money.js';
 import { type FailureOf, fail, ok, type Result } from '../result.js';
 import { AT_PROVIDER_STATES } from './dispatch.state.js';
@@ -28,7 +29,8 @@ export async function setOrderStatus(opts: {
   now?: number;
 }): Promise<Result<OrderChangeView, SettleFailure | FailureOf<'order_at_provider'>>> {
   const { db, orderId, change } = opts;
-  return db.transaction().execute(async (tx) => {
+  // The whole move (read, compare-and-set, refund) runs again after a transient failure before COMMIT.
+  return inTransaction(db, async (tx) => {
     const order = await findOrder(tx, orderId);
     if (!order) return fail({ code: 'unknown_order' });
     if (AT_PROVIDER_STATES.includes(order.dispatchState) && !opts.force)

@@ -5,11 +5,13 @@
  * (exactly, never more than the charge), Canceled refunds all. refund + kept = charge, always.
  */
 import type { Executor } from '../db/executor.js';
+import { inTransaction } from '../db/transaction.js';
 import { creditInTx } from '../ledger/ledger.repo.js';
 import { partialRefund } from '../money.js';
 import { type FailureOf, fail, ok, type Result } from '../result.js';
 import { canTransition, isTerminal, type OrderStatus } from './order.state.js';
 import { casOrderStatus, findOrder, type Order } from './orders.repo.js';
+import { returnReserveInTx } from './subscription-reserve.js';
 
 /** The most that can remain: the whole order (all runs; all posts of a subscription). */
 export function totalQuantity(order: Order): bigint {
@@ -27,7 +29,10 @@ export function refundForRemains(order: Order, remains: bigint): bigint {
   return partialRefund(order.chargeUnits, order.rateUnits, items);
 }
 
-/** A subscription without a post limit: charged per post as posts are delivered, nothing reserved. */
+/**
+ * A subscription without a post limit: charged per post as posts are delivered, from a reserve set
+ * aside at placement (orders/subscription-reserve.ts).
+ */
 export function isPerPostSubscription(order: Order): boolean {
   return order.type === 'Subscriptions' && typeof order.params?.posts !== 'number';
 }
@@ -68,11 +73,11 @@ export interface ChangeOptions {
   };
 }
 
-/** Use case: move an order and settle it, in its own transaction. */
+/** Use case: move an order and settle it, in its own transaction (run again after a transient failure). */
 export async function changeOrderStatus(
   opts: ChangeOptions & { db: Executor },
 ): Promise<Result<{ order: Order; refundUnits: bigint }, SettleFailure>> {
-  return opts.db.transaction().execute((tx) => changeOrderStatusInTx(tx, opts));
+  return inTransaction(opts.db, (tx) => changeOrderStatusInTx(tx, opts));
 }
 
 /** The same inside the caller's transaction (the engine combines it with its own bookkeeping). */
@@ -128,6 +133,8 @@ export async function changeOrderStatusInTx(
     }
 
     const finishedAt = isTerminal(change.status) ? now : null;
+    // A subscription without a post limit gives its reserve back when it ends.
+    const returnReserve = isTerminal(change.status) && order.reserveUnits > 0n;
     const startCount = change.startCount ?? order.startCount;
     const changed = await casOrderStatus(tx, {
       orderId,
@@ -140,7 +147,9 @@ export async function changeOrderStatusInTx(
         refunded_units: order.refundedUnits + refund,
         updated_at: now,
         finished_at: finishedAt,
+        ...(returnReserve ? { reserve_units: 0n } : {}),
       },
+      reserveUnits: order.reserveUnits,
       ...(opts.known
         ? { money: { chargeUnits: order.chargeUnits, refundedUnits: order.refundedUnits } }
         : {}),
@@ -159,8 +168,10 @@ export async function changeOrderStatusInTx(
         now,
       });
     }
+    if (returnReserve) await returnReserveInTx(tx, order, now);
     const after: Order = {
       ...order,
+      reserveUnits: returnReserve ? 0n : order.reserveUnits,
       status: change.status,
       remains,
       startCount,

@@ -76,15 +76,19 @@ export async function checkAgainAt(db: Executor, p: { orderIds: number[]; at: nu
 
 /**
  * A per-post subscription's delivered posts: the charge grows by what was debited for the new posts,
- * and every delivered post is counted as seen.
+ * every delivered post is counted as seen, and the reserve is what is held after paying them.
  */
 export async function recordDeliveredPosts(
   db: Executor,
-  p: { orderId: number; addChargeUnits: bigint; deliveredPosts: number },
+  p: { orderId: number; addChargeUnits: bigint; deliveredPosts: number; reserveUnits: bigint },
 ): Promise<void> {
   await db
     .updateTable('orders')
-    .set({ charge_units: sql`charge_units + ${p.addChargeUnits}`, delivered_posts: p.deliveredPosts })
+    .set({
+      charge_units: sql`charge_units + ${p.addChargeUnits}`,
+      delivered_posts: p.deliveredPosts,
+      reserve_units: p.reserveUnits,
+    })
     .where('id', '=', p.orderId)
     .execute();
 }

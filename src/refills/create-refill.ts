@@ -7,6 +7,7 @@
 import { findService } from '../catalog/services.repo.js';
 import { isUniqueViolation } from '../db/errors.js';
 import type { Executor } from '../db/executor.js';
+import { inTransaction } from '../db/transaction.js';
 import { findOrder } from '../orders/orders.repo.js';
 import { fail, ok, type Result } from '../result.js';
 import { insertRefill } from './refills.repo.js';
@@ -17,8 +18,23 @@ export async function createRefill(opts: {
   orderId: number;
   now?: number;
 }): Promise<Result<{ refillId: number }>> {
-  const { db, userId, orderId } = opts;
+  const { userId, orderId } = opts;
   const now = opts.now ?? Date.now();
+  try {
+    // Reads and insert in one transaction, run again after a transient failure before COMMIT; a
+    // refill already open is the partial unique index's refusal, which ends the transaction.
+    return await inTransaction(opts.db, (tx) => createRefillInTx(tx, { userId, orderId, now }));
+  } catch (err) {
+    if (isUniqueViolation(err)) return fail({ code: 'refill_open' });
+    throw err;
+  }
+}
+
+async function createRefillInTx(
+  db: Executor,
+  p: { userId: number; orderId: number; now: number },
+): Promise<Result<{ refillId: number }>> {
+  const { userId, orderId, now } = p;
   const order = await findOrder(db, orderId, userId);
   if (!order) return fail({ code: 'unknown_order' });
   const service = await findService(db, order.serviceId, null);
@@ -30,16 +46,11 @@ export async function createRefill(opts: {
   }
   // A refill of an order the provider fulfilled goes to that provider; otherwise the operator handles it.
   const forwarded = order.dispatchState === 'sent' && order.providerOrderId !== null;
-  try {
-    const refillId = await insertRefill(db, {
-      orderId,
-      userId,
-      now,
-      forwardState: forwarded ? 'queued' : 'manual',
-    });
-    return ok({ refillId });
-  } catch (err) {
-    if (isUniqueViolation(err)) return fail({ code: 'refill_open' });
-    throw err;
-  }
+  const refillId = await insertRefill(db, {
+    orderId,
+    userId,
+    now,
+    forwardState: forwarded ? 'queued' : 'manual',
+  });
+  return ok({ refillId });
 }

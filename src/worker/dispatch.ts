@@ -69,7 +69,10 @@ export async function recoverStaleSends(ctx: EngineContext): Promise<number> {
       message: `order ${r.id}: a send was interrupted; check the provider and resolve with smm-panel orders review`,
       now,
     });
-    ctx.log('warn', 'order sent with unknown outcome, needs review', { order: r.id });
+    ctx.log('warn', 'order sent with unknown outcome, needs review; alert raised', {
+      order: r.id,
+      provider: r.providerId,
+    });
   }
   return rows.length;
 }
@@ -198,7 +201,11 @@ export async function sendClaimed(ctx: EngineContext, order: Order): Promise<voi
         now,
       });
     });
-    ctx.log('error', 'provider refused our account; orders held', { provider: provider.id, message });
+    ctx.log('warn', 'provider refused our account; order held, alert raised', {
+      order: order.id,
+      provider: provider.id,
+      message,
+    });
     return;
   }
   await db.transaction().execute(async (tx) => {
@@ -207,7 +214,11 @@ export async function sendClaimed(ctx: EngineContext, order: Order): Promise<voi
     if (!r.ok) ctx.log('error', 'could not cancel a refused order', { order: order.id, failure: r.failure });
   });
   await afterChildChange(ctx, order);
-  ctx.log('warn', 'provider refused the order; canceled and refunded', { order: order.id, message });
+  ctx.log('warn', 'provider refused the order; canceled and refunded', {
+    order: order.id,
+    provider: order.providerId,
+    message,
+  });
 }
 
 /** The order was not taken (never left, or "not now"): queue it again after a backoff. */
@@ -228,7 +239,11 @@ async function toReview(ctx: EngineContext, order: Order, providerId: number, er
       now,
     });
   });
-  ctx.log('warn', 'send outcome unknown, order needs review', { order: order.id, error });
+  ctx.log('warn', 'send outcome unknown, order needs review; alert raised', {
+    order: order.id,
+    provider: providerId,
+    error,
+  });
 }
 
 /** Hook for drip-feed runs: a child order that ended may finish its parent. Set by dripfeed.ts. */

@@ -11,19 +11,18 @@
  * are logged and raised once for the operator.
  */
 
-import { findUserById } from '../accounts/users.repo.js';
-import { raiseAlert } from '../alerts/alerts.repo.js';
+import { raiseOrderAlertOnce } from '../alerts/alerts.repo.js';
 import { requestCancelRow } from '../cancels/cancels.repo.js';
 import type { Executor } from '../db/executor.js';
-import { debitInTx } from '../ledger/ledger.repo.js';
-import { chargeFor, parseAmount } from '../money.js';
+import { formatAmount, parseAmount } from '../money.js';
+import { isTerminal } from '../orders/order.state.js';
 import { MAX_POSTS } from '../orders/order-input.js';
 import type { Order } from '../orders/orders.repo.js';
 import { changeOrderStatusInTx, isPerPostSubscription } from '../orders/settle.js';
+import { payDeliveredPostsInTx } from '../orders/subscription-reserve.js';
 import {
   checkAgainAt,
   leaseDueForSync,
-  recordDeliveredPosts,
   scheduleUnchangedCheck,
   scheduleUnchangedGroup,
 } from '../orders/sync.repo.js';
@@ -61,15 +60,23 @@ async function scheduleUnchanged(
     nextCheckAt: now + backoff(ctx.settings.syncBaseMs, n + 1, ctx.settings.syncMaxMs),
     note,
   });
-  if (note !== null && note !== order.lastError) {
-    await raiseAlert(ctx.db, {
-      kind: 'upstream_anomaly',
-      orderId: order.id,
-      providerId: order.providerId,
-      message: `order ${order.id}: ${note}`,
-      now,
+  if (note === null) return;
+  // One alert per order and kind of anomaly while it is open: the same (or another) impossible answer
+  // at the next check is recorded in last_error and logged, not raised again.
+  const raised = await raiseOrderAlertOnce(ctx.db, {
+    kind: 'upstream_anomaly',
+    orderId: order.id,
+    providerId: order.providerId,
+    message: `order ${order.id}: ${note}`,
+    now,
+  });
+  if (raised || note !== order.lastError) {
+    ctx.log('warn', 'upstream answer ignored', {
+      order: order.id,
+      provider: order.providerId,
+      note,
+      alert: raised,
     });
-    ctx.log('warn', 'upstream answer ignored', { order: order.id, note });
   }
 }
 
@@ -95,8 +102,15 @@ export async function applyUpstreamStatus(
   }
   const { change } = mapped;
   const costUnits = parsed.data.charge ? parseAmount(parsed.data.charge) : null;
-  const newPosts =
-    isPerPostSubscription(order) && (parsed.data.posts ?? 0n) > BigInt(order.deliveredPosts ?? 0);
+  const perPost = isPerPostSubscription(order);
+  const alreadyPosts = BigInt(order.deliveredPosts ?? 0);
+  if (perPost && (parsed.data.posts ?? 0n) - alreadyPosts > BigInt(MAX_POSTS)) {
+    // No real subscription delivers that many posts between two checks: garbage, an unchanged check.
+    const note = `status ignored: provider reported ${parsed.data.posts} posts delivered (was ${alreadyPosts})`;
+    await scheduleUnchanged(ctx, order, now, note);
+    return false;
+  }
+  const newPosts = perPost && (parsed.data.posts ?? 0n) > alreadyPosts;
   const same =
     !newPosts &&
     change.status === order.status &&
@@ -126,7 +140,7 @@ export async function applyUpstreamStatus(
     // Posts are charged only once the compare-and-set on the status held: a late answer about an
     // order that ended meanwhile must not charge it again.
     if (isPerPostSubscription(order) && parsed.data.posts !== null && parsed.data.posts !== undefined) {
-      await chargeDeliveredPosts(ctx, tx, order, parsed.data.posts, now);
+      await chargeDeliveredPosts(ctx, tx, r.value.order, parsed.data.posts, now);
     }
     return r;
   });
@@ -135,8 +149,18 @@ export async function applyUpstreamStatus(
     await scheduleUnchanged(ctx, order, now, `status ignored: ${failureMessage(f)}`);
     return false;
   }
+  const after = applied.value.order;
+  if (isTerminal(after.status)) {
+    ctx.log('info', 'order settled', {
+      order: order.id,
+      provider: order.providerId,
+      upstream: order.providerOrderId,
+      status: after.status,
+      refund: formatAmount(applied.value.refundUnits),
+    });
+  }
   // A drip-feed run's progress or end moves its parent (afterChildChange ignores other orders).
-  await afterChildChange(ctx, applied.value.order);
+  await afterChildChange(ctx, after);
   return true;
 }
 
@@ -221,10 +245,10 @@ export async function syncRound(ctx: EngineContext, maxBatchesPerProvider = 20):
 }
 
 /**
- * A subscription without a post limit pays per delivered post: max × rate / 1000 each, debited as the
- * sync sees new posts (one conditional debit, never below zero). When the balance cannot pay for the
- * new posts, the posts it can pay are charged, the subscription is stopped upstream (a cancel request,
- * as API v2 has no pause) and the operator alerted about the unpaid posts.
+ * A subscription without a post limit pays per delivered post, max × rate / 1000 each, from its reserve
+ * and the balance (orders/subscription-reserve.ts); the reserve is set aside again after each payment.
+ * When the posts cannot all be paid, or the reserve cannot be set aside again, the subscription is
+ * stopped upstream (a cancel request, as API v2 has no pause) and the operator alerted.
  */
 async function chargeDeliveredPosts(
   ctx: EngineContext,
@@ -233,56 +257,53 @@ async function chargeDeliveredPosts(
   delivered: bigint,
   now: number,
 ): Promise<void> {
-  const already = BigInt(order.deliveredPosts ?? 0);
-  if (delivered <= already) return;
-  const fresh = delivered - already;
-  if (fresh > BigInt(MAX_POSTS)) {
-    // No real subscription delivers that many posts between two checks: garbage, charge nothing.
-    await raiseAlert(tx, {
+  const ended = isTerminal(order.status);
+  const r = await payDeliveredPostsInTx(tx, order, delivered, { ended, now });
+  if (r.kind === 'nothing_new') return;
+  if (r.kind === 'implausible') {
+    // Caught before the transaction (applyUpstreamStatus); kept as a guard: charge nothing.
+    await raiseOrderAlertOnce(tx, {
       kind: 'upstream_anomaly',
       orderId: order.id,
       providerId: order.providerId,
-      message: `subscription ${order.id}: provider reported ${delivered} posts delivered (was ${already}); ignored`,
+      message: `subscription ${order.id}: provider reported ${delivered} posts delivered (was ${r.already}); ignored`,
       now,
     });
     return;
   }
-  const perPost = chargeFor(order.rateUnits, order.quantity);
-  let paid = fresh;
-  if (perPost > 0n) {
-    // As many of the new posts as the balance pays for, in one conditional debit.
-    const user = await findUserById(tx, order.userId);
-    const affordable = user ? user.balanceUnits / perPost : 0n;
-    paid = fresh < affordable ? fresh : affordable;
-    if (paid > 0n) {
-      const after = await debitInTx(tx, {
-        userId: order.userId,
-        amountUnits: perPost * paid,
-        kind: 'order_charge',
-        orderId: order.id,
-        idemKey: `charge:order:${order.id}:posts:${already + 1n}-${already + paid}`,
-        note: `${paid} post(s) delivered`,
-        now,
-      });
-      if (after === null) paid = 0n;
-    }
+  const unpaid = r.fresh - r.paid;
+  if (r.paid > 0n) {
+    ctx.log('info', 'subscription posts charged', {
+      order: order.id,
+      provider: order.providerId,
+      posts: Number(r.paid),
+    });
   }
-  // Every delivered post is counted as seen; the unpaid ones (if any) are the panel's loss, reported below.
-  await recordDeliveredPosts(tx, {
-    orderId: order.id,
-    addChargeUnits: perPost * paid,
-    deliveredPosts: Number(delivered),
-  });
-  if (paid < fresh) {
-    await requestCancelRow(tx, { orderId: order.id, now });
-    await raiseAlert(tx, {
+  if (unpaid > 0n) {
+    await raiseOrderAlertOnce(tx, {
       kind: 'subscription_unpaid',
       orderId: order.id,
       providerId: order.providerId,
-      message: `subscription ${order.id}: funds ran out; ${fresh - paid} delivered post(s) unpaid; stopped upstream`,
+      message: `subscription ${order.id}: funds ran out; ${unpaid} delivered post(s) unpaid${r.stop ? '; stopped upstream' : ''}`,
       now,
     });
-    ctx.log('warn', 'subscription out of funds; stopping it', { order: order.id });
+  }
+  if (r.stop) {
+    await requestCancelRow(tx, { orderId: order.id, now });
+    if (unpaid === 0n) {
+      await raiseOrderAlertOnce(tx, {
+        kind: 'subscription_stopped',
+        orderId: order.id,
+        providerId: order.providerId,
+        message: `subscription ${order.id}: its reserve for the next post could not be set aside again; stopped upstream`,
+        now,
+      });
+    }
+    ctx.log('warn', 'subscription out of funds; stopping it', {
+      order: order.id,
+      provider: order.providerId,
+      unpaidPosts: Number(unpaid),
+    });
   }
 }
 
