@@ -101,6 +101,17 @@ export interface OrdersTable {
   parent_order_id: number | null;
   run_index: number | null;
   delivered_posts: number | null;
+  /** The web form's idempotency key (0007_web_sessions): one order per key and user. */
+  idem_key: string | null;
+}
+
+export interface WebSessionsTable {
+  id: Generated<number>;
+  token_hash: string;
+  user_id: number;
+  created_at: Int;
+  last_seen_at: Int;
+  expires_at: Int;
 }
 
 export interface RefillsTable {
@@ -150,4 +161,5 @@ export interface Database {
   refills: RefillsTable;
   providers: ProvidersTable;
   alerts: AlertsTable;
+  web_sessions: WebSessionsTable;
 }
