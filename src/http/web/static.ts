@@ -10,14 +10,13 @@ import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 /** dist/web, beside the compiled server (dist/src/http/web/static.js -> dist/web). */
-export const WEB_ROOT = fileURLToPath(new URL('../../../../web/', import.meta.url));
+export const WEB_ROOT = fileURLToPath(new URL('../../../web/', import.meta.url));
 
 export async function registerWebApp(app: FastifyInstance, root = WEB_ROOT): Promise<boolean> {
   if (!existsSync(`${root}/index.html`)) return false;
   await app.register(fastifyStatic, {
     root,
     prefix: '/',
-    wildcard: false,
     index: ['index.html'],
     setHeaders: (res, path) => {
       const cache = /[\\/]assets[\\/]/.test(path) ? 'public, max-age=31536000, immutable' : 'no-cache';
