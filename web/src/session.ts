@@ -7,6 +7,8 @@ export const meKey = ['me'] as const;
 export function useMe() {
   return useQuery({
     queryKey: meKey,
+    // The balance in the header follows deposits made meanwhile by the operator.
+    refetchInterval: 30_000,
     queryFn: async () => {
       try {
         return await unwrap(api.GET('/api/web/me'));

@@ -1,6 +1,6 @@
 /** Small building blocks shared by the pages: labelled fields, buttons, messages. */
 import type { ReactNode } from 'react';
-import { useId } from 'react';
+import { useId, useState } from 'react';
 
 export const inputClass =
   'block w-full rounded-md border border-slate-300 bg-white px-3 py-2 text-base shadow-sm focus:border-indigo-500';
@@ -43,6 +43,52 @@ export function Button(
       {...rest}
       className={`inline-flex min-h-11 items-center justify-center rounded-md px-4 py-2 text-sm font-semibold ${look} ${className}`}
     />
+  );
+}
+
+/**
+ * A button whose action cannot be undone (cancel an order, replace the API key): the first tap asks,
+ * the second does it, so a slip of the thumb on a phone changes nothing.
+ */
+export function ConfirmButton(props: {
+  label: string;
+  ariaLabel?: string | undefined;
+  question: string;
+  confirmLabel: string;
+  keepLabel: string;
+  disabled?: boolean | undefined;
+  variant?: 'secondary' | 'danger';
+  onConfirm: () => void;
+}) {
+  const [asking, setAsking] = useState(false);
+  if (!asking)
+    return (
+      <Button
+        variant={props.variant ?? 'danger'}
+        disabled={props.disabled}
+        aria-label={props.ariaLabel}
+        onClick={() => setAsking(true)}
+      >
+        {props.label}
+      </Button>
+    );
+  return (
+    <fieldset className="flex flex-wrap items-center gap-2">
+      <legend className="mb-1 w-full text-sm font-medium">{props.question}</legend>
+      <Button
+        variant="danger"
+        disabled={props.disabled}
+        onClick={() => {
+          setAsking(false);
+          props.onConfirm();
+        }}
+      >
+        {props.confirmLabel}
+      </Button>
+      <Button variant="secondary" onClick={() => setAsking(false)}>
+        {props.keepLabel}
+      </Button>
+    </fieldset>
   );
 }
 

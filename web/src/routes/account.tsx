@@ -4,7 +4,16 @@ import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, unwrap } from '../api';
 import { RequireUser } from '../components/RequireUser';
-import { Button, Card, ErrorMessage, Field, inputClass, Notice, PageTitle } from '../components/ui';
+import {
+  Button,
+  Card,
+  ConfirmButton,
+  ErrorMessage,
+  Field,
+  inputClass,
+  Notice,
+  PageTitle,
+} from '../components/ui';
 
 export const Route = createFileRoute('/account')({
   component: () => <RequireUser>{(me) => <Account username={me.username} />}</RequireUser>,
@@ -16,7 +25,11 @@ function Account({ username }: { username: string }) {
   const navigate = useNavigate();
   const [current, setCurrent] = useState('');
   const [next, setNext] = useState('');
-  const key = useMutation({ mutationFn: () => unwrap(api.POST('/api/web/account/api-key')) });
+  const [copied, setCopied] = useState(false);
+  const key = useMutation({
+    mutationFn: () => unwrap(api.POST('/api/web/account/api-key')),
+    onSuccess: () => setCopied(false),
+  });
   const password = useMutation({
     mutationFn: () =>
       unwrap(
@@ -48,21 +61,34 @@ function Account({ username }: { username: string }) {
             <Notice>{t('account.keyShownOnce')}</Notice>
             <Field label={t('account.newKey')}>
               {(id) => (
-                <input
+                <textarea
                   id={id}
                   readOnly
-                  className={`${inputClass} font-mono text-sm`}
+                  rows={2}
+                  className={`${inputClass} break-all font-mono text-sm`}
                   value={key.data.apiKey}
                   onFocus={(e) => e.target.select()}
                 />
               )}
             </Field>
+            <Button
+              variant="secondary"
+              onClick={() => void navigator.clipboard?.writeText(key.data.apiKey).then(() => setCopied(true))}
+            >
+              {t(copied ? 'account.copied' : 'account.copy')}
+            </Button>
           </div>
         )}
         <ErrorMessage>{key.error?.message}</ErrorMessage>
-        <Button variant="secondary" disabled={key.isPending} onClick={() => key.mutate()}>
-          {t('account.rotateKey')}
-        </Button>
+        <ConfirmButton
+          variant="secondary"
+          label={t('account.rotateKey')}
+          question={t('account.rotateConfirm')}
+          confirmLabel={t('account.rotateYes')}
+          keepLabel={t('common.no')}
+          disabled={key.isPending}
+          onConfirm={() => key.mutate()}
+        />
       </Card>
       <Card>
         <h2 className="mb-2 font-semibold">{t('account.password')}</h2>
@@ -113,9 +139,14 @@ function Account({ username }: { username: string }) {
         <h2 className="mb-2 font-semibold">{t('account.sessions')}</h2>
         <p className="mb-3 text-sm text-slate-600">{t('account.sessionsHelp')}</p>
         <ErrorMessage>{everywhere.error?.message}</ErrorMessage>
-        <Button variant="danger" disabled={everywhere.isPending} onClick={() => everywhere.mutate()}>
-          {t('account.signOutEverywhere')}
-        </Button>
+        <ConfirmButton
+          label={t('account.signOutEverywhere')}
+          question={t('account.everywhereConfirm')}
+          confirmLabel={t('account.everywhereYes')}
+          keepLabel={t('common.no')}
+          disabled={everywhere.isPending}
+          onConfirm={() => everywhere.mutate()}
+        />
       </Card>
     </div>
   );

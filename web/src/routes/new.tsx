@@ -67,7 +67,9 @@ function NewOrder() {
     }
     return { service: service.id, ...b };
   }, [service, fields, values, dripfeed]);
-  const debounced = useDebounced(body, 300);
+  // Priced only once every required field has something in it: no "Missing parameter" before typing.
+  const ready = fields.every((f) => OPTIONAL.has(f) || f === 'delay' || values[f]?.trim());
+  const debounced = useDebounced(ready ? body : null, 300);
   const quote = useQuery({
     queryKey: ['quote', debounced],
     enabled: debounced !== null,
@@ -221,7 +223,9 @@ function NewOrder() {
             </div>
           )}
           <div aria-live="polite" className="rounded-md border border-slate-200 p-3">
-            {quote.isFetching && !quote.data ? (
+            {debounced === null ? (
+              <p className="text-sm text-slate-500">{t('newOrder.fillIn')}</p>
+            ) : quote.isFetching && !quote.data ? (
               <p className="text-sm text-slate-500">{t('newOrder.pricing')}</p>
             ) : quote.isError ? (
               <p className="text-sm text-amber-800">{quote.error.message}</p>

@@ -4,7 +4,17 @@ import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, type Schemas, unwrap } from '../api';
 import { RequireUser } from '../components/RequireUser';
-import { Button, Card, Empty, ErrorMessage, LinkText, Loading, Notice, PageTitle } from '../components/ui';
+import {
+  Button,
+  Card,
+  ConfirmButton,
+  Empty,
+  ErrorMessage,
+  LinkText,
+  Loading,
+  Notice,
+  PageTitle,
+} from '../components/ui';
 import { meKey } from '../session';
 
 export const Route = createFileRoute('/orders')({
@@ -35,11 +45,7 @@ function Orders() {
   return (
     <div>
       <PageTitle>{t('orders.title')}</PageTitle>
-      <div
-        role="tablist"
-        aria-label={t('orders.statusFilter')}
-        className="mb-4 flex gap-1 overflow-x-auto pb-1"
-      >
+      <div role="tablist" aria-label={t('orders.statusFilter')} className="mb-4 flex flex-wrap gap-1.5">
         {TABS.map((s) => (
           <button
             key={s || 'all'}
@@ -154,14 +160,15 @@ function OrderCard({ order: o, currency }: { order: Schemas['CustomerOrder']; cu
             </Button>
           )}
           {o.canCancel && (
-            <Button
-              variant="danger"
+            <ConfirmButton
+              label={t('orders.cancel')}
+              ariaLabel={t('orders.cancelOrder', { id: o.id })}
+              question={t('orders.cancelConfirm')}
+              confirmLabel={t('orders.cancelYes')}
+              keepLabel={t('common.no')}
               disabled={cancel.isPending}
-              onClick={() => cancel.mutate()}
-              aria-label={t('orders.cancelOrder', { id: o.id })}
-            >
-              {t('orders.cancel')}
-            </Button>
+              onConfirm={() => cancel.mutate()}
+            />
           )}
         </div>
       )}
