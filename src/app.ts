@@ -47,6 +47,7 @@ export async function startPanel(
     rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE,
     redis,
     logger,
+    webHttps: config.WEB_HTTPS,
   });
   await app.listen({ port: config.PORT, host: config.HOST });
   const address = app.server.address();
@@ -63,6 +64,7 @@ export async function startPanel(
   print(
     `smm-panel is running on ${db.dialect} at ${url}${worker ? ' (with the fulfilment worker)' : ' (API only, no worker)'}`,
   );
+  print(`  Web panel: open ${url}/ in a browser (the operator signs in as admin)`);
   print(`  API v2 endpoint: ${url}/api/v2   (docs/api-v2.md)`);
   if (admin) {
     const lines = [

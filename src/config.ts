@@ -30,6 +30,14 @@ const schema = z
       .min(1024)
       .max(64 * 1024 * 1024)
       .default(1024 * 1024),
+    /**
+     * The panel is reached over HTTPS (directly or through a proxy of yours): the web panel's cookies
+     * are then marked Secure, so a browser never sends them over plain HTTP.
+     */
+    WEB_HTTPS: z
+      .enum(['true', 'false', '1', '0'])
+      .default('false')
+      .transform((v) => v === 'true' || v === '1'),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     // The fulfilment engine's timings (docs/fulfilment.md), in milliseconds unless named otherwise.
     WORKER_HTTP_TIMEOUT_MS: ms(30_000),

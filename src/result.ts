@@ -60,7 +60,12 @@ export type Failure =
   | { code: 'provider_in_use'; openOrders: number; services: number }
   | { code: 'provider_check_failed'; reason: string }
   | { code: 'order_at_provider'; orderId: number; dispatchState: string }
-  | { code: 'weak_password'; minLength: number };
+  | { code: 'weak_password'; minLength: number }
+  // Web panel accounts and sessions:
+  | { code: 'invalid_credentials' }
+  | { code: 'no_session' }
+  | { code: 'signup_closed' }
+  | { code: 'wrong_password' };
 
 /**
  * A use case's outcome. `F` names the failures it can return (a subset of Failure), so a face handles
@@ -171,5 +176,13 @@ export function failureMessage(f: Failure): string {
       return `order ${f.orderId} is with its provider (${f.dispatchState}); the engine settles it (use --force to override, or orders review)`;
     case 'weak_password':
       return `password must be at least ${f.minLength} characters`;
+    case 'invalid_credentials':
+      return 'Wrong username or password';
+    case 'no_session':
+      return 'Not signed in';
+    case 'signup_closed':
+      return 'Sign-up is closed on this panel';
+    case 'wrong_password':
+      return 'The current password is wrong';
   }
 }

@@ -10,6 +10,7 @@ import { inTransaction } from '../db/transaction.js';
 import { ACTIVE_STATUSES } from '../orders/order.state.js';
 import { findOrder } from '../orders/orders.repo.js';
 import { fail, ok, type Result } from '../result.js';
+import { cancelAllowed } from './cancel-rules.js';
 import { requestCancelRow } from './cancels.repo.js';
 
 export async function requestCancel(opts: {
@@ -32,8 +33,7 @@ async function requestCancelInTx(
   const order = await findOrder(db, orderId, userId);
   if (!order) return fail({ code: 'unknown_order' });
   const service = await findService(db, order.serviceId, null);
-  if (!service?.cancel) return fail({ code: 'not_cancelable' });
-  if (!ACTIVE_STATUSES.includes(order.status)) return fail({ code: 'not_cancelable' });
+  if (!cancelAllowed(order, service)) return fail({ code: 'not_cancelable' });
   if (order.cancelRequestedAt !== null) return fail({ code: 'cancel_requested' });
   if (!(await requestCancelRow(db, { orderId, now }))) {
     // Another request got in between the read and the update: answer as if it had come first.

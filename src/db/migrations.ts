@@ -282,6 +282,33 @@ function migrations(dialect: DialectName): Record<string, Migration> {
           .execute();
       },
     },
+    '0007_web_sessions': {
+      async up(db: AnyDb) {
+        // Web panel sessions: only the SHA-256 of the session token is stored, so a copy of the
+        // database opens no session. A session ends when deleted (sign-out, sign-out everywhere, the
+        // user disabled) or when it expires.
+        await db.schema
+          .createTable('web_sessions')
+          .addColumn('id', idType, idColumn)
+          .addColumn('token_hash', 'text', (c) => c.notNull().unique())
+          .addColumn('user_id', idType, (c) => c.notNull().references('users.id'))
+          .addColumn('created_at', big, (c) => c.notNull())
+          .addColumn('last_seen_at', big, (c) => c.notNull())
+          .addColumn('expires_at', big, (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('web_sessions_user_idx').on('web_sessions').column('user_id').execute();
+        // A re-sent order form (double click, retry after a lost answer) places one order: the
+        // key is unique per user, and the order it created is answered again.
+        await db.schema.alterTable('orders').addColumn('idem_key', 'text').execute();
+        await db.schema
+          .createIndex('orders_user_idem_idx')
+          .on('orders')
+          .columns(['user_id', 'idem_key'])
+          .unique()
+          .where(sql.ref('idem_key'), 'is not', null)
+          .execute();
+      },
+    },
   };
 }
 
@@ -294,6 +321,7 @@ class CodeMigrations implements MigrationProvider {
 
 /** Bring the schema up to date; safe to call from several processes at once (Kysely locks). */
 export async function migrateToLatest(db: AnyDb, dialect: DialectName): Promise<void> {
+  // In order only: a database that ran a later migration than one it lacks is refused, not patched.
   const migrator = new Migrator({ db, provider: new CodeMigrations(dialect) });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {

@@ -103,6 +103,17 @@ export interface OrdersTable {
   delivered_posts: number | null;
   /** Money held for a subscription without a post limit (ledger kinds order_reserve / order_reserve_return). */
   reserve_units: ColumnType<number | bigint | string, number | bigint | undefined, number | bigint>;
+  /** The web form's idempotency key (0007_web_sessions): one order per key and user. */
+  idem_key: string | null;
+}
+
+export interface WebSessionsTable {
+  id: Generated<number>;
+  token_hash: string;
+  user_id: number;
+  created_at: Int;
+  last_seen_at: Int;
+  expires_at: Int;
 }
 
 export interface RefillsTable {
@@ -152,4 +163,5 @@ export interface Database {
   refills: RefillsTable;
   providers: ProvidersTable;
   alerts: AlertsTable;
+  web_sessions: WebSessionsTable;
 }

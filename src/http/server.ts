@@ -16,6 +16,9 @@ import type { Executor } from '../db/executor.js';
 import { createLogger, type Logger } from '../log.js';
 import { apiV2Plugin } from './api-v2/plugin.js';
 import { logFieldsOf } from './log-fields.js';
+import { webPlugin } from './web/plugin.js';
+import type { SignInLimits } from './web/sign-in-limit.js';
+import { registerWebApp, sendAppForDeepLink } from './web/static.js';
 
 export interface ServerOptions {
   db: Executor;
@@ -30,6 +33,12 @@ export interface ServerOptions {
   logLevel?: string;
   /** Where log lines go (default: stdout); tests capture them here. */
   logStream?: NodeJS.WritableStream;
+  /** The panel is reached over HTTPS (WEB_HTTPS): the web panel's cookies get `Secure`. */
+  webHttps?: boolean | undefined;
+  /** Sign-in attempts allowed per account and per address (tests lower or raise them). */
+  signInLimits?: SignInLimits | undefined;
+  /** Where the built browser app is (default dist/web); none there: the API only. */
+  webRoot?: string | undefined;
 }
 
 export async function buildServer(opts: ServerOptions): Promise<FastifyInstance> {
@@ -63,7 +72,9 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
     if (status >= 500) req.log.error({ err }, 'request failed');
     reply.code(status).send({ error: status >= 500 ? 'Internal error' : (err as Error).message });
   });
-  app.setNotFoundHandler((_req, reply) => {
+  const withApp = await registerWebApp(app, opts.webRoot);
+  app.setNotFoundHandler((req, reply) => {
+    if (withApp && sendAppForDeepLink(req, reply)) return;
     reply.code(404).send({ error: 'Not found' });
   });
 
@@ -90,6 +101,12 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
     bodyLimitBytes: bodyLimit,
     redis: opts.redis,
     redisPrefix: opts.redisPrefix,
+  });
+  await app.register(webPlugin, {
+    prefix: '/api/web',
+    db: opts.db,
+    secureCookies: opts.webHttps ?? false,
+    signInLimits: opts.signInLimits,
   });
   return app;
 }

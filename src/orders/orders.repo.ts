@@ -167,6 +167,21 @@ export async function findUserOrderStatuses(
   return out;
 }
 
+/** The order a user placed with this idempotency key (the web form's), or null. */
+export async function findOrderByIdemKey(
+  db: Executor,
+  userId: number,
+  idemKey: string,
+): Promise<{ id: number; chargeUnits: bigint } | null> {
+  const row = await db
+    .selectFrom('orders')
+    .select(['id', 'charge_units'])
+    .where('user_id', '=', userId)
+    .where('idem_key', '=', idemKey)
+    .executeTakeFirst();
+  return row ? { id: Number(row.id), chargeUnits: toUnits(row.charge_units) } : null;
+}
+
 export async function insertOrder(db: Executor, values: Insertable<OrdersTable>): Promise<number> {
   const row = await db.insertInto('orders').values(values).returning('id').executeTakeFirstOrThrow();
   return Number(row.id);
@@ -193,6 +208,8 @@ export async function findOrdersForOperator(
     since?: number | undefined;
     until?: number | undefined;
     runsOf?: number | undefined;
+    /** Keyset pagination (newest first): only orders with a smaller id. */
+    beforeId?: number | undefined;
     limit: number;
   },
 ): Promise<NamedOrder[]> {
@@ -213,6 +230,7 @@ export async function findOrdersForOperator(
   if (filter.dispatchState !== undefined) q = q.where('orders.dispatch_state', '=', filter.dispatchState);
   if (filter.since !== undefined) q = q.where('orders.created_at', '>=', filter.since);
   if (filter.until !== undefined) q = q.where('orders.created_at', '<', filter.until);
+  if (filter.beforeId !== undefined) q = q.where('orders.id', '<', filter.beforeId);
   const rows = await q
     .orderBy(
       filter.runsOf === undefined ? 'orders.id' : 'orders.run_index',

@@ -4,18 +4,23 @@
  * balance does not cover the charge the transaction rolls back: a refused order takes nothing and
  * leaves nothing behind. A subscription without a post limit has no charge yet but debits its reserve
  * (orders/subscription-reserve.ts) the same way.
+ *
+ * With an idempotency key (the web form sends one per form), the same key from the same user places
+ * one order: a repeat answers the order the first placed (a unique index backs this against two
+ * requests in the same instant).
  */
 
-import { findService, type Service } from '../catalog/services.repo.js';
+import type { Service } from '../catalog/services.repo.js';
+import { isUniqueViolation } from '../db/errors.js';
 import type { Executor } from '../db/executor.js';
 import { inTransaction } from '../db/transaction.js';
-import { parseId } from '../ids.js';
 import { debitInTx } from '../ledger/ledger.repo.js';
-import { chargeFor, MoneyOverflowError } from '../money.js';
+import { MoneyOverflowError } from '../money.js';
 import { fail, ok, type Result } from '../result.js';
-import { type Params, parseOrderInput } from './order-input.js';
-import { insertOrder } from './orders.repo.js';
-import { reserveFor, takeReserveInTx } from './subscription-reserve.js';
+import { priceOrderDraft } from './order-draft.js';
+import type { Params } from './order-input.js';
+import { findOrderByIdemKey, insertOrder } from './orders.repo.js';
+import { takeReserveInTx } from './subscription-reserve.js';
 
 class InsufficientFunds extends Error {}
 
@@ -35,31 +40,20 @@ export async function placeOrder(opts: {
   userId: number;
   serviceId: string | undefined;
   params: Params;
+  /** One order per key and user: a repeat answers the first order (`repeated: true`). */
+  idemKey?: string | undefined;
   now?: number;
-}): Promise<Result<{ orderId: number; chargeUnits: bigint }>> {
-  const { db, userId, params } = opts;
+}): Promise<Result<{ orderId: number; chargeUnits: bigint; repeated?: boolean }>> {
+  const { db, userId, params, idemKey } = opts;
   const now = opts.now ?? Date.now();
-  const serviceId = params.isMalformed('service') ? null : parseId(opts.serviceId);
-  if (serviceId === null) return fail({ code: 'unknown_service' });
-  const service = await findService(db, serviceId, userId);
-  if (!service || !service.enabled) return fail({ code: 'unknown_service' });
-
-  const draft = parseOrderInput(service, params, now);
-  if (!draft.ok) return draft;
-  const d = draft.value;
-
-  // Every product of a rate and a quantity is checked here, the charge and (for a subscription charged
-  // per post) its reserve: an amount past 64 bits is "Amount too large", never an internal error.
-  let chargeUnits: bigint;
-  let reserveUnits = 0n;
-  try {
-    chargeUnits = chargeFor(service.rateUnits, d.chargeQuantity);
-    if (service.type === 'Subscriptions' && typeof d.params?.posts !== 'number')
-      reserveUnits = reserveFor(service.rateUnits, d.quantity);
-  } catch (err) {
-    if (err instanceof MoneyOverflowError) return fail({ code: 'amount_too_large' });
-    throw err;
+  if (idemKey !== undefined) {
+    const earlier = await findOrderByIdemKey(db, userId, idemKey);
+    if (earlier) return ok({ orderId: earlier.id, chargeUnits: earlier.chargeUnits, repeated: true });
   }
+
+  const priced = await priceOrderDraft({ db, userId, serviceId: opts.serviceId, params, now });
+  if (!priced.ok) return priced;
+  const { service, draft: d, chargeUnits, reserveUnits } = priced.value;
 
   try {
     const orderId = await inTransaction(db, async (tx) => {
@@ -80,6 +74,7 @@ export async function placeOrder(opts: {
         reserve_units: reserveUnits,
         created_at: now,
         updated_at: now,
+        idem_key: idemKey ?? null,
         ...dispatchFields(service, d.runs !== null, now),
       });
       if (chargeUnits > 0n) {
@@ -111,6 +106,11 @@ export async function placeOrder(opts: {
   } catch (err) {
     if (err instanceof InsufficientFunds) return fail({ code: 'insufficient_funds' });
     if (err instanceof MoneyOverflowError) return fail({ code: 'amount_too_large' });
+    if (idemKey !== undefined && isUniqueViolation(err)) {
+      // The same form arrived twice at once and the other request placed the order.
+      const earlier = await findOrderByIdemKey(db, userId, idemKey);
+      if (earlier) return ok({ orderId: earlier.id, chargeUnits: earlier.chargeUnits, repeated: true });
+    }
     throw err;
   }
 }

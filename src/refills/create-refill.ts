@@ -10,6 +10,7 @@ import type { Executor } from '../db/executor.js';
 import { inTransaction } from '../db/transaction.js';
 import { findOrder } from '../orders/orders.repo.js';
 import { fail, ok, type Result } from '../result.js';
+import { refillAllowed } from './refill-rules.js';
 import { insertRefill } from './refills.repo.js';
 
 export async function createRefill(opts: {
@@ -38,12 +39,7 @@ async function createRefillInTx(
   const order = await findOrder(db, orderId, userId);
   if (!order) return fail({ code: 'unknown_order' });
   const service = await findService(db, order.serviceId, null);
-  if (!service?.refill) return fail({ code: 'not_refillable' });
-  if (order.status !== 'completed' && order.status !== 'partial') return fail({ code: 'not_refillable' });
-  // The refill window: days after the order finished, or its whole lifetime when the service sets none.
-  if (service.refillDays !== null && order.finishedAt !== null) {
-    if (now > order.finishedAt + service.refillDays * 86_400_000) return fail({ code: 'not_refillable' });
-  }
+  if (!refillAllowed(order, service, now)) return fail({ code: 'not_refillable' });
   // A refill of an order the provider fulfilled goes to that provider; otherwise the operator handles it.
   const forwarded = order.dispatchState === 'sent' && order.providerOrderId !== null;
   const refillId = await insertRefill(db, {

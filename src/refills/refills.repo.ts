@@ -36,6 +36,18 @@ export async function findUserRefills(
   return out;
 }
 
+/** Of these orders, the ids of those with an open refill (pending or in progress). */
+export async function findOrdersWithOpenRefill(db: Executor, orderIds: number[]): Promise<Set<number>> {
+  if (orderIds.length === 0) return new Set();
+  const rows = await db
+    .selectFrom('refills')
+    .select('order_id')
+    .where('order_id', 'in', orderIds)
+    .where('status', 'in', [...OPEN_REFILL_STATUSES])
+    .execute();
+  return new Set(rows.map((r) => Number(r.order_id)));
+}
+
 export interface RefillRow extends Refill {
   username: string;
   forwardState: string;

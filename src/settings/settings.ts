@@ -27,3 +27,12 @@ export async function setCurrency(db: Executor, currency: string): Promise<boole
   cache.delete(db);
   return true;
 }
+
+/** Whether visitors may open an account on the web panel (`settings set --signup open|closed`). */
+export async function isSignupOpen(db: Executor): Promise<boolean> {
+  return (await readSetting(db, 'signup')) !== 'closed';
+}
+
+export async function setSignupOpen(db: Executor, open: boolean): Promise<void> {
+  await writeSetting(db, 'signup', open ? 'open' : 'closed');
+}

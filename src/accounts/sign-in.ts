@@ -1,0 +1,29 @@
+/**
+ * Use case: sign in to the web panel with username and password. A missing user, a user without a
+ * password, a disabled user and a wrong password all answer the same failure, after the same work
+ * (one scrypt), so a caller learns nothing about which it was. Success opens a session and hands
+ * back its token (stored only as a hash).
+ */
+import type { Executor } from '../db/executor.js';
+import { type FailureOf, fail, ok, type Result } from '../result.js';
+import { hashPassword, verifyPassword } from './secrets.js';
+import { findCredentials } from './sessions.repo.js';
+import { startSession } from './start-session.js';
+
+// A hash to compare against when there is no user, so that time does not tell "no such user" apart.
+let dummyHash: Promise<string> | null = null;
+
+export async function signIn(opts: {
+  db: Executor;
+  username: string;
+  password: string;
+  now?: number;
+}): Promise<Result<{ token: string; userId: number; username: string }, FailureOf<'invalid_credentials'>>> {
+  const now = opts.now ?? Date.now();
+  const cred = await findCredentials(opts.db, { username: opts.username });
+  dummyHash ??= hashPassword('no such user, no such password');
+  const valid = await verifyPassword(opts.password, cred?.passwordHash ?? (await dummyHash));
+  if (!cred || !cred.passwordHash || cred.disabled || !valid) return fail({ code: 'invalid_credentials' });
+  const token = await startSession({ db: opts.db, userId: cred.id, now });
+  return ok({ token, userId: cred.id, username: cred.username });
+}

@@ -1,0 +1,29 @@
+/**
+ * Use case: a visitor opens an account on the web panel (when the operator allows it: setting
+ * `signup`, open by default) and is signed in at once. The same rules as `users create`.
+ */
+import type { Executor } from '../db/executor.js';
+import { type FailureOf, fail, ok, type Result } from '../result.js';
+import { isSignupOpen } from '../settings/settings.js';
+import { type CreateUserFailure, createUser } from './create-user.js';
+import { startSession } from './start-session.js';
+
+export async function signUp(opts: {
+  db: Executor;
+  username: string;
+  password: string;
+  now?: number;
+}): Promise<
+  Result<{ token: string; userId: number; username: string }, CreateUserFailure | FailureOf<'signup_closed'>>
+> {
+  const now = opts.now ?? Date.now();
+  if (!(await isSignupOpen(opts.db))) return fail({ code: 'signup_closed' });
+  const created = await createUser({
+    db: opts.db,
+    input: { username: opts.username, password: opts.password },
+    now,
+  });
+  if (!created.ok) return created;
+  const token = await startSession({ db: opts.db, userId: created.value.id, now });
+  return ok({ token, userId: created.value.id, username: created.value.username });
+}

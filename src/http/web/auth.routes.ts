@@ -1,0 +1,100 @@
+/** Sign up, sign in, sign out (this session or every one), who am I, and the CSRF token. */
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { authenticateSession } from '../../accounts/authenticate-session.js';
+import { getAccount } from '../../accounts/get-account.js';
+import { signIn } from '../../accounts/sign-in.js';
+import { signOut } from '../../accounts/sign-out.js';
+import { signOutEverywhere } from '../../accounts/sign-out-everywhere.js';
+import { signUp } from '../../accounts/sign-up.js';
+import { getCurrency, isSignupOpen } from '../../settings/settings.js';
+import { Credentials, CsrfToken, Ended, Me, PanelInfo } from './auth.schemas.js';
+import { errors, Ok } from './common.schemas.js';
+import { failWith, TooManyAttempts } from './errors.js';
+import type { WebRouteOptions } from './route-options.js';
+import { callerOf, clearSessionCookie, setSessionCookie } from './session.js';
+
+export const authRoutes: FastifyPluginAsyncZod<WebRouteOptions> = async (app, opts) => {
+  const { db, secureCookies, limiter } = opts;
+
+  app.get(
+    '/csrf',
+    { config: { public: true }, schema: { tags: ['auth'], response: { 200: CsrfToken } } },
+    async (_req, reply) => ({ token: reply.generateCsrf() }),
+  );
+
+  app.get(
+    '/panel',
+    { config: { public: true }, schema: { tags: ['auth'], response: { 200: PanelInfo } } },
+    async () => ({ signupOpen: await isSignupOpen(db), currency: await getCurrency(db) }),
+  );
+
+  app.post(
+    '/auth/sign-in',
+    {
+      config: { public: true },
+      schema: { tags: ['auth'], body: Credentials, response: { 200: Me, ...errors(400, 401, 403, 429) } },
+    },
+    async (req, reply) => {
+      const wait = limiter.attempt(req.body.username, req.ip);
+      if (wait > 0) {
+        reply.header('retry-after', String(wait));
+        throw new TooManyAttempts(wait);
+      }
+      const r = await signIn({ db, username: req.body.username, password: req.body.password });
+      if (!r.ok) return failWith(r.failure);
+      setSessionCookie(reply, r.value.token, secureCookies);
+      const s = await authenticateSession({ db, token: r.value.token });
+      if (!s.ok) throw new Error('a new session did not authenticate');
+      return getAccount({ db, user: s.value.user });
+    },
+  );
+
+  app.post(
+    '/auth/sign-up',
+    {
+      config: { public: true },
+      schema: {
+        tags: ['auth'],
+        body: Credentials,
+        response: { 201: Me, ...errors(400, 403, 409, 422, 429) },
+      },
+    },
+    async (req, reply) => {
+      const wait = limiter.attempt(req.body.username, req.ip);
+      if (wait > 0) {
+        reply.header('retry-after', String(wait));
+        throw new TooManyAttempts(wait);
+      }
+      const r = await signUp({ db, username: req.body.username, password: req.body.password });
+      if (!r.ok) return failWith(r.failure);
+      setSessionCookie(reply, r.value.token, secureCookies);
+      const s = await authenticateSession({ db, token: r.value.token });
+      if (!s.ok) throw new Error('a new session did not authenticate');
+      return reply.code(201).send(await getAccount({ db, user: s.value.user }));
+    },
+  );
+
+  app.post(
+    '/auth/sign-out',
+    { schema: { tags: ['auth'], response: { 200: Ok, ...errors(401, 403) } } },
+    async (req, reply) => {
+      await signOut({ db, sessionId: callerOf(req).sessionId });
+      clearSessionCookie(reply, secureCookies);
+      return { ok: true as const };
+    },
+  );
+
+  app.post(
+    '/auth/sign-out-everywhere',
+    { schema: { tags: ['auth'], response: { 200: Ended, ...errors(401, 403) } } },
+    async (req, reply) => {
+      const r = await signOutEverywhere({ db, userId: callerOf(req).user.id });
+      clearSessionCookie(reply, secureCookies);
+      return r;
+    },
+  );
+
+  app.get('/me', { schema: { tags: ['auth'], response: { 200: Me, ...errors(401) } } }, async (req) =>
+    getAccount({ db, user: callerOf(req).user }),
+  );
+};

@@ -1,0 +1,28 @@
+/** Requests and answers of the sign-in, sign-up and sign-out endpoints. */
+import { z } from 'zod';
+
+export const Credentials = z
+  .object({
+    username: z.string().min(1).max(64),
+    // Long enough for any passphrase, short enough that hashing it costs nothing extra.
+    password: z.string().min(1).max(200),
+  })
+  .meta({ id: 'Credentials' });
+
+export const Me = z
+  .object({
+    id: z.number().int(),
+    username: z.string(),
+    admin: z.boolean(),
+    balance: z.string().describe('exact decimal in the panel currency'),
+    currency: z.string(),
+  })
+  .meta({ id: 'Me' });
+
+export const PanelInfo = z
+  .object({ signupOpen: z.boolean(), currency: z.string() })
+  .meta({ id: 'PanelInfo' });
+
+export const CsrfToken = z.object({ token: z.string() }).meta({ id: 'CsrfToken' });
+
+export const Ended = z.object({ ended: z.number().int() });

@@ -1,0 +1,15 @@
+/** Schemas every resource of the web face shares. */
+import { z } from 'zod';
+
+export const ErrorBody = z
+  .object({
+    error: z.string().describe('English message to show'),
+    code: z.string().describe('failure code'),
+  })
+  .meta({ id: 'ErrorBody' });
+
+/** The error answers a route can give, for the OpenAPI document. */
+export const errors = (...statuses: number[]) =>
+  Object.fromEntries(statuses.map((s) => [s, ErrorBody])) as Record<number, typeof ErrorBody>;
+
+export const Ok = z.object({ ok: z.literal(true) });

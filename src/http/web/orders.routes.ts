@@ -1,0 +1,140 @@
+/**
+ * Orders: quote (the live price), place (one per idempotency key), list the caller's own, refill and
+ * cancel. Every rule is the use cases' (the same as API v2's); failures map through errors.ts.
+ */
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { requestCancel } from '../../cancels/request-cancel.js';
+import { formatAmount } from '../../money.js';
+import { listCustomerOrders } from '../../orders/list-customer-orders.js';
+import type { Params } from '../../orders/order-input.js';
+import { placeOrder } from '../../orders/place-order.js';
+import { quoteOrder } from '../../orders/quote-order.js';
+import { createRefill } from '../../refills/create-refill.js';
+import { getCurrency } from '../../settings/settings.js';
+import { errors, Ok } from './common.schemas.js';
+import { failWith } from './errors.js';
+import {
+  OrderFields,
+  OrderIdParams,
+  OrderList,
+  OrderListQuery,
+  PlacedOrder,
+  PlaceOrder,
+  Quote,
+  RefillCreated,
+} from './orders.schemas.js';
+import type { WebRouteOptions } from './route-options.js';
+import { callerOf } from './session.js';
+
+/** The form's fields as the order use cases read parameters (never malformed: zod typed them). */
+function paramsOf(fields: Record<string, unknown>): Params {
+  return {
+    get: (name) => {
+      const v = Object.hasOwn(fields, name) ? fields[name] : undefined;
+      return typeof v === 'string' ? v : typeof v === 'number' ? String(v) : undefined;
+    },
+    isMalformed: () => false,
+  };
+}
+
+export const ordersRoutes: FastifyPluginAsyncZod<WebRouteOptions> = async (app, { db }) => {
+  app.post(
+    '/orders/quote',
+    {
+      schema: {
+        tags: ['orders'],
+        body: OrderFields,
+        response: { 200: Quote, ...errors(400, 401, 403, 404, 422) },
+      },
+    },
+    async (req, _reply) => {
+      const r = await quoteOrder({
+        db,
+        userId: callerOf(req).user.id,
+        serviceId: String(req.body.service),
+        params: paramsOf(req.body),
+      });
+      if (!r.ok) return failWith(r.failure);
+      return { ...r.value, currency: await getCurrency(db) };
+    },
+  );
+
+  app.post(
+    '/orders',
+    {
+      schema: {
+        tags: ['orders'],
+        body: PlaceOrder,
+        response: { 201: PlacedOrder, ...errors(400, 401, 402, 403, 404, 422) },
+      },
+    },
+    async (req, reply) => {
+      const r = await placeOrder({
+        db,
+        userId: callerOf(req).user.id,
+        serviceId: String(req.body.service),
+        params: paramsOf(req.body),
+        idemKey: req.body.idempotencyKey,
+      });
+      if (!r.ok) return failWith(r.failure);
+      return reply.code(201).send({
+        order: r.value.orderId,
+        charge: formatAmount(r.value.chargeUnits),
+        repeated: r.value.repeated === true,
+      });
+    },
+  );
+
+  app.get(
+    '/orders',
+    {
+      schema: {
+        tags: ['orders'],
+        querystring: OrderListQuery,
+        response: { 200: OrderList, ...errors(400, 401) },
+      },
+    },
+    async (req) => {
+      const r = await listCustomerOrders({
+        db,
+        userId: callerOf(req).user.id,
+        status: req.query.status,
+        beforeId: req.query.before,
+        limit: req.query.limit,
+      });
+      return { orders: r.orders, nextBefore: r.nextBeforeId, currency: await getCurrency(db) };
+    },
+  );
+
+  app.post(
+    '/orders/:id/refill',
+    {
+      schema: {
+        tags: ['orders'],
+        params: OrderIdParams,
+        response: { 201: RefillCreated, ...errors(400, 401, 403, 404, 409) },
+      },
+    },
+    async (req, reply) => {
+      const r = await createRefill({ db, userId: callerOf(req).user.id, orderId: req.params.id });
+      if (!r.ok) return failWith(r.failure);
+      return reply.code(201).send({ refill: r.value.refillId });
+    },
+  );
+
+  app.post(
+    '/orders/:id/cancel',
+    {
+      schema: {
+        tags: ['orders'],
+        params: OrderIdParams,
+        response: { 200: Ok, ...errors(400, 401, 403, 404, 409) },
+      },
+    },
+    async (req, _reply) => {
+      const r = await requestCancel({ db, userId: callerOf(req).user.id, orderId: req.params.id });
+      if (!r.ok) return failWith(r.failure);
+      return { ok: true as const };
+    },
+  );
+};

@@ -1,0 +1,109 @@
+/**
+ * The order form's fields (every order type's parameters, by API v2's names, as the text the customer
+ * typed: the use cases parse them exactly as API v2 does), quotes, placed orders and the order list.
+ */
+import { z } from 'zod';
+
+const field = (max = 100_000) => z.string().max(max).optional();
+
+export const OrderFields = z
+  .object({
+    service: z.number().int().positive(),
+    link: field(),
+    quantity: field(40),
+    runs: field(40),
+    interval: field(40),
+    comments: field(),
+    usernames: field(),
+    hashtags: field(),
+    hashtag: field(),
+    username: field(),
+    media: field(),
+    question: field(),
+    answers: field(),
+    min: field(40),
+    max: field(40),
+    posts: field(40),
+    old_posts: field(40),
+    delay: field(40),
+    expiry: field(40),
+  })
+  .meta({ id: 'OrderFields' });
+
+export const PlaceOrder = OrderFields.extend({
+  idempotencyKey: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{8,64}$/)
+    .describe('one per form: a re-sent form answers the order the first one placed'),
+}).meta({ id: 'PlaceOrder' });
+
+export const Quote = z
+  .object({
+    charge: z.string().describe('exact, what placing the order takes now'),
+    perPost: z.string().nullable().describe('subscriptions charged per post: the price of one post'),
+    reserve: z
+      .string()
+      .nullable()
+      .describe('subscriptions charged per post: set aside when placed, returned when it ends'),
+    chargedQuantity: z.string(),
+    currency: z.string(),
+  })
+  .meta({ id: 'Quote' });
+
+export const PlacedOrder = z
+  .object({
+    order: z.number().int(),
+    charge: z.string(),
+    repeated: z.boolean().describe('true when this form had already placed the order'),
+  })
+  .meta({ id: 'PlacedOrder' });
+
+export const STATUS_FILTERS = [
+  'pending',
+  'processing',
+  'in_progress',
+  'completed',
+  'partial',
+  'canceled',
+] as const;
+
+export const OrderListQuery = z.object({
+  status: z.enum(STATUS_FILTERS).optional(),
+  before: z.coerce.number().int().positive().optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+});
+
+export const CustomerOrder = z
+  .object({
+    id: z.number().int(),
+    service: z.number().int(),
+    serviceName: z.string().nullable(),
+    type: z.string(),
+    link: z.string().nullable(),
+    quantity: z.string(),
+    runs: z.number().int().nullable(),
+    interval: z.number().int().nullable(),
+    charge: z.string(),
+    startCount: z.string().nullable(),
+    remains: z.string(),
+    status: z.string(),
+    createdAt: z.string(),
+    canRefill: z.boolean(),
+    canCancel: z.boolean(),
+    cancelRequested: z.boolean(),
+  })
+  .meta({ id: 'CustomerOrder' });
+
+export const OrderList = z
+  .object({
+    orders: z.array(CustomerOrder),
+    nextBefore: z.number().int().nullable().describe('pass as `before` for the next page; null: last page'),
+    currency: z.string(),
+  })
+  .meta({ id: 'OrderList' });
+
+export const OrderIdParams = z.object({
+  id: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER),
+});
+
+export const RefillCreated = z.object({ refill: z.number().int() }).meta({ id: 'RefillCreated' });

@@ -1,0 +1,121 @@
+/**
+ * The web panel's face, a Fastify plugin mounted at `/api/web`: JSON bodies only, zod schemas both
+ * ways (fastify-type-provider-zod), an OpenAPI document generated from them at `/api/web/openapi.json`
+ * (the browser's typed client is generated from it), ordinary HTTP statuses with `{error, code}`
+ * bodies (errors.ts), server-side sessions in an HttpOnly cookie, and CSRF protection (double submit:
+ * a secret in an HttpOnly cookie, the token from GET /csrf sent back in `x-csrf-token`) on every
+ * state change. Every route calls use cases; none holds SQL or money rules.
+ */
+import cookie from '@fastify/cookie';
+import csrf from '@fastify/csrf-protection';
+import swagger from '@fastify/swagger';
+import type { FastifyInstance } from 'fastify';
+import {
+  jsonSchemaTransform,
+  jsonSchemaTransformObject,
+  serializerCompiler,
+  validatorCompiler,
+} from 'fastify-type-provider-zod';
+import { authenticateSession } from '../../accounts/authenticate-session.js';
+import type { Executor } from '../../db/executor.js';
+import { setLogFields } from '../log-fields.js';
+import { accountRoutes } from './account.routes.js';
+import { authRoutes } from './auth.routes.js';
+import { webErrorOf, webFailure } from './errors.js';
+import { ordersRoutes } from './orders.routes.js';
+import type { WebRouteOptions } from './route-options.js';
+import { servicesRoutes } from './services.routes.js';
+import { SESSION_COOKIE, setCaller } from './session.js';
+import { DEFAULT_SIGN_IN_LIMITS, SignInLimiter, type SignInLimits } from './sign-in-limit.js';
+
+export interface WebOptions {
+  db: Executor;
+  /** The panel is reached over HTTPS (WEB_HTTPS): cookies get `Secure`. */
+  secureCookies: boolean;
+  signInLimits?: SignInLimits | undefined;
+}
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Reachable without a session (sign-in, sign-up, the CSRF token, panel facts). */
+    public?: boolean;
+  }
+}
+
+const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+export async function webPlugin(app: FastifyInstance, opts: WebOptions): Promise<void> {
+  const { db, secureCookies } = opts;
+  const routeOpts: WebRouteOptions = {
+    db,
+    secureCookies,
+    limiter: new SignInLimiter(opts.signInLimits ?? DEFAULT_SIGN_IN_LIMITS),
+  };
+
+  // JSON only: a form post from another site (text/plain, urlencoded, multipart) is refused (415).
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser(
+    'application/json',
+    { parseAs: 'string' },
+    app.getDefaultJsonParser('error', 'error'),
+  );
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+
+  await app.register(cookie);
+  await app.register(csrf, {
+    sessionPlugin: '@fastify/cookie',
+    cookieKey: 'smm_csrf',
+    cookieOpts: { path: '/api/web', httpOnly: true, sameSite: 'lax', secure: secureCookies },
+  });
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'smm-panel web API',
+        version: '1',
+        description:
+          'The JSON endpoints of the web panel (session cookie + x-csrf-token on state changes). ' +
+          'Resellers and bots use API v2 (/api/v2) instead.',
+      },
+    },
+    transform: jsonSchemaTransform,
+    transformObject: jsonSchemaTransformObject,
+  });
+
+  app.setErrorHandler((err, req, reply) => {
+    const e = webErrorOf(err);
+    if (e.status >= 500) req.log.error({ err }, 'request failed');
+    reply.code(e.status).header('cache-control', 'no-store').send(e.body);
+  });
+  app.setNotFoundHandler((_req, reply) => {
+    reply.code(404).send({ error: 'Not found', code: 'not_found' });
+  });
+
+  // CSRF first (a forged request is refused before anything else), then who is calling.
+  app.addHook('onRequest', async (req, reply) => {
+    reply.header('cache-control', 'no-store');
+    if (STATE_CHANGING.has(req.method)) {
+      await new Promise<void>((resolve, reject) => {
+        app.csrfProtection(req, reply, (err?: Error) => (err ? reject(err) : resolve()));
+      });
+    }
+  });
+  app.addHook('preHandler', async (req, reply) => {
+    if (req.routeOptions.config.public) return;
+    const s = await authenticateSession({ db, token: req.cookies[SESSION_COOKIE] });
+    if (!s.ok) {
+      const e = webFailure(s.failure);
+      return reply.code(e.status).send(e.body);
+    }
+    setCaller(req, s.value);
+    setLogFields(req, { user: s.value.user.id });
+  });
+
+  app.get('/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
+
+  await app.register(authRoutes, routeOpts);
+  await app.register(servicesRoutes, routeOpts);
+  await app.register(ordersRoutes, routeOpts);
+  await app.register(accountRoutes, routeOpts);
+}

@@ -1,0 +1,10 @@
+/** What every resource's routes receive from the web plugin. */
+import type { Executor } from '../../db/executor.js';
+import type { SignInLimiter } from './sign-in-limit.js';
+
+export interface WebRouteOptions {
+  db: Executor;
+  /** Cookies get `Secure` (WEB_HTTPS). */
+  secureCookies: boolean;
+  limiter: SignInLimiter;
+}

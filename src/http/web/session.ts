@@ -1,0 +1,41 @@
+/**
+ * The web session as the face sees it: the HttpOnly cookie that carries the token, and the signed-in
+ * user of a request (resolved by a use case in the plugin's preHandler hook for routes that need one).
+ */
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { User } from '../../accounts/users.repo.js';
+
+export const SESSION_COOKIE = 'smm_session';
+const SESSION_MAX_AGE_S = 14 * 86_400;
+
+export interface WebCaller {
+  user: User;
+  sessionId: number;
+}
+
+const callers = new WeakMap<FastifyRequest, WebCaller>();
+
+export function setCaller(req: FastifyRequest, c: WebCaller): void {
+  callers.set(req, c);
+}
+
+/** The signed-in caller; routes marked public never call this. */
+export function callerOf(req: FastifyRequest): WebCaller {
+  const c = callers.get(req);
+  if (!c) throw Object.assign(new Error('no session'), { statusCode: 401 });
+  return c;
+}
+
+export function setSessionCookie(reply: FastifyReply, token: string, secure: boolean): void {
+  reply.setCookie(SESSION_COOKIE, token, {
+    path: '/api/web',
+    httpOnly: true,
+    sameSite: 'lax',
+    secure,
+    maxAge: SESSION_MAX_AGE_S,
+  });
+}
+
+export function clearSessionCookie(reply: FastifyReply, secure: boolean): void {
+  reply.clearCookie(SESSION_COOKIE, { path: '/api/web', httpOnly: true, sameSite: 'lax', secure });
+}

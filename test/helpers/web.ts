@@ -1,0 +1,67 @@
+/**
+ * A browser-like client of the web face through inject: it keeps the cookies the panel sets (session,
+ * CSRF secret) and sends the CSRF token on state changes, unless told not to.
+ */
+import type { FastifyInstance } from 'fastify';
+
+export interface WebAnswer {
+  status: number;
+  // biome-ignore lint/suspicious/noExplicitAny: JSON answers are inspected by the tests
+  body: any;
+  headers: Record<string, unknown>;
+}
+
+export class WebClient {
+  readonly cookies = new Map<string, string>();
+  #csrf: string | null = null;
+
+  constructor(private readonly app: FastifyInstance) {}
+
+  #cookieHeader(): string {
+    return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+  }
+
+  #remember(res: { cookies: { name: string; value: string; maxAge?: number; expires?: Date }[] }) {
+    for (const c of res.cookies) {
+      const gone = c.value === '' || c.maxAge === 0 || (c.expires && c.expires.getTime() <= Date.now());
+      if (gone) this.cookies.delete(c.name);
+      else this.cookies.set(c.name, c.value);
+    }
+  }
+
+  async csrfToken(): Promise<string> {
+    if (this.#csrf) return this.#csrf;
+    const r = await this.get('/csrf');
+    this.#csrf = r.body.token as string;
+    return this.#csrf;
+  }
+
+  async get(path: string): Promise<WebAnswer> {
+    const res = await this.app.inject({
+      method: 'GET',
+      url: `/api/web${path}`,
+      headers: { cookie: this.#cookieHeader() },
+    });
+    this.#remember(res);
+    return { status: res.statusCode, body: res.body ? JSON.parse(res.body) : null, headers: res.headers };
+  }
+
+  async post(path: string, body: unknown = undefined, opts: { csrf?: boolean } = {}): Promise<WebAnswer> {
+    const token = opts.csrf !== false ? await this.csrfToken() : null;
+    const headers: Record<string, string> = { cookie: this.#cookieHeader() };
+    if (token !== null) headers['x-csrf-token'] = token;
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    const res = await this.app.inject({
+      method: 'POST',
+      url: `/api/web${path}`,
+      headers,
+      ...(body !== undefined ? { payload: JSON.stringify(body) } : {}),
+    });
+    this.#remember(res);
+    return { status: res.statusCode, body: res.body ? JSON.parse(res.body) : null, headers: res.headers };
+  }
+
+  signIn(username: string, password: string) {
+    return this.post('/auth/sign-in', { username, password });
+  }
+}

@@ -1,0 +1,97 @@
+/** Sign in and sign up: the same two fields, a different endpoint. */
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { Link, useNavigate } from '@tanstack/react-router';
+import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { api, unwrap } from '../api';
+import { meKey } from '../session';
+import { Button, Card, ErrorMessage, Field, inputClass } from './ui';
+
+export function AuthForm({ mode }: { mode: 'sign-in' | 'sign-up' }) {
+  const { t } = useTranslation();
+  const qc = useQueryClient();
+  const navigate = useNavigate();
+  const [username, setUsername] = useState('');
+  const [password, setPassword] = useState('');
+  const panel = useQuery({ queryKey: ['panel'], queryFn: () => unwrap(api.GET('/api/web/panel')) });
+  const submit = useMutation({
+    mutationFn: () =>
+      unwrap(
+        mode === 'sign-in'
+          ? api.POST('/api/web/auth/sign-in', { body: { username, password } })
+          : api.POST('/api/web/auth/sign-up', { body: { username, password } }),
+      ),
+    onSuccess: async (me) => {
+      qc.setQueryData(meKey, me);
+      await navigate({ to: mode === 'sign-in' ? '/new' : '/services' });
+    },
+  });
+  const closed = mode === 'sign-up' && panel.data && !panel.data.signupOpen;
+
+  return (
+    <div className="mx-auto max-w-sm py-4">
+      <Card>
+        <h1 className="mb-4 text-xl font-bold">
+          {t(mode === 'sign-in' ? 'auth.signInTitle' : 'auth.signUpTitle')}
+        </h1>
+        {closed ? (
+          <ErrorMessage>{t('auth.signupClosed')}</ErrorMessage>
+        ) : (
+          <form
+            className="space-y-4"
+            onSubmit={(e) => {
+              e.preventDefault();
+              if (!submit.isPending) submit.mutate();
+            }}
+          >
+            <Field label={t('auth.username')} hint={mode === 'sign-up' ? t('auth.usernameHint') : undefined}>
+              {(id, d) => (
+                <input
+                  id={id}
+                  aria-describedby={d}
+                  className={inputClass}
+                  autoComplete="username"
+                  autoCapitalize="none"
+                  required
+                  value={username}
+                  onChange={(e) => setUsername(e.target.value)}
+                />
+              )}
+            </Field>
+            <Field label={t('auth.password')} hint={mode === 'sign-up' ? t('auth.passwordHint') : undefined}>
+              {(id, d) => (
+                <input
+                  id={id}
+                  aria-describedby={d}
+                  type="password"
+                  className={inputClass}
+                  autoComplete={mode === 'sign-in' ? 'current-password' : 'new-password'}
+                  required
+                  value={password}
+                  onChange={(e) => setPassword(e.target.value)}
+                />
+              )}
+            </Field>
+            <ErrorMessage>{submit.error?.message}</ErrorMessage>
+            <Button type="submit" className="w-full" disabled={submit.isPending}>
+              {t(submit.isPending ? 'common.wait' : mode === 'sign-in' ? 'auth.signIn' : 'auth.signUp')}
+            </Button>
+          </form>
+        )}
+        <p className="mt-4 text-center text-sm">
+          {mode === 'sign-in' ? (
+            panel.data?.signupOpen !== false && (
+              <Link to="/sign-up" className="text-indigo-700 underline">
+                {t('auth.toSignUp')}
+              </Link>
+            )
+          ) : (
+            <Link to="/sign-in" className="text-indigo-700 underline">
+              {t('auth.toSignIn')}
+            </Link>
+          )}
+        </p>
+      </Card>
+    </div>
+  );
+}

@@ -1,0 +1,94 @@
+import type { QueryClient } from '@tanstack/react-query';
+import { useQueryClient } from '@tanstack/react-query';
+import { createRootRouteWithContext, Link, Outlet, useNavigate } from '@tanstack/react-router';
+import { useTranslation } from 'react-i18next';
+import { api, unwrap } from '../api';
+import { useMe } from '../session';
+
+export const Route = createRootRouteWithContext<{ queryClient: QueryClient }>()({
+  component: Layout,
+  notFoundComponent: NotFound,
+});
+
+const NAV = [
+  { to: '/services', key: 'nav.services' },
+  { to: '/new', key: 'nav.newOrder' },
+  { to: '/orders', key: 'nav.orders' },
+  { to: '/funds', key: 'nav.funds' },
+  { to: '/account', key: 'nav.account' },
+] as const;
+
+function Layout() {
+  const { t } = useTranslation();
+  const me = useMe();
+  const qc = useQueryClient();
+  const navigate = useNavigate();
+  const user = me.data;
+
+  async function signOut() {
+    await unwrap(api.POST('/api/web/auth/sign-out'));
+    qc.clear();
+    await navigate({ to: '/sign-in' });
+  }
+
+  return (
+    <div className="min-h-screen">
+      <header className="sticky top-0 z-10 border-b border-slate-200 bg-white/95 backdrop-blur">
+        <div className="mx-auto flex max-w-5xl items-center justify-between gap-3 px-4 py-2">
+          <Link to="/" className="text-lg font-bold text-indigo-700">
+            {t('app.name')}
+          </Link>
+          {user && (
+            <div className="flex items-center gap-3 text-sm">
+              <Link
+                to="/funds"
+                className="rounded-md bg-slate-100 px-2 py-1 font-semibold"
+                aria-label={t('funds.balanceLabel')}
+              >
+                {t('funds.balanceShort', { amount: user.balance, currency: user.currency })}
+              </Link>
+              <button type="button" onClick={signOut} className="min-h-11 px-1 text-slate-600 underline">
+                {t('auth.signOut')}
+              </button>
+            </div>
+          )}
+        </div>
+        {user && (
+          <nav aria-label={t('nav.label')} className="mx-auto max-w-5xl overflow-x-auto px-2">
+            <ul className="flex justify-between gap-0.5 whitespace-nowrap sm:justify-start sm:gap-1">
+              {NAV.map((n) => (
+                <li key={n.to}>
+                  <Link
+                    to={n.to}
+                    className="inline-block min-h-11 px-2 py-3 text-sm font-medium text-slate-600 sm:px-3"
+                    activeProps={{
+                      className: 'border-b-2 border-indigo-600 text-indigo-700',
+                      'aria-current': 'page',
+                    }}
+                  >
+                    {t(n.key)}
+                  </Link>
+                </li>
+              ))}
+            </ul>
+          </nav>
+        )}
+      </header>
+      <main className="mx-auto max-w-5xl px-4 py-4">
+        <Outlet />
+      </main>
+    </div>
+  );
+}
+
+function NotFound() {
+  const { t } = useTranslation();
+  return (
+    <div className="py-10 text-center">
+      <h1 className="text-xl font-bold">{t('notFound.title')}</h1>
+      <Link to="/" className="text-indigo-700 underline">
+        {t('notFound.home')}
+      </Link>
+    </div>
+  );
+}

@@ -1,0 +1,153 @@
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { createFileRoute, useNavigate } from '@tanstack/react-router';
+import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { api, unwrap } from '../api';
+import { RequireUser } from '../components/RequireUser';
+import {
+  Button,
+  Card,
+  ConfirmButton,
+  ErrorMessage,
+  Field,
+  inputClass,
+  Notice,
+  PageTitle,
+} from '../components/ui';
+
+export const Route = createFileRoute('/account')({
+  component: () => <RequireUser>{(me) => <Account username={me.username} />}</RequireUser>,
+});
+
+function Account({ username }: { username: string }) {
+  const { t } = useTranslation();
+  const qc = useQueryClient();
+  const navigate = useNavigate();
+  const [current, setCurrent] = useState('');
+  const [next, setNext] = useState('');
+  const [copied, setCopied] = useState(false);
+  const key = useMutation({
+    mutationFn: () => unwrap(api.POST('/api/web/account/api-key')),
+    onSuccess: () => setCopied(false),
+  });
+  const password = useMutation({
+    mutationFn: () =>
+      unwrap(
+        api.POST('/api/web/account/password', { body: { currentPassword: current, newPassword: next } }),
+      ),
+    onSuccess: () => {
+      setCurrent('');
+      setNext('');
+    },
+  });
+  const everywhere = useMutation({
+    mutationFn: () => unwrap(api.POST('/api/web/auth/sign-out-everywhere')),
+    onSuccess: async () => {
+      qc.clear();
+      await navigate({ to: '/sign-in' });
+    },
+  });
+
+  return (
+    <div className="mx-auto max-w-xl space-y-4">
+      <PageTitle>{t('account.title', { username })}</PageTitle>
+      <Card>
+        <h2 className="mb-2 font-semibold">{t('account.apiKey')}</h2>
+        <p className="mb-3 text-sm text-slate-600">
+          {t('account.apiKeyHelp', { url: `${location.origin}/api/v2` })}
+        </p>
+        {key.data && (
+          <div className="mb-3 space-y-2">
+            <Notice>{t('account.keyShownOnce')}</Notice>
+            <Field label={t('account.newKey')}>
+              {(id) => (
+                <textarea
+                  id={id}
+                  readOnly
+                  rows={2}
+                  className={`${inputClass} break-all font-mono text-sm`}
+                  value={key.data.apiKey}
+                  onFocus={(e) => e.target.select()}
+                />
+              )}
+            </Field>
+            <Button
+              variant="secondary"
+              onClick={() => void navigator.clipboard?.writeText(key.data.apiKey).then(() => setCopied(true))}
+            >
+              {t(copied ? 'account.copied' : 'account.copy')}
+            </Button>
+          </div>
+        )}
+        <ErrorMessage>{key.error?.message}</ErrorMessage>
+        <ConfirmButton
+          variant="secondary"
+          label={t('account.rotateKey')}
+          question={t('account.rotateConfirm')}
+          confirmLabel={t('account.rotateYes')}
+          keepLabel={t('common.no')}
+          disabled={key.isPending}
+          onConfirm={() => key.mutate()}
+        />
+      </Card>
+      <Card>
+        <h2 className="mb-2 font-semibold">{t('account.password')}</h2>
+        <form
+          className="space-y-3"
+          onSubmit={(e) => {
+            e.preventDefault();
+            if (!password.isPending) password.mutate();
+          }}
+        >
+          <Field label={t('account.currentPassword')}>
+            {(id) => (
+              <input
+                id={id}
+                type="password"
+                autoComplete="current-password"
+                required
+                className={inputClass}
+                value={current}
+                onChange={(e) => setCurrent(e.target.value)}
+              />
+            )}
+          </Field>
+          <Field label={t('account.newPassword')} hint={t('auth.passwordHint')}>
+            {(id, d) => (
+              <input
+                id={id}
+                aria-describedby={d}
+                type="password"
+                autoComplete="new-password"
+                required
+                className={inputClass}
+                value={next}
+                onChange={(e) => setNext(e.target.value)}
+              />
+            )}
+          </Field>
+          {password.data && (
+            <Notice>{t('account.passwordChanged', { count: password.data.endedSessions })}</Notice>
+          )}
+          <ErrorMessage>{password.error?.message}</ErrorMessage>
+          <Button type="submit" disabled={password.isPending}>
+            {t('account.changePassword')}
+          </Button>
+        </form>
+      </Card>
+      <Card>
+        <h2 className="mb-2 font-semibold">{t('account.sessions')}</h2>
+        <p className="mb-3 text-sm text-slate-600">{t('account.sessionsHelp')}</p>
+        <ErrorMessage>{everywhere.error?.message}</ErrorMessage>
+        <ConfirmButton
+          label={t('account.signOutEverywhere')}
+          question={t('account.everywhereConfirm')}
+          confirmLabel={t('account.everywhereYes')}
+          keepLabel={t('common.no')}
+          disabled={everywhere.isPending}
+          onConfirm={() => everywhere.mutate()}
+        />
+      </Card>
+    </div>
+  );
+}

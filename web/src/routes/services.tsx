@@ -1,0 +1,110 @@
+import { createFileRoute, Link } from '@tanstack/react-router';
+import { useMemo, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { RequireUser } from '../components/RequireUser';
+import { Card, Empty, ErrorMessage, Field, inputClass, Loading, PageTitle } from '../components/ui';
+import { useServices } from '../services';
+
+export const Route = createFileRoute('/services')({
+  component: () => <RequireUser>{() => <Services />}</RequireUser>,
+});
+
+function Services() {
+  const { t } = useTranslation();
+  const q = useServices();
+  const [search, setSearch] = useState('');
+  const [category, setCategory] = useState('');
+  const categories = useMemo(() => [...new Set((q.data?.services ?? []).map((s) => s.category))], [q.data]);
+  const shown = (q.data?.services ?? []).filter((s) => {
+    const text = `${s.id} ${s.name} ${s.category}`.toLowerCase();
+    return (!category || s.category === category) && text.includes(search.trim().toLowerCase());
+  });
+
+  return (
+    <div>
+      <PageTitle>{t('services.title')}</PageTitle>
+      <div className="mb-4 grid gap-3 sm:grid-cols-2">
+        <Field label={t('services.search')}>
+          {(id) => (
+            <input
+              id={id}
+              type="search"
+              className={inputClass}
+              value={search}
+              onChange={(e) => setSearch(e.target.value)}
+            />
+          )}
+        </Field>
+        <Field label={t('services.category')}>
+          {(id) => (
+            <select
+              id={id}
+              className={inputClass}
+              value={category}
+              onChange={(e) => setCategory(e.target.value)}
+            >
+              <option value="">{t('services.allCategories')}</option>
+              {categories.map((c) => (
+                <option key={c} value={c}>
+                  {c}
+                </option>
+              ))}
+            </select>
+          )}
+        </Field>
+      </div>
+      {q.isPending && <Loading label={t('common.loading')} />}
+      {q.isError && <ErrorMessage>{q.error.message}</ErrorMessage>}
+      {q.data && shown.length === 0 && <Empty>{t('services.empty')}</Empty>}
+      <ul className="grid gap-3 lg:grid-cols-2">
+        {shown.map((s) => (
+          <li key={s.id}>
+            <Card>
+              <div className="flex items-start justify-between gap-3">
+                <div>
+                  <p className="text-xs text-slate-500">
+                    #{s.id} · {s.category}
+                  </p>
+                  <h2 className="font-semibold">{s.name}</h2>
+                </div>
+                <p className="text-right">
+                  <span className="block font-bold">
+                    {s.rate} {q.data?.currency}
+                  </span>
+                  <span className="text-xs text-slate-500">{t('services.per1000')}</span>
+                </p>
+              </div>
+              <p className="mt-2 text-sm text-slate-600">
+                {t('services.minMax', { min: s.min, max: s.max })}
+              </p>
+              <ul className="mt-2 flex flex-wrap gap-1" aria-label={t('services.flags')}>
+                {s.refill && <Flag>{t('flags.refill')}</Flag>}
+                {s.cancel && <Flag>{t('flags.cancel')}</Flag>}
+                {s.dripfeed && <Flag>{t('flags.dripfeed')}</Flag>}
+              </ul>
+              {s.description && (
+                <p className="mt-2 whitespace-pre-line text-sm text-slate-700">{s.description}</p>
+              )}
+              <Link
+                to="/new"
+                search={{ service: s.id }}
+                className="mt-3 inline-flex min-h-11 items-center rounded-md bg-indigo-600 px-4 text-sm font-semibold text-white"
+                aria-label={t('services.orderThis', { name: s.name })}
+              >
+                {t('services.order')}
+              </Link>
+            </Card>
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}
+
+function Flag({ children }: { children: React.ReactNode }) {
+  return (
+    <li className="rounded-full bg-emerald-50 px-2 py-0.5 text-xs font-medium text-emerald-800">
+      {children}
+    </li>
+  );
+}
