@@ -28,6 +28,7 @@ import { adjustFunds } from '../src/ledger/adjust-funds.js';
 import { checkLedger } from '../src/ledger/check-ledger.js';
 import { formatAmount, toUnits } from '../src/money.js';
 import type { OrderStatus } from '../src/orders/order.state.js';
+import { resolveReview } from '../src/orders/resolve-review.js';
 import { setOrderStatus } from '../src/orders/set-order-status.js';
 import { addProvider } from '../src/providers/add-provider.js';
 import { importServices } from '../src/providers/import-services.js';
@@ -281,8 +282,12 @@ interface MOrder {
   remains: bigint;
   /** The upstream took it (dispatch sent): stays true after it ends. */
   sent: boolean;
-  /** Refused by the upstream (closed). */
+  /** Refused by the upstream, or canceled before it was sent (closed). */
   closed: boolean;
+  /** The send had an unknown outcome: in review until the operator resolves it. */
+  review: boolean;
+  /** What the upstream calls it: the link, or the username of a subscription. */
+  link: string;
   cancelRequested: boolean;
   /** What the upstream reports for it now (status entry), set by UpstreamReports. */
   entry: Entry | null;
@@ -302,7 +307,11 @@ type Entry =
 interface Model {
   balances: bigint[];
   orders: MOrder[];
-  addMode: 'accept' | 'refuse';
+  /**
+   * How the upstream answers `add`: takes it, refuses it (about the order), or answers HTTP 500 (an
+   * unknown outcome: it created the order when the link's number is even, not otherwise).
+   */
+  addMode: 'accept' | 'refuse' | 'unknown';
 }
 
 interface Real {
@@ -393,14 +402,16 @@ function syncModel(m: Model, o: MOrder): void {
 /** One or more engine rounds, in the model: cancels, dispatch, sync, refills (worker.ts's order). */
 function engineModel(m: Model): void {
   for (const o of m.orders) {
-    if (o.svc.upstream && !o.sent && !o.closed && o.cancelRequested && ACTIVE(o)) {
+    if (o.svc.upstream && !o.sent && !o.closed && !o.review && o.cancelRequested && ACTIVE(o)) {
       settleModel(m, o, 'canceled', undefined);
       o.closed = true;
     }
   }
   for (const o of m.orders) {
-    if (o.svc.upstream && !o.sent && !o.closed && !o.cancelRequested && o.status === 'pending') {
-      if (m.addMode === 'accept') {
+    if (o.svc.upstream && !o.sent && !o.closed && !o.review && !o.cancelRequested && o.status === 'pending') {
+      if (m.addMode === 'unknown') {
+        o.review = true;
+      } else if (m.addMode === 'accept') {
         o.sent = true;
         o.entry = { status: 'Pending' };
         settleModel(m, o, 'processing', undefined);
@@ -437,7 +448,9 @@ let commandsRun = 0;
 /** What the runs did, printed at the end: how often each command ran and how orders ended. */
 const stats = new Map<string, number>();
 const count = (what: string) => stats.set(what, (stats.get(what) ?? 0) + 1);
+/** Links are unique per run (runTag) and numbered from 1 in each run, so that a replayed run sees the same numbers. */
 let linkSeq = 0;
+let runTag = '';
 
 async function api(user: Real['users'][number], params: Record<string, string | number>) {
   const r = await callApi(world.app, { key: user.apiKey, ...params });
@@ -577,8 +590,7 @@ function addParams(
   itemsPerRemain: bigint;
   error: string | null;
 } {
-  const link =
-    variant === 'badLink' ? 'not a link' : `https://instagram.com/p/model-${process.pid}-${++linkSeq}`;
+  const link = variant === 'badLink' ? 'not a link' : `https://instagram.com/p/model-${runTag}-${++linkSeq}`;
   const qty = variant === 'belowMin' ? svc.min - 1 : svc.min + (q % (Math.min(svc.max, 3000) - svc.min + 1));
   const lines = (n: number, p: string) => Array.from({ length: n }, (_, i) => `${p}${i}`).join('\r\n');
   const base = { action: 'add', service: world.serviceIds.get(svc.key) ?? 0 };
@@ -633,7 +645,7 @@ function addParams(
       const max = qty;
       const min = svc.min;
       return {
-        params: { ...base, username: `sub${process.pid}_${++linkSeq}`, min, max, posts, delay: 0 },
+        params: { ...base, username: `sub${runTag}_${++linkSeq}`, min, max, posts, delay: 0 },
         chargeQty: BigInt(posts * max),
         total: BigInt(posts),
         itemsPerRemain: BigInt(max),
@@ -685,6 +697,8 @@ class AddCmd implements Op {
       remains: a.total,
       sent: false,
       closed: false,
+      review: false,
+      link: String(a.params.link ?? a.params.username),
       cancelRequested: false,
       entry: null,
       refills: [],
@@ -818,7 +832,7 @@ class HandSettleCmd implements Op {
       force: this.force,
     });
     let expected: string | null;
-    if (o.sent && !this.force) expected = 'order_at_provider';
+    if ((o.sent || o.review) && !this.force) expected = 'order_at_provider';
     else {
       expected = settleModel(m, o, this.to, remains);
     }
@@ -878,7 +892,7 @@ class UpstreamReportsCmd implements Op {
 }
 
 class UpstreamAddModeCmd implements Op {
-  constructor(readonly mode: 'accept' | 'refuse') {}
+  constructor(readonly mode: 'accept' | 'refuse' | 'unknown') {}
   check = () => true;
   async exec(m: Model) {
     m.addMode = this.mode;
@@ -932,6 +946,51 @@ class HandRefillCmd implements Op {
   }
 }
 
+/** Whether the upstream created the order of an `add` it answered with a 500: even link numbers. */
+const createdOnUnknown = (link: string) => Number(/(\d+)$/.exec(link)?.[1] ?? '1') % 2 === 0;
+
+/**
+ * The operator resolves an order in review: from what the upstream really has (`sent` with its id, or
+ * `not sent`, which queues it again), or by canceling it.
+ */
+class ResolveReviewCmd implements Op {
+  constructor(
+    readonly n: number,
+    readonly how: 'truth' | 'cancel',
+  ) {}
+  check = (m: Readonly<Model>) => m.orders.some((o) => o.review);
+  async exec(m: Model) {
+    const o = pick(
+      m.orders.filter((x) => x.review),
+      this.n,
+    );
+    if (!o) return;
+    const upstreamOrder = world.up.orderByLink(o.link);
+    const resolution =
+      this.how === 'cancel'
+        ? ({ kind: 'cancel' } as const)
+        : upstreamOrder
+          ? ({ kind: 'sent', upstreamOrderId: upstreamOrder.id } as const)
+          : ({ kind: 'not_sent' } as const);
+    const res = await resolveReview({ db: world.db(), orderId: o.id, resolution });
+    o.review = false;
+    let expected: string | null = null;
+    if (resolution.kind === 'sent') {
+      o.sent = true;
+      o.entry = { status: 'Pending' };
+      if (o.status === 'pending') settleModel(m, o, 'processing', undefined);
+    } else if (resolution.kind === 'cancel') {
+      o.closed = true;
+      expected = settleModel(m, o, 'canceled', undefined);
+    }
+    if (expected === null) expect(res, this.toString()).toMatchObject({ ok: true });
+    else expect(res, this.toString()).toMatchObject({ ok: false, failure: { code: expected } });
+  }
+  toString() {
+    return `orders review(order in review #${this.n}, ${this.how})`;
+  }
+}
+
 class EngineCmd implements Op {
   constructor(readonly restart: boolean) {}
   check = () => true;
@@ -944,7 +1003,13 @@ class EngineCmd implements Op {
             o.entry = upstreamEntry({ status: 'Pending' });
             return { json: { order: Number(o.id) } };
           }
-        : () => ({ json: { error: 'Incorrect link for this service' } });
+        : m.addMode === 'refuse'
+          ? () => ({ json: { error: 'Incorrect link for this service' } })
+          : (p, up) => {
+              if (createdOnUnknown(p.link ?? p.username ?? ''))
+                up.createOrder(p).entry = upstreamEntry({ status: 'Pending' });
+              return { status: 500, body: '<html>Internal Server Error</html>' };
+            };
     // Two rounds: the first sends and forwards, the second sees what the first left (forwarded refills).
     await r.engine.rounds(2);
     engineModel(m);
@@ -998,8 +1063,11 @@ const upstreamReportsCommand = fc
   )
   .map(([n, w, k]) => checked(new UpstreamReportsCmd(n, w as UpstreamReportsCmd['what'], k)));
 const addModeCommand = fc
-  .constantFrom('accept', 'accept', 'accept', 'refuse')
-  .map((mode) => checked(new UpstreamAddModeCmd(mode as 'accept' | 'refuse')));
+  .constantFrom('accept', 'accept', 'accept', 'refuse', 'unknown')
+  .map((mode) => checked(new UpstreamAddModeCmd(mode as 'accept' | 'refuse' | 'unknown')));
+const resolveReviewCommand = fc
+  .tuple(fc.nat(), fc.constantFrom('truth', 'truth', 'cancel'))
+  .map(([n, how]) => checked(new ResolveReviewCmd(n, how as 'truth' | 'cancel')));
 const upstreamRefillsCommand = fc
   .constantFrom('completed', 'rejected', 'in_progress')
   .map((to) => checked(new UpstreamRefillsCmd(to as 'completed')));
@@ -1024,6 +1092,8 @@ const commands = [
   upstreamReportsCommand,
   upstreamReportsCommand,
   addModeCommand,
+  resolveReviewCommand,
+  resolveReviewCommand,
   upstreamRefillsCommand,
   upstreamRefillsCommand,
   handRefillCommand,
@@ -1100,6 +1170,8 @@ describeEachDb('model-based: the panel agrees with a model of balances, orders a
         fc.commands(commands, { maxCommands: MAX_COMMANDS, size: 'max' }),
         async ([b0, b1], cmds) => {
           runs++;
+          linkSeq = 0;
+          runTag = uniqueName('run');
           const users = [];
           const balances: bigint[] = [];
           for (const cents of [b0, b1]) {
@@ -1111,6 +1183,13 @@ describeEachDb('model-based: the panel agrees with a model of balances, orders a
           const real: Real = { users, engine: makeEngine(world.db(), world.dialect()) };
           try {
             await fc.asyncModelRun(() => ({ model, real }), cmds);
+            // At most once: the upstream created at most one order per link of this run.
+            for (const o of model.orders) {
+              const created = [...world.up.orders.values()].filter(
+                (u) => u.params.link === o.link || u.params.username === o.link,
+              );
+              expect(created.length, `upstream orders for order ${o.id}`).toBeLessThanOrEqual(1);
+            }
             expect((await checkLedger({ db: world.db() })).problems).toEqual([]);
             for (const o of model.orders) count(`order ${o.status}${o.sent ? ' (sent)' : ''}`);
           } finally {
