@@ -62,3 +62,35 @@ export async function inTransaction<T>(
     }
   }
 }
+
+/** Carries a failed result out of a transaction so that it rolls back (see inTransactionUnlessFailed). */
+class FailedResult<R> extends Error {
+  constructor(readonly result: R) {
+    super("the transaction's work returned a failure");
+  }
+}
+
+/**
+ * Like inTransaction, for work that returns a Result: a failure rolls back whatever the work wrote
+ * before it found the failure, so a refused operation never leaves half a change behind.
+ */
+export async function inTransactionUnlessFailed<R extends { ok: boolean }>(
+  db: Executor,
+  work: (tx: Executor) => Promise<R>,
+  options: RetryOptions = {},
+): Promise<R> {
+  try {
+    return await inTransaction(
+      db,
+      async (tx) => {
+        const r = await work(tx);
+        if (!r.ok) throw new FailedResult(r);
+        return r;
+      },
+      options,
+    );
+  } catch (err) {
+    if (err instanceof FailedResult) return err.result as R;
+    throw err;
+  }
+}

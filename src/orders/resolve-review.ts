@@ -7,6 +7,7 @@
  */
 import { resolveAlertsAbout } from '../alerts/alerts.repo.js';
 import type { Executor } from '../db/executor.js';
+import { inTransactionUnlessFailed } from '../db/transaction.js';
 import { type FailureOf, fail, ok, type Result } from '../result.js';
 import { resolveFromReview } from './dispatch.repo.js';
 import { findOrder } from './orders.repo.js';
@@ -30,7 +31,8 @@ export async function resolveReview(opts: {
   if (resolution.kind === 'sent' && !/^[A-Za-z0-9_-]{1,64}$/.test(resolution.upstreamOrderId)) {
     return fail({ code: 'invalid_upstream_order_id' });
   }
-  return db.transaction().execute(async (tx) => {
+  // A failure found after the move (the order ended meanwhile) rolls the move back.
+  return inTransactionUnlessFailed(db, async (tx) => {
     const order = await findOrder(tx, orderId);
     if (!order) return fail({ code: 'unknown_order' });
     if (order.dispatchState !== 'review')
