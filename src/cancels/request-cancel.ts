@@ -9,7 +9,7 @@ import type { Executor } from '../db/executor.js';
 import { inTransaction } from '../db/transaction.js';
 import { ACTIVE_STATUSES } from '../orders/order.state.js';
 import { findOrder } from '../orders/orders.repo.js';
-import { fail, ok, type Result } from '../result.js';
+import { type FailureOf, fail, ok, type Result } from '../result.js';
 import { cancelAllowed } from './cancel-rules.js';
 import { requestCancelRow } from './cancels.repo.js';
 
@@ -18,7 +18,7 @@ export async function requestCancel(opts: {
   userId: number;
   orderId: number;
   now?: number;
-}): Promise<Result<{ orderId: number }>> {
+}): Promise<Result<{ orderId: number }, FailureOf<'unknown_order' | 'not_cancelable' | 'cancel_requested'>>> {
   const { userId, orderId } = opts;
   const now = opts.now ?? Date.now();
   // One transaction, run again after a transient failure before COMMIT (it only records the request).
@@ -28,7 +28,7 @@ export async function requestCancel(opts: {
 async function requestCancelInTx(
   db: Executor,
   p: { userId: number; orderId: number; now: number },
-): Promise<Result<{ orderId: number }>> {
+): Promise<Result<{ orderId: number }, FailureOf<'unknown_order' | 'not_cancelable' | 'cancel_requested'>>> {
   const { userId, orderId, now } = p;
   const order = await findOrder(db, orderId, userId);
   if (!order) return fail({ code: 'unknown_order' });

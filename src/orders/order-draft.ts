@@ -7,9 +7,12 @@ import { findService, type Service } from '../catalog/services.repo.js';
 import type { Executor } from '../db/executor.js';
 import { parseId } from '../ids.js';
 import { chargeFor, MoneyOverflowError } from '../money.js';
-import { fail, ok, type Result } from '../result.js';
-import { type OrderDraft, type Params, parseOrderInput } from './order-input.js';
+import { type FailureOf, fail, ok, type Result } from '../result.js';
+import { type OrderDraft, type OrderInputFailure, type Params, parseOrderInput } from './order-input.js';
 import { reserveFor } from './subscription-reserve.js';
+
+/** What pricing an order can refuse (placing adds not enough funds). */
+export type PricingFailure = OrderInputFailure | FailureOf<'unknown_service' | 'amount_too_large'>;
 
 export interface PricedDraft {
   service: Service;
@@ -28,7 +31,7 @@ export async function priceOrderDraft(opts: {
   serviceId: string | undefined;
   params: Params;
   now: number;
-}): Promise<Result<PricedDraft>> {
+}): Promise<Result<PricedDraft, PricingFailure>> {
   const { db, userId, params, now } = opts;
   const serviceId = params.isMalformed('service') ? null : parseId(opts.serviceId);
   if (serviceId === null) return fail({ code: 'unknown_service' });

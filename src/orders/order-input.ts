@@ -9,7 +9,7 @@
 import type { ServiceType } from '../catalog/service-types.js';
 import type { Service } from '../catalog/services.repo.js';
 import { parseWholeNumber } from '../ids.js';
-import { fail, ok, type Result } from '../result.js';
+import { type FailureOf, fail, ok, type Result } from '../result.js';
 
 export interface Params {
   get(name: string): string | undefined;
@@ -40,7 +40,12 @@ export const SUBSCRIPTION_DELAYS = [
   0, 5, 10, 15, 30, 60, 90, 120, 150, 180, 210, 240, 270, 300, 360, 420, 480, 540, 600,
 ];
 
-type R<T> = Result<T>;
+/** What reading an order's parameters can refuse: API v2's parameter errors. */
+export type OrderInputFailure = FailureOf<
+  'missing_param' | 'invalid_param' | 'quantity_below_min' | 'quantity_above_max' | 'dripfeed_unsupported'
+>;
+
+type R<T> = Result<T, OrderInputFailure>;
 
 function required(p: Params, name: string): R<string> {
   if (p.isMalformed(name)) return fail({ code: 'invalid_param', param: name });

@@ -16,8 +16,8 @@ import type { Executor } from '../db/executor.js';
 import { inTransaction } from '../db/transaction.js';
 import { debitInTx } from '../ledger/ledger.repo.js';
 import { MoneyOverflowError } from '../money.js';
-import { fail, ok, type Result } from '../result.js';
-import { priceOrderDraft } from './order-draft.js';
+import { type FailureOf, fail, ok, type Result } from '../result.js';
+import { type PricingFailure, priceOrderDraft } from './order-draft.js';
 import type { Params } from './order-input.js';
 import { findOrderByIdemKey, insertOrder } from './orders.repo.js';
 import { takeReserveInTx } from './subscription-reserve.js';
@@ -43,7 +43,12 @@ export async function placeOrder(opts: {
   /** One order per key and user: a repeat answers the first order (`repeated: true`). */
   idemKey?: string | undefined;
   now?: number;
-}): Promise<Result<{ orderId: number; chargeUnits: bigint; repeated?: boolean }>> {
+}): Promise<
+  Result<
+    { orderId: number; chargeUnits: bigint; repeated?: boolean },
+    PricingFailure | FailureOf<'insufficient_funds'>
+  >
+> {
   const { db, userId, params, idemKey } = opts;
   const now = opts.now ?? Date.now();
   if (idemKey !== undefined) {

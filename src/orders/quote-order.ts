@@ -7,7 +7,7 @@ import type { Executor } from '../db/executor.js';
 import { formatAmount } from '../money.js';
 import type { Result } from '../result.js';
 import { ok } from '../result.js';
-import { priceOrderDraft } from './order-draft.js';
+import { type PricingFailure, priceOrderDraft } from './order-draft.js';
 import type { Params } from './order-input.js';
 
 export interface OrderQuote {
@@ -27,7 +27,7 @@ export async function quoteOrder(opts: {
   serviceId: string | undefined;
   params: Params;
   now?: number;
-}): Promise<Result<OrderQuote>> {
+}): Promise<Result<OrderQuote, PricingFailure>> {
   const priced = await priceOrderDraft({ ...opts, now: opts.now ?? Date.now() });
   if (!priced.ok) return priced;
   const { chargeUnits, perPostUnits, reserveUnits, draft } = priced.value;

@@ -9,7 +9,7 @@ import { isUniqueViolation } from '../db/errors.js';
 import type { Executor } from '../db/executor.js';
 import { inTransaction } from '../db/transaction.js';
 import { findOrder } from '../orders/orders.repo.js';
-import { fail, ok, type Result } from '../result.js';
+import { type FailureOf, fail, ok, type Result } from '../result.js';
 import { refillAllowed } from './refill-rules.js';
 import { insertRefill } from './refills.repo.js';
 
@@ -18,7 +18,7 @@ export async function createRefill(opts: {
   userId: number;
   orderId: number;
   now?: number;
-}): Promise<Result<{ refillId: number }>> {
+}): Promise<Result<{ refillId: number }, FailureOf<'unknown_order' | 'not_refillable' | 'refill_open'>>> {
   const { userId, orderId } = opts;
   const now = opts.now ?? Date.now();
   try {
@@ -34,7 +34,7 @@ export async function createRefill(opts: {
 async function createRefillInTx(
   db: Executor,
   p: { userId: number; orderId: number; now: number },
-): Promise<Result<{ refillId: number }>> {
+): Promise<Result<{ refillId: number }, FailureOf<'unknown_order' | 'not_refillable' | 'refill_open'>>> {
   const { userId, orderId, now } = p;
   const order = await findOrder(db, orderId, userId);
   if (!order) return fail({ code: 'unknown_order' });
