@@ -28,6 +28,7 @@ import { fileURLToPath } from 'node:url';
 import { createUser } from '../src/accounts/create-user.js';
 import { createService } from '../src/catalog/create-service.js';
 import { openDatabase } from '../src/db/connect.js';
+import { seededRandom } from '../src/dev/seeded-random.js';
 import { adjustFunds } from '../src/ledger/adjust-funds.js';
 import { checkLedger } from '../src/ledger/check-ledger.js';
 import { formatAmount, parseAmount } from '../src/money.js';
@@ -77,18 +78,7 @@ const WORKER_ENV = {
 /** Longer than WORKER_HTTP_TIMEOUT_MS: an answer held this long is a timeout for the engine. */
 const HANG_MS = 2600;
 
-/** Seeded PRNG (mulberry32). */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const rnd = seeded(SEED);
+const rnd = seededRandom(SEED);
 const chance = (p: number) => rnd() < p;
 const between = (lo: number, hi: number) => lo + Math.floor(rnd() * (hi - lo + 1));
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

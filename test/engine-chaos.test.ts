@@ -11,9 +11,11 @@
  * any rate, quantity and remains; and any JSON at all as an upstream status entry leaves the money
  * exact and terminal orders untouched.
  */
+
 import * as fc from 'fast-check';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { seededRandom } from '../src/dev/seeded-random.js';
 import { checkLedger } from '../src/ledger/check-ledger.js';
 import { parseRate, toUnits } from '../src/money.js';
 import { isTerminal, type OrderStatus } from '../src/orders/order.state.js';
@@ -37,17 +39,6 @@ import {
 
 const SEED = Number(process.env.CHAOS_SEED ?? 4242);
 const FC_SEED = Number(process.env.FC_SEED ?? 20240611);
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** One upstream order's seeded timeline: Pending, then In progress, then its outcome. */
 interface Truth {
@@ -92,7 +83,7 @@ interface Chaos {
 }
 
 async function startChaosUpstream(seed: number, hangLimit: number): Promise<Chaos> {
-  const rnd = mulberry32(seed);
+  const rnd = seededRandom(seed);
   const pick = <T>(list: readonly T[]): T => list[Math.floor(rnd() * list.length)] as T;
   const up = await startScriptedUpstream({
     services: [upstreamService(1, { rate: '1.2345', min: 10, max: 100000, cancel: true })],
@@ -373,7 +364,7 @@ describeEachDb('chaos upstream', (t) => {
     const rate = '1.2345';
     const rateUnits = parseRate(rate) as bigint;
 
-    const rnd = mulberry32(SEED + 1);
+    const rnd = seededRandom(SEED + 1);
     const funded = '200';
     const users = [];
     for (let i = 0; i < 5; i++) users.push(await seedUser(db(), funded));

@@ -8,9 +8,11 @@
  * The generator is a seeded PRNG: a failure prints the seed and the request, and FUZZ_SEED=<seed>
  * replays the same run.
  */
+
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { z } from 'zod';
+import { seededRandom } from '../src/dev/seeded-random.js';
 import { checkLedger } from '../src/ledger/check-ledger.js';
 import { toUnits } from '../src/money.js';
 import { changeOrderStatus } from '../src/orders/settle.js';
@@ -21,19 +23,12 @@ const SEED = Number(process.env.FUZZ_SEED ?? 0x5eed);
 const REQUESTS_PER_DB = Number(process.env.FUZZ_REQUESTS ?? 3000);
 const BODY_LIMIT = 1024 * 1024;
 
-// ---- a small seeded PRNG (mulberry32) ---------------------------------------------------------------
+// ---- a small seeded PRNG (src/dev/seeded-random.ts) ---------------------------------------------------------------
 
 class Rng {
-  #s: number;
+  readonly next: () => number;
   constructor(seed: number) {
-    this.#s = seed >>> 0;
-  }
-  next(): number {
-    this.#s = (this.#s + 0x6d2b79f5) >>> 0;
-    let t = this.#s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    this.next = seededRandom(seed);
   }
   int(lo: number, hi: number): number {
     return lo + Math.floor(this.next() * (hi - lo + 1));

@@ -7,11 +7,13 @@
  * SIGKILLs the group of every child still running, and a process 'exit' hook does the same as a last
  * resort, so a failing or timed-out test leaves nothing behind.
  */
+
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { seededRandom } from '../../src/dev/seeded-random.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 /** The binary under test; SMM_PANEL_BIN points at another build (e.g. a mutated copy, to see a test fail). */
@@ -25,17 +27,7 @@ export function assertBuilt(): void {
   }
 }
 
-/** Seeded PRNG (mulberry32): the same seed gives the same kill schedule. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom };
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 

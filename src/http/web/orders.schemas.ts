@@ -2,7 +2,9 @@
  * The order form's fields (every order type's parameters, by API v2's names, as the text the customer
  * typed: the use cases parse them exactly as API v2 does), quotes, placed orders and the order list.
  */
+
 import { z } from 'zod';
+import { ORDER_STATUSES } from '../../orders/order.state.js';
 
 const field = (max = 100_000) => z.string().max(max).optional();
 
@@ -58,14 +60,7 @@ export const PlacedOrder = z
   })
   .meta({ id: 'PlacedOrder' });
 
-export const STATUS_FILTERS = [
-  'pending',
-  'processing',
-  'in_progress',
-  'completed',
-  'partial',
-  'canceled',
-] as const;
+export const STATUS_FILTERS = ORDER_STATUSES;
 
 export const OrderListQuery = z.object({
   status: z.enum(STATUS_FILTERS).optional(),
