@@ -1,6 +1,6 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { createFileRoute, Link } from '@tanstack/react-router';
-import { useState } from 'react';
+import { useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, type Schemas, unwrap } from '../api';
 import { RequireUser } from '../components/RequireUser';
@@ -25,6 +25,9 @@ function MassOrder() {
   const [text, setText] = useState('');
   const [idemKey, setIdemKey] = useState(newIdempotencyKey);
   const [result, setResult] = useState<Schemas['MassResult'] | null>(null);
+  // A double tap sends once (React has not re-rendered `isPending` yet on the second tap); the form's
+  // idempotency key covers a resend that gets past this (a retry after a lost answer).
+  const sending = useRef(false);
   const example = services.data?.services[0]?.id ?? 1;
   const currency = services.data?.currency ?? '';
 
@@ -53,7 +56,13 @@ function MassOrder() {
           className="space-y-4"
           onSubmit={(e) => {
             e.preventDefault();
-            if (!send.isPending) send.mutate();
+            if (sending.current) return;
+            sending.current = true;
+            send.mutate(undefined, {
+              onSettled: () => {
+                sending.current = false;
+              },
+            });
           }}
         >
           <Field
