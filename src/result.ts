@@ -65,7 +65,10 @@ export type Failure =
   | { code: 'invalid_credentials' }
   | { code: 'no_session' }
   | { code: 'signup_closed' }
-  | { code: 'wrong_password' };
+  | { code: 'wrong_password' }
+  | { code: 'malformed_line'; problem: 'fields' | 'service' | 'quantity' }
+  | { code: 'too_many_lines'; max: number }
+  | { code: 'no_lines' };
 
 /**
  * A use case's outcome. `F` names the failures it can return (a subset of Failure), so a face handles
@@ -184,5 +187,13 @@ export function failureMessage(f: Failure): string {
       return 'Sign-up is closed on this panel';
     case 'wrong_password':
       return 'The current password is wrong';
+    case 'malformed_line':
+      if (f.problem === 'service') return 'The service must be its ID, a whole number';
+      if (f.problem === 'quantity') return 'The quantity must be a whole number';
+      return 'Write the line as: service | link | quantity';
+    case 'too_many_lines':
+      return `At most ${f.max} orders at once`;
+    case 'no_lines':
+      return 'Write at least one line: service | link | quantity';
   }
 }

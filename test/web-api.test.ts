@@ -8,6 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resetPassword } from '../src/accounts/reset-password.js';
 import { setUserDisabled } from '../src/accounts/set-user-disabled.js';
+import { safeHtmlOf } from '../src/http/web/api-docs.routes.js';
 import { setOrderStatus } from '../src/orders/set-order-status.js';
 import { setSignupOpen } from '../src/settings/settings.js';
 import { callApi, makeApi, seedService, seedUser, uniqueName } from './helpers/api.js';
@@ -28,6 +29,11 @@ const ENDPOINTS: { method: 'GET' | 'POST'; path: string; body?: unknown }[] = [
     method: 'POST',
     path: '/orders',
     body: { service: 1, link: 'https://x.com/a', quantity: '100', idempotencyKey: 'k-12345678' },
+  },
+  {
+    method: 'POST',
+    path: '/orders/mass',
+    body: { text: '1 | https://x.com/a | 100', idempotencyKey: 'm-12345678' },
   },
   { method: 'POST', path: '/orders/1/refill' },
   { method: 'POST', path: '/orders/1/cancel' },
@@ -455,6 +461,105 @@ describeEachDb('web API', (ctx) => {
         idempotencyKey: `iso-key-${a.id}`,
       });
       expect(sameKey.body.order).not.toBe(mine.body.order);
+    });
+  });
+
+  describe('mass orders', () => {
+    it('places each line on its own, in order, and never overdraws: later lines are refused once the money runs out', async () => {
+      const a = await customer('1');
+      const text = [
+        `${serviceId} | https://x.com/a | 1000`,
+        '',
+        `${serviceId} | https://x.com/b | 5`,
+        'abc | https://x.com/c | 100',
+        `${serviceId} | https://x.com/d`,
+        `${serviceId} | https://x.com/e | 1000`,
+        `  ${serviceId}|https://x.com/f|300  `,
+        `999999 | https://x.com/g | 100`,
+        `${serviceId} | https://x.com/h | 100`,
+        `${serviceId} | https://x.com/i | many`,
+      ].join('\n');
+      const r = await a.c.post('/orders/mass', { text, idempotencyKey: 'mass-0001' });
+      expect(r.status).toBe(200);
+      const lines = r.body.lines as { line: number; ok: boolean; error?: string; charge?: string }[];
+      expect(lines.map((l) => [l.line, l.ok, l.error ?? l.charge])).toEqual([
+        [1, true, '0.73'],
+        [3, false, 'Quantity less than minimal 10'],
+        [4, false, 'The service must be its ID, a whole number'],
+        [5, false, 'Write the line as: service | link | quantity'],
+        [6, false, 'Not enough funds on balance'],
+        [7, true, '0.219'],
+        [8, false, 'Incorrect service ID'],
+        [9, false, 'Not enough funds on balance'],
+        [10, false, 'The quantity must be a whole number'],
+      ]);
+      expect(r.body).toMatchObject({ placed: 2, refused: 7 });
+      expect((await a.c.get('/me')).body.balance).toBe('0.051');
+      const orders = (await a.c.get('/orders')).body.orders as { id: number; link: string }[];
+      expect(orders.map((o) => o.link)).toEqual(['https://x.com/f', 'https://x.com/a']);
+    });
+
+    it('a re-sent submission places nothing twice', async () => {
+      const a = await customer('10');
+      const text = `${serviceId} | https://x.com/a | 1000\n${serviceId} | https://x.com/b | 2000`;
+      const first = await a.c.post('/orders/mass', { text, idempotencyKey: 'mass-resent' });
+      const [again, concurrent] = await Promise.all([
+        a.c.post('/orders/mass', { text, idempotencyKey: 'mass-resent' }),
+        a.c.post('/orders/mass', { text, idempotencyKey: 'mass-resent' }),
+      ]);
+      const ids = (x: typeof first) => x.body.lines.map((l: { order: number }) => l.order);
+      expect(first.body.lines.map((l: { repeated: boolean }) => l.repeated)).toEqual([false, false]);
+      expect(ids(again)).toEqual(ids(first));
+      expect(ids(concurrent)).toEqual(ids(first));
+      expect(again.body.lines.map((l: { repeated: boolean }) => l.repeated)).toEqual([true, true]);
+      expect((await a.c.get('/me')).body.balance).toBe('7.81');
+      expect((await a.c.get('/orders')).body.orders).toHaveLength(2);
+      // A new form (a new key) is a new mass order.
+      await a.c.post('/orders/mass', { text, idempotencyKey: 'mass-other' });
+      expect((await a.c.get('/me')).body.balance).toBe('5.62');
+    });
+
+    it('refuses an empty text and more than 100 lines, placing nothing', async () => {
+      const a = await customer('100');
+      const empty = await a.c.post('/orders/mass', { text: ' \n\n', idempotencyKey: 'mass-empty' });
+      expect(empty).toMatchObject({ status: 422, body: { code: 'no_lines' } });
+      const many = Array.from({ length: 101 }, (_, i) => `${serviceId} | https://x.com/${i} | 10`).join('\n');
+      const tooMany = await a.c.post('/orders/mass', { text: many, idempotencyKey: 'mass-many1' });
+      expect(tooMany).toMatchObject({
+        status: 422,
+        body: { code: 'too_many_lines', error: 'At most 100 orders at once' },
+      });
+      expect((await a.c.get('/orders')).body.orders).toEqual([]);
+      expect((await a.c.get('/me')).body.balance).toBe('100.00');
+    });
+  });
+
+  describe('API page', () => {
+    it('serves docs/api-v2.md as HTML with every action and this panel URL, without a session', async () => {
+      const r = await app.inject({ url: '/api/web/api-docs', headers: { host: 'panel.test:8080' } });
+      expect(r.statusCode).toBe(200);
+      expect(r.headers['content-type']).toMatch(/^text\/html/);
+      expect(r.headers['content-security-policy']).toBe("default-src 'none'");
+      for (const action of ['services', 'add', 'status', 'refill', 'refill_status', 'cancel', 'balance'])
+        expect(r.body).toContain(`<h2>${action}</h2>`);
+      expect(r.body).toContain('http://panel.test:8080/api/v2');
+      expect(r.body).not.toContain('your-panel.example');
+      expect(r.body).toContain('<pre><code');
+    });
+
+    it('never lets the Host header or the doc inject markup', async () => {
+      const r = await app.inject({
+        url: '/api/web/api-docs',
+        headers: { host: 'x"><script>alert(1)</script>' },
+      });
+      expect(r.body).not.toContain('<script');
+      const html = safeHtmlOf(
+        '# t\n<script>alert(1)</script>\n\n<img src=x onerror=alert(1)>\n\n[a](javascript:alert(1)) [b](https://ok.example/)\n\n<a href="#" onclick="x()">c</a>',
+      );
+      // Raw HTML in the doc is shown as text (escaped), never as a tag or an attribute.
+      expect(html).not.toMatch(/<script|<img|<a[^>]*onclick|href="javascript/i);
+      expect(html).toContain('&lt;script&gt;');
+      expect(html).toContain('<a href="https://ok.example/">b</a>');
     });
   });
 

@@ -187,6 +187,41 @@ run('web panel in chromium', () => {
     await page.context().close();
   });
 
+  it('a customer places a mass order with a good and a bad line, then reads the API page (phone)', async () => {
+    const page = await newPage(PHONE);
+    await page.goto('/sign-in');
+    await page.getByLabel('Username').fill('alice_web');
+    await page.getByLabel('Password').fill('alice password 1');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'New order' }).waitFor();
+    await page.getByRole('link', { name: 'Mass order', exact: true }).click();
+    await page.getByRole('heading', { name: 'Mass order' }).waitFor();
+    const box = page.getByLabel('Orders, one per line: service | link | quantity');
+    await box.fill('1 | https://instagram.com/bob | 1000\n\n1 | https://instagram.com/carol | 5\n');
+    await shot(page, 'mass-form');
+    await page.getByRole('button', { name: 'Place these orders' }).dblclick();
+    await page.getByText('1 placed, 1 refused.').waitFor();
+    const lines = page.getByTestId('mass-line');
+    await expect.poll(() => lines.count()).toBe(2);
+    expect(await lines.nth(0).textContent()).toMatch(/^Line 1Order #\d+ created, charged 0\.73 USD$/);
+    expect(await lines.nth(1).textContent()).toBe('Line 3Quantity less than minimal 100');
+    // The refused line is back in the box to be fixed; the double click placed the good one once.
+    expect(await box.inputValue()).toBe('1 | https://instagram.com/carol | 5');
+    await page.getByText('48.54 USD').first().waitFor();
+    await shot(page, 'mass');
+
+    await page.getByRole('link', { name: 'API', exact: true }).click();
+    await page.getByRole('heading', { name: 'API', exact: true }).waitFor();
+    await page.getByRole('heading', { name: 'refill_status', exact: true }).waitFor();
+    await page.getByText(`${url}/api/v2`).first().waitFor();
+    // Code blocks scroll inside themselves: the page itself never gets wider than the phone.
+    expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(
+      PHONE.width,
+    );
+    await shot(page, 'api');
+    await page.context().close();
+  });
+
   it('the first-start operator signs in; every page at desktop size', async () => {
     const page = await newPage(DESKTOP);
     await page.goto('/');
@@ -204,6 +239,8 @@ run('web panel in chromium', () => {
       ['Orders', 'Orders', 'orders'],
       ['Funds', 'Funds', 'funds'],
       ['Account', 'Account: admin', 'account'],
+      ['Mass order', 'Mass order', 'mass'],
+      ['API', 'refill_status', 'api'],
     ] as const) {
       await page.getByRole('link', { name: link, exact: true }).click();
       await page.getByRole('heading', { name: heading }).waitFor();

@@ -7,13 +7,17 @@ import { requestCancel } from '../../cancels/request-cancel.js';
 import { formatAmount } from '../../money.js';
 import { listCustomerOrders } from '../../orders/list-customer-orders.js';
 import type { Params } from '../../orders/order-input.js';
+import { placeMassOrder } from '../../orders/place-mass-order.js';
 import { placeOrder } from '../../orders/place-order.js';
 import { quoteOrder } from '../../orders/quote-order.js';
 import { createRefill } from '../../refills/create-refill.js';
+import { failureMessage } from '../../result.js';
 import { getCurrency } from '../../settings/settings.js';
 import { errors, Ok } from './common.schemas.js';
 import { failWith } from './errors.js';
 import {
+  MassOrder,
+  MassResult,
   OrderFields,
   OrderIdParams,
   OrderList,
@@ -82,6 +86,40 @@ export const ordersRoutes: FastifyPluginAsyncZod<WebRouteOptions> = async (app, 
         charge: formatAmount(r.value.chargeUnits),
         repeated: r.value.repeated === true,
       });
+    },
+  );
+
+  // One answer per line, 200 whatever each line's fate: the page shows which were placed.
+  app.post(
+    '/orders/mass',
+    {
+      schema: {
+        tags: ['orders'],
+        body: MassOrder,
+        response: { 200: MassResult, ...errors(400, 401, 403, 422) },
+      },
+    },
+    async (req) => {
+      const r = await placeMassOrder({
+        db,
+        userId: callerOf(req).user.id,
+        text: req.body.text,
+        idemKey: req.body.idempotencyKey,
+      });
+      if (!r.ok) return failWith(r.failure);
+      const lines = r.value.map((l) =>
+        l.ok
+          ? {
+              line: l.line,
+              ok: true,
+              order: l.orderId,
+              charge: formatAmount(l.chargeUnits),
+              repeated: l.repeated,
+            }
+          : { line: l.line, ok: false, error: failureMessage(l.failure), code: l.failure.code },
+      );
+      const placed = lines.filter((l) => l.ok).length;
+      return { lines, placed, refused: lines.length - placed };
     },
   );
 

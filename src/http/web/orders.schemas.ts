@@ -102,3 +102,36 @@ export const OrderIdParams = z.object({
 });
 
 export const RefillCreated = z.object({ refill: z.number().int() }).meta({ id: 'RefillCreated' });
+
+export const MassOrder = z
+  .object({
+    text: z
+      .string()
+      .max(300_000)
+      .describe('one order per line: `service | link | quantity`; blank lines are skipped; at most 100'),
+    idempotencyKey: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{8,64}$/)
+      .describe('one per form: a re-sent form answers the orders the first one placed'),
+  })
+  .meta({ id: 'MassOrder' });
+
+export const MassLine = z
+  .object({
+    line: z.number().int().describe('the line of the text this answer is about (1 is the first)'),
+    ok: z.boolean(),
+    order: z.number().int().optional().describe('the order placed (ok)'),
+    charge: z.string().optional().describe('what it took (ok)'),
+    repeated: z.boolean().optional().describe('true when this form had already placed it (ok)'),
+    error: z.string().optional().describe("why it was refused (not ok): API v2's message"),
+    code: z.string().optional().describe('the failure code (not ok)'),
+  })
+  .meta({ id: 'MassLine' });
+
+export const MassResult = z
+  .object({
+    lines: z.array(MassLine),
+    placed: z.number().int(),
+    refused: z.number().int(),
+  })
+  .meta({ id: 'MassResult' });

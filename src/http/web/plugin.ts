@@ -20,6 +20,7 @@ import { authenticateSession } from '../../accounts/authenticate-session.js';
 import type { Executor } from '../../db/executor.js';
 import { setLogFields } from '../log-fields.js';
 import { accountRoutes } from './account.routes.js';
+import { apiDocsRoutes } from './api-docs.routes.js';
 import { authRoutes } from './auth.routes.js';
 import { webErrorOf, webFailure } from './errors.js';
 import { ordersRoutes } from './orders.routes.js';
@@ -118,4 +119,5 @@ export async function webPlugin(app: FastifyInstance, opts: WebOptions): Promise
   await app.register(servicesRoutes, routeOpts);
   await app.register(ordersRoutes, routeOpts);
   await app.register(accountRoutes, routeOpts);
+  await app.register(apiDocsRoutes, routeOpts);
 }

@@ -13,9 +13,11 @@ export const Route = createRootRouteWithContext<{ queryClient: QueryClient }>()(
 const NAV = [
   { to: '/services', key: 'nav.services' },
   { to: '/new', key: 'nav.newOrder' },
+  { to: '/mass', key: 'nav.mass' },
   { to: '/orders', key: 'nav.orders' },
   { to: '/funds', key: 'nav.funds' },
   { to: '/account', key: 'nav.account' },
+  { to: '/api', key: 'nav.api' },
 ] as const;
 
 function Layout() {
