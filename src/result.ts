@@ -65,7 +65,12 @@ export type Failure =
   | { code: 'invalid_credentials' }
   | { code: 'no_session' }
   | { code: 'signup_closed' }
-  | { code: 'wrong_password' };
+  | { code: 'wrong_password' }
+  // Support tickets:
+  | { code: 'unknown_ticket' }
+  | { code: 'ticket_closed'; ticketId: number }
+  | { code: 'invalid_ticket_message'; maxChars: number }
+  | { code: 'invalid_ticket_subject' };
 
 /**
  * A use case's outcome. `F` names the failures it can return (a subset of Failure), so a face handles
@@ -184,5 +189,13 @@ export function failureMessage(f: Failure): string {
       return 'Sign-up is closed on this panel';
     case 'wrong_password':
       return 'The current password is wrong';
+    case 'unknown_ticket':
+      return 'Ticket not found';
+    case 'ticket_closed':
+      return `Ticket ${f.ticketId} is closed; open a new ticket`;
+    case 'invalid_ticket_message':
+      return `The message must be 1-${f.maxChars} characters, without control characters other than new lines`;
+    case 'invalid_ticket_subject':
+      return 'The subject must be order, payment or other';
   }
 }
