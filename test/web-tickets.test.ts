@@ -8,7 +8,10 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { resetPassword } from '../src/accounts/reset-password.js';
+import { closeTicket } from '../src/tickets/close-ticket.js';
+import { openTicket } from '../src/tickets/open-ticket.js';
 import { replyToTicket } from '../src/tickets/reply-to-ticket.js';
+import { showTicket } from '../src/tickets/show-ticket.js';
 import { makeApi, seedService, seedUser } from './helpers/api.js';
 import { describeEachDb } from './helpers/db.js';
 import { WebClient } from './helpers/web.js';
@@ -49,7 +52,7 @@ describeEachDb('web tickets', (ctx) => {
   }
 
   const staffReply = (ticketId: number, message: string) =>
-    replyToTicket({ db: ctx().db.db, ticketId, by: { staff: true }, authorUserId: staffId, message });
+    replyToTicket({ db: ctx().db.db, ticketId, author: { staffUserId: staffId }, message });
 
   it('a customer opens a ticket about their orders, support answers, the customer replies and closes it', async () => {
     const a = await customer();
@@ -207,5 +210,45 @@ describeEachDb('web tickets', (ctx) => {
       second,
       first,
     ]);
+  });
+
+  it('the use case refuses what the form cannot send: an unknown subject, more than 20 orders', async () => {
+    const u = await seedUser(ctx().db.db);
+    const db = ctx().db.db;
+    expect(await openTicket({ db, userId: u.id, subject: 'refund', message: 'Hi' })).toEqual({
+      ok: false,
+      failure: { code: 'invalid_ticket_subject' },
+    });
+    const many = Array.from({ length: 21 }, (_, i) => i + 1);
+    expect(await openTicket({ db, userId: u.id, subject: 'order', orderIds: many, message: 'Hi' })).toEqual({
+      ok: false,
+      failure: { code: 'too_many_ids', max: 20 },
+    });
+  });
+
+  it('a close racing replies from both sides: closed wins for good, and no reply lands after it', async () => {
+    const a = await customer();
+    const db = ctx().db.db;
+    const id = (await a.c.post('/tickets', { subject: 'other', message: 'Race' })).body.ticket as number;
+    const replies = Array.from({ length: 12 }, (_, i) =>
+      replyToTicket({
+        db,
+        ticketId: id,
+        author: i % 2 === 0 ? { customerId: a.id } : { staffUserId: staffId },
+        message: `reply ${i}`,
+      }),
+    );
+    const [closed, ...answers] = await Promise.all([
+      closeTicket({ db, ticketId: id, by: { customerId: a.id } }),
+      ...replies,
+    ]);
+    expect(closed.ok).toBe(true);
+    const accepted = answers.filter((r) => r.ok).length;
+    for (const r of answers) if (!r.ok) expect(r.failure.code).toBe('ticket_closed');
+    const thread = await showTicket({ db, ticketId: id, by: { staff: true } });
+    if (!thread.ok) throw new Error('ticket vanished');
+    expect(thread.value.ticket.state).toBe('closed');
+    // Every accepted reply is in the thread, every refused one is not.
+    expect(thread.value.messages).toHaveLength(1 + accepted);
   });
 });

@@ -18,7 +18,7 @@ export async function closeTicket(opts: {
   return inTransaction(
     opts.db,
     async (tx): Promise<Result<{ ticketId: number }, FailureOf<'unknown_ticket' | 'ticket_closed'>>> => {
-      for (let round = 0; round < 3; round++) {
+      for (let round = 0; round < 20; round++) {
         const ticket = await findTicket(tx, opts.ticketId, ownerFilter(opts.by));
         if (!ticket) return fail({ code: 'unknown_ticket' });
         if (ticket.state === 'closed') return fail({ code: 'ticket_closed', ticketId: ticket.id });

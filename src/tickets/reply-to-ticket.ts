@@ -17,31 +17,33 @@ export type ReplyFailure = FailureOf<'unknown_ticket' | 'ticket_closed' | 'inval
 export async function replyToTicket(opts: {
   db: Executor;
   ticketId: number;
-  /** The customer (their own tickets only) or the operator. */
-  by: TicketViewer;
-  /** Who wrote it: the customer, or the operator's account (an admin user). */
-  authorUserId: number;
+  /** The customer (their own tickets only), or the operator writing as this account (staff). */
+  author: { customerId: number } | { staffUserId: number };
   message: string;
   now?: number;
 }): Promise<Result<{ messageId: number; state: TicketState }, ReplyFailure>> {
   const now = opts.now ?? Date.now();
   const body = normalizeMessage(opts.message);
   if (body === null) return fail({ code: 'invalid_ticket_message', maxChars: MAX_MESSAGE_CHARS });
-  const fromStaff = 'staff' in opts.by;
+  const by: TicketViewer =
+    'customerId' in opts.author ? { customerId: opts.author.customerId } : { staff: true };
+  const authorUserId = 'customerId' in opts.author ? opts.author.customerId : opts.author.staffUserId;
+  const fromStaff = 'staff' in by;
 
   return inTransaction(
     opts.db,
     async (tx): Promise<Result<{ messageId: number; state: TicketState }, ReplyFailure>> => {
-      // A few rounds: the other side may reply at the same moment (open <-> answered); a close is final.
-      for (let round = 0; round < 3; round++) {
-        const ticket = await findTicket(tx, opts.ticketId, ownerFilter(opts.by));
+      // The other side may reply at the same moment (open <-> answered): each lost compare-and-set means
+      // someone else moved the ticket, so read it again; a close is final.
+      for (let round = 0; round < 20; round++) {
+        const ticket = await findTicket(tx, opts.ticketId, ownerFilter(by));
         if (!ticket) return fail({ code: 'unknown_ticket' });
         if (ticket.state === 'closed') return fail({ code: 'ticket_closed', ticketId: ticket.id });
         const to = stateAfterReply(fromStaff);
         if (!(await casTicketState(tx, { id: ticket.id, from: ticket.state, to, now }))) continue;
         const messageId = await insertTicketMessage(tx, {
           ticketId: ticket.id,
-          authorUserId: opts.authorUserId,
+          authorUserId,
           fromStaff,
           body,
           now,

@@ -74,7 +74,7 @@ export function register(program: Command, ctx: CliContext): void {
       const db = await ctx.database();
       const author = unwrap(await findStaffAuthor({ db, username: o.as }));
       const r = unwrap(
-        await replyToTicket({ db, ticketId, by: STAFF, authorUserId: author.userId, message }),
+        await replyToTicket({ db, ticketId, author: { staffUserId: author.userId }, message }),
       );
       ctx.emit(
         { ticket: ticketId, message: r.messageId, state: r.state, author: author.username },

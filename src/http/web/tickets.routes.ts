@@ -92,8 +92,7 @@ export const ticketsRoutes: FastifyPluginAsyncZod<WebRouteOptions> = async (app,
       const r = await replyToTicket({
         db,
         ticketId: req.params.id,
-        by: { customerId: user.id },
-        authorUserId: user.id,
+        author: { customerId: user.id },
         message: req.body.message,
       });
       if (!r.ok) return failWith(r.failure);
