@@ -68,7 +68,12 @@ export type Failure =
   | { code: 'wrong_password' }
   | { code: 'malformed_line'; problem: 'fields' | 'service' | 'quantity' }
   | { code: 'too_many_lines'; max: number }
-  | { code: 'no_lines' };
+  | { code: 'no_lines' }
+  // Support tickets:
+  | { code: 'unknown_ticket' }
+  | { code: 'ticket_closed'; ticketId: number }
+  | { code: 'invalid_ticket_message'; maxChars: number }
+  | { code: 'invalid_ticket_subject' };
 
 /**
  * A use case's outcome. `F` names the failures it can return (a subset of Failure), so a face handles
@@ -195,5 +200,13 @@ export function failureMessage(f: Failure): string {
       return `At most ${f.max} orders at once`;
     case 'no_lines':
       return 'Write at least one line: service | link | quantity';
+    case 'unknown_ticket':
+      return 'Ticket not found';
+    case 'ticket_closed':
+      return `Ticket ${f.ticketId} is closed; open a new ticket`;
+    case 'invalid_ticket_message':
+      return `The message must be 1-${f.maxChars} characters, without control characters other than new lines`;
+    case 'invalid_ticket_subject':
+      return 'The subject must be order, payment or other';
   }
 }

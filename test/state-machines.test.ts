@@ -34,6 +34,12 @@ import {
   REFILL_FORWARD_STATES,
   type RefillForwardState,
 } from '../src/refills/refill-forward.state.js';
+import {
+  canTicketTransition,
+  stateAfterReply,
+  TICKET_STATES,
+  type TicketState,
+} from '../src/tickets/ticket.state.js';
 
 /** Every (from, to) pair with whether the table allows it, against the expected allowed set. */
 function table<S extends string>(
@@ -162,5 +168,23 @@ describe('provider state', () => {
   it('a disabled provider is never held; held is reached only from active', () => {
     expect(providerStatesBefore('held')).toEqual(['active']);
     expect(providerStatesBefore('active')).toEqual(['held', 'disabled']);
+  });
+});
+
+describe('ticket state: replies flip open and answered, closed is final', () => {
+  const allowed: Record<TicketState, TicketState[]> = {
+    open: ['answered', 'closed'],
+    answered: ['open', 'closed'],
+    closed: [],
+  };
+  it.each(table(TICKET_STATES, allowed, canTicketTransition))(
+    '%s -> %s: allowed %s',
+    (_f, _t, expected, actual) => {
+      expect(actual).toBe(expected);
+    },
+  );
+  it('the operator’s reply makes a ticket answered, the customer’s makes it open', () => {
+    expect(stateAfterReply(true)).toBe('answered');
+    expect(stateAfterReply(false)).toBe('open');
   });
 });

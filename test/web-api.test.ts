@@ -39,6 +39,11 @@ const ENDPOINTS: { method: 'GET' | 'POST'; path: string; body?: unknown }[] = [
   { method: 'POST', path: '/orders/1/cancel' },
   { method: 'POST', path: '/account/api-key' },
   { method: 'POST', path: '/account/password', body: { currentPassword: 'x', newPassword: 'yyyyyyyyyy' } },
+  { method: 'GET', path: '/tickets' },
+  { method: 'GET', path: '/tickets/1' },
+  { method: 'POST', path: '/tickets', body: { subject: 'other', message: 'Hello' } },
+  { method: 'POST', path: '/tickets/1/replies', body: { message: 'Hello again' } },
+  { method: 'POST', path: '/tickets/1/close' },
   { method: 'POST', path: '/auth/sign-out' },
   { method: 'POST', path: '/auth/sign-out-everywhere' },
 ];
@@ -272,7 +277,7 @@ describeEachDb('web API', (ctx) => {
       const doc = r.json();
       expect(doc.openapi).toBe('3.1.0');
       for (const e of ENDPOINTS) {
-        const p = `/api/web${e.path.replace('/1/', '/{id}/')}`;
+        const p = `/api/web${e.path.replace(/\/1(\/|$)/, '/{id}$1')}`;
         expect(doc.paths[p]?.[e.method.toLowerCase()], p).toBeDefined();
       }
     });

@@ -2,7 +2,8 @@
  * The web panel in a real browser: Debian's chromium driven by playwright-core against a real panel
  * process (the built `smm-panel serve`) on 127.0.0.1 with SQLite. A customer signs up on a phone-sized
  * screen, orders through the form (double-clicking the button places one order), sees the order,
- * rotates the API key and signs out; the first-start operator signs in on a desktop-sized screen.
+ * opens a support ticket and sees the operator's answer (given with the CLI), rotates the API key and
+ * signs out; the first-start operator signs in on a desktop-sized screen.
  * Screenshots of every page at 390x844 and 1280x800 go to test/screenshots/ (look at them).
  */
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -10,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../src/cli/main.js';
 import { type Db, openDatabase } from '../src/db/connect.js';
 import { adjustFunds } from '../src/ledger/adjust-funds.js';
 import { seedService } from './helpers/api.js';
@@ -31,11 +33,12 @@ run('web panel in chromium', () => {
   let db: Db;
   let browser: Browser;
   let adminPassword: string;
+  let dbUrl: string;
 
   beforeAll(async () => {
     assertBuilt();
     dir = mkdtempSync(join(tmpdir(), 'smm-web-'));
-    const dbUrl = `sqlite:${join(dir, 'panel.db')}`;
+    dbUrl = `sqlite:${join(dir, 'panel.db')}`;
     panel = spawnCli('web-panel', ['serve', '--no-worker', '--host', '127.0.0.1', '--port', '0'], {
       DATABASE_URL: dbUrl,
       DATA_DIR: dir,
@@ -109,6 +112,18 @@ run('web panel in chromium', () => {
     return page;
   }
 
+  /** The operator's CLI on the panel's database, in-process. */
+  async function runCli(args: string[]) {
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = await main(args, {
+      out: (l) => out.push(l),
+      err: (l) => err.push(l),
+      env: { DATABASE_URL: dbUrl },
+    });
+    return { code, out, err };
+  }
+
   const shot = (page: Page, name: string) =>
     page.screenshot({
       path: join(SHOTS, `${name}-${page.viewportSize()?.width}x${page.viewportSize()?.height}.png`),
@@ -163,6 +178,38 @@ run('web panel in chromium', () => {
     await page.getByRole('link', { name: 'Funds', exact: true }).click();
     await page.getByText('Balance after: 49.27').waitFor();
     await shot(page, 'funds');
+
+    // Support: open a ticket about the order, the operator answers from the CLI, the customer sees it.
+    await page.getByRole('link', { name: 'Support', exact: true }).click();
+    await page.getByText('No tickets yet.', { exact: false }).waitFor();
+    await page.getByRole('button', { name: 'New ticket' }).click();
+    await page.getByLabel('Order numbers').fill(`${orderId}, x`);
+    await page.getByLabel('Your message').fill('My order has not started yet.\nCan you check?');
+    await page.getByRole('button', { name: 'Send to support' }).click();
+    await page.getByText('Order numbers are digits separated by commas', { exact: false }).waitFor();
+    await page.getByLabel('Order numbers').fill(String(orderId));
+    await shot(page, 'tickets-new');
+    await page.getByRole('button', { name: 'Send to support' }).click();
+    const title = page.getByRole('heading', { name: /Ticket #\d+ · An order/ });
+    await title.waitFor();
+    const ticketId = Number(/#(\d+)/.exec((await title.textContent()) ?? '')?.[1]);
+    await page.getByText('Waiting for support').waitFor();
+    const reply = await runCli([
+      'tickets',
+      'reply',
+      '--ticket',
+      String(ticketId),
+      '--message',
+      'It starts within the hour.',
+    ]);
+    expect(reply.code).toBe(0);
+    await page.reload();
+    await page.getByText('It starts within the hour.').waitFor();
+    await page.getByText('Answered').waitFor();
+    await shot(page, 'ticket-thread');
+    await page.getByRole('link', { name: '← All tickets' }).click();
+    await page.getByText(`About orders #${orderId}`).waitFor();
+    await shot(page, 'tickets');
 
     await page.getByRole('link', { name: 'Account' }).click();
     await page.getByRole('button', { name: 'Create a new API key' }).click();
@@ -238,6 +285,7 @@ run('web panel in chromium', () => {
       ['Services', 'Services', 'services'],
       ['Orders', 'Orders', 'orders'],
       ['Funds', 'Funds', 'funds'],
+      ['Support', 'Support', 'tickets'],
       ['Account', 'Account: admin', 'account'],
       ['Mass order', 'Mass order', 'mass'],
       ['API', 'refill_status', 'api'],

@@ -124,3 +124,15 @@ export async function userFacts(db: Executor, id: number): Promise<{ createdAt: 
     .executeTakeFirstOrThrow();
   return { createdAt: Number(u.created_at), orders: Number(o.n) };
 }
+
+/** The first admin account (the one created at first start), or null when there is none. */
+export async function findFirstAdmin(db: Executor): Promise<User | null> {
+  const row = await db
+    .selectFrom('users')
+    .select(columns)
+    .where('is_admin', '=', 1)
+    .orderBy('id', 'asc')
+    .limit(1)
+    .executeTakeFirst();
+  return row ? toUser(row) : null;
+}

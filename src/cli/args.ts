@@ -91,3 +91,22 @@ export function dateArg(text: string, what: string, endOfDay = false): number {
     );
   return bare && endOfDay ? ms + 86_400_000 : ms;
 }
+
+/**
+ * A text (a ticket's message) from exactly one of: the command line, or the whole of standard input
+ * (several lines allowed, e.g. a file piped in). Refused when given both ways or neither.
+ */
+export async function textArg(
+  io: CliIo,
+  what: string,
+  from: { value?: string | undefined; stdin?: boolean | undefined; flag: string },
+): Promise<string> {
+  if (from.value !== undefined && from.stdin)
+    throw new CliFailure(`give the ${what} one way only: --${from.flag} or --${from.flag}-stdin`);
+  if (from.value !== undefined) return from.value;
+  if (!from.stdin) throw new CliFailure(`give the ${what}: --${from.flag} TEXT or --${from.flag}-stdin`);
+  let text = '';
+  for await (const chunk of io.stdin ?? process.stdin)
+    text += typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString('utf8');
+  return text;
+}

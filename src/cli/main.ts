@@ -20,6 +20,7 @@ import { register as refills } from './commands/refills.js';
 import { register as serve } from './commands/serve.js';
 import { register as services } from './commands/services.js';
 import { register as settings } from './commands/settings.js';
+import { register as tickets } from './commands/tickets.js';
 import { register as users } from './commands/users.js';
 import type { CliContext, CliIo } from './context.js';
 import { toJson } from './output.js';
@@ -71,6 +72,7 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
     ledger,
     providers,
     alerts,
+    tickets,
     settings,
   ])
     group(program, ctx);

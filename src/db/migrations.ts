@@ -309,6 +309,37 @@ function migrations(dialect: DialectName): Record<string, Migration> {
           .execute();
       },
     },
+    '0008_tickets': {
+      async up(db: AnyDb) {
+        // Support tickets: a customer's question and the thread of replies (src/tickets/). A ticket's
+        // order ids are kept as text: they are shown, never joined on.
+        await db.schema
+          .createTable('tickets')
+          .addColumn('id', idType, idColumn)
+          .addColumn('user_id', idType, (c) => c.notNull().references('users.id'))
+          .addColumn('subject', 'text', (c) => c.notNull())
+          .addColumn('order_ids', 'text', (c) => c.notNull().defaultTo(''))
+          .addColumn('state', 'text', (c) => c.notNull())
+          .addColumn('created_at', big, (c) => c.notNull())
+          .addColumn('updated_at', big, (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('tickets_user_idx').on('tickets').columns(['user_id', 'id']).execute();
+        await db.schema
+          .createTable('ticket_messages')
+          .addColumn('id', idType, idColumn)
+          .addColumn('ticket_id', idType, (c) => c.notNull().references('tickets.id'))
+          .addColumn('author_user_id', idType, (c) => c.notNull().references('users.id'))
+          .addColumn('from_staff', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('body', 'text', (c) => c.notNull())
+          .addColumn('created_at', big, (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createIndex('ticket_messages_ticket_idx')
+          .on('ticket_messages')
+          .columns(['ticket_id', 'id'])
+          .execute();
+      },
+    },
   };
 }
 

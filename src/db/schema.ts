@@ -153,6 +153,28 @@ export interface AlertsTable {
   resolved_at: Int | null;
 }
 
+/** Support tickets (0008_tickets); state per tickets/ticket.state.ts. */
+export interface TicketsTable {
+  id: Generated<number>;
+  user_id: number;
+  subject: string;
+  /** The customer's order ids the ticket is about, comma separated ('' for none). */
+  order_ids: string;
+  state: string;
+  created_at: Int;
+  updated_at: Int;
+}
+
+export interface TicketMessagesTable {
+  id: Generated<number>;
+  ticket_id: number;
+  author_user_id: number;
+  /** 1 when written by the operator (staff), 0 by the customer. */
+  from_staff: number;
+  body: string;
+  created_at: Int;
+}
+
 export interface Database {
   users: UsersTable;
   ledger_entries: LedgerEntriesTable;
@@ -164,4 +186,6 @@ export interface Database {
   providers: ProvidersTable;
   alerts: AlertsTable;
   web_sessions: WebSessionsTable;
+  tickets: TicketsTable;
+  ticket_messages: TicketMessagesTable;
 }

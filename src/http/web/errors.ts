@@ -20,6 +20,8 @@ const STATUS: Partial<Record<Failure['code'], number>> = {
   unknown_order: 404,
   unknown_refill: 404,
   unknown_user: 404,
+  unknown_ticket: 404,
+  ticket_closed: 409,
   user_exists: 409,
   not_refillable: 409,
   refill_open: 409,

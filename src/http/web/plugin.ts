@@ -28,6 +28,7 @@ import type { WebRouteOptions } from './route-options.js';
 import { servicesRoutes } from './services.routes.js';
 import { SESSION_COOKIE, setCaller } from './session.js';
 import { DEFAULT_SIGN_IN_LIMITS, SignInLimiter, type SignInLimits } from './sign-in-limit.js';
+import { ticketsRoutes } from './tickets.routes.js';
 
 export interface WebOptions {
   db: Executor;
@@ -120,4 +121,5 @@ export async function webPlugin(app: FastifyInstance, opts: WebOptions): Promise
   await app.register(ordersRoutes, routeOpts);
   await app.register(accountRoutes, routeOpts);
   await app.register(apiDocsRoutes, routeOpts);
+  await app.register(ticketsRoutes, routeOpts);
 }

@@ -16,6 +16,7 @@ const NAV = [
   { to: '/mass', key: 'nav.mass' },
   { to: '/orders', key: 'nav.orders' },
   { to: '/funds', key: 'nav.funds' },
+  { to: '/tickets', key: 'nav.support' },
   { to: '/account', key: 'nav.account' },
   { to: '/api', key: 'nav.api' },
 ] as const;
@@ -57,12 +58,12 @@ function Layout() {
         </div>
         {user && (
           <nav aria-label={t('nav.label')} className="mx-auto max-w-5xl overflow-x-auto px-2">
-            <ul className="flex justify-between gap-0.5 whitespace-nowrap sm:justify-start sm:gap-1">
+            <ul className="flex justify-between gap-0 whitespace-nowrap sm:justify-start sm:gap-1">
               {NAV.map((n) => (
                 <li key={n.to}>
                   <Link
                     to={n.to}
-                    className="inline-block min-h-11 px-2 py-3 text-sm font-medium text-slate-600 sm:px-3"
+                    className="inline-block min-h-11 px-1 py-3 text-[13px] font-medium text-slate-600 sm:px-3 sm:text-sm"
                     activeProps={{
                       className: 'border-b-2 border-indigo-600 text-indigo-700',
                       'aria-current': 'page',
