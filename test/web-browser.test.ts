@@ -295,6 +295,16 @@ run('web panel in chromium', () => {
       await page.waitForLoadState('networkidle');
       await shot(page, name);
     }
+    await page.getByRole('link', { name: 'Support', exact: true }).click();
+    await page.getByRole('button', { name: 'New ticket' }).click();
+    await page.getByLabel('Subject').selectOption({ label: 'A payment' });
+    await page.getByLabel('Your message').fill('Testing the support page.');
+    await page.getByRole('button', { name: 'Send to support' }).click();
+    await page.getByRole('heading', { name: /Ticket #\d+ · A payment/ }).waitFor();
+    await page.getByRole('button', { name: 'Close ticket' }).click();
+    await page.getByRole('button', { name: 'Yes, close it' }).click();
+    await page.getByText('This ticket is closed.', { exact: false }).waitFor();
+    await shot(page, 'ticket-thread');
     await page.context().close();
   });
 });
