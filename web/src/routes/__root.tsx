@@ -57,13 +57,14 @@ function Layout() {
           )}
         </div>
         {user && (
-          <nav aria-label={t('nav.label')} className="mx-auto max-w-5xl overflow-x-auto px-2">
-            <ul className="flex justify-between gap-0 whitespace-nowrap sm:justify-start sm:gap-1">
+          <nav aria-label={t('nav.label')} className="mx-auto max-w-5xl px-2">
+            {/* Every entry in view on a phone: the links wrap onto a second row rather than scroll away. */}
+            <ul className="flex flex-wrap gap-x-1 whitespace-nowrap sm:gap-1">
               {NAV.map((n) => (
                 <li key={n.to}>
                   <Link
                     to={n.to}
-                    className="inline-block min-h-11 px-1 py-3 text-[13px] font-medium text-slate-600 sm:px-3 sm:text-sm"
+                    className="inline-block min-h-11 px-2 py-3 text-sm font-medium text-slate-600 sm:px-3"
                     activeProps={{
                       className: 'border-b-2 border-indigo-600 text-indigo-700',
                       'aria-current': 'page',
