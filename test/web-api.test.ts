@@ -7,6 +7,7 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resetPassword } from '../src/accounts/reset-password.js';
+import { countUserSessions } from '../src/accounts/sessions.repo.js';
 import { setUserDisabled } from '../src/accounts/set-user-disabled.js';
 import { safeHtmlOf } from '../src/http/web/api-docs.routes.js';
 import { setOrderStatus } from '../src/orders/set-order-status.js';
@@ -14,7 +15,6 @@ import { setSignupOpen } from '../src/settings/settings.js';
 import { callApi, makeApi, seedService, seedUser, uniqueName } from './helpers/api.js';
 import { describeEachDb } from './helpers/db.js';
 import { WebClient } from './helpers/web.js';
-import { listSessionCount } from './helpers/web-sessions.js';
 
 const PASSWORD = 'correct horse battery';
 
@@ -175,13 +175,13 @@ describeEachDb('web API', (ctx) => {
       expect((await a.c.get('/me')).status).toBe(401);
       expect((await second.get('/me')).status).toBe(401);
       expect((await b.c.get('/me')).status).toBe(200);
-      expect(await listSessionCount(ctx().db.db, a.id)).toBe(0);
+      expect(await countUserSessions(ctx().db.db, a.id)).toBe(0);
     });
 
     it('disabling a user ends their sessions at once', async () => {
       const a = await customer();
       await setUserDisabled({ db: ctx().db.db, username: a.username, disabled: true });
-      expect(await listSessionCount(ctx().db.db, a.id)).toBe(0);
+      expect(await countUserSessions(ctx().db.db, a.id)).toBe(0);
       expect((await a.c.get('/me')).status).toBe(401);
     });
 

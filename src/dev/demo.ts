@@ -10,7 +10,7 @@ import { startPanel } from '../app.js';
 import { loadConfig } from '../config.js';
 import { formatAmount, parseAmount } from '../money.js';
 import { API_STATUS } from '../orders/order.state.js';
-import { listOrders } from '../orders/orders.repo.js';
+import { findOrdersForOperator } from '../orders/orders.repo.js';
 import { addProvider } from '../providers/add-provider.js';
 import { importServices } from '../providers/import-services.js';
 import { startSimulator } from './simulator.js';
@@ -93,7 +93,7 @@ Watching the orders for a minute (Ctrl-C to stop)...
 let last = '';
 const started = Date.now();
 const timer = setInterval(async () => {
-  const orders = await listOrders(db, { limit: 20 });
+  const orders = await findOrdersForOperator(db, { limit: 20 });
   const line = orders
     .slice()
     .reverse()

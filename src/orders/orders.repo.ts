@@ -96,36 +96,6 @@ export async function findOrder(db: Executor, id: number, userId?: number): Prom
   return row ? toOrder(row) : null;
 }
 
-export async function listOrders(
-  db: Executor,
-  filter: {
-    userId?: number;
-    status?: OrderStatus;
-    limit?: number;
-    dispatchState?: DispatchState;
-    runsOf?: number;
-  },
-): Promise<(Order & { username: string })[]> {
-  let q = db
-    .selectFrom('orders')
-    .innerJoin('users', 'users.id', 'orders.user_id')
-    .selectAll('orders')
-    .select('users.username');
-  // Drip-feed runs placed by the engine are listed under their order (runsOf), not among orders.
-  q =
-    filter.runsOf === undefined
-      ? q.where('orders.parent_order_id', 'is', null)
-      : q.where('orders.parent_order_id', '=', filter.runsOf);
-  if (filter.dispatchState !== undefined) q = q.where('orders.dispatch_state', '=', filter.dispatchState);
-  if (filter.userId !== undefined) q = q.where('orders.user_id', '=', filter.userId);
-  if (filter.status !== undefined) q = q.where('orders.status', '=', filter.status);
-  const rows = await q
-    .orderBy('orders.id', 'desc')
-    .limit(filter.limit ?? 100)
-    .execute();
-  return rows.map((r) => ({ ...toOrder(r), username: r.username }));
-}
-
 /** What the API's `status` shows of an order. */
 export interface OrderStatusView {
   id: number;
