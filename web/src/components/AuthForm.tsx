@@ -3,7 +3,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link, useNavigate } from '@tanstack/react-router';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { api, unwrap } from '../api';
+import { api, errorText, unwrap } from '../api';
 import { meKey } from '../session';
 import { Button, Card, ErrorMessage, Field, inputClass } from './ui';
 
@@ -72,7 +72,7 @@ export function AuthForm({ mode }: { mode: 'sign-in' | 'sign-up' }) {
                 />
               )}
             </Field>
-            <ErrorMessage>{submit.error?.message}</ErrorMessage>
+            <ErrorMessage>{errorText(submit.error)}</ErrorMessage>
             <Button type="submit" className="w-full" disabled={submit.isPending}>
               {t(submit.isPending ? 'common.wait' : mode === 'sign-in' ? 'auth.signIn' : 'auth.signUp')}
             </Button>

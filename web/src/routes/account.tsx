@@ -2,7 +2,7 @@ import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { createFileRoute, useNavigate } from '@tanstack/react-router';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { api, unwrap } from '../api';
+import { api, errorText, unwrap } from '../api';
 import { RequireUser } from '../components/RequireUser';
 import {
   Button,
@@ -79,7 +79,7 @@ function Account({ username }: { username: string }) {
             </Button>
           </div>
         )}
-        <ErrorMessage>{key.error?.message}</ErrorMessage>
+        <ErrorMessage>{errorText(key.error)}</ErrorMessage>
         <ConfirmButton
           variant="secondary"
           label={t('account.rotateKey')}
@@ -129,7 +129,7 @@ function Account({ username }: { username: string }) {
           {password.data && (
             <Notice>{t('account.passwordChanged', { count: password.data.endedSessions })}</Notice>
           )}
-          <ErrorMessage>{password.error?.message}</ErrorMessage>
+          <ErrorMessage>{errorText(password.error)}</ErrorMessage>
           <Button type="submit" disabled={password.isPending}>
             {t('account.changePassword')}
           </Button>
@@ -138,7 +138,7 @@ function Account({ username }: { username: string }) {
       <Card>
         <h2 className="mb-2 font-semibold">{t('account.sessions')}</h2>
         <p className="mb-3 text-sm text-slate-600">{t('account.sessionsHelp')}</p>
-        <ErrorMessage>{everywhere.error?.message}</ErrorMessage>
+        <ErrorMessage>{errorText(everywhere.error)}</ErrorMessage>
         <ConfirmButton
           label={t('account.signOutEverywhere')}
           question={t('account.everywhereConfirm')}

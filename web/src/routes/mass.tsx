@@ -2,7 +2,7 @@ import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { createFileRoute, Link } from '@tanstack/react-router';
 import { useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { api, type Schemas, unwrap } from '../api';
+import { api, errorText, failureText, type Schemas, unwrap } from '../api';
 import { RequireUser } from '../components/RequireUser';
 import { Button, Card, ErrorMessage, Field, inputClass, Notice, PageTitle } from '../components/ui';
 import { newIdempotencyKey } from '../order-fields';
@@ -83,7 +83,7 @@ function MassOrder() {
               />
             )}
           </Field>
-          <ErrorMessage>{send.error?.message}</ErrorMessage>
+          <ErrorMessage>{errorText(send.error)}</ErrorMessage>
           <Button type="submit" className="w-full" disabled={send.isPending || text.trim() === ''}>
             {t(send.isPending ? 'mass.placing' : 'mass.place')}
           </Button>
@@ -114,7 +114,7 @@ function MassOrder() {
                     })}
                   </span>
                 ) : (
-                  <span className="text-red-800">{l.error}</span>
+                  <span className="text-red-800">{failureText(l.code ?? '', l.params, l.error ?? '')}</span>
                 )}
               </li>
             ))}

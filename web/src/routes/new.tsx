@@ -2,7 +2,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { createFileRoute, Link } from '@tanstack/react-router';
 import { useEffect, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { api, type Schemas, unwrap } from '../api';
+import { api, errorText, type Schemas, unwrap } from '../api';
 import { RequireUser } from '../components/RequireUser';
 import { Button, Card, ErrorMessage, Field, inputClass, Loading, Notice, PageTitle } from '../components/ui';
 import {
@@ -99,7 +99,7 @@ function NewOrder() {
   };
 
   if (services.isPending) return <Loading label={t('common.loading')} />;
-  if (services.isError) return <ErrorMessage>{services.error.message}</ErrorMessage>;
+  if (services.isError) return <ErrorMessage>{errorText(services.error)}</ErrorMessage>;
   if (list.length === 0) return <Notice>{t('services.empty')}</Notice>;
 
   return (
@@ -228,7 +228,7 @@ function NewOrder() {
             ) : quote.isFetching && !quote.data ? (
               <p className="text-sm text-slate-500">{t('newOrder.pricing')}</p>
             ) : quote.isError ? (
-              <p className="text-sm text-amber-800">{quote.error.message}</p>
+              <p className="text-sm text-amber-800">{errorText(quote.error)}</p>
             ) : quote.data ? (
               <p>
                 <span className="text-sm text-slate-600">{t('newOrder.charge')} </span>
@@ -248,7 +248,7 @@ function NewOrder() {
               </p>
             ) : null}
           </div>
-          <ErrorMessage>{place.error?.message}</ErrorMessage>
+          <ErrorMessage>{errorText(place.error)}</ErrorMessage>
           <Button type="submit" className="w-full" disabled={place.isPending || !service}>
             {t(place.isPending ? 'newOrder.placing' : 'newOrder.place')}
           </Button>
