@@ -8,6 +8,7 @@ import { Button, Card, ErrorMessage, Field, inputClass, Notice, PageTitle } from
 import { newIdempotencyKey } from '../order-fields';
 import { useServices } from '../services';
 import { meKey } from '../session';
+import { useFormat } from '../use-format';
 
 export const Route = createFileRoute('/mass')({
   component: () => <RequireUser>{() => <MassOrder />}</RequireUser>,
@@ -20,6 +21,7 @@ export const Route = createFileRoute('/mass')({
  */
 function MassOrder() {
   const { t } = useTranslation();
+  const f = useFormat();
   const services = useServices();
   const qc = useQueryClient();
   const [text, setText] = useState('');
@@ -109,7 +111,7 @@ function MassOrder() {
                   <span className="text-emerald-800">
                     {t(l.repeated ? 'mass.repeated' : 'mass.placed', {
                       id: l.order,
-                      charge: l.charge,
+                      charge: f.decimal(l.charge ?? ''),
                       currency,
                     })}
                   </span>
