@@ -8,7 +8,7 @@
 import { createServer } from 'node:net';
 import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { completePasswordReset } from '../src/accounts/complete-password-reset.js';
 import { createUser } from '../src/accounts/create-user.js';
 import { requestPasswordReset } from '../src/accounts/request-password-reset.js';
@@ -16,6 +16,7 @@ import { resetPassword } from '../src/accounts/reset-password.js';
 import { setUserDisabled } from '../src/accounts/set-user-disabled.js';
 import { main } from '../src/cli/main.js';
 import { buildServer } from '../src/http/server.js';
+import { mailErrorText } from '../src/mail/mailer.js';
 import { type MailSettings, setMailSettings } from '../src/settings/settings.js';
 import { makeApi, uniqueName } from './helpers/api.js';
 import { describeEachDb } from './helpers/db.js';
@@ -431,5 +432,20 @@ describeEachDb('password reset', (ctx) => {
     ]);
     const missing = await cli('users', 'email', '--username', 'nobody_at_all', '--clear');
     expect(missing.code).toBe(1);
+  });
+});
+
+describe('mail errors in logs', () => {
+  it('never carry the SMTP password or an e-mail address', () => {
+    const err = Object.assign(
+      new Error(
+        'all recipients were rejected: 550 <bob@example.com>: no such user (smtp://u:pw-secret@mail.example)',
+      ),
+      { code: 'EENVELOPE' },
+    );
+    const text = mailErrorText(err);
+    expect(text).toMatch(/^EENVELOPE: all recipients were rejected: 550 <<address>>/);
+    expect(text).not.toContain('bob@example.com');
+    expect(text).not.toContain('pw-secret');
   });
 });

@@ -39,10 +39,16 @@ export function smtpMailer(opts: { url: string; from: string }): Mailer {
   };
 }
 
-/** A send failure as loggable text: the error's code and message with any URL credentials removed. */
+/**
+ * A send failure as loggable text: the error's code and message with any URL credentials and any
+ * e-mail address (a server may name the refused recipient) removed.
+ */
 export function mailErrorText(err: unknown): string {
   const e = err as { code?: unknown; message?: unknown };
   const message = typeof e?.message === 'string' ? e.message : String(err);
-  const clean = message.replace(/(smtps?:\/\/)[^@\s/]*@/gi, '$1****@').slice(0, 300);
+  const clean = message
+    .replace(/(smtps?:\/\/)[^@\s/]*@/gi, '$1****@')
+    .replace(/[^\s<>@"',;:]+@[^\s<>@"',;]+/g, '<address>')
+    .slice(0, 300);
   return typeof e?.code === 'string' ? `${e.code}: ${clean}` : clean;
 }
