@@ -49,6 +49,10 @@ const CUSTOMER_FAILURES: Failure[] = [
   { code: 'ticket_closed', ticketId: 42 },
   { code: 'invalid_ticket_message', maxChars: 5000 },
   { code: 'invalid_ticket_subject' },
+  { code: 'invalid_reset_token' },
+  { code: 'reset_unavailable' },
+  { code: 'invalid_email', maxLength: 254 },
+  { code: 'email_taken' },
 ];
 
 const t = i18next.createInstance();

@@ -37,6 +37,8 @@ const STATUS: Partial<Record<Failure['code'], number>> = {
   unknown_ticket: 404,
   ticket_closed: 409,
   user_exists: 409,
+  email_taken: 409,
+  reset_unavailable: 409,
   not_refillable: 409,
   refill_open: 409,
   not_cancelable: 409,
