@@ -25,6 +25,9 @@ export function AuthForm({ mode }: { mode: 'sign-in' | 'sign-up' }) {
             }),
       ),
     onSuccess: async (me) => {
+      // A /me asked before the session existed may still be on its way; its "nobody" answer must not
+      // land after this one and send the customer back to sign in.
+      await qc.cancelQueries({ queryKey: meKey });
       qc.setQueryData(meKey, me);
       await navigate({ to: mode === 'sign-in' ? '/new' : '/services' });
     },
