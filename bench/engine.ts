@@ -12,8 +12,10 @@
  *   database must show every order sent with its own upstream id, and the simulator's record exactly
  *   one `add` per order.
  */
+
 import { sql } from 'kysely';
 import { createUser } from '../src/accounts/create-user.js';
+import { SYSTEM } from '../src/audit/actor.js';
 import { type Db, openDatabase } from '../src/db/connect.js';
 import { PRELOADED } from '../src/dev/simulator.js';
 import { addProvider } from '../src/providers/add-provider.js';
@@ -176,7 +178,11 @@ interface EngineSeed {
 
 /** The user, the simulator as provider and its service 1 imported, through the panel's use cases. */
 async function seedBasics(db: Db, simUrl: string): Promise<EngineSeed> {
-  const user = await createUser({ db: db.db, input: { username: 'bench_engine', balanceUnits: 10n ** 18n } });
+  const user = await createUser({
+    db: db.db,
+    actor: SYSTEM,
+    input: { username: 'bench_engine', balanceUnits: 10n ** 18n },
+  });
   if (!user.ok) throw new Error(`seed user failed: ${user.failure.code}`);
   const provider = await addProvider({ db: db.db, name: 'simulator', url: simUrl, apiKey: SIM_KEY });
   if (!provider.ok) throw new Error(`seed provider failed: ${provider.failure.code}`);

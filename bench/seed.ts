@@ -4,7 +4,9 @@
  * so large that `add` never runs out, 100 orders of theirs to ask the status of, and 50 other users
  * (one per connection of the "add, 50 users") with 40 orders each, so the tables are not trivially small.
  */
+
 import { createUser } from '../src/accounts/create-user.js';
+import { SYSTEM } from '../src/audit/actor.js';
 import { createService } from '../src/catalog/create-service.js';
 import { setUserRate } from '../src/catalog/set-user-rate.js';
 import { openDatabase } from '../src/db/connect.js';
@@ -77,6 +79,7 @@ export async function seed(url: string): Promise<Seeded> {
 
     const main = await createUser({
       db,
+      actor: SYSTEM,
       input: { username: 'bench_main', balanceUnits: HUGE_BALANCE_UNITS },
     });
     if (!main.ok) throw new Error(`seed user failed: ${main.failure.code}`);
@@ -101,6 +104,7 @@ export async function seed(url: string): Promise<Seeded> {
     for (let u = 0; u < OTHER_USERS; u++) {
       const other = await createUser({
         db,
+        actor: SYSTEM,
         input: { username: `bench_user_${u}`, balanceUnits: HUGE_BALANCE_UNITS },
       });
       if (!other.ok) throw new Error(`seed user failed: ${other.failure.code}`);

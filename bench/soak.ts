@@ -18,6 +18,7 @@
  * 1000), no 5xx and no "Internal error" answer, every answer HTTP 200 JSON, the panel's RSS (start,
  * peak, end). Prints a table; exits 1 when an invariant failed. Not part of CI.
  */
+
 import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -26,6 +27,7 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createUser } from '../src/accounts/create-user.js';
+import { SYSTEM } from '../src/audit/actor.js';
 import { createService } from '../src/catalog/create-service.js';
 import { openDatabase } from '../src/db/connect.js';
 import { seededRandom } from '../src/dev/seeded-random.js';
@@ -639,10 +641,17 @@ async function main(): Promise<void> {
       },
     });
     if (!manual.ok) throw new Error('services create failed');
+    const admin = await createUser({ db, actor: SYSTEM, input: { username: 'soak_admin', role: 'admin' } });
+    if (!admin.ok) throw new Error(`users create: ${admin.failure.code}`);
+    const staff = { id: admin.value.id, kind: 'cli', role: 'admin' } as const;
     const customers: Customer[] = [];
     for (let i = 0; i < 20; i++) {
       const initialUnits = BigInt(between(50, 500)) * 10_000_000n;
-      const u = await createUser({ db, input: { username: `soak_${i}`, balanceUnits: initialUnits } });
+      const u = await createUser({
+        db,
+        actor: SYSTEM,
+        input: { username: `soak_${i}`, balanceUnits: initialUnits },
+      });
       if (!u.ok) throw new Error(`users create: ${u.failure.code}`);
       customers.push({
         username: u.value.username,
@@ -730,6 +739,7 @@ async function main(): Promise<void> {
       for (const o of review.value) {
         const created = up.createdByLink.get(o.link ?? '') ?? [];
         const res = await resolveReview({
+          actor: staff,
           db,
           orderId: o.id,
           resolution:
@@ -756,6 +766,7 @@ async function main(): Promise<void> {
           r < 0.6 ? 'completed' : r < 0.8 ? 'partial' : r < 0.9 ? 'canceled' : 'in_progress';
         const remains = status === 'partial' ? 1n + (BigInt(between(0, 1_000_000)) % total) : undefined;
         const res = await setOrderStatus({
+          actor: staff,
           db,
           orderId: o.id,
           change: { status, ...(remains ? { remains } : {}) },
@@ -772,7 +783,13 @@ async function main(): Promise<void> {
           if (!c) continue;
           const amount = BigInt(between(-3000, 10000)) * 100_000n;
           if (amount === 0n) continue;
-          const res = await adjustFunds({ db, username: c.username, amountUnits: amount, note: 'soak' });
+          const res = await adjustFunds({
+            db,
+            actor: staff,
+            username: c.username,
+            amountUnits: amount,
+            note: 'soak',
+          });
           if (res.ok) {
             c.fundsUnits += amount;
             ops.funds++;

@@ -3,9 +3,11 @@
  * services, balance, status, refill, refill_status and cancel; who may see what; the state rules of
  * refills and cancels; and how settlement shows in the answers and the balance.
  */
+
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rotateApiKey } from '../src/accounts/rotate-key.js';
+import { SYSTEM } from '../src/audit/actor.js';
 import { setUserRate } from '../src/catalog/set-user-rate.js';
 import { checkLedger } from '../src/ledger/check-ledger.js';
 import { parseRate } from '../src/money.js';
@@ -48,7 +50,7 @@ describeEachDb('API v2 actions', (ctx) => {
   }
 
   async function setRefill(refillId: number, status: 'in_progress' | 'completed' | 'rejected' | 'canceled') {
-    const r = await setRefillStatus({ db: db(), refillId, status });
+    const r = await setRefillStatus({ db: db(), actor: SYSTEM, refillId, status });
     expect(r.ok).toBe(true);
   }
 
@@ -484,7 +486,7 @@ describeEachDb('API v2 actions', (ctx) => {
       await setRefill(refill, 'completed');
       expect(await statusOf()).toStrictEqual({ refill, status: 'Completed' });
       // Completed is final.
-      const again = await setRefillStatus({ db: db(), refillId: refill, status: 'rejected' });
+      const again = await setRefillStatus({ db: db(), actor: SYSTEM, refillId: refill, status: 'rejected' });
       expect(again.ok).toBe(false);
       expect(await statusOf()).toStrictEqual({ refill, status: 'Completed' });
     });

@@ -27,6 +27,7 @@ import { addProvider } from '../src/providers/add-provider.js';
 import { importServices } from '../src/providers/import-services.js';
 import { UPSTREAM_STATUSES } from '../src/providers/upstream/answers.js';
 import { applyUpstreamStatus } from '../src/worker/sync.js';
+import { adminActor } from './helpers/actor.js';
 import { callApi, makeApi, seedService, seedUser, uniqueName } from './helpers/api.js';
 import { describeEachDb } from './helpers/db.js';
 import {
@@ -455,6 +456,7 @@ describeEachDb('chaos upstream', (t) => {
       expect(upstream).toBeDefined();
       const res = await resolveReview({
         db: db(),
+        actor: await adminActor(db()),
         orderId: Number(r.id),
         resolution: { kind: 'sent', upstreamOrderId: upstream?.id ?? '' },
         now: e.now(),

@@ -5,6 +5,7 @@
  * driven deterministically, round by round (workerRound), with its own clock for backoffs and
  * drip-feed intervals; every wait is a bounded number of rounds.
  */
+
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { updateService } from '../src/catalog/update-service.js';
@@ -18,6 +19,7 @@ import { importServices } from '../src/providers/import-services.js';
 import { findProvider } from '../src/providers/providers.repo.js';
 import { resumeProvider } from '../src/providers/resume-provider.js';
 import { syncProviderBatch } from '../src/worker/sync.js';
+import { adminActor } from './helpers/actor.js';
 import { callApi, makeApi, seedUser, uniqueName } from './helpers/api.js';
 import { orderOf } from './helpers/api-v2.js';
 import { describeEachDb } from './helpers/db.js';
@@ -647,7 +649,9 @@ describeEachDb('fulfilment engine', (t) => {
         const id = p.link === requeued ? a : b;
         await db().updateTable('orders').set({ dispatch_state: 'review' }).where('id', '=', id).execute();
         const resolution = p.link === requeued ? { kind: 'not_sent' as const } : { kind: 'cancel' as const };
-        expect((await resolveReview({ db: db(), orderId: id, resolution })).ok).toBe(true);
+        expect(
+          (await resolveReview({ db: db(), actor: await adminActor(db()), orderId: id, resolution })).ok,
+        ).toBe(true);
       },
     });
     const a = await add(user.apiKey, { service: svc(1), link: requeued, quantity: 100 });
@@ -963,6 +967,7 @@ describeEachDb('fulfilment engine', (t) => {
     expect(upstreamHang).toBeDefined();
     const r1 = await resolveReview({
       db: db(),
+      actor: await adminActor(db()),
       orderId: ids.hang,
       resolution: { kind: 'sent', upstreamOrderId: upstreamHang?.id ?? '' },
       now: e.now(),
@@ -972,6 +977,7 @@ describeEachDb('fulfilment engine', (t) => {
       (
         await resolveReview({
           db: db(),
+          actor: await adminActor(db()),
           orderId: ids.http500,
           resolution: { kind: 'not_sent' },
           now: e.now(),
@@ -979,10 +985,23 @@ describeEachDb('fulfilment engine', (t) => {
       ).ok,
     ).toBe(true);
     expect(
-      (await resolveReview({ db: db(), orderId: ids.html, resolution: { kind: 'cancel' }, now: e.now() })).ok,
+      (
+        await resolveReview({
+          db: db(),
+          actor: await adminActor(db()),
+          orderId: ids.html,
+          resolution: { kind: 'cancel' },
+          now: e.now(),
+        })
+      ).ok,
     ).toBe(true);
     // Resolving twice is refused.
-    const twice = await resolveReview({ db: db(), orderId: ids.html, resolution: { kind: 'cancel' } });
+    const twice = await resolveReview({
+      db: db(),
+      actor: await adminActor(db()),
+      orderId: ids.html,
+      resolution: { kind: 'cancel' },
+    });
     expect(twice).toMatchObject({ ok: false, failure: { code: 'not_in_review', dispatchState: 'closed' } });
 
     u.setStatus(upstreamHang?.id ?? '', { status: 'Completed', remains: '0' });

@@ -11,6 +11,7 @@
  * Then: every order has exactly one upstream add (never two, never none), follows that upstream order,
  * ended in the upstream's final status and is settled exactly; `ledger check` is clean.
  */
+
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { main } from '../src/cli/main.js';
@@ -19,6 +20,7 @@ import { parseAmount, toUnits } from '../src/money.js';
 import { resolveReview } from '../src/orders/resolve-review.js';
 import { addProvider } from '../src/providers/add-provider.js';
 import { importServices } from '../src/providers/import-services.js';
+import { adminActor } from './helpers/actor.js';
 import { callApi, makeApi, seedUser } from './helpers/api.js';
 import { describeEachDb } from './helpers/db.js';
 import {
@@ -134,6 +136,7 @@ describeEachDb('no lost and no duplicated upstream orders when the worker is SIG
         const first = found[0];
         const r = await resolveReview({
           db: k,
+          actor: await adminActor(k),
           orderId: o.id,
           resolution: first ? { kind: 'sent', upstreamOrderId: String(first.id) } : { kind: 'not_sent' },
         });

@@ -4,6 +4,7 @@
  * a session, isolation between customers (another's order is 404 like a missing one), every error
  * answer, and order placement refusing what API v2 refuses with the same message.
  */
+
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resetPassword } from '../src/accounts/reset-password.js';
@@ -12,6 +13,7 @@ import { setUserDisabled } from '../src/accounts/set-user-disabled.js';
 import { safeHtmlOf } from '../src/http/web/api-docs.routes.js';
 import { setOrderStatus } from '../src/orders/set-order-status.js';
 import { setSignupOpen } from '../src/settings/settings.js';
+import { adminActor } from './helpers/actor.js';
 import { callApi, makeApi, seedService, seedUser, uniqueName } from './helpers/api.js';
 import { describeEachDb } from './helpers/db.js';
 import { WebClient } from './helpers/web.js';
@@ -400,6 +402,7 @@ describeEachDb('web API', (ctx) => {
       }
       await setOrderStatus({
         db: ctx().db.db,
+        actor: await adminActor(ctx().db.db),
         orderId: placed[4] as number,
         change: { status: 'completed' },
       });
@@ -452,7 +455,12 @@ describeEachDb('web API', (ctx) => {
         quantity: '100',
         idempotencyKey: `iso-key-${a.id}`,
       });
-      await setOrderStatus({ db: ctx().db.db, orderId: mine.body.order, change: { status: 'completed' } });
+      await setOrderStatus({
+        db: ctx().db.db,
+        actor: await adminActor(ctx().db.db),
+        orderId: mine.body.order,
+        change: { status: 'completed' },
+      });
       const missing = await b.c.post('/orders/99999999/refill');
       const theirs = await b.c.post(`/orders/${mine.body.order}/refill`);
       expect(theirs).toMatchObject({ status: 404, body: missing.body });

@@ -5,6 +5,7 @@
  * limits; a dead SMTP server changes nothing for the caller and is logged without secrets. Also the
  * customer's e-mail (sign-up, account page) and the CLI's settings and `users email`.
  */
+
 import { createServer } from 'node:net';
 import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
@@ -14,6 +15,7 @@ import { createUser } from '../src/accounts/create-user.js';
 import { requestPasswordReset } from '../src/accounts/request-password-reset.js';
 import { resetPassword } from '../src/accounts/reset-password.js';
 import { setUserDisabled } from '../src/accounts/set-user-disabled.js';
+import { SYSTEM } from '../src/audit/actor.js';
 import { main } from '../src/cli/main.js';
 import { buildServer } from '../src/http/server.js';
 import { mailErrorText } from '../src/mail/mailer.js';
@@ -63,7 +65,7 @@ describeEachDb('password reset', (ctx) => {
   async function customer(opts: { email?: string | null } = {}) {
     const username = uniqueName('r');
     const email = opts.email === null ? undefined : (opts.email ?? `${username}@Example.com`);
-    const r = await createUser({ db: db(), input: { username, password: PASSWORD, email } });
+    const r = await createUser({ db: db(), actor: SYSTEM, input: { username, password: PASSWORD, email } });
     if (!r.ok) throw new Error(r.failure.code);
     return { id: r.value.id, username, email: email?.toLowerCase() ?? null };
   }

@@ -6,6 +6,7 @@ import { resetPassword } from '../../accounts/reset-password.js';
 import { rotateApiKey } from '../../accounts/rotate-key.js';
 import { setUserDisabled } from '../../accounts/set-user-disabled.js';
 import { setUserEmailAddress } from '../../accounts/set-user-email.js';
+import { setUserRole } from '../../accounts/set-user-role.js';
 import { showUser } from '../../accounts/show-user.js';
 import { formatAmount } from '../../money.js';
 import { amountArg, intArg, secretArg } from '../args.js';
@@ -53,7 +54,12 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--password-stdin', 'read the password from the first line of standard input')
     .option('--password-env <name>', 'read the password from this environment variable')
     .option('--balance <amount>', 'opening balance', '0')
-    .option('--admin', 'make the user an operator')
+    .addOption(
+      new Option('--role <role>', 'customer, or a staff role (support, admin)')
+        .choices(['customer', 'support', 'admin'])
+        .default('customer'),
+    )
+    .option('--admin', 'same as --role admin')
     .option('--email <address>', 'e-mail for password reset links (optional)')
     .action(async (o) => {
       const balanceUnits = amountArg(o.balance, 'balance');
@@ -63,7 +69,14 @@ export function register(program: Command, ctx: CliContext): void {
       const r = unwrap(
         await createUser({
           db,
-          input: { username: o.username, password, balanceUnits, admin: !!o.admin, email: o.email },
+          actor: await ctx.actor(),
+          input: {
+            username: o.username,
+            password,
+            balanceUnits,
+            role: o.admin ? 'admin' : o.role,
+            email: o.email,
+          },
         }),
       );
       ctx.emit({ id: r.id, username: r.username, apiKey: r.apiKey, balance: formatAmount(balanceUnits) }, [
@@ -71,6 +84,25 @@ export function register(program: Command, ctx: CliContext): void {
         `API key: ${r.apiKey}`,
         'The key is shown only now; `smm-panel users key` makes a new one.',
       ]);
+    });
+  users
+    .command('role')
+    .description('make an account a customer or staff (support, admin); admins only')
+    .requiredOption('--username <name>', 'the user')
+    .addOption(
+      new Option('--role <role>', 'the new role')
+        .choices(['customer', 'support', 'admin'])
+        .makeOptionMandatory(),
+    )
+    .action(async (o) => {
+      const db = await ctx.database();
+      const r = unwrap(
+        await setUserRole({ db, actor: await ctx.actor(), username: o.username, role: o.role }),
+      );
+      ctx.emit(
+        { userId: r.userId, username: o.username, from: r.from, role: r.to },
+        `${o.username}: ${r.from} -> ${r.to}`,
+      );
     });
   users
     .command('key')
