@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyPassword } from '../src/accounts/secrets.js';
 import { raiseAlert } from '../src/alerts/alerts.repo.js';
 import { main } from '../src/cli/main.js';
+import { adminActor } from './helpers/actor.js';
 import { callApi, makeApi, uniqueName } from './helpers/api.js';
 import { describeEachDb } from './helpers/db.js';
 import { makeEngine, startScriptedUpstream, upstreamService } from './helpers/engine.js';
@@ -73,6 +74,8 @@ describeEachDb('CLI operator tools', (ctx) => {
   let upstream: FakeUpstream;
   beforeAll(async () => {
     app = await makeApi(ctx().db.db);
+    // The CLI acts as the first admin (audit log); a fresh database has none until first start.
+    await adminActor(ctx().db.db);
     upstream = await startUpstream();
   });
   afterAll(async () => {

@@ -72,7 +72,7 @@ export function register(program: Command, ctx: CliContext): void {
         flag: 'message',
       });
       const db = await ctx.database();
-      const author = unwrap(await findStaffAuthor({ db, username: o.as }));
+      const author = unwrap(await findStaffAuthor({ db, username: o.as ?? program.opts().as }));
       const r = unwrap(
         await replyToTicket({ db, ticketId, author: { staffUserId: author.userId }, message }),
       );
