@@ -22,6 +22,7 @@ import { addProvider } from '../src/providers/add-provider.js';
 import { importServices } from '../src/providers/import-services.js';
 import { setProviderSendLimit } from '../src/providers/set-provider-send-limit.js';
 import { SYNC_BATCH } from '../src/worker/sync.js';
+import { benchAdmin } from './admin.js';
 import { startChild, startServer } from './child.js';
 import { CpuMeter } from './cpu.js';
 import type { EngineRow } from './report.js';
@@ -184,14 +185,26 @@ async function seedBasics(db: Db, simUrl: string): Promise<EngineSeed> {
     input: { username: 'bench_engine', balanceUnits: 10n ** 18n },
   });
   if (!user.ok) throw new Error(`seed user failed: ${user.failure.code}`);
-  const provider = await addProvider({ db: db.db, name: 'simulator', url: simUrl, apiKey: SIM_KEY });
+  const provider = await addProvider({
+    db: db.db,
+    actor: SYSTEM,
+    name: 'simulator',
+    url: simUrl,
+    apiKey: SIM_KEY,
+  });
   if (!provider.ok) throw new Error(`seed provider failed: ${provider.failure.code}`);
   // The simulator debits atomically like our own panel: let a worker send as many at once as its
   // lanes allow (the default of 1 protects SmartPanel-like upstreams), as this benchmark always did.
-  const limit = await setProviderSendLimit({ db: db.db, providerId: provider.value.id, limit: 10 });
+  const limit = await setProviderSendLimit({
+    db: db.db,
+    actor: await benchAdmin(db.db),
+    providerId: provider.value.id,
+    limit: 10,
+  });
   if (!limit.ok) throw new Error('seed: setting the send limit failed');
   const imported = await importServices({
     db: db.db,
+    actor: SYSTEM,
     providerId: provider.value.id,
     ids: [String(PRELOADED.service)],
   });

@@ -13,6 +13,7 @@ import { openDatabase } from '../src/db/connect.js';
 import { parseRate } from '../src/money.js';
 import type { Params } from '../src/orders/order-input.js';
 import { placeOrder } from '../src/orders/place-order.js';
+import { benchAdmin } from './admin.js';
 
 export const SERVICE_COUNT = 50;
 export const STATUS_ORDERS = 100;
@@ -60,6 +61,7 @@ export async function seed(url: string): Promise<Seeded> {
       const category = CATEGORIES[i % CATEGORIES.length] ?? 'Other';
       const r = await createService({
         db,
+        actor: SYSTEM,
         input: {
           name: `${category} [bench ${i + 1}] - Real quality, fast start, ${(i % 7) + 1}k/day`,
           category,
@@ -85,7 +87,13 @@ export async function seed(url: string): Promise<Seeded> {
     if (!main.ok) throw new Error(`seed user failed: ${main.failure.code}`);
     const serviceId = serviceIds[7] ?? 1;
     for (const id of [serviceId, serviceIds[12] ?? 2, serviceIds[31] ?? 3]) {
-      const r = await setUserRate({ db, username: 'bench_main', serviceId: id, rateUnits: rate('0.9') });
+      const r = await setUserRate({
+        db,
+        actor: await benchAdmin(db),
+        username: 'bench_main',
+        serviceId: id,
+        rateUnits: rate('0.9'),
+      });
       if (!r.ok) throw new Error(`seed user rate failed: ${r.failure.code}`);
     }
 

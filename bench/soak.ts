@@ -41,6 +41,7 @@ import { setOrderStatus } from '../src/orders/set-order-status.js';
 import { addProvider } from '../src/providers/add-provider.js';
 import { importServices } from '../src/providers/import-services.js';
 import { setProviderSendLimit } from '../src/providers/set-provider-send-limit.js';
+import { benchAdmin } from './admin.js';
 import { createPgDatabase, type PgDatabase, postgresProblem } from './pg.js';
 
 // ---- settings -----------------------------------------------------------------------------------
@@ -618,16 +619,28 @@ async function main(): Promise<void> {
   let exitCode = 0;
   try {
     // Catalogue, provider and customers, through the use cases the CLI uses.
-    const prov = await addProvider({ db, name: 'chaos', url: upstream.url, apiKey: UPSTREAM_KEY });
+    const prov = await addProvider({
+      db,
+      actor: SYSTEM,
+      name: 'chaos',
+      url: upstream.url,
+      apiKey: UPSTREAM_KEY,
+    });
     if (!prov.ok) throw new Error(`providers add: ${JSON.stringify(prov.failure)}`);
-    const imp = await importServices({ db, providerId: prov.value.id, markupPercent: '25' });
+    const imp = await importServices({ db, actor: SYSTEM, providerId: prov.value.id, markupPercent: '25' });
     if (!imp.ok) throw new Error(`services import: ${JSON.stringify(imp.failure)}`);
     // Four adds in flight per worker: the chaos upstream's slow and held answers would otherwise make
     // the dispatch, not the panel, the bottleneck of the soak.
-    const limit = await setProviderSendLimit({ db, providerId: prov.value.id, limit: 4 });
+    const limit = await setProviderSendLimit({
+      db,
+      actor: await benchAdmin(db),
+      providerId: prov.value.id,
+      limit: 4,
+    });
     if (!limit.ok) throw new Error('providers set --send-limit failed');
     const manual = await createService({
       db,
+      actor: SYSTEM,
       input: {
         name: 'Soak manual',
         category: 'Soak',

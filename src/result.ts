@@ -83,6 +83,7 @@ export type Failure =
   | { code: 'forbidden' }
   | { code: 'last_admin' }
   | { code: 'not_staff'; username: string }
+  | { code: 'no_admin' }
   | { code: 'invalid_role' }
   | { code: 'invalid_period' };
 
@@ -233,6 +234,8 @@ export function failureMessage(f: Failure): string {
       return 'This is the last admin; make another admin first';
     case 'not_staff':
       return `${f.username} is not a staff account (support or admin)`;
+    case 'no_admin':
+      return 'no admin account yet: start the panel once (its first start makes one) or create one with users create --role admin';
     case 'invalid_role':
       return 'role must be customer, support or admin';
     case 'invalid_period':

@@ -14,6 +14,7 @@ import { parseRate } from '../src/money.js';
 import { changeOrderStatus } from '../src/orders/settle.js';
 import { setRefillStatus } from '../src/refills/set-refill-status.js';
 import { setCurrency } from '../src/settings/settings.js';
+import { adminActor } from './helpers/actor.js';
 import { callApi, makeApi, seedService, seedUser, uniqueName } from './helpers/api.js';
 import { footprint, moveOrder, orderOf } from './helpers/api-v2.js';
 import { describeEachDb } from './helpers/db.js';
@@ -159,6 +160,7 @@ describeEachDb('API v2 actions', (ctx) => {
       const other = await seedUser(db(), '10');
       const set = await setUserRate({
         db: db(),
+        actor: await adminActor(db()),
         username: vip.username,
         serviceId: svc,
         rateUnits: parseRate('0.5555'),
@@ -182,7 +184,13 @@ describeEachDb('API v2 actions', (ctx) => {
       expect(await balanceOf(other.apiKey)).toBe('9.00');
 
       // Removing the custom rate restores the base rate for new orders...
-      const unset = await setUserRate({ db: db(), username: vip.username, serviceId: svc, rateUnits: null });
+      const unset = await setUserRate({
+        db: db(),
+        actor: await adminActor(db()),
+        username: vip.username,
+        serviceId: svc,
+        rateUnits: null,
+      });
       expect(unset.ok).toBe(true);
       expect(await rateSeenBy(vip.apiKey)).toBe('1');
       const later = await place(vip.apiKey, svc, 1000);
@@ -731,7 +739,7 @@ describeEachDb('API v2 actions', (ctx) => {
         balance: '7.50',
         currency: 'USD',
       });
-      const rotated = await rotateApiKey({ db: db(), username: user.username });
+      const rotated = await rotateApiKey({ db: db(), actor: SYSTEM, username: user.username });
       if (!rotated.ok) throw new Error('rotate failed');
       expect(rotated.value.apiKey).not.toBe(old);
       for (const action of ['balance', 'services', 'status', 'add']) {

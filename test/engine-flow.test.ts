@@ -8,6 +8,7 @@
 
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { SYSTEM } from '../src/audit/actor.js';
 import { updateService } from '../src/catalog/update-service.js';
 import { main } from '../src/cli/main.js';
 import { startSimulator } from '../src/dev/simulator.js';
@@ -70,10 +71,17 @@ describeEachDb('fulfilment engine', (t) => {
 
   /** Connect a provider to `u` and import its services; returns our service id per upstream id. */
   async function connect(u: ScriptedUpstream, opts: { markup?: string; dripfeed?: boolean } = {}) {
-    const p = await addProvider({ db: db(), name: uniqueName('prov'), url: u.url, apiKey: u.key });
+    const p = await addProvider({
+      db: db(),
+      actor: SYSTEM,
+      name: uniqueName('prov'),
+      url: u.url,
+      apiKey: u.key,
+    });
     if (!p.ok) throw new Error(JSON.stringify(p.failure));
     const r = await importServices({
       db: db(),
+      actor: SYSTEM,
       providerId: p.value.id,
       markupPercent: opts.markup ?? '0',
       ...(opts.dripfeed ? { dripfeed: true } : {}),
@@ -697,7 +705,7 @@ describeEachDb('fulfilment engine', (t) => {
     expect((await findProvider(db(), providerId))?.state).toBe('held');
     expect(await balanceOf(user.id)).toBe(units('4'));
     wrongUrl = false;
-    expect(await resumeProvider({ db: db(), providerId })).toMatchObject({
+    expect(await resumeProvider({ db: db(), actor: SYSTEM, providerId })).toMatchObject({
       ok: true,
       value: { requeued: 1 },
     });
@@ -851,7 +859,7 @@ describeEachDb('fulfilment engine', (t) => {
     await e.rounds(2);
     expect(addsFor(u, link)).toBe(1);
     badKey = false;
-    expect(await resumeProvider({ db: db(), providerId, now: e.now() })).toMatchObject({
+    expect(await resumeProvider({ db: db(), actor: SYSTEM, providerId, now: e.now() })).toMatchObject({
       ok: true,
       value: { requeued: 1 },
     });
@@ -1141,7 +1149,16 @@ describeEachDb('fulfilment engine', (t) => {
     const u = await upstream({ services: [upstreamService(1, { rate: '1', refill: true })] });
     const { svc } = await connect(u);
     const user = await seedUser(db(), '10');
-    expect((await updateService({ db: db(), serviceId: svc(1), changes: { refillDays: 1 } })).ok).toBe(true);
+    expect(
+      (
+        await updateService({
+          db: db(),
+          actor: await adminActor(db()),
+          serviceId: svc(1),
+          changes: { refillDays: 1 },
+        })
+      ).ok,
+    ).toBe(true);
     const fresh = await add(user.apiKey, { service: svc(1), link: newLink('win-fresh'), quantity: 100 });
     const old = await add(user.apiKey, { service: svc(1), link: newLink('win-old'), quantity: 100 });
     const e = engine();
@@ -1174,9 +1191,16 @@ describeEachDb('fulfilment engine', (t) => {
     const inWindow = await callApi(app, { key: user.apiKey, action: 'refill', order: fresh });
     expect(inWindow.body).toMatchObject({ refill: expect.any(String) });
 
-    expect((await updateService({ db: db(), serviceId: svc(1), changes: { refillDays: null } })).ok).toBe(
-      true,
-    );
+    expect(
+      (
+        await updateService({
+          db: db(),
+          actor: await adminActor(db()),
+          serviceId: svc(1),
+          changes: { refillDays: null },
+        })
+      ).ok,
+    ).toBe(true);
     const lifetime = await callApi(app, { key: user.apiKey, action: 'refill', order: old });
     expect(lifetime.body).toMatchObject({ refill: expect.any(String) });
   });
@@ -1395,9 +1419,20 @@ describeEachDb('fulfilment engine', (t) => {
   it('orders sent to the simulated provider (speed 50) all end settled, each sent exactly once, with the ledger balanced', async () => {
     const sim = await startSimulator({ seed: 7, speed: 50, key: 'sim-key', balance: '10000' });
     upstreams.push(sim);
-    const p = await addProvider({ db: db(), name: uniqueName('sim'), url: sim.url, apiKey: 'sim-key' });
+    const p = await addProvider({
+      db: db(),
+      actor: SYSTEM,
+      name: uniqueName('sim'),
+      url: sim.url,
+      apiKey: 'sim-key',
+    });
     if (!p.ok) throw new Error('provider');
-    const imp = await importServices({ db: db(), providerId: p.value.id, markupPercent: '20' });
+    const imp = await importServices({
+      db: db(),
+      actor: SYSTEM,
+      providerId: p.value.id,
+      markupPercent: '20',
+    });
     if (!imp.ok) throw new Error('import');
     const likes = await db()
       .selectFrom('services')

@@ -14,6 +14,7 @@
 
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { SYSTEM } from '../src/audit/actor.js';
 import { main } from '../src/cli/main.js';
 import { checkLedger } from '../src/ledger/check-ledger.js';
 import { parseAmount, toUnits } from '../src/money.js';
@@ -88,9 +89,20 @@ describeEachDb('no lost and no duplicated upstream orders when the worker is SIG
     const started = Date.now();
 
     // The operator connects the upstream and imports its service with a 25% markup: 0.9876 -> 1.2345.
-    const provider = await addProvider({ db: k, name: 'recording', url: upstream.url, apiKey: upstream.key });
+    const provider = await addProvider({
+      db: k,
+      actor: SYSTEM,
+      name: 'recording',
+      url: upstream.url,
+      apiKey: upstream.key,
+    });
     if (!provider.ok) throw new Error('provider');
-    const imported = await importServices({ db: k, providerId: provider.value.id, markupPercent: '25' });
+    const imported = await importServices({
+      db: k,
+      actor: SYSTEM,
+      providerId: provider.value.id,
+      markupPercent: '25',
+    });
     if (!imported.ok) throw new Error('import');
     const serviceId = imported.value.created[0];
     const rateUnits = parseAmount('1.2345') as bigint;

@@ -1130,9 +1130,15 @@ describeEachDb('model-based: the panel agrees with a model of balances, orders a
         cancel: s.cancel,
       })),
     });
-    const p = await addProvider({ db: db(), name: uniqueName('model'), url: up.url, apiKey: up.key });
+    const p = await addProvider({
+      db: db(),
+      actor: SYSTEM,
+      name: uniqueName('model'),
+      url: up.url,
+      apiKey: up.key,
+    });
     if (!p.ok) throw new Error(JSON.stringify(p.failure));
-    const imp = await importServices({ db: db(), providerId: p.value.id, markupPercent: '0' });
+    const imp = await importServices({ db: db(), actor: SYSTEM, providerId: p.value.id, markupPercent: '0' });
     if (!imp.ok) throw new Error(JSON.stringify(imp.failure));
     const rows = await db()
       .selectFrom('services')

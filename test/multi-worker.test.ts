@@ -75,7 +75,8 @@ async function runScenario(tdb: TestDb, s: Scenario): Promise<Outcome> {
   const upstream = await startRecordingUpstream(s.upstream);
   const children: Child[] = [];
   try {
-    // The operator's setup, with the real binary.
+    // The operator's setup, with the real binary; on a fresh database it first makes the admin it acts as.
+    await cliJson(['users', 'create', '--username', 'operator', '--role', 'admin'], env);
     const provider = await cliJson(
       ['providers', 'add', '--name', 'recording', '--url', upstream.url, '--key', upstream.key],
       env,

@@ -62,7 +62,7 @@ describeEachDb('keys and passwords are stored hashed', (ctx) => {
         input: { username, password, balanceUnits: 10_000_000n },
       });
       if (!r.ok) throw new Error(`createUser failed: ${JSON.stringify(r.failure)}`);
-      const rotated = await rotateApiKey({ db, username });
+      const rotated = await rotateApiKey({ db, actor: SYSTEM, username });
       if (!rotated.ok) throw new Error('rotate failed');
       created.push({ username, password, keys: [r.value.apiKey, rotated.value.apiKey] });
     }

@@ -81,7 +81,12 @@ describeEachDb('web API', (ctx) => {
   /** A customer with a web password, some funds, signed in. */
   async function customer(balance = '100') {
     const u = await seedUser(ctx().db.db, balance);
-    await resetPassword({ db: ctx().db.db, username: u.username, password: PASSWORD });
+    await resetPassword({
+      db: ctx().db.db,
+      actor: await adminActor(ctx().db.db),
+      username: u.username,
+      password: PASSWORD,
+    });
     const c = new WebClient(app);
     const r = await c.signIn(u.username, PASSWORD);
     expect(r.status).toBe(200);
@@ -140,7 +145,12 @@ describeEachDb('web API', (ctx) => {
       const unknown = await c.signIn(uniqueName('nobody'), PASSWORD);
       expect(wrong).toMatchObject({ status: 401, body: { code: 'invalid_credentials' } });
       expect(unknown.body).toEqual(wrong.body);
-      await setUserDisabled({ db: ctx().db.db, username, disabled: true });
+      await setUserDisabled({
+        db: ctx().db.db,
+        actor: await adminActor(ctx().db.db),
+        username,
+        disabled: true,
+      });
       expect((await c.signIn(username, PASSWORD)).body).toEqual(wrong.body);
     });
 
@@ -183,14 +193,24 @@ describeEachDb('web API', (ctx) => {
 
     it('disabling a user ends their sessions at once', async () => {
       const a = await customer();
-      await setUserDisabled({ db: ctx().db.db, username: a.username, disabled: true });
+      await setUserDisabled({
+        db: ctx().db.db,
+        actor: await adminActor(ctx().db.db),
+        username: a.username,
+        disabled: true,
+      });
       expect(await countUserSessions(ctx().db.db, a.id)).toBe(0);
       expect((await a.c.get('/me')).status).toBe(401);
     });
 
     it('the first-start operator signs in like anyone with a password', async () => {
       const admin = await seedUser(ctx().db.db);
-      await resetPassword({ db: ctx().db.db, username: admin.username, password: PASSWORD });
+      await resetPassword({
+        db: ctx().db.db,
+        actor: await adminActor(ctx().db.db),
+        username: admin.username,
+        password: PASSWORD,
+      });
       const c = new WebClient(app);
       expect((await c.signIn(admin.username, PASSWORD)).status).toBe(200);
     });

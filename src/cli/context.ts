@@ -27,7 +27,9 @@ export interface CliContext {
    * The staff member the command acts as (written into the audit log): the first admin, or the
    * account named by the global `--as <username>`; a customer account is refused.
    */
-  actor(): Promise<Actor>;
+  actor(): Promise<Actor & { username: string }>;
+  /** The same as a result: `no_admin` on a database that has no admin account yet. */
+  actorResult(): Promise<Result<Actor & { username: string }>>;
   /** Print a result: the object as JSON in --json mode, else the human lines. */
   emit(obj: Record<string, unknown>, human: string | string[]): void;
   /** Set the process exit code (2: `ledger check` found differences). */

@@ -11,6 +11,7 @@ import { resolveStaffActor } from '../accounts/resolve-staff-actor.js';
 import type { Actor } from '../audit/actor.js';
 import { loadConfig } from '../config.js';
 import { type Db, openDatabase } from '../db/connect.js';
+import { ok } from '../result.js';
 import { register as alerts } from './commands/alerts.js';
 import { register as audit } from './commands/audit.js';
 import { register as cancels } from './commands/cancels.js';
@@ -41,20 +42,22 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
   let jsonMode = argv.includes('--json');
   let db: Db | null = null;
   let exitCode = 0;
-  let actor: Actor | null = null;
+  let actor: (Actor & { username: string }) | null = null;
   const ctx: CliContext = {
     io,
     async database() {
       if (!db) db = await openDatabase(loadConfig(io.env).DATABASE_URL);
       return db.db;
     },
+    async actorResult() {
+      if (actor) return ok(actor);
+      const as: string | undefined = program.opts().as;
+      const r = await resolveStaffActor({ db: await ctx.database(), kind: 'cli', username: as });
+      if (r.ok) actor = r.value;
+      return r;
+    },
     async actor() {
-      if (!actor) {
-        const as: string | undefined = program.opts().as;
-        const db = await ctx.database();
-        actor = unwrap(await resolveStaffActor({ db, kind: 'cli', username: as }));
-      }
-      return actor;
+      return unwrap(await ctx.actorResult());
     },
     emit(obj, human) {
       if (jsonMode) io.out(toJson(obj));

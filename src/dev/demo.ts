@@ -40,10 +40,17 @@ const config = loadConfig({
 const panel = await startPanel(config);
 const db = panel.db.db;
 
-const provider = await addProvider({ db, name: 'simulated', url: sim.url, apiKey: 'demo-upstream-key' });
+const provider = await addProvider({
+  db,
+  actor: SYSTEM,
+  name: 'simulated',
+  url: sim.url,
+  apiKey: 'demo-upstream-key',
+});
 if (!provider.ok) throw new Error('could not add the simulated provider');
 const imported = await importServices({
   db,
+  actor: SYSTEM,
   providerId: provider.value.id,
   markupPercent: '25',
   dripfeed: true,

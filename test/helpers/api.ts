@@ -86,6 +86,7 @@ export async function seedService(
   if (rateUnits === null) throw new Error(`bad rate ${over.rate}`);
   const r = await createService({
     db,
+    actor: SYSTEM,
     input: {
       name: over.name ?? 'Followers',
       category: over.category ?? 'Instagram',

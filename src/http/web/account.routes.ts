@@ -1,9 +1,11 @@
 /** Funds (balance and history), the API key (rotate, shown once), the password and the e-mail. */
+
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { changeEmail } from '../../accounts/change-email.js';
 import { changePassword } from '../../accounts/change-password.js';
 import { getAccount } from '../../accounts/get-account.js';
 import { rotateApiKey } from '../../accounts/rotate-key.js';
+import { SYSTEM } from '../../audit/actor.js';
 import { listMyFundsHistory } from '../../ledger/list-my-funds-history.js';
 import {
   ChangeEmail,
@@ -34,7 +36,7 @@ export const accountRoutes: FastifyPluginAsyncZod<WebRouteOptions> = async (app,
     '/account/api-key',
     { schema: { tags: ['account'], response: { 200: NewApiKey, ...errors(401, 403) } } },
     async (req, _reply) => {
-      const r = await rotateApiKey({ db, username: callerOf(req).user.username });
+      const r = await rotateApiKey({ db, actor: SYSTEM, username: callerOf(req).user.username });
       if (!r.ok) return failWith(r.failure);
       return { apiKey: r.value.apiKey };
     },
