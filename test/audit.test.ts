@@ -6,7 +6,9 @@
  */
 import { sql } from 'kysely';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { raiseAlert } from '../src/alerts/alerts.repo.js';
 import { main } from '../src/cli/main.js';
+import { openTicket } from '../src/tickets/open-ticket.js';
 import { adminActor } from './helpers/actor.js';
 import { callApi, makeApi, seedService, seedUser, uniqueName } from './helpers/api.js';
 import { describeEachDb } from './helpers/db.js';
@@ -135,6 +137,221 @@ describeEachDb('audit log and staff roles', (ctx) => {
     expect(JSON.parse(last?.after ?? 'null')).toEqual({ status: 'in_progress' });
   });
 
+  it('every other operator command writes exactly one entry too: settings, services, rates, providers, alerts, tickets, users', async () => {
+    const admin = await adminActor(db());
+    const customer = await seedUser(db(), '1');
+    const provider = (
+      await ok(
+        'providers',
+        'add',
+        '--name',
+        uniqueName('p'),
+        '--url',
+        'https://up.example/api/v2',
+        '--key',
+        'ProvKey-Secret-1',
+        '--no-check',
+      )
+    ).id as number;
+    expect((await entries()).at(-1)).toMatchObject({ action: 'provider.add', subject_id: String(provider) });
+    const service = (
+      await ok(
+        'services',
+        'create',
+        '--name',
+        'Likes',
+        '--category',
+        'IG',
+        '--rate',
+        '2',
+        '--min',
+        '10',
+        '--max',
+        '100',
+      )
+    ).id as number;
+    expect((await entries()).at(-1)).toMatchObject({ action: 'service.create', subject_id: String(service) });
+    await raiseAlert(db(), { kind: 'test', message: 'look' });
+    const alert = (await ok('alerts', 'list')).alerts.at(-1).id as number;
+    const t = await openTicket({ db: db(), userId: customer.id, subject: 'order', message: 'Hello' });
+    if (!t.ok) throw new Error(t.failure.code);
+    const ticket = t.value.ticketId;
+    const u = customer.username;
+    const cases: [string[], string, string, unknown, unknown][] = [
+      [
+        ['settings', 'set', '--currency', 'EUR'],
+        'settings.set',
+        'settings:panel',
+        { currency: 'USD' },
+        { currency: 'EUR' },
+      ],
+      [
+        ['settings', 'set', '--signup', 'closed'],
+        'settings.set',
+        'settings:panel',
+        { signupOpen: true },
+        { signupOpen: false },
+      ],
+      [
+        ['services', 'update', '--service', String(service), '--rate', '3'],
+        'service.update',
+        `service:${service}`,
+        { rate: '2' },
+        { rate: '3' },
+      ],
+      [
+        ['services', 'disable', '--service', String(service)],
+        'service.disable',
+        `service:${service}`,
+        { enabled: true },
+        { enabled: false },
+      ],
+      [
+        ['services', 'enable', '--service', String(service)],
+        'service.enable',
+        `service:${service}`,
+        { enabled: false },
+        { enabled: true },
+      ],
+      [
+        ['rates', 'set', '--username', u, '--service', String(service), '--rate', '1.5'],
+        'rates.set',
+        `user:${customer.id}`,
+        { service, rate: null },
+        { service, rate: '1.5' },
+      ],
+      [
+        ['rates', 'clear', '--username', u, '--service', String(service)],
+        'rates.clear',
+        `user:${customer.id}`,
+        { service, rate: '1.5' },
+        { service, rate: null },
+      ],
+      [
+        ['providers', 'set', '--provider', String(provider), '--send-limit', '3'],
+        'provider.send_limit',
+        `provider:${provider}`,
+        { sendLimit: 1 },
+        { sendLimit: 3 },
+      ],
+      [
+        [
+          'providers',
+          'set',
+          '--provider',
+          String(provider),
+          '--url',
+          'https://up2.example/api/v2',
+          '--no-check',
+        ],
+        'provider.update',
+        `provider:${provider}`,
+        { url: 'https://up.example/api/v2' },
+        { url: 'https://up2.example/api/v2', keyChanged: false },
+      ],
+      [
+        ['providers', 'disable', '--provider', String(provider)],
+        'provider.disable',
+        `provider:${provider}`,
+        { state: 'active' },
+        { state: 'disabled', requeued: 0 },
+      ],
+      [
+        ['providers', 'enable', '--provider', String(provider)],
+        'provider.enable',
+        `provider:${provider}`,
+        { state: 'disabled' },
+        { state: 'active', requeued: 0 },
+      ],
+      [
+        ['providers', 'resume', '--provider', String(provider)],
+        'provider.resume',
+        `provider:${provider}`,
+        { state: 'active' },
+        { state: 'active', requeued: 0 },
+      ],
+      [
+        ['providers', 'remove', '--provider', String(provider)],
+        'provider.remove',
+        `provider:${provider}`,
+        expect.objectContaining({ state: 'active' }),
+        null,
+      ],
+      [
+        ['alerts', 'resolve', '--alert', String(alert)],
+        'alert.resolve',
+        `alert:${alert}`,
+        { resolved: false },
+        { resolved: true },
+      ],
+      [
+        ['tickets', 'reply', '--ticket', String(ticket), '--message', 'On it'],
+        'ticket.reply',
+        `ticket:${ticket}`,
+        { state: 'open' },
+        expect.objectContaining({ state: 'answered' }),
+      ],
+      [
+        ['tickets', 'close', '--ticket', String(ticket)],
+        'ticket.close',
+        `ticket:${ticket}`,
+        { state: 'answered' },
+        { state: 'closed' },
+      ],
+      [
+        ['users', 'disable', '--username', u],
+        'user.disable',
+        `user:${customer.id}`,
+        { disabled: false },
+        { disabled: true },
+      ],
+      [
+        ['users', 'enable', '--username', u],
+        'user.enable',
+        `user:${customer.id}`,
+        { disabled: true },
+        { disabled: false },
+      ],
+      [
+        ['users', 'password', '--username', u, '--password', 'Another-Secret-9'],
+        'user.password_reset',
+        `user:${customer.id}`,
+        null,
+        { generated: false, endedSessions: 0 },
+      ],
+      [
+        ['users', 'key', '--username', u],
+        'user.api_key_rotate',
+        `user:${customer.id}`,
+        null,
+        { rotated: true },
+      ],
+      [
+        ['users', 'email', '--username', u, '--email', `${u}@example.com`],
+        'user.email',
+        `user:${customer.id}`,
+        { email: null },
+        { email: `${u}@example.com`.toLowerCase() },
+      ],
+    ];
+    for (const [args, action, subject, before, after] of cases) {
+      const n = await count();
+      await ok(...args);
+      const all = await entries();
+      expect(all.length, args.join(' ')).toBe(n + 1);
+      const e = all.at(-1);
+      if (!e) throw new Error('no entry');
+      expect([e.action, `${e.subject_type}:${e.subject_id}`, Number(e.actor_id)], args.join(' ')).toEqual([
+        action,
+        subject,
+        admin.id,
+      ]);
+      expect(e.before === null ? null : JSON.parse(e.before), args.join(' ')).toEqual(before);
+      expect(e.after === null ? null : JSON.parse(e.after), args.join(' ')).toEqual(after);
+    }
+    await ok('settings', 'set', '--currency', 'USD', '--signup', 'open');
+  });
+
   it('a refused command writes no entry', async () => {
     const customer = await seedUser(db(), '1');
     const n = await count();
@@ -168,6 +385,23 @@ describeEachDb('audit log and staff roles', (ctx) => {
       ['users', 'role', '--username', customer.username, '--role', 'admin'],
       ['users', 'create', '--username', uniqueName(), '--role', 'admin'],
       ['audit', 'list'],
+      ['settings', 'set', '--currency', 'EUR'],
+      [
+        'providers',
+        'add',
+        '--name',
+        uniqueName('p'),
+        '--url',
+        'https://up.example/api/v2',
+        '--key',
+        'k1',
+        '--no-check',
+      ],
+      ['services', 'create', '--name', 'X', '--category', 'Y', '--rate', '1', '--min', '1', '--max', '2'],
+      ['rates', 'set', '--username', customer.username, '--service', String(serviceId), '--rate', '0.5'],
+      ['users', 'key', '--username', customer.username],
+      ['users', 'disable', '--username', customer.username],
+      ['users', 'password', '--username', customer.username, '--password', 'Whatever-123'],
     ]) {
       const r = await cli(...as, ...args);
       expect(r.code, args.join(' ')).toBe(1);
@@ -177,6 +411,29 @@ describeEachDb('audit log and staff roles', (ctx) => {
     expect(await ok('users', 'show', '--username', customer.username)).toEqual(balanceBefore);
     const order = await ok('orders', 'show', '--order', String(orderId));
     expect(order.order.status).toBe('Processing');
+    expect((await ok('settings', 'show')).currency).toBe('USD');
+
+    // Support may still move a refill and answer a ticket, as itself.
+    const done = await placeOrder(customer.apiKey);
+    await ok('orders', 'set', '--order', String(done), '--status', 'Completed');
+    const refill = Number(
+      (await callApi(app, { key: customer.apiKey, action: 'refill', order: done })).body.refill,
+    );
+    await ok(...as, 'refills', 'set', '--refill', String(refill), '--status', 'In progress');
+    expect((await entries()).at(-1)).toMatchObject({ actor_id: support.id, action: 'refill.set_status' });
+    const t = await openTicket({ db: db(), userId: customer.id, subject: 'order', message: 'Hi' });
+    if (!t.ok) throw new Error(t.failure.code);
+    const reply = await ok(
+      ...as,
+      'tickets',
+      'reply',
+      '--ticket',
+      String(t.value.ticketId),
+      '--message',
+      'Looking',
+    );
+    expect(reply.author).toBe(supportName);
+    expect((await entries()).at(-1)).toMatchObject({ actor_id: support.id, action: 'ticket.reply' });
   });
 
   it('--as a customer or an unknown account is refused, and nothing is written', async () => {
@@ -227,7 +484,11 @@ describeEachDb('audit log and staff roles', (ctx) => {
     expect(funds.every((e: { action: string }) => e.action.startsWith('funds.'))).toBe(true);
     expect((await ok('audit', 'list', '--action', 'fund')).entries).toEqual([]);
     const support = (await ok('audit', 'list', '--actor', supportName)).entries;
-    expect(support.length).toBe(1);
+    expect(support.map((e: { action: string }) => e.action)).toEqual([
+      'ticket.reply',
+      'refill.set_status',
+      'order.set_status',
+    ]);
     const subject = support[0].subject as string;
     expect(
       (await ok('audit', 'list', '--subject', subject)).entries.every(
@@ -260,9 +521,36 @@ describeEachDb('audit log and staff roles', (ctx) => {
       .select(['password_hash', 'api_key_hash'])
       .where('username', '=', name)
       .executeTakeFirstOrThrow();
+    await ok('settings', 'set', '--smtp-url', 'smtp://mailer:Smtp-Secret-77@mail.example:587');
+    const rotated = await ok('users', 'key', '--username', name);
+    await ok('users', 'password', '--username', name, '--password', 'Second-Secret-88');
+    const p = await ok(
+      'providers',
+      'add',
+      '--name',
+      uniqueName('p'),
+      '--url',
+      'https://up.example/api/v2',
+      '--key',
+      'Prov-Secret-99',
+      '--no-check',
+    );
+    await ok('providers', 'set', '--provider', String(p.id), '--key', 'Prov-Secret-100', '--no-check');
+    await ok('settings', 'set', '--smtp-url', 'off');
     const text = JSON.stringify(await entries());
     expect(text).toContain(name);
-    for (const secret of [password, created.apiKey, hashes.password_hash, hashes.api_key_hash]) {
+    expect(text).toContain('mailer:****@mail.example');
+    for (const secret of [
+      password,
+      created.apiKey,
+      hashes.password_hash,
+      hashes.api_key_hash,
+      rotated.apiKey,
+      'Second-Secret-88',
+      'Smtp-Secret-77',
+      'Prov-Secret-99',
+      'Prov-Secret-100',
+    ]) {
       expect(secret).toBeTruthy();
       expect(text).not.toContain(String(secret));
     }

@@ -80,7 +80,8 @@ export async function updateService(opts: {
       manual: current.providerId === null,
     };
     for (const [k, v] of Object.entries(c)) {
-      if (v === undefined) continue;
+      // manual: false means "leave it", not "make it provider-fulfilled".
+      if (v === undefined || v === was[k] || (k === 'manual' && !v)) continue;
       const name = k === 'rateUnits' ? 'rate' : k;
       before[name] = k === 'rateUnits' ? formatRate(was[k] as bigint) : was[k];
       after[name] = k === 'rateUnits' ? formatRate(v as bigint) : v;
