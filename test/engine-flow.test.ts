@@ -157,6 +157,8 @@ describeEachDb('fulfilment engine', (t) => {
       if (code !== 0) throw new Error(`cli ${args.join(' ')} failed: ${err.join('\n')}`);
       return JSON.parse(out.join('\n'));
     };
+    // The CLI acts as the first admin (audit log).
+    await adminActor(t().db.db);
     const added = await cli('providers', 'add', '--name', uniqueName('up'), '--url', u.url, '--key', u.key);
     expect(added).toEqual({ id: expect.any(Number) });
     const providerId = String(added.id);
