@@ -30,6 +30,8 @@ export type Failure =
   | { code: 'cancel_requested' }
   | { code: 'too_many_ids'; max: number }
   | { code: 'amount_too_large' }
+  /** An amount typed by staff that is not a plain decimal (the CLI's words for `funds add`). */
+  | { code: 'invalid_amount'; text: string }
   /** Someone else moved the row first, or the move is not allowed from where it stands. */
   | {
       code: 'conflict';
@@ -124,6 +126,8 @@ export function failureMessage(f: Failure): string {
       return 'balance cannot be negative';
     case 'zero_amount':
       return 'amount must not be zero';
+    case 'invalid_amount':
+      return `amount must be a decimal number with at most 7 decimals (got "${f.text}")`;
     case 'invalid_service':
       return serviceRuleMessage(f.rule, f.type);
     case 'missing_param':

@@ -2,6 +2,7 @@
 import type { Executor } from '../db/executor.js';
 import { formatAmount } from '../money.js';
 import { getCurrency } from '../settings/settings.js';
+import type { Role } from './roles.js';
 import type { User } from './users.repo.js';
 
 export async function getAccount(opts: { db: Executor; user: User }): Promise<{
@@ -9,6 +10,7 @@ export async function getAccount(opts: { db: Executor; user: User }): Promise<{
   username: string;
   email: string | null;
   admin: boolean;
+  role: Role;
   balance: string;
   currency: string;
 }> {
@@ -17,6 +19,7 @@ export async function getAccount(opts: { db: Executor; user: User }): Promise<{
     username: opts.user.username,
     email: opts.user.email,
     admin: opts.user.isAdmin,
+    role: opts.user.role,
     balance: formatAmount(opts.user.balanceUnits),
     currency: await getCurrency(opts.db),
   };

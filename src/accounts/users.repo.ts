@@ -112,6 +112,29 @@ export async function searchUsers(
   return rows.map((r) => ({ ...toUser(r), createdAt: Number(r.created_at) }));
 }
 
+/**
+ * Staff's list of users, newest first: `q` is part of the username or the e-mail, any case; keyset
+ * pagination by id (`beforeId`).
+ */
+export async function findUsersForStaff(
+  db: Executor,
+  filter: { q?: string | undefined; beforeId?: number | undefined; limit: number },
+): Promise<(User & { createdAt: number })[]> {
+  let q = db.selectFrom('users').select([...columns, 'created_at']);
+  if (filter.q) {
+    const pattern = `%${filter.q.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    q = q.where((eb) =>
+      eb.or([
+        eb(sql`lower(username)`, 'like', sql`${pattern} escape '\\'`),
+        eb(sql`lower(coalesce(email, ''))`, 'like', sql`${pattern} escape '\\'`),
+      ]),
+    );
+  }
+  if (filter.beforeId !== undefined) q = q.where('id', '<', filter.beforeId);
+  const rows = await q.orderBy('id', 'desc').limit(filter.limit).execute();
+  return rows.map((r) => ({ ...toUser(r), createdAt: Number(r.created_at) }));
+}
+
 /** Set the disabled flag; false when there is no such user. */
 export async function setUserDisabledFlag(db: Executor, id: number, disabled: boolean): Promise<boolean> {
   const res = await db

@@ -14,6 +14,7 @@ import Fastify, {
 import type { Redis } from 'ioredis';
 import type { Executor } from '../db/executor.js';
 import { createLogger, type Logger } from '../log.js';
+import { adminPlugin } from './admin/plugin.js';
 import { apiV2Plugin } from './api-v2/plugin.js';
 import { logFieldsOf } from './log-fields.js';
 import { webPlugin } from './web/plugin.js';
@@ -110,6 +111,11 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
     secureCookies: opts.webHttps ?? false,
     signInLimits: opts.signInLimits,
     resetLimits: opts.resetLimits,
+  });
+  await app.register(adminPlugin, {
+    prefix: '/api/admin',
+    db: opts.db,
+    secureCookies: opts.webHttps ?? false,
   });
   return app;
 }

@@ -11,6 +11,9 @@ export interface WebAnswer {
   headers: Record<string, unknown>;
 }
 
+/** `/csrf` is the web face's; a path starting with `/api/` (e.g. `/api/admin/users`) is taken as is. */
+const url = (path: string) => (path.startsWith('/api/') ? path : `/api/web${path}`);
+
 export class WebClient {
   readonly cookies = new Map<string, string>();
   #csrf: string | null = null;
@@ -39,7 +42,7 @@ export class WebClient {
   async get(path: string): Promise<WebAnswer> {
     const res = await this.app.inject({
       method: 'GET',
-      url: `/api/web${path}`,
+      url: url(path),
       headers: { cookie: this.#cookieHeader() },
     });
     this.#remember(res);
@@ -53,7 +56,7 @@ export class WebClient {
     if (body !== undefined) headers['content-type'] = 'application/json';
     const res = await this.app.inject({
       method: 'POST',
-      url: `/api/web${path}`,
+      url: url(path),
       headers,
       ...(body !== undefined ? { payload: JSON.stringify(body) } : {}),
     });

@@ -1,5 +1,6 @@
 /** Requests and answers of the sign-in, sign-up and sign-out endpoints. */
 import { z } from 'zod';
+import { ROLES } from '../../accounts/roles.js';
 
 export const Credentials = z
   .object({
@@ -31,6 +32,7 @@ export const Me = z
     username: z.string(),
     email: z.string().nullable(),
     admin: z.boolean(),
+    role: z.enum(ROLES).describe('support and admin may open the admin area'),
     balance: z.string().describe('exact decimal in the panel currency'),
     currency: z.string(),
   })

@@ -26,7 +26,7 @@ import { webErrorOf, webFailure } from './errors.js';
 import { ordersRoutes } from './orders.routes.js';
 import type { WebRouteOptions } from './route-options.js';
 import { servicesRoutes } from './services.routes.js';
-import { SESSION_COOKIE, setCaller } from './session.js';
+import { COOKIE_PATH, SESSION_COOKIE, setCaller } from './session.js';
 import {
   DEFAULT_RESET_LIMITS,
   DEFAULT_SIGN_IN_LIMITS,
@@ -76,7 +76,7 @@ export async function webPlugin(app: FastifyInstance, opts: WebOptions): Promise
   await app.register(csrf, {
     sessionPlugin: '@fastify/cookie',
     cookieKey: 'smm_csrf',
-    cookieOpts: { path: '/api/web', httpOnly: true, sameSite: 'lax', secure: secureCookies },
+    cookieOpts: { path: COOKIE_PATH, httpOnly: true, sameSite: 'lax', secure: secureCookies },
   });
   await app.register(swagger, {
     openapi: {

@@ -26,9 +26,17 @@ export function callerOf(req: FastifyRequest): WebCaller {
   return c;
 }
 
+/**
+ * The cookies' path: `/api`, so the admin face (/api/admin) sees the same session and CSRF secret as
+ * the customer face (/api/web). Cookies set before on `/api/web` are cleared when a new one is set.
+ */
+export const COOKIE_PATH = '/api';
+const OLD_COOKIE_PATH = '/api/web';
+
 export function setSessionCookie(reply: FastifyReply, token: string, secure: boolean): void {
+  reply.clearCookie(SESSION_COOKIE, { path: OLD_COOKIE_PATH, httpOnly: true, sameSite: 'lax', secure });
   reply.setCookie(SESSION_COOKIE, token, {
-    path: '/api/web',
+    path: COOKIE_PATH,
     httpOnly: true,
     sameSite: 'lax',
     secure,
@@ -37,5 +45,6 @@ export function setSessionCookie(reply: FastifyReply, token: string, secure: boo
 }
 
 export function clearSessionCookie(reply: FastifyReply, secure: boolean): void {
-  reply.clearCookie(SESSION_COOKIE, { path: '/api/web', httpOnly: true, sameSite: 'lax', secure });
+  reply.clearCookie(SESSION_COOKIE, { path: OLD_COOKIE_PATH, httpOnly: true, sameSite: 'lax', secure });
+  reply.clearCookie(SESSION_COOKIE, { path: COOKIE_PATH, httpOnly: true, sameSite: 'lax', secure });
 }

@@ -1,0 +1,117 @@
+/** Requests and answers of the admin area's endpoints (users, funds, the audit log). */
+import { z } from 'zod';
+import { ROLES } from '../../accounts/roles.js';
+
+const id = z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER);
+
+export const UserIdParams = z.object({ id });
+
+export const UsersQuery = z.object({
+  q: z.string().max(200).optional().describe('part of the username or e-mail, any case'),
+  before: id.optional().describe('users with a smaller id (the previous answer’s nextBefore)'),
+  limit: z.coerce.number().int().min(1).max(100).default(50),
+});
+
+export const StaffUser = z
+  .object({
+    id: z.number().int(),
+    username: z.string(),
+    email: z.string().nullable(),
+    role: z.enum(ROLES),
+    balance: z.string().describe('exact decimal in the panel currency'),
+    state: z.enum(['active', 'disabled']),
+    createdAt: z.string(),
+  })
+  .meta({ id: 'AdminStaffUser' });
+
+export const UserList = z
+  .object({
+    users: z.array(StaffUser),
+    nextBefore: z.number().int().nullable().describe('pass as `before` for the next page; null: last page'),
+  })
+  .meta({ id: 'AdminUserList' });
+
+export const UserOrder = z
+  .object({
+    id: z.number().int(),
+    service: z.string().describe('the service’s name (its id when it has none)'),
+    quantity: z.string(),
+    charge: z.string(),
+    status: z.string(),
+    createdAt: z.string(),
+  })
+  .meta({ id: 'AdminUserOrder' });
+
+export const FundsEntry = z
+  .object({
+    id: z.number().int(),
+    at: z.string(),
+    kind: z.string(),
+    amount: z.string().describe('signed exact decimal'),
+    balanceAfter: z.string(),
+    order: z.number().int().nullable(),
+    note: z.string().nullable(),
+  })
+  .meta({ id: 'AdminFundsEntry' });
+
+export const UserDetail = z
+  .object({
+    user: StaffUser,
+    currency: z.string(),
+    orders: z.number().int().describe('orders placed'),
+    sessions: z.number().int().describe('web sessions not ended'),
+    recentOrders: z.array(UserOrder),
+    recentFunds: z.array(FundsEntry),
+  })
+  .meta({ id: 'AdminUserDetail' });
+
+export const AdjustFunds = z
+  .object({
+    amount: z
+      .string()
+      .max(64)
+      .describe('exact decimal in the panel currency; negative deducts (never below 0)'),
+    note: z.string().trim().max(500).optional(),
+  })
+  .meta({ id: 'AdminAdjustFunds' });
+
+export const FundsAdjusted = z
+  .object({ balance: z.string(), currency: z.string() })
+  .meta({ id: 'AdminFundsAdjusted' });
+
+export const UserState = z
+  .object({ state: z.enum(['active', 'disabled']), changed: z.boolean() })
+  .meta({ id: 'AdminUserStateChange' });
+
+export const NewPassword = z
+  .object({
+    password: z.string().describe('shown once; only its hash is kept'),
+    endedSessions: z.number().int(),
+  })
+  .meta({ id: 'AdminNewPassword' });
+
+export const AuditQuery = z.object({
+  actor: z.string().max(64).optional().describe('username of the staff member'),
+  action: z.string().max(64).optional().describe('action or its start, e.g. funds or user.disable'),
+  subject: z.string().max(100).optional().describe('type:id (user:12) or a type'),
+  before: id.optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+});
+
+export const AuditEntry = z
+  .object({
+    id: z.number().int(),
+    at: z.string(),
+    actor: z.string(),
+    via: z.enum(['web', 'cli']),
+    action: z.string(),
+    subject: z.string(),
+    before: z.unknown().describe('JSON facts before the change, or null'),
+    after: z.unknown().describe('JSON facts after the change, or null'),
+    note: z.string().nullable(),
+  })
+  .meta({ id: 'AdminAuditEntry' });
+
+export const AuditList = z
+  .object({ entries: z.array(AuditEntry), nextBefore: z.number().int().nullable() })
+  .meta({ id: 'AdminAuditList' });
