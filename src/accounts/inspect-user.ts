@@ -7,7 +7,8 @@ import type { Actor } from '../audit/actor.js';
 import type { Executor } from '../db/executor.js';
 import { findEntries } from '../ledger/ledger.repo.js';
 import { type LedgerEntryView, ledgerEntryView } from '../ledger/list-funds-history.js';
-import { type OrderView, orderView } from '../orders/list-orders.js';
+import { formatAmount } from '../money.js';
+import type { OrderStatus } from '../orders/order.state.js';
 import { findOrdersForOperator } from '../orders/orders.repo.js';
 import { type FailureOf, fail, ok, type Result } from '../result.js';
 import { getCurrency } from '../settings/settings.js';
@@ -16,6 +17,16 @@ import { can } from './roles.js';
 import { countUserSessions } from './sessions.repo.js';
 import { findUserById, userFacts } from './users.repo.js';
 
+export interface RecentOrderView {
+  id: number;
+  /** The service's name; its id when it has none. */
+  service: string;
+  quantity: string;
+  charge: string;
+  status: OrderStatus;
+  createdAt: string;
+}
+
 export interface UserInspection {
   user: StaffUserView;
   currency: string;
@@ -23,7 +34,7 @@ export interface UserInspection {
   orders: number;
   /** Web sessions not yet ended (some may have expired unused). */
   sessions: number;
-  recentOrders: OrderView[];
+  recentOrders: RecentOrderView[];
   recentFunds: LedgerEntryView[];
 }
 
@@ -51,7 +62,14 @@ export async function inspectUser(opts: {
     currency,
     orders: facts.orders,
     sessions,
-    recentOrders: orders.map(orderView),
+    recentOrders: orders.map((o) => ({
+      id: o.id,
+      service: o.serviceName ?? String(o.serviceId),
+      quantity: o.quantity.toString(),
+      charge: formatAmount(o.chargeUnits),
+      status: o.status,
+      createdAt: new Date(o.createdAt).toISOString(),
+    })),
     recentFunds: entries.map(ledgerEntryView),
   });
 }

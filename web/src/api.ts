@@ -1,7 +1,8 @@
 /**
  * The typed client of the web face, generated from its OpenAPI document (api.gen.ts, built by
  * `npm run build`): paths, bodies and answers are checked by tsc. State changes carry the CSRF token
- * (fetched once from /csrf; its secret lives in an HttpOnly cookie).
+ * (fetched once from /csrf; its secret lives in an HttpOnly cookie; the admin client, admin-api.ts,
+ * sends the same token).
  */
 import createClient, { type Middleware } from 'openapi-fetch';
 import type { components, paths } from './api.gen';
@@ -23,7 +24,7 @@ function csrfToken(): Promise<string> {
   return csrf;
 }
 
-const withCsrf: Middleware = {
+export const withCsrf: Middleware = {
   async onRequest({ request }) {
     if (request.method !== 'GET') request.headers.set('x-csrf-token', await csrfToken());
     return request;

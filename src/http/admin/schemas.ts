@@ -1,6 +1,7 @@
 /** Requests and answers of the admin area's endpoints (users, funds, the audit log). */
 import { z } from 'zod';
 import { ROLES } from '../../accounts/roles.js';
+import { ORDER_STATUSES } from '../../orders/order.state.js';
 
 const id = z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER);
 
@@ -37,7 +38,7 @@ export const UserOrder = z
     service: z.string().describe('the service’s name (its id when it has none)'),
     quantity: z.string(),
     charge: z.string(),
-    status: z.string(),
+    status: z.enum(ORDER_STATUSES),
     createdAt: z.string(),
   })
   .meta({ id: 'AdminUserOrder' });

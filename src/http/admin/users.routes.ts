@@ -68,18 +68,7 @@ export const usersRoutes: FastifyPluginAsyncZod<{ db: Executor }> = async (app, 
     async (req) => {
       const r = await inspectUser({ db, actor: actorOf(req), userId: req.params.id });
       if (!r.ok) return failWith(r.failure);
-      const v = r.value;
-      return {
-        ...v,
-        recentOrders: v.recentOrders.map((o) => ({
-          id: o.id,
-          service: o.service_name ?? String(o.service),
-          quantity: o.quantity,
-          charge: o.charge,
-          status: o.status,
-          createdAt: o.created_at,
-        })),
-      };
+      return r.value;
     },
   );
 

@@ -76,6 +76,20 @@ function Layout() {
                   </Link>
                 </li>
               ))}
+              {user.role !== 'customer' && (
+                <li>
+                  <Link
+                    to="/admin/users"
+                    className="inline-block min-h-11 px-2 py-3 text-sm font-medium text-amber-800 sm:px-3"
+                    activeProps={{
+                      className: 'border-b-2 border-amber-600 text-amber-900',
+                      'aria-current': 'page',
+                    }}
+                  >
+                    {t('nav.admin')}
+                  </Link>
+                </li>
+              )}
             </ul>
           </nav>
         )}
