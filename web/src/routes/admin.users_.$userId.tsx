@@ -52,7 +52,7 @@ function UserPage({ canWrite }: { canWrite: boolean }) {
             <StateBadge state={u.state} />
           </Fact>
           <Fact label={t('admin.user.role')}>{t(`admin.role.${u.role}`)}</Fact>
-          <Fact label={t('admin.user.email')}>
+          <Fact label={t('admin.user.email')} wide>
             <span className="break-all">{u.email ?? '—'}</span>
           </Fact>
           <Fact label={t('admin.user.orders')}>{f.count(d.orders)}</Fact>
@@ -79,9 +79,9 @@ function UserPage({ canWrite }: { canWrite: boolean }) {
   );
 }
 
-function Fact({ label, children }: { label: string; children: React.ReactNode }) {
+function Fact({ label, wide, children }: { label: string; wide?: boolean; children: React.ReactNode }) {
   return (
-    <div className="min-w-0">
+    <div className={`min-w-0 ${wide ? 'col-span-2 sm:col-span-1' : ''}`}>
       <dt className="text-xs text-slate-500">{label}</dt>
       <dd>{children}</dd>
     </div>
@@ -123,7 +123,7 @@ function FundsForm({ user, currency }: { user: AdminSchemas['AdminStaffUser']; c
     <Card>
       <h2 className="mb-2 font-semibold">{t('admin.funds.title')}</h2>
       <form
-        className="space-y-3"
+        className="space-y-3 sm:max-w-md"
         onSubmit={(e) => {
           e.preventDefault();
           if (typed) setAsking(true);
@@ -141,6 +141,7 @@ function FundsForm({ user, currency }: { user: AdminSchemas['AdminStaffUser']; c
               onChange={(e) => {
                 setAmount(e.target.value);
                 setAsking(false);
+                send.reset();
               }}
             />
           )}
