@@ -76,7 +76,7 @@ describeBrowser('admin area in chromium', () => {
     const entry = page.getByRole('main').getByRole('listitem').filter({ hasText: 'funds.adjust' });
     await entry.first().waitFor();
     expect(await entry.count()).toBe(1);
-    const text = await entry.first().innerText();
+    const text = await entry.first().textContent();
     expect(text).toContain('By admin (web)');
     expect(text).toContain('balance: 10.00');
     expect(text).toContain('balance: 35.50, amount: 25.50');
@@ -88,7 +88,7 @@ describeBrowser('admin area in chromium', () => {
     await user('phone_buyer');
     const page = await web.newPage(PHONE);
     await addFunds(page, 'phone', 'phone_buyer');
-    const width = await page.evaluate(() => document.documentElement.scrollWidth);
+    const width = await page.evaluate<number>('document.documentElement.scrollWidth');
     expect(width).toBeLessThanOrEqual(PHONE.width);
   });
 
