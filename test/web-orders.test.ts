@@ -189,7 +189,15 @@ describeEachDb('web orders pages', (ctx) => {
 
       const r = await a.c.get(`/orders/${id}`);
       expect(r.status).toBe(200);
-      expect(r.body.order).toMatchObject({ id, runs: 3, interval: 10, quantity: '1000', charge: '2.19' });
+      expect(r.body.order).toMatchObject({
+        id,
+        runs: 3,
+        interval: 10,
+        quantity: '1000',
+        charge: '2.19',
+        link: 'https://x.com/v',
+        username: null,
+      });
       expect(r.body.subscription).toBeNull();
       expect(r.body.runs).toEqual([
         expect.objectContaining({
@@ -238,6 +246,7 @@ describeEachDb('web orders pages', (ctx) => {
         expiry: '31/12/2099',
       });
       expect(before.body.runs).toBeNull();
+      expect(before.body.order).toMatchObject({ link: null, username: 'someone' });
       // Three posts delivered, as the engine's sync pays them (worker/sync.ts).
       await inTransaction(db(), async (tx) => {
         const o = await findOrder(tx, id);

@@ -21,6 +21,8 @@ export interface CustomerOrderView {
   type: string;
   /** As the customer typed it; shown as text (a live link only for http(s), the face decides). */
   link: string | null;
+  /** The username a subscription follows (it has no link); null for other types. */
+  username: string | null;
   quantity: string;
   runs: number | null;
   interval: number | null;
@@ -49,6 +51,7 @@ export function customerOrderView(
     serviceName: o.serviceName,
     type: o.type,
     link: o.link,
+    username: o.type === 'Subscriptions' && typeof o.params?.username === 'string' ? o.params.username : null,
     quantity: o.quantity.toString(),
     runs: o.runs,
     interval: o.intervalMinutes,

@@ -82,6 +82,7 @@ export const CustomerOrder = z
     serviceName: z.string().nullable(),
     type: z.string(),
     link: z.string().nullable(),
+    username: z.string().nullable().describe('the username a subscription follows; null for other types'),
     quantity: z.string(),
     runs: z.number().int().nullable(),
     interval: z.number().int().nullable(),

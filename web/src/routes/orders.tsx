@@ -181,10 +181,19 @@ function OrderCard({ order: o, currency }: { order: Schemas['CustomerOrder']; cu
         <StatusBadge status={o.status} />
       </div>
       <dl className="mt-2 grid grid-cols-[auto_1fr] gap-x-3 gap-y-1 text-sm">
-        <dt className="text-slate-500">{t('orders.link')}</dt>
-        <dd className="min-w-0">
-          <LinkText link={o.link} />
-        </dd>
+        {o.username !== null ? (
+          <>
+            <dt className="text-slate-500">{t('orders.username')}</dt>
+            <dd className="min-w-0 break-all">{o.username}</dd>
+          </>
+        ) : (
+          <>
+            <dt className="text-slate-500">{t('orders.link')}</dt>
+            <dd className="min-w-0">
+              <LinkText link={o.link} />
+            </dd>
+          </>
+        )}
         <dt className="text-slate-500">{t('orders.charge')}</dt>
         <dd>
           {o.charge} {currency}

@@ -47,7 +47,9 @@ function OrderPage() {
           <Card>
             <Facts
               rows={[
-                [t('orders.link'), <LinkText key="l" link={q.data.order.link} />],
+                q.data.order.username !== null
+                  ? [t('orders.username'), q.data.order.username]
+                  : [t('orders.link'), <LinkText key="l" link={q.data.order.link} />],
                 [t('orders.charge'), `${q.data.order.charge} ${q.data.currency}`],
                 [
                   t('orders.quantity'),
