@@ -127,8 +127,21 @@ describeBrowser('orders pages in chromium', () => {
       await page.getByRole('link', { name: `Details of order ${completed}` }).waitFor();
       await web.shot(page, 'orders-search');
 
-      // A status tab with the search cleared.
       await page.getByRole('button', { name: 'Clear' }).click();
+      await expect.poll(() => orderCards(page).count()).toBe(6);
+      expect(new URL(page.url()).searchParams.get('q')).toBeNull();
+
+      // The menu's Orders link shows all orders again, and the box follows (the search does not come back).
+      await page.getByLabel('Search').fill('carla');
+      await expect.poll(() => new URL(page.url()).searchParams.get('q')).toBe('carla');
+      await expect.poll(() => orderCards(page).count()).toBe(1);
+      await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Orders' }).click();
+      await expect.poll(() => page.getByLabel('Search').inputValue()).toBe('');
+      await expect.poll(() => orderCards(page).count()).toBe(6);
+      await page.waitForTimeout(800);
+      expect(new URL(page.url()).searchParams.get('q')).toBeNull();
+
+      // A status tab.
       await page.getByRole('tab', { name: 'Completed' }).click();
       await expect.poll(() => new URL(page.url()).searchParams.get('status')).toBe('completed');
       await expect.poll(() => orderCards(page).count()).toBe(1);

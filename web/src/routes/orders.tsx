@@ -1,6 +1,6 @@
 import { useQuery } from '@tanstack/react-query';
 import { createFileRoute, Link, useNavigate } from '@tanstack/react-router';
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, type Schemas, unwrap } from '../api';
 import { RequireUser } from '../components/RequireUser';
@@ -32,16 +32,26 @@ function Orders() {
   const { status, q } = Route.useSearch();
   const navigate = useNavigate({ from: '/orders' });
   const [text, setText] = useState(q ?? '');
+  // The search this page last put in the URL: a different `q` came from outside (a link, Back).
+  const asked = useRef(q ?? '');
+  const search = (next: string, replace: boolean) => {
+    asked.current = next;
+    void navigate({ search: (prev) => ({ ...prev, q: next || undefined }), replace });
+  };
+
+  useEffect(() => {
+    if ((q ?? '') === asked.current) return;
+    asked.current = q ?? '';
+    setText(q ?? '');
+  }, [q]);
 
   // Search as the customer types, once they pause: the URL (and the list) follow the box.
   useEffect(() => {
     const next = text.trim().slice(0, 200);
-    if (next === (q ?? '')) return;
-    const timer = setTimeout(() => {
-      void navigate({ search: (prev) => ({ ...prev, q: next || undefined }), replace: true });
-    }, 400);
+    if (next === asked.current) return;
+    const timer = setTimeout(() => search(next, true), 400);
     return () => clearTimeout(timer);
-  }, [text, q, navigate]);
+  });
 
   return (
     <div>
@@ -51,7 +61,7 @@ function Orders() {
         <form
           onSubmit={(e) => {
             e.preventDefault();
-            void navigate({ search: (prev) => ({ ...prev, q: text.trim().slice(0, 200) || undefined }) });
+            search(text.trim().slice(0, 200), false);
           }}
         >
           <label htmlFor="orders-search" className="mb-1 block text-sm font-medium text-slate-700">
@@ -74,7 +84,7 @@ function Orders() {
                 variant="secondary"
                 onClick={() => {
                   setText('');
-                  void navigate({ search: (prev) => ({ ...prev, q: undefined }), replace: true });
+                  search('', true);
                 }}
               >
                 {t('orders.clearSearch')}
