@@ -3,7 +3,7 @@ import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { Link } from '@tanstack/react-router';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { api, type Schemas, unwrap } from './api';
+import { api, errorText, type Schemas, unwrap } from './api';
 import { Button, ConfirmButton, ErrorMessage, Notice } from './components/ui';
 import { meKey } from './session';
 
@@ -82,7 +82,7 @@ export function OrderActions({ order: o }: { order: Schemas['CustomerOrder'] }) 
           <Notice>{done}</Notice>
         </div>
       )}
-      <ErrorMessage>{refill.error?.message ?? cancel.error?.message}</ErrorMessage>
+      <ErrorMessage>{errorText(refill.error ?? cancel.error)}</ErrorMessage>
     </>
   );
 }

@@ -1,10 +1,18 @@
-/** Funds (balance and history), the API key (rotate, shown once) and the password. */
+/** Funds (balance and history), the API key (rotate, shown once), the password and the e-mail. */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { changeEmail } from '../../accounts/change-email.js';
 import { changePassword } from '../../accounts/change-password.js';
 import { getAccount } from '../../accounts/get-account.js';
 import { rotateApiKey } from '../../accounts/rotate-key.js';
 import { listMyFundsHistory } from '../../ledger/list-my-funds-history.js';
-import { ChangePassword, Funds, NewApiKey, PasswordChanged } from './account.schemas.js';
+import {
+  ChangeEmail,
+  ChangePassword,
+  EmailChanged,
+  Funds,
+  NewApiKey,
+  PasswordChanged,
+} from './account.schemas.js';
 import { errors } from './common.schemas.js';
 import { failWith } from './errors.js';
 import type { WebRouteOptions } from './route-options.js';
@@ -49,6 +57,28 @@ export const accountRoutes: FastifyPluginAsyncZod<WebRouteOptions> = async (app,
         sessionId,
         currentPassword: req.body.currentPassword,
         newPassword: req.body.newPassword,
+      });
+      if (!r.ok) return failWith(r.failure);
+      return r.value;
+    },
+  );
+
+  app.post(
+    '/account/email',
+    {
+      schema: {
+        tags: ['account'],
+        summary: 'Set or remove (empty) the e-mail that reset links go to; needs the password',
+        body: ChangeEmail,
+        response: { 200: EmailChanged, ...errors(400, 401, 403, 409, 422) },
+      },
+    },
+    async (req) => {
+      const r = await changeEmail({
+        db,
+        userId: callerOf(req).user.id,
+        currentPassword: req.body.currentPassword,
+        email: req.body.email,
       });
       if (!r.ok) return failWith(r.failure);
       return r.value;

@@ -4,6 +4,7 @@ import { createRootRouteWithContext, Link, Outlet, useNavigate } from '@tanstack
 import { useTranslation } from 'react-i18next';
 import { api, unwrap } from '../api';
 import { useMe } from '../session';
+import { useFormat } from '../use-format';
 
 export const Route = createRootRouteWithContext<{ queryClient: QueryClient }>()({
   component: Layout,
@@ -23,6 +24,7 @@ const NAV = [
 
 function Layout() {
   const { t } = useTranslation();
+  const f = useFormat();
   const me = useMe();
   const qc = useQueryClient();
   const navigate = useNavigate();
@@ -48,7 +50,7 @@ function Layout() {
                 className="rounded-md bg-slate-100 px-2 py-1 font-semibold"
                 aria-label={t('funds.balanceLabel')}
               >
-                {t('funds.balanceShort', { amount: user.balance, currency: user.currency })}
+                {t('funds.balanceShort', { amount: f.decimal(user.balance), currency: user.currency })}
               </Link>
               <button type="button" onClick={signOut} className="min-h-11 px-1 text-slate-600 underline">
                 {t('auth.signOut')}

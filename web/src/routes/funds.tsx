@@ -1,7 +1,7 @@
 import { useQuery } from '@tanstack/react-query';
 import { createFileRoute } from '@tanstack/react-router';
 import { useTranslation } from 'react-i18next';
-import { api, unwrap } from '../api';
+import { api, errorText, unwrap } from '../api';
 import { RequireUser } from '../components/RequireUser';
 import { Card, Empty, ErrorMessage, Loading, PageTitle } from '../components/ui';
 
@@ -16,7 +16,7 @@ function Funds() {
     <div>
       <PageTitle>{t('funds.title')}</PageTitle>
       {q.isPending && <Loading label={t('common.loading')} />}
-      {q.isError && <ErrorMessage>{q.error.message}</ErrorMessage>}
+      {q.isError && <ErrorMessage>{errorText(q.error)}</ErrorMessage>}
       {q.data && (
         <>
           <Card className="mb-4">

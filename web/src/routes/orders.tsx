@@ -2,10 +2,11 @@ import { useQuery } from '@tanstack/react-query';
 import { createFileRoute, Link, useNavigate } from '@tanstack/react-router';
 import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { api, type Schemas, unwrap } from '../api';
+import { api, errorText, type Schemas, unwrap } from '../api';
 import { RequireUser } from '../components/RequireUser';
 import { Button, Card, Empty, ErrorMessage, inputClass, LinkText, Loading } from '../components/ui';
 import { OrderActions, OrderViews, StatusBadge } from '../orders';
+import { useFormat } from '../use-format';
 
 const TABS = ['', 'pending', 'processing', 'in_progress', 'completed', 'partial', 'canceled'] as const;
 type Tab = (typeof TABS)[number];
@@ -143,7 +144,7 @@ function OrderPages({ status, q: search }: OrdersSearch) {
   return (
     <>
       {q.isPending && <Loading label={t('common.loading')} />}
-      {q.isError && <ErrorMessage>{q.error.message}</ErrorMessage>}
+      {q.isError && <ErrorMessage>{errorText(q.error)}</ErrorMessage>}
       {q.data && q.data.orders.length === 0 && (
         <Empty>{search ? t('orders.noMatch', { q: search }) : t('orders.empty')}</Empty>
       )}
@@ -177,8 +178,9 @@ function OrderPages({ status, q: search }: OrdersSearch) {
 }
 
 function OrderCard({ order: o, currency }: { order: Schemas['CustomerOrder']; currency: string }) {
-  const { t, i18n } = useTranslation();
-  const date = new Date(o.createdAt).toLocaleString(i18n.language);
+  const { t } = useTranslation();
+  const f = useFormat();
+  const date = f.dateTime(o.createdAt);
   return (
     <Card>
       <div className="flex items-start justify-between gap-2">
@@ -205,9 +207,7 @@ function OrderCard({ order: o, currency }: { order: Schemas['CustomerOrder']; cu
           </>
         )}
         <dt className="text-slate-500">{t('orders.charge')}</dt>
-        <dd>
-          {o.charge} {currency}
-        </dd>
+        <dd>{f.money(o.charge, currency)}</dd>
         <dt className="text-slate-500">{t('orders.quantity')}</dt>
         <dd>
           {o.quantity}

@@ -2,17 +2,19 @@ import { useQuery } from '@tanstack/react-query';
 import { createFileRoute, Link } from '@tanstack/react-router';
 import type { ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
-import { api, type Schemas, unwrap } from '../api';
+import { api, errorText, type Schemas, unwrap } from '../api';
 import { RequireUser } from '../components/RequireUser';
 import { Card, ErrorMessage, LinkText, Loading } from '../components/ui';
 import { OrderActions, RefillRows, StatusBadge } from '../orders';
+import { useFormat } from '../use-format';
 
 export const Route = createFileRoute('/orders_/$orderId')({
   component: () => <RequireUser>{() => <OrderPage />}</RequireUser>,
 });
 
 function OrderPage() {
-  const { t, i18n } = useTranslation();
+  const { t } = useTranslation();
+  const f = useFormat();
   const { orderId } = Route.useParams();
   const id = Number(orderId);
   const valid = Number.isSafeInteger(id) && id > 0;
@@ -23,7 +25,7 @@ function OrderPage() {
     // Statuses, runs and posts move as the engine works: follow them without a reload.
     refetchInterval: 15_000,
   });
-  const when = (iso: string) => new Date(iso).toLocaleString(i18n.language);
+  const when = f.dateTime;
 
   return (
     <div className="mx-auto max-w-3xl">
@@ -32,7 +34,7 @@ function OrderPage() {
       </Link>
       {!valid && <ErrorMessage>{t('orders.notFound')}</ErrorMessage>}
       {valid && q.isPending && <Loading label={t('common.loading')} />}
-      {q.isError && <ErrorMessage>{q.error.message}</ErrorMessage>}
+      {q.isError && <ErrorMessage>{errorText(q.error)}</ErrorMessage>}
       {q.data && (
         <>
           <div className="mb-4 flex items-start justify-between gap-3">
@@ -50,7 +52,7 @@ function OrderPage() {
                 q.data.order.username !== null
                   ? [t('orders.username'), q.data.order.username]
                   : [t('orders.link'), <LinkText key="l" link={q.data.order.link} />],
-                [t('orders.charge'), `${q.data.order.charge} ${q.data.currency}`],
+                [t('orders.charge'), f.money(q.data.order.charge, q.data.currency)],
                 [
                   t('orders.quantity'),
                   `${q.data.order.quantity}${
@@ -82,7 +84,7 @@ function OrderPage() {
                       <Facts
                         rows={[
                           [t('orders.quantity'), r.quantity],
-                          [t('orders.charge'), `${r.charge} ${q.data.currency}`],
+                          [t('orders.charge'), f.money(r.charge, q.data.currency)],
                           [t('orders.startCount'), r.startCount ?? '—'],
                           [t('orders.remains'), r.remains],
                           [t('orders.when'), when(r.createdAt)],
@@ -111,7 +113,7 @@ function OrderPage() {
                       <span className="block text-xs text-slate-500">{when(p.at)}</span>
                     </span>
                     <span className="whitespace-nowrap font-medium tabular-nums">
-                      {p.amount} {q.data.currency}
+                      {f.money(p.amount, q.data.currency)}
                     </span>
                   </li>
                 ))}

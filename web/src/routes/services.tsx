@@ -1,6 +1,7 @@
 import { createFileRoute, Link } from '@tanstack/react-router';
 import { useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { errorText } from '../api';
 import { RequireUser } from '../components/RequireUser';
 import { Card, Empty, ErrorMessage, Field, inputClass, Loading, PageTitle } from '../components/ui';
 import { useServices } from '../services';
@@ -54,7 +55,7 @@ function Services() {
         </Field>
       </div>
       {q.isPending && <Loading label={t('common.loading')} />}
-      {q.isError && <ErrorMessage>{q.error.message}</ErrorMessage>}
+      {q.isError && <ErrorMessage>{errorText(q.error)}</ErrorMessage>}
       {q.data && shown.length === 0 && <Empty>{t('services.empty')}</Empty>}
       <ul className="grid gap-3 lg:grid-cols-2">
         {shown.map((s) => (
