@@ -23,6 +23,8 @@ const ENDPOINTS: { method: 'GET' | 'POST'; path: string; body?: unknown }[] = [
   { method: 'GET', path: '/me' },
   { method: 'GET', path: '/services' },
   { method: 'GET', path: '/orders' },
+  { method: 'GET', path: '/orders/1' },
+  { method: 'GET', path: '/refills' },
   { method: 'GET', path: '/funds' },
   { method: 'POST', path: '/orders/quote', body: { service: 1, link: 'https://x.com/a', quantity: '100' } },
   {
