@@ -36,3 +36,15 @@ export async function isSignupOpen(db: Executor): Promise<boolean> {
 export async function setSignupOpen(db: Executor, open: boolean): Promise<void> {
   await writeSetting(db, 'signup', open ? 'open' : 'closed');
 }
+
+/**
+ * Whether visitors who are not signed in may see the services and their list prices on the web panel
+ * (`settings set --public-services on|off`; off by default).
+ */
+export async function isPublicServices(db: Executor): Promise<boolean> {
+  return (await readSetting(db, 'public_services')) === 'on';
+}
+
+export async function setPublicServices(db: Executor, on: boolean): Promise<void> {
+  await writeSetting(db, 'public_services', on ? 'on' : 'off');
+}

@@ -6,7 +6,7 @@ import { signIn } from '../../accounts/sign-in.js';
 import { signOut } from '../../accounts/sign-out.js';
 import { signOutEverywhere } from '../../accounts/sign-out-everywhere.js';
 import { signUp } from '../../accounts/sign-up.js';
-import { getCurrency, isSignupOpen } from '../../settings/settings.js';
+import { getCurrency, isPublicServices, isSignupOpen } from '../../settings/settings.js';
 import { Credentials, CsrfToken, Ended, Me, PanelInfo } from './auth.schemas.js';
 import { errors, Ok } from './common.schemas.js';
 import { failWith, TooManyAttempts } from './errors.js';
@@ -25,7 +25,11 @@ export const authRoutes: FastifyPluginAsyncZod<WebRouteOptions> = async (app, op
   app.get(
     '/panel',
     { config: { public: true }, schema: { tags: ['auth'], response: { 200: PanelInfo } } },
-    async () => ({ signupOpen: await isSignupOpen(db), currency: await getCurrency(db) }),
+    async () => ({
+      signupOpen: await isSignupOpen(db),
+      publicServices: await isPublicServices(db),
+      currency: await getCurrency(db),
+    }),
   );
 
   app.post(
@@ -40,7 +44,12 @@ export const authRoutes: FastifyPluginAsyncZod<WebRouteOptions> = async (app, op
         reply.header('retry-after', String(wait));
         throw new TooManyAttempts(wait);
       }
-      const r = await signIn({ db, username: req.body.username, password: req.body.password });
+      const r = await signIn({
+        db,
+        username: req.body.username,
+        password: req.body.password,
+        client: { userAgent: req.headers['user-agent'], ip: req.ip },
+      });
       if (!r.ok) return failWith(r.failure);
       setSessionCookie(reply, r.value.token, secureCookies);
       const s = await authenticateSession({ db, token: r.value.token });
@@ -65,7 +74,12 @@ export const authRoutes: FastifyPluginAsyncZod<WebRouteOptions> = async (app, op
         reply.header('retry-after', String(wait));
         throw new TooManyAttempts(wait);
       }
-      const r = await signUp({ db, username: req.body.username, password: req.body.password });
+      const r = await signUp({
+        db,
+        username: req.body.username,
+        password: req.body.password,
+        client: { userAgent: req.headers['user-agent'], ip: req.ip },
+      });
       if (!r.ok) return failWith(r.failure);
       setSessionCookie(reply, r.value.token, secureCookies);
       const s = await authenticateSession({ db, token: r.value.token });

@@ -20,7 +20,11 @@ export const Me = z
   .meta({ id: 'Me' });
 
 export const PanelInfo = z
-  .object({ signupOpen: z.boolean(), currency: z.string() })
+  .object({
+    signupOpen: z.boolean(),
+    publicServices: z.boolean().describe('the services and list prices are shown to visitors not signed in'),
+    currency: z.string(),
+  })
   .meta({ id: 'PanelInfo' });
 
 export const CsrfToken = z.object({ token: z.string() }).meta({ id: 'CsrfToken' });

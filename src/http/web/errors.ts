@@ -21,6 +21,7 @@ const STATUS: Partial<Record<Failure['code'], number>> = {
   unknown_refill: 404,
   unknown_user: 404,
   unknown_ticket: 404,
+  unknown_session: 404,
   ticket_closed: 409,
   user_exists: 409,
   not_refillable: 409,
