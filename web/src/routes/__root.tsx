@@ -3,7 +3,7 @@ import { useQueryClient } from '@tanstack/react-query';
 import { createRootRouteWithContext, Link, Outlet, useNavigate } from '@tanstack/react-router';
 import { useTranslation } from 'react-i18next';
 import { api, unwrap } from '../api';
-import { useMe } from '../session';
+import { useMe, usePanel } from '../session';
 
 export const Route = createRootRouteWithContext<{ queryClient: QueryClient }>()({
   component: Layout,
@@ -27,6 +27,7 @@ function Layout() {
   const qc = useQueryClient();
   const navigate = useNavigate();
   const user = me.data;
+  const panel = usePanel();
 
   async function signOut() {
     await unwrap(api.POST('/api/web/auth/sign-out'));
@@ -53,6 +54,29 @@ function Layout() {
               <button type="button" onClick={signOut} className="min-h-11 px-1 text-slate-600 underline">
                 {t('auth.signOut')}
               </button>
+            </div>
+          )}
+          {me.data === null && (
+            <div className="flex items-center gap-1 text-sm">
+              {panel.data?.publicServices && (
+                <Link to="/services" className="inline-flex min-h-11 items-center px-2 text-slate-700">
+                  {t('nav.services')}
+                </Link>
+              )}
+              <Link
+                to="/sign-in"
+                className="inline-flex min-h-11 items-center px-2 font-semibold text-indigo-700"
+              >
+                {t('auth.signIn')}
+              </Link>
+              {panel.data?.signupOpen && (
+                <Link
+                  to="/sign-up"
+                  className="inline-flex min-h-11 items-center rounded-md bg-indigo-600 px-3 font-semibold text-white"
+                >
+                  {t('auth.createAccount')}
+                </Link>
+              )}
             </div>
           )}
         </div>

@@ -13,15 +13,13 @@ import {
   NUMERIC,
   newIdempotencyKey,
   OPTIONAL,
+  serviceSearch,
 } from '../order-fields';
 import { useServices } from '../services';
 import { meKey } from '../session';
 
 export const Route = createFileRoute('/new')({
-  validateSearch: (s: Record<string, unknown>): { service?: number } => {
-    const n = Number(s.service);
-    return Number.isInteger(n) && n > 0 ? { service: n } : {};
-  },
+  validateSearch: serviceSearch,
   component: () => <RequireUser>{() => <NewOrder />}</RequireUser>,
 });
 
