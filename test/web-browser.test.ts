@@ -6,48 +6,19 @@
  * signs out; the first-start operator signs in on a desktop-sized screen.
  * Screenshots of every page at 390x844 and 1280x800 go to test/screenshots/ (look at them).
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../src/cli/main.js';
-import { type Db, openDatabase } from '../src/db/connect.js';
+import { beforeAll, expect, it } from 'vitest';
 import { adjustFunds } from '../src/ledger/adjust-funds.js';
 import { seedService } from './helpers/api.js';
-import { assertBuilt, type Child, REPO_ROOT, spawnCli } from './helpers/processes.js';
+import { browserSuite, DESKTOP, describeBrowser, PHONE } from './helpers/browser.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const SHOTS = join(REPO_ROOT, 'test', 'screenshots');
-const PHONE = { width: 390, height: 844 };
-const DESKTOP = { width: 1280, height: 800 };
-
-const run = existsSync(CHROMIUM) ? describe : describe.skip;
-if (!existsSync(CHROMIUM))
-  console.warn(`web-browser: ${CHROMIUM} is missing (apt-get install -y chromium); skipped`);
-
-run('web panel in chromium', () => {
-  let dir: string;
-  let panel: Child;
-  let url: string;
-  let db: Db;
-  let browser: Browser;
-  let adminPassword: string;
-  let dbUrl: string;
+describeBrowser('web panel in chromium', () => {
+  const web = browserSuite('panel');
+  const newPage = (v: { width: number; height: number }) => web.newPage(v);
+  const shot = web.shot;
+  const runCli = web.cli;
 
   beforeAll(async () => {
-    assertBuilt();
-    dir = mkdtempSync(join(tmpdir(), 'smm-web-'));
-    dbUrl = `sqlite:${join(dir, 'panel.db')}`;
-    panel = spawnCli('web-panel', ['serve', '--no-worker', '--host', '127.0.0.1', '--port', '0'], {
-      DATABASE_URL: dbUrl,
-      DATA_DIR: dir,
-      LOG_LEVEL: 'warn',
-    });
-    [, url] = (await panel.waitForLine(/running on sqlite at (http:\/\/\S+)/, 30_000)) as [string, string];
-    await panel.waitForLine(/password and API key are in/, 5_000);
-    adminPassword = /password: (\S+)/.exec(readFileSync(join(dir, 'first-start.txt'), 'utf8'))?.[1] as string;
-    db = await openDatabase(dbUrl);
+    const db = web.db;
     await seedService(db.db, {
       name: 'Instagram Followers',
       category: 'Instagram',
@@ -80,55 +51,7 @@ run('web panel in chromium', () => {
       min: 500,
       max: 1000000,
     });
-    mkdirSync(SHOTS, { recursive: true });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-dev-shm-usage',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
   });
-
-  afterAll(async () => {
-    await browser?.close();
-    await db?.close();
-    await panel?.stop();
-    rmSync(dir, { recursive: true, force: true });
-  });
-
-  async function newPage(viewport: { width: number; height: number }): Promise<Page> {
-    const context = await browser.newContext({ viewport, reducedMotion: 'reduce', baseURL: url });
-    const page = await context.newPage();
-    page.on('pageerror', (err) => {
-      throw err;
-    });
-    return page;
-  }
-
-  /** The operator's CLI on the panel's database, in-process. */
-  async function runCli(args: string[]) {
-    const out: string[] = [];
-    const err: string[] = [];
-    const code = await main(args, {
-      out: (l) => out.push(l),
-      err: (l) => err.push(l),
-      env: { DATABASE_URL: dbUrl },
-    });
-    return { code, out, err };
-  }
-
-  const shot = (page: Page, name: string) =>
-    page.screenshot({
-      path: join(SHOTS, `${name}-${page.viewportSize()?.width}x${page.viewportSize()?.height}.png`),
-      fullPage: true,
-    });
 
   it('a customer signs up, orders, follows the order, rotates the key and signs out (phone)', async () => {
     const page = await newPage(PHONE);
@@ -145,7 +68,7 @@ run('web panel in chromium', () => {
     await page.getByText('Instagram Followers').waitFor();
     await shot(page, 'services');
 
-    const added = await adjustFunds({ db: db.db, username: 'alice_web', amountUnits: 50n * 10n ** 7n });
+    const added = await adjustFunds({ db: web.db.db, username: 'alice_web', amountUnits: 50n * 10n ** 7n });
     expect(added.ok).toBe(true);
 
     await page.getByRole('link', { name: 'Order Instagram Followers' }).click();
@@ -216,7 +139,7 @@ run('web panel in chromium', () => {
     await page.getByRole('button', { name: 'Replace the key' }).click();
     const key = await page.getByLabel('Your new API key').inputValue();
     expect(key).toMatch(/^[0-9a-f]{64}$/);
-    const balance = await fetch(`${url}/api/v2`, {
+    const balance = await fetch(`${web.url}/api/v2`, {
       method: 'POST',
       body: new URLSearchParams({ key, action: 'balance' }),
     });
@@ -260,7 +183,7 @@ run('web panel in chromium', () => {
     await page.getByRole('link', { name: 'API', exact: true }).click();
     await page.getByRole('heading', { name: 'API', exact: true }).waitFor();
     await page.getByRole('heading', { name: 'refill_status', exact: true }).waitFor();
-    await page.getByText(`${url}/api/v2`).first().waitFor();
+    await page.getByText(`${web.url}/api/v2`).first().waitFor();
     // Code blocks scroll inside themselves: the page itself never gets wider than the phone.
     expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(
       PHONE.width,
@@ -275,7 +198,7 @@ run('web panel in chromium', () => {
     await page.getByRole('heading', { name: 'Sign in' }).waitFor();
     await shot(page, 'sign-in');
     await page.getByLabel('Username').fill('admin');
-    await page.getByLabel('Password').fill(adminPassword);
+    await page.getByLabel('Password').fill(web.adminPassword);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('heading', { name: 'New order' }).waitFor();
     await page.getByLabel('Service').selectOption({ label: '#2 Custom Comments — 12 USD' });
