@@ -58,6 +58,10 @@ describe('describeDevice: browser and system from a User-Agent', () => {
       'Mozilla/5.0 (X11; CrOS x86_64 14541.0.0) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36',
       'Chrome on ChromeOS',
     ],
+    [
+      'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/131.0.0.0 Safari/537.36',
+      'Chrome on Linux',
+    ],
     ['curl/8.5.0', 'curl'],
     ['Mozilla/5.0 (Linux; Android 13)', 'Android'],
     ['something else', null],
@@ -119,7 +123,10 @@ describeEachDb('web account, paging and public services', (ctx) => {
         expect(Date.parse(s.expiresAt)).toBeGreaterThan(Date.parse(s.lastSeenAt));
         expect(s.ip).toBeTruthy();
       }
+      // The session in hand comes first.
+      expect(fromPhone.body.sessions[0].device).toBe('Chrome on Android');
       const fromLaptop = await laptop.get('/account/sessions');
+      expect(fromLaptop.body.sessions[0]).toMatchObject({ device: 'Firefox on Windows', current: true });
       const current = fromLaptop.body.sessions.filter((s: { current: boolean }) => s.current);
       expect(current.map((s: { device: string }) => s.device)).toEqual(['Firefox on Windows']);
     });

@@ -1,6 +1,6 @@
 /**
- * Use case: a signed-in user's web sessions (those not expired), most recently used first, each with
- * a short description of its device and whether it is the one asking.
+ * Use case: a signed-in user's web sessions (those not expired): the one asking first, then the most
+ * recently used, each with a short description of its device.
  */
 import type { Executor } from '../db/executor.js';
 import { findUserSessions } from './sessions.repo.js';
@@ -27,8 +27,10 @@ export async function listMySessions(opts: {
 }): Promise<{ sessions: SessionView[] }> {
   const rows = await findUserSessions(opts.db, opts.userId, opts.now ?? Date.now());
   const iso = (ms: number) => new Date(ms).toISOString();
+  const current = rows.filter((s) => s.id === opts.currentSessionId);
+  const others = rows.filter((s) => s.id !== opts.currentSessionId);
   return {
-    sessions: rows.map((s) => {
+    sessions: [...current, ...others].map((s) => {
       const d = describeDevice(s.userAgent);
       return {
         id: s.id,

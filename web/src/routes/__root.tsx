@@ -39,7 +39,7 @@ function Layout() {
     <div className="min-h-screen">
       <header className="sticky top-0 z-10 border-b border-slate-200 bg-white/95 backdrop-blur">
         <div className="mx-auto flex max-w-5xl items-center justify-between gap-3 px-4 py-2">
-          <Link to="/" className="text-lg font-bold text-indigo-700">
+          <Link to="/" className="whitespace-nowrap text-lg font-bold text-indigo-700">
             {t('app.name')}
           </Link>
           {user && (
@@ -57,9 +57,13 @@ function Layout() {
             </div>
           )}
           {me.data === null && (
-            <div className="flex items-center gap-1 text-sm">
+            <div className="flex items-center gap-1 whitespace-nowrap text-sm">
               {panel.data?.publicServices && (
-                <Link to="/services" className="inline-flex min-h-11 items-center px-2 text-slate-700">
+                // On a phone the three links do not fit beside the name; the services are one tap away there.
+                <Link
+                  to="/services"
+                  className="hidden min-h-11 items-center px-2 text-slate-700 sm:inline-flex"
+                >
                   {t('nav.services')}
                 </Link>
               )}
