@@ -9,6 +9,7 @@ import type { Page } from 'playwright-core';
 import { beforeAll, expect, it } from 'vitest';
 import { createUser } from '../src/accounts/create-user.js';
 import { adjustFunds } from '../src/ledger/adjust-funds.js';
+import { openTicket } from '../src/tickets/open-ticket.js';
 import { seedService } from './helpers/api.js';
 import { browserSuite, DESKTOP, describeBrowser, PHONE } from './helpers/browser.js';
 
@@ -40,7 +41,18 @@ describeBrowser('account, funds pages and public services in chromium', () => {
       max: 1000000,
     });
     const u = await createUser({ db, input: { username: 'carol', password: PASSWORD } });
-    expect(u.ok).toBe(true);
+    if (!u.ok) throw new Error(u.failure.code);
+    // 25 tickets: more than one page of the list (20).
+    for (let i = 1; i <= 25; i++) {
+      const t = await openTicket({
+        db,
+        userId: u.value.id,
+        subject: i % 2 ? 'order' : 'payment',
+        message: `question ${i}`,
+        now: Date.now() - (25 - i) * 3_600_000,
+      });
+      expect(t.ok).toBe(true);
+    }
     // 60 movements: more than one page of the history (50).
     for (let i = 1; i <= 60; i++) {
       const r = await adjustFunds({
@@ -117,7 +129,26 @@ describeBrowser('account, funds pages and public services in chromium', () => {
       expect(await oldest.textContent()).toContain('Balance after: 1.00');
       // The balance stays in view (the header) at the bottom of the list.
       await expect.poll(() => page.getByRole('link', { name: 'Balance' }).isVisible()).toBe(true);
+      // A full-page shot of a scrolled page draws the sticky header mid-page: back to the top first.
+      await page.evaluate('window.scrollTo(0, 0)');
       await web.shot(page, 'funds-more');
+      await page.context().close();
+    }
+  });
+
+  it('the tickets list shows 20, then the rest with More', async () => {
+    for (const size of [PHONE, DESKTOP]) {
+      const page = await pageAs(size, ANDROID_CHROME);
+      await web.signIn(page, 'carol', PASSWORD);
+      await page.goto('/tickets');
+      const tickets = page.getByRole('link', { name: /^Ticket #\d+/ });
+      await expect.poll(() => tickets.count()).toBe(20);
+      await page.getByRole('button', { name: 'More' }).click();
+      await expect.poll(() => tickets.count()).toBe(25);
+      await expect.poll(() => page.getByRole('button', { name: 'More' }).count()).toBe(0);
+      // A full-page shot of a scrolled page draws the sticky header mid-page: back to the top first.
+      await page.evaluate('window.scrollTo(0, 0)');
+      await web.shot(page, 'tickets-more');
       await page.context().close();
     }
   });
