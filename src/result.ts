@@ -70,6 +70,11 @@ export type Failure =
   | { code: 'malformed_line'; problem: 'fields' | 'service' | 'quantity' }
   | { code: 'too_many_lines'; max: number }
   | { code: 'no_lines' }
+  // Password resets and e-mail:
+  | { code: 'invalid_reset_token' }
+  | { code: 'reset_unavailable' }
+  | { code: 'invalid_email'; maxLength: number }
+  | { code: 'email_taken' }
   // Support tickets:
   | { code: 'unknown_ticket' }
   | { code: 'ticket_closed'; ticketId: number }
@@ -203,6 +208,14 @@ export function failureMessage(f: Failure): string {
       return `At most ${f.max} orders at once`;
     case 'no_lines':
       return 'Write at least one line: service | link | quantity';
+    case 'invalid_reset_token':
+      return 'This reset link is not valid any more (used, expired or wrong); ask for a new one';
+    case 'reset_unavailable':
+      return 'Password reset by e-mail is not set up on this panel; ask the operator (Support) to reset your password';
+    case 'invalid_email':
+      return `Give a valid e-mail address (at most ${f.maxLength} characters), e.g. name@example.com`;
+    case 'email_taken':
+      return 'This e-mail is already used by another account';
     case 'unknown_ticket':
       return 'Ticket not found';
     case 'ticket_closed':

@@ -193,10 +193,11 @@ describeEachDb('CLI operator tools', (ctx) => {
         currency: 'USD',
         orders: 0,
         created_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+        email: null,
       });
       const human = await cli(['users', 'show', '--username', username]);
       expect(human.out).toEqual([
-        `${username} (id ${created.id}): balance 3.1234567 USD, 0 order(s), since ${shown.created_at}`,
+        `${username} (id ${created.id}): balance 3.1234567 USD, 0 order(s), since ${shown.created_at}, e-mail none`,
       ]);
       const missing = await cli(['users', 'show', '--username', 'nobody_at_all']);
       expect(missing.code).toBe(1);
@@ -211,7 +212,7 @@ describeEachDb('CLI operator tools', (ctx) => {
         stdin: 'correct horse\nignored second line\n',
       });
       expect(fromStdin.code).toBe(0);
-      expect(fromStdin.out).toEqual([`password of ${username} changed`]);
+      expect(fromStdin.out).toEqual([`password of ${username} changed; 0 web session(s) ended`]);
       const hash1 = await passwordHashOf(username);
       expect(hash1).toMatch(/^scrypt\$/);
       expect(await verifyPassword('correct horse', hash1)).toBe(true);
@@ -222,7 +223,7 @@ describeEachDb('CLI operator tools', (ctx) => {
           env: { NEW_PW: 'battery staple' },
         },
       );
-      expect(fromEnv.json()).toEqual({ id: expect.any(Number), username });
+      expect(fromEnv.json()).toEqual({ id: expect.any(Number), username, endedSessions: 0 });
       expect(await verifyPassword('battery staple', await passwordHashOf(username))).toBe(true);
 
       const generated = await ok('users', 'password', '--username', username);

@@ -265,11 +265,11 @@ describeEachDb('CLI', (ctx) => {
       expect((await panel()).publicServices).toBe(false);
       expect(await services()).toBe(401);
       expect((await cli('--json', 'settings', 'set', '--public-services', 'on')).json()).toEqual({
-        publicServices: 'on',
+        'public-services': 'on',
       });
       expect((await panel()).publicServices).toBe(true);
       expect(await services()).toBe(200);
-      expect((await cli('settings', 'show')).out.join('\n')).toMatch(/public services: on/);
+      expect((await cli('settings', 'show')).out.join('\n')).toMatch(/public-services: on/);
       const bad = await cli('settings', 'set', '--public-services', 'yes');
       expect(bad.code).toBe(1);
       expect(bad.err[0]).toMatch(/public-services must be on or off/);

@@ -41,6 +41,7 @@ const ENDPOINTS: { method: 'GET' | 'POST'; path: string; body?: unknown }[] = [
   { method: 'GET', path: '/account/sessions' },
   { method: 'POST', path: '/account/sessions/1/end' },
   { method: 'POST', path: '/account/password', body: { currentPassword: 'x', newPassword: 'yyyyyyyyyy' } },
+  { method: 'POST', path: '/account/email', body: { currentPassword: 'x', email: 'a@example.com' } },
   { method: 'GET', path: '/tickets' },
   { method: 'GET', path: '/tickets/1' },
   { method: 'POST', path: '/tickets', body: { subject: 'other', message: 'Hello' } },
@@ -243,6 +244,8 @@ describeEachDb('web API', (ctx) => {
         ...ENDPOINTS.filter((e) => e.method === 'POST'),
         { path: '/auth/sign-in', body: { username: a.username, password: PASSWORD } },
         { path: '/auth/sign-up', body: { username: uniqueName('x'), password: PASSWORD } },
+        { path: '/auth/forgot-password', body: { login: a.username } },
+        { path: '/auth/reset-password', body: { token: 'x'.repeat(43), newPassword: PASSWORD } },
       ];
       for (const e of posts) {
         const r = await a.c.post(e.path, e.body, { csrf: false });

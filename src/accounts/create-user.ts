@@ -4,14 +4,15 @@ import type { Executor } from '../db/executor.js';
 import { inTransaction } from '../db/transaction.js';
 import { creditInTx } from '../ledger/ledger.repo.js';
 import { type FailureOf, fail, ok, type Result } from '../result.js';
+import { invalidEmail, normalizeEmail } from './email.js';
 import { MIN_PASSWORD_LENGTH } from './reset-password.js';
 import { generateApiKey, hashApiKey, hashPassword } from './secrets.js';
-import { findUserByUsername, insertUser } from './users.repo.js';
+import { findUserByEmail, findUserByUsername, insertUser } from './users.repo.js';
 
 export const USERNAME_RE = /^[A-Za-z0-9_.-]{3,64}$/;
 
 export type CreateUserFailure = FailureOf<
-  'invalid_username' | 'weak_password' | 'negative_amount' | 'user_exists'
+  'invalid_username' | 'weak_password' | 'negative_amount' | 'user_exists' | 'invalid_email' | 'email_taken'
 >;
 
 export interface CreateUserInput {
@@ -19,6 +20,8 @@ export interface CreateUserInput {
   password?: string | undefined;
   balanceUnits?: bigint | undefined;
   admin?: boolean | undefined;
+  /** Optional; where password reset links go. */
+  email?: string | undefined;
 }
 
 export async function createUser(opts: {
@@ -37,12 +40,15 @@ export async function createUser(opts: {
   if (input.balanceUnits !== undefined && input.balanceUnits < 0n) {
     return fail({ code: 'negative_amount' });
   }
+  const email = input.email === undefined || input.email.trim() === '' ? null : normalizeEmail(input.email);
+  if (email === null && input.email !== undefined && input.email.trim() !== '') return invalidEmail();
   const apiKey = generateApiKey();
   const passwordHash = input.password ? await hashPassword(input.password) : null;
   // A transient failure (serialization, deadlock, lost connection) before COMMIT runs it all again.
   const outcome = await inTransaction(db, async (tx): Promise<Result<number, CreateUserFailure>> => {
     if (await findUserByUsername(tx, input.username))
       return fail({ code: 'user_exists', username: input.username });
+    if (email !== null && (await findUserByEmail(tx, email))) return fail({ code: 'email_taken' });
     const id = await insertUser(tx, {
       username: input.username,
       password_hash: passwordHash,
@@ -50,6 +56,7 @@ export async function createUser(opts: {
       is_admin: input.admin ? 1 : 0,
       balance_units: 0,
       created_at: now,
+      email,
     });
     if (input.balanceUnits && input.balanceUnits > 0n) {
       await creditInTx(tx, {

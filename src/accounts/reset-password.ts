@@ -1,10 +1,15 @@
 /**
- * Use case: the operator sets a user's web password. Without a password one is generated and handed
- * back once (it is stored only as its scrypt hash).
+ * Use case: the operator sets a user's web password (the way to reset one without SMTP). Without a
+ * password one is generated and handed back once (it is stored only as its scrypt hash). Every web
+ * session of the user ends and any reset link stops working, in the same transaction: whoever knew
+ * the old password is signed out.
  */
 import type { Executor } from '../db/executor.js';
+import { inTransaction } from '../db/transaction.js';
 import { type FailureOf, fail, ok, type Result } from '../result.js';
+import { expireLiveResets } from './password-resets.repo.js';
 import { generatePassword, hashPassword } from './secrets.js';
+import { deleteUserSessions } from './sessions.repo.js';
 import { findUserByUsername, setPasswordHash } from './users.repo.js';
 
 export const MIN_PASSWORD_LENGTH = 8;
@@ -14,9 +19,10 @@ export async function resetPassword(opts: {
   username: string;
   /** The new password; omitted: generate one. */
   password?: string | undefined;
+  now?: number;
 }): Promise<
   Result<
-    { id: number; username: string; generated: string | null },
+    { id: number; username: string; generated: string | null; endedSessions: number },
     FailureOf<'unknown_user' | 'weak_password'>
   >
 > {
@@ -27,6 +33,12 @@ export async function resetPassword(opts: {
   if (!u) return fail({ code: 'unknown_user' });
   const generated = opts.password === undefined ? generatePassword() : null;
   const hash = await hashPassword(opts.password ?? (generated as string));
-  if (!(await setPasswordHash(db, u.id, hash))) return fail({ code: 'unknown_user' });
-  return ok({ id: u.id, username: u.username, generated });
+  const now = opts.now ?? Date.now();
+  const ended = await inTransaction(db, async (tx) => {
+    if (!(await setPasswordHash(tx, u.id, hash))) return null;
+    await expireLiveResets(tx, u.id, now);
+    return deleteUserSessions(tx, u.id);
+  });
+  if (ended === null) return fail({ code: 'unknown_user' });
+  return ok({ id: u.id, username: u.username, generated, endedSessions: ended });
 }

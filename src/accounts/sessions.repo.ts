@@ -55,6 +55,7 @@ export async function findSessionWithUser(
       'users.disabled',
       'users.balance_units',
       'users.password_hash',
+      'users.email',
     ])
     .where('web_sessions.token_hash', '=', tokenHash)
     .executeTakeFirst();
@@ -72,6 +73,7 @@ export async function findSessionWithUser(
       isAdmin: Number(r.is_admin) === 1,
       disabled: Number(r.disabled) === 1,
       balanceUnits: toUnits(r.balance_units),
+      email: r.email,
       passwordHash: r.password_hash,
     },
   };

@@ -10,6 +10,8 @@ export interface UserDetailView extends UserView {
   currency: string;
   /** Orders the user placed (drip-feed runs not counted). */
   orders: number;
+  /** Where password reset links go; null when none. */
+  email: string | null;
 }
 
 export async function showUser(opts: {
@@ -28,5 +30,6 @@ export async function showUser(opts: {
     createdAt: new Date(facts.createdAt).toISOString(),
     currency: await getCurrency(opts.db),
     orders: facts.orders,
+    email: u.email,
   });
 }

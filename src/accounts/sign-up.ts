@@ -12,6 +12,8 @@ export async function signUp(opts: {
   db: Executor;
   username: string;
   password: string;
+  /** Optional; where password reset links go. */
+  email?: string | undefined;
   now?: number;
   /** Where the session is opened from (User-Agent, address), kept with it. */
   client?: SessionClient | undefined;
@@ -22,7 +24,7 @@ export async function signUp(opts: {
   if (!(await isSignupOpen(opts.db))) return fail({ code: 'signup_closed' });
   const created = await createUser({
     db: opts.db,
-    input: { username: opts.username, password: opts.password },
+    input: { username: opts.username, password: opts.password, email: opts.email },
     now,
   });
   if (!created.ok) return created;

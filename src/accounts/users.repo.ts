@@ -12,6 +12,8 @@ export interface User {
   isAdmin: boolean;
   disabled: boolean;
   balanceUnits: bigint;
+  /** Lower-cased; null when the user gave none. */
+  email: string | null;
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: row shape from either driver
@@ -22,10 +24,11 @@ function toUser(row: any): User {
     isAdmin: Number(row.is_admin) === 1,
     disabled: Number(row.disabled) === 1,
     balanceUnits: toUnits(row.balance_units),
+    email: row.email ?? null,
   };
 }
 
-const columns = ['id', 'username', 'is_admin', 'disabled', 'balance_units'] as const;
+const columns = ['id', 'username', 'is_admin', 'disabled', 'balance_units', 'email'] as const;
 
 export async function findUserByKeyHash(db: Executor, keyHash: string): Promise<User | null> {
   const row = await db
@@ -43,6 +46,17 @@ export async function findUserByUsername(db: Executor, username: string): Promis
     .where('username', '=', username)
     .executeTakeFirst();
   return row ? toUser(row) : null;
+}
+
+export async function findUserByEmail(db: Executor, email: string): Promise<User | null> {
+  const row = await db.selectFrom('users').select(columns).where('email', '=', email).executeTakeFirst();
+  return row ? toUser(row) : null;
+}
+
+/** Set (or clear, with null) a user's e-mail; false when there is no such user. */
+export async function setUserEmail(db: Executor, id: number, email: string | null): Promise<boolean> {
+  const res = await db.updateTable('users').set({ email }).where('id', '=', id).executeTakeFirst();
+  return Number(res.numUpdatedRows) === 1;
 }
 
 export async function findUserById(db: Executor, id: number): Promise<User | null> {

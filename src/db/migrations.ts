@@ -340,7 +340,28 @@ function migrations(dialect: DialectName): Record<string, Migration> {
           .execute();
       },
     },
-    // 0009 is another branch's; migrations still run in name order.
+    '0009_password_resets': {
+      async up(db: AnyDb) {
+        // An optional e-mail per user (stored lower-cased; at most one account per address) for
+        // password resets by mail; and the reset tokens, stored as SHA-256 only, like sessions.
+        await db.schema.alterTable('users').addColumn('email', 'text').execute();
+        await db.schema.createIndex('users_email_idx').on('users').column('email').unique().execute();
+        await db.schema
+          .createTable('password_resets')
+          .addColumn('id', idType, idColumn)
+          .addColumn('user_id', idType, (c) => c.notNull().references('users.id'))
+          .addColumn('token_hash', 'text', (c) => c.notNull().unique())
+          .addColumn('created_at', big, (c) => c.notNull())
+          .addColumn('expires_at', big, (c) => c.notNull())
+          .addColumn('used_at', big)
+          .execute();
+        await db.schema
+          .createIndex('password_resets_user_idx')
+          .on('password_resets')
+          .columns(['user_id', 'created_at'])
+          .execute();
+      },
+    },
     '0010_session_details': {
       async up(db: AnyDb) {
         // The Account page lists a user's sessions with the device (from the user agent, cut to 200

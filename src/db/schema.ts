@@ -19,6 +19,8 @@ export interface UsersTable {
   disabled: Generated<number>;
   balance_units: ColumnType<number | bigint | string, number | bigint | undefined, number | bigint>;
   created_at: Int;
+  /** Lower-cased, unique when set (0009_password_resets); for password resets by mail. */
+  email: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface LedgerEntriesTable {
@@ -179,6 +181,16 @@ export interface TicketMessagesTable {
   created_at: Int;
 }
 
+/** Password reset tokens (0009_password_resets): only the token's SHA-256 is stored. */
+export interface PasswordResetsTable {
+  id: Generated<number>;
+  user_id: number;
+  token_hash: string;
+  created_at: Int;
+  expires_at: Int;
+  used_at: Int | null;
+}
+
 export interface Database {
   users: UsersTable;
   ledger_entries: LedgerEntriesTable;
@@ -192,4 +204,5 @@ export interface Database {
   web_sessions: WebSessionsTable;
   tickets: TicketsTable;
   ticket_messages: TicketMessagesTable;
+  password_resets: PasswordResetsTable;
 }

@@ -37,6 +37,8 @@ export interface ServerOptions {
   webHttps?: boolean | undefined;
   /** Sign-in attempts allowed per account and per address (tests lower or raise them). */
   signInLimits?: SignInLimits | undefined;
+  /** Forgot-password requests allowed per login and per address (tests lower them). */
+  resetLimits?: SignInLimits | undefined;
   /** Where the built browser app is (default dist/web); none there: the API only. */
   webRoot?: string | undefined;
 }
@@ -107,6 +109,7 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
     db: opts.db,
     secureCookies: opts.webHttps ?? false,
     signInLimits: opts.signInLimits,
+    resetLimits: opts.resetLimits,
   });
   return app;
 }

@@ -4,7 +4,7 @@
  * for a few seconds per process.
  */
 import type { Executor } from '../db/executor.js';
-import { readSetting, writeSetting } from './settings.repo.js';
+import { deleteSetting, readSetting, writeSetting } from './settings.repo.js';
 
 export const DEFAULT_CURRENCY = 'USD';
 export const CURRENCY_RE = /^[A-Z]{3}$/;
@@ -47,4 +47,89 @@ export async function isPublicServices(db: Executor): Promise<boolean> {
 
 export async function setPublicServices(db: Executor, on: boolean): Promise<void> {
   await writeSetting(db, 'public_services', on ? 'on' : 'off');
+}
+
+/**
+ * Mail for password resets: the SMTP server (`smtp://user:pass@host:587`, `smtps://...`), the sender
+ * address, and the panel's public address that reset links point to. The link is never built from a
+ * request's Host header (an attacker chooses it: "password reset poisoning"), so reset by mail needs
+ * both smtp-url and public-url.
+ */
+export interface MailSettings {
+  smtpUrl: string | null;
+  mailFrom: string | null;
+  publicUrl: string | null;
+}
+
+const MAX_URL_LENGTH = 500;
+export const EMAIL_RE = /^[^\s@<>"',;]+@[^\s@<>"',;]+\.[^\s@<>"',;]+$/;
+export const MAX_EMAIL_LENGTH = 254;
+
+/** A valid smtp(s) URL in its stored form, or null. */
+export function parseSmtpUrl(text: string): string | null {
+  if (text.length > MAX_URL_LENGTH || /\s/.test(text)) return null;
+  let u: URL;
+  try {
+    u = new URL(text);
+  } catch {
+    return null;
+  }
+  if ((u.protocol !== 'smtp:' && u.protocol !== 'smtps:') || !u.hostname) return null;
+  if ((u.pathname !== '' && u.pathname !== '/') || u.hash) return null;
+  return text;
+}
+
+/** A valid http(s) public address without a trailing slash, or null. */
+export function parsePublicUrl(text: string): string | null {
+  if (text.length > MAX_URL_LENGTH || /\s/.test(text)) return null;
+  let u: URL;
+  try {
+    u = new URL(text);
+  } catch {
+    return null;
+  }
+  if ((u.protocol !== 'http:' && u.protocol !== 'https:') || !u.hostname) return null;
+  if (u.username || u.password || u.search || u.hash) return null;
+  return `${u.origin}${u.pathname.replace(/\/+$/, '')}`;
+}
+
+export function isEmailAddress(text: string): boolean {
+  return text.length <= MAX_EMAIL_LENGTH && EMAIL_RE.test(text);
+}
+
+/** The SMTP URL with its password replaced by `****` (for `settings show` and logs). */
+export function maskSmtpUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (!u.password) return url;
+    u.password = '****';
+    return u.toString().replace(/\/$/, '');
+  } catch {
+    return '****';
+  }
+}
+
+export async function getMailSettings(db: Executor): Promise<MailSettings> {
+  return {
+    smtpUrl: await readSetting(db, 'smtp_url'),
+    mailFrom: await readSetting(db, 'mail_from'),
+    publicUrl: await readSetting(db, 'public_url'),
+  };
+}
+
+/** Whether customers can reset their password by mail (else they ask the operator). */
+export async function isPasswordResetByMail(db: Executor): Promise<boolean> {
+  const m = await getMailSettings(db);
+  return m.smtpUrl !== null && m.publicUrl !== null;
+}
+
+/** Store validated mail settings; null clears one. The caller validated each value. */
+export async function setMailSettings(db: Executor, values: Partial<MailSettings>): Promise<void> {
+  const keys = { smtpUrl: 'smtp_url', mailFrom: 'mail_from', publicUrl: 'public_url' } as const;
+  for (const [name, key] of Object.entries(keys) as [keyof MailSettings, string][]) {
+    const v = values[name];
+    if (v === undefined) continue;
+    if (v === null) await deleteSetting(db, key);
+    else await writeSetting(db, key, v);
+  }
 }

@@ -12,7 +12,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe } from 'vitest';
+import { afterAll, beforeAll, describe, onTestFailed } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { type Db, openDatabase } from '../../src/db/connect.js';
 import { assertBuilt, type Child, REPO_ROOT, spawnCli } from './processes.js';
@@ -42,7 +42,10 @@ export interface BrowserSuite {
   /** The first-start operator's password (username `admin`). */
   readonly adminPassword: string;
   readonly browser: Browser;
-  /** A fresh browser context (no cookies) of this size; a page error fails the test. */
+  /**
+   * A fresh browser context (no cookies) of this size, inside a test; a page error fails the test,
+   * and a failed test saves a screenshot `failed-<suite>-<size>.png` of the page.
+   */
   newPage(viewport: { width: number; height: number }): Promise<Page>;
   /** The operator's CLI on the panel's database, in-process. */
   cli(args: string[]): Promise<{ code: number; out: string[]; err: string[] }>;
@@ -140,6 +143,10 @@ export function browserSuite(name: string, env: Record<string, string> = {}): Br
       const page = await context.newPage();
       page.on('pageerror', (err) => {
         throw err;
+      });
+      // A failing test leaves a picture of where it stood: test/screenshots/failed-<suite>-<size>.png
+      onTestFailed(async () => {
+        if (!page.isClosed()) await this.shot(page, `failed-${name}`).catch(() => undefined);
       });
       return page;
     },

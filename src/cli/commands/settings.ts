@@ -2,56 +2,117 @@
 import type { Command } from 'commander';
 import {
   getCurrency,
+  getMailSettings,
+  isEmailAddress,
   isPublicServices,
   isSignupOpen,
+  type MailSettings,
+  maskSmtpUrl,
+  parsePublicUrl,
+  parseSmtpUrl,
   setCurrency,
+  setMailSettings,
   setPublicServices,
   setSignupOpen,
 } from '../../settings/settings.js';
 import { type CliContext, CliFailure } from '../context.js';
 
+const OFF = 'off';
+
 export function register(program: Command, ctx: CliContext): void {
   const settings = program.command('settings').description('panel-wide settings');
   settings
     .command('show')
-    .description('show the settings')
+    .description('show the settings (the SMTP password is masked)')
     .action(async () => {
       const db = await ctx.database();
       const currency = await getCurrency(db);
       const signup = (await isSignupOpen(db)) ? 'open' : 'closed';
+      const mail = await getMailSettings(db);
+      const smtpUrl = mail.smtpUrl === null ? OFF : maskSmtpUrl(mail.smtpUrl);
+      const mailFrom = mail.mailFrom ?? OFF;
+      const publicUrl = mail.publicUrl ?? OFF;
+      const resetByMail = mail.smtpUrl !== null && mail.publicUrl !== null;
       const publicServices = (await isPublicServices(db)) ? 'on' : 'off';
-      ctx.emit(
-        { currency, signup, publicServices },
-        `currency: ${currency}\nsignup: ${signup}\npublic services: ${publicServices}`,
-      );
+      const facts = { currency, signup, publicServices, smtpUrl, mailFrom, publicUrl };
+      ctx.emit({ ...facts, passwordResetByMail: resetByMail }, [
+        `currency: ${currency}`,
+        `signup: ${signup}`,
+        `public-services: ${publicServices}`,
+        `smtp-url: ${smtpUrl}`,
+        `mail-from: ${mailFrom}`,
+        `public-url: ${publicUrl}`,
+        `password reset by mail: ${resetByMail ? 'on' : 'off (needs smtp-url and public-url; until then `users password` resets)'}`,
+      ]);
     });
   settings
     .command('set')
-    .description('change settings')
+    .description('change settings (all are checked first: on an error nothing changes)')
     .option('--currency <code>', 'ISO 4217 code reported by balance and status, e.g. USD, EUR')
     .option('--signup <state>', 'whether visitors may open an account on the web panel: open or closed')
     .option(
       '--public-services <state>',
       'whether visitors who are not signed in may see the services and list prices: on or off',
     )
+    .option(
+      '--smtp-url <url>',
+      'mail server for password reset mails, e.g. smtp://user:pass@host:587 or smtps://...; off: no mail',
+    )
+    .option(
+      '--mail-from <address>',
+      'sender of the mails, e.g. support@panel.example; off: no-reply@<public-url host>',
+    )
+    .option(
+      '--public-url <url>',
+      "the panel's address that reset links point to, e.g. https://panel.example; off: no reset by mail",
+    )
     .action(async (o) => {
-      if (o.currency === undefined && o.signup === undefined && o.publicServices === undefined)
+      const given = ['currency', 'signup', 'publicServices', 'smtpUrl', 'mailFrom', 'publicUrl'].filter(
+        (k) => o[k] !== undefined,
+      );
+      if (given.length === 0)
         throw new CliFailure(
-          'nothing to set: give --currency CODE, --signup open|closed and/or --public-services on|off',
+          'nothing to set: give --currency, --signup, --public-services, --smtp-url, --mail-from and/or --public-url',
         );
+      // Check everything before writing anything.
       if (o.signup !== undefined && o.signup !== 'open' && o.signup !== 'closed')
         throw new CliFailure('signup must be open or closed');
       if (o.publicServices !== undefined && o.publicServices !== 'on' && o.publicServices !== 'off')
         throw new CliFailure('public-services must be on or off');
+      if (o.currency !== undefined && !/^[A-Z]{3}$/.test(o.currency))
+        throw new CliFailure('currency must be a 3-letter ISO code in capitals, e.g. EUR');
+      const mail: Partial<MailSettings> = {};
+      if (o.smtpUrl !== undefined) {
+        mail.smtpUrl = o.smtpUrl === OFF ? null : parseSmtpUrl(o.smtpUrl);
+        if (mail.smtpUrl === null && o.smtpUrl !== OFF)
+          throw new CliFailure('smtp-url must be smtp://[user:pass@]host[:port] or smtps://..., or off');
+      }
+      if (o.mailFrom !== undefined) {
+        mail.mailFrom = o.mailFrom === OFF ? null : o.mailFrom;
+        if (o.mailFrom !== OFF && !isEmailAddress(o.mailFrom))
+          throw new CliFailure('mail-from must be an e-mail address, e.g. support@panel.example, or off');
+      }
+      if (o.publicUrl !== undefined) {
+        mail.publicUrl = o.publicUrl === OFF ? null : parsePublicUrl(o.publicUrl);
+        if (mail.publicUrl === null && o.publicUrl !== OFF)
+          throw new CliFailure(
+            'public-url must be an http(s) address without query, e.g. https://panel.example, or off',
+          );
+      }
       const db = await ctx.database();
       if (o.currency !== undefined && !(await setCurrency(db, o.currency)))
         throw new CliFailure('currency must be a 3-letter ISO code in capitals, e.g. EUR');
       if (o.signup !== undefined) await setSignupOpen(db, o.signup === 'open');
       if (o.publicServices !== undefined) await setPublicServices(db, o.publicServices === 'on');
+      await setMailSettings(db, mail);
       const shown: Record<string, string> = {};
       if (o.currency !== undefined) shown.currency = o.currency;
       if (o.signup !== undefined) shown.signup = o.signup;
-      if (o.publicServices !== undefined) shown.publicServices = o.publicServices;
+      if (o.publicServices !== undefined) shown['public-services'] = o.publicServices;
+      if (mail.smtpUrl !== undefined)
+        shown['smtp-url'] = mail.smtpUrl === null ? OFF : maskSmtpUrl(mail.smtpUrl);
+      if (mail.mailFrom !== undefined) shown['mail-from'] = mail.mailFrom ?? OFF;
+      if (mail.publicUrl !== undefined) shown['public-url'] = mail.publicUrl ?? OFF;
       ctx.emit(
         shown,
         Object.entries(shown)

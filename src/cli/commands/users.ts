@@ -5,6 +5,7 @@ import { listUsers } from '../../accounts/list-users.js';
 import { resetPassword } from '../../accounts/reset-password.js';
 import { rotateApiKey } from '../../accounts/rotate-key.js';
 import { setUserDisabled } from '../../accounts/set-user-disabled.js';
+import { setUserEmailAddress } from '../../accounts/set-user-email.js';
 import { showUser } from '../../accounts/show-user.js';
 import { formatAmount } from '../../money.js';
 import { amountArg, intArg, secretArg } from '../args.js';
@@ -53,6 +54,7 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--password-env <name>', 'read the password from this environment variable')
     .option('--balance <amount>', 'opening balance', '0')
     .option('--admin', 'make the user an operator')
+    .option('--email <address>', 'e-mail for password reset links (optional)')
     .action(async (o) => {
       const balanceUnits = amountArg(o.balance, 'balance');
       if (balanceUnits < 0n) throw new CliFailure('balance cannot be negative');
@@ -61,7 +63,7 @@ export function register(program: Command, ctx: CliContext): void {
       const r = unwrap(
         await createUser({
           db,
-          input: { username: o.username, password, balanceUnits, admin: !!o.admin },
+          input: { username: o.username, password, balanceUnits, admin: !!o.admin, email: o.email },
         }),
       );
       ctx.emit({ id: r.id, username: r.username, apiKey: r.apiKey, balance: formatAmount(balanceUnits) }, [
@@ -99,8 +101,9 @@ export function register(program: Command, ctx: CliContext): void {
           currency: u.currency,
           orders: u.orders,
           created_at: u.createdAt,
+          email: u.email,
         },
-        `${u.username} (id ${u.id}${u.admin ? ', admin' : ''}${u.state === 'disabled' ? ', DISABLED' : ''}): balance ${u.balance} ${u.currency}, ${u.orders} order(s), since ${u.createdAt}`,
+        `${u.username} (id ${u.id}${u.admin ? ', admin' : ''}${u.state === 'disabled' ? ', DISABLED' : ''}): balance ${u.balance} ${u.currency}, ${u.orders} order(s), since ${u.createdAt}, e-mail ${u.email ?? 'none'}`,
       );
     });
   for (const [name, disabled] of [
@@ -135,11 +138,35 @@ export function register(program: Command, ctx: CliContext): void {
       const password = await passwordOf(o);
       const db = await ctx.database();
       const r = unwrap(await resetPassword({ db, username: o.username, password }));
+      const ended = `${r.endedSessions} web session(s) ended`;
       ctx.emit(
-        { id: r.id, username: r.username, ...(r.generated === null ? {} : { password: r.generated }) },
+        {
+          id: r.id,
+          username: r.username,
+          endedSessions: r.endedSessions,
+          ...(r.generated === null ? {} : { password: r.generated }),
+        },
         r.generated === null
-          ? `password of ${r.username} changed`
-          : [`new password for ${r.username}: ${r.generated}`, 'It is shown only now.'],
+          ? `password of ${r.username} changed; ${ended}`
+          : [`new password for ${r.username}: ${r.generated}`, 'It is shown only now.', ended],
+      );
+    });
+  users
+    .command('email')
+    .description("set or clear a user's e-mail (where password reset links go)")
+    .requiredOption('--username <name>', 'the user')
+    .option('--email <address>', 'the new e-mail')
+    .option('--clear', 'remove the e-mail')
+    .action(async (o) => {
+      if ((o.email === undefined) === !o.clear)
+        throw new CliFailure('give either --email ADDRESS or --clear');
+      const db = await ctx.database();
+      const r = unwrap(
+        await setUserEmailAddress({ db, username: o.username, email: o.clear ? null : o.email }),
+      );
+      ctx.emit(
+        { username: r.username, email: r.email },
+        r.email === null ? `${r.username} has no e-mail now` : `e-mail of ${r.username}: ${r.email}`,
       );
     });
 }

@@ -1,5 +1,6 @@
-/** Funds (balance and history, in pages), the API key (rotate, shown once), the password, sessions. */
+/** Funds (balance and history, in pages), the API key (shown once), the password, the e-mail, sessions. */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { changeEmail } from '../../accounts/change-email.js';
 import { changePassword } from '../../accounts/change-password.js';
 import { endSession } from '../../accounts/end-session.js';
 import { getAccount } from '../../accounts/get-account.js';
@@ -7,7 +8,9 @@ import { listMySessions } from '../../accounts/list-my-sessions.js';
 import { rotateApiKey } from '../../accounts/rotate-key.js';
 import { listMyFundsHistory } from '../../ledger/list-my-funds-history.js';
 import {
+  ChangeEmail,
   ChangePassword,
+  EmailChanged,
   Funds,
   FundsQuery,
   NewApiKey,
@@ -65,6 +68,28 @@ export const accountRoutes: FastifyPluginAsyncZod<WebRouteOptions> = async (app,
         sessionId,
         currentPassword: req.body.currentPassword,
         newPassword: req.body.newPassword,
+      });
+      if (!r.ok) return failWith(r.failure);
+      return r.value;
+    },
+  );
+
+  app.post(
+    '/account/email',
+    {
+      schema: {
+        tags: ['account'],
+        summary: 'Set or remove (empty) the e-mail that reset links go to; needs the password',
+        body: ChangeEmail,
+        response: { 200: EmailChanged, ...errors(400, 401, 403, 409, 422) },
+      },
+    },
+    async (req) => {
+      const r = await changeEmail({
+        db,
+        userId: callerOf(req).user.id,
+        currentPassword: req.body.currentPassword,
+        email: req.body.email,
       });
       if (!r.ok) return failWith(r.failure);
       return r.value;

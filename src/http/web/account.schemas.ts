@@ -64,3 +64,12 @@ export const ChangePassword = z
   .meta({ id: 'ChangePassword' });
 
 export const PasswordChanged = z.object({ endedSessions: z.number().int() });
+
+export const ChangeEmail = z
+  .object({
+    currentPassword: z.string().min(1).max(200),
+    email: z.string().max(300).describe('empty: remove the e-mail'),
+  })
+  .meta({ id: 'ChangeEmail' });
+
+export const EmailChanged = z.object({ email: z.string().nullable() }).meta({ id: 'EmailChanged' });

@@ -9,10 +9,27 @@ export const Credentials = z
   })
   .meta({ id: 'Credentials' });
 
+export const SignUp = z
+  .object({
+    username: z.string().min(1).max(64),
+    password: z.string().min(1).max(200),
+    email: z.string().max(300).optional().describe('optional; where password reset links go'),
+  })
+  .meta({ id: 'SignUp' });
+
+export const ForgotPassword = z
+  .object({ login: z.string().min(1).max(300).describe('username or e-mail') })
+  .meta({ id: 'ForgotPassword' });
+
+export const ResetPassword = z
+  .object({ token: z.string().min(1).max(200), newPassword: z.string().min(1).max(200) })
+  .meta({ id: 'ResetPassword' });
+
 export const Me = z
   .object({
     id: z.number().int(),
     username: z.string(),
+    email: z.string().nullable(),
     admin: z.boolean(),
     balance: z.string().describe('exact decimal in the panel currency'),
     currency: z.string(),
@@ -24,6 +41,9 @@ export const PanelInfo = z
     signupOpen: z.boolean(),
     publicServices: z.boolean().describe('the services and list prices are shown to visitors not signed in'),
     currency: z.string(),
+    passwordResetByMail: z
+      .boolean()
+      .describe('forgot-password sends a link; otherwise the operator resets passwords'),
   })
   .meta({ id: 'PanelInfo' });
 

@@ -5,6 +5,10 @@ export const ErrorBody = z
   .object({
     error: z.string().describe('English message to show'),
     code: z.string().describe('failure code'),
+    params: z
+      .record(z.string(), z.string())
+      .optional()
+      .describe("the failure's facts (e.g. min for quantity_below_min), for the browser's catalogue"),
   })
   .meta({ id: 'ErrorBody' });
 

@@ -9,7 +9,21 @@ import { type Failure, failureMessage } from '../../result.js';
 
 export interface WebError {
   status: number;
-  body: { error: string; code: string };
+  body: { error: string; code: string; params?: Record<string, string> };
+}
+
+/**
+ * The failure's facts as strings (numbers and bigints written out in full), so the browser's
+ * catalogue entry for the code can say the same sentence in another language. Nested facts are left
+ * out: the failures that have them are the operator's, whose English text the browser shows as is.
+ */
+export function failureParams(f: Failure): Record<string, string> | undefined {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(f)) {
+    if (k === 'code') continue;
+    if (typeof v === 'string' || typeof v === 'number' || typeof v === 'bigint') out[k] = String(v);
+  }
+  return Object.keys(out).length > 0 ? out : undefined;
 }
 
 const STATUS: Partial<Record<Failure['code'], number>> = {
@@ -24,6 +38,8 @@ const STATUS: Partial<Record<Failure['code'], number>> = {
   unknown_session: 404,
   ticket_closed: 409,
   user_exists: 409,
+  email_taken: 409,
+  reset_unavailable: 409,
   not_refillable: 409,
   refill_open: 409,
   not_cancelable: 409,
@@ -33,7 +49,11 @@ const STATUS: Partial<Record<Failure['code'], number>> = {
 
 /** A use case's failure as the web face answers it; anything not listed is bad input (422). */
 export function webFailure(f: Failure): WebError {
-  return { status: STATUS[f.code] ?? 422, body: { error: failureMessage(f), code: f.code } };
+  const params = failureParams(f);
+  return {
+    status: STATUS[f.code] ?? 422,
+    body: { error: failureMessage(f), code: f.code, ...(params ? { params } : {}) },
+  };
 }
 
 /** Thrown by a route to answer a use case's failure (the error handler maps it). */
@@ -62,7 +82,11 @@ export function webErrorOf(err: unknown): WebError {
   if (err instanceof TooManyAttempts)
     return {
       status: 429,
-      body: { error: `Too many attempts, retry in ${err.seconds} seconds`, code: 'rate_limited' },
+      body: {
+        error: `Too many attempts, retry in ${err.seconds} seconds`,
+        code: 'rate_limited',
+        params: { seconds: String(err.seconds) },
+      },
     };
   if (hasZodFastifySchemaValidationErrors(err)) {
     const first = err.validation[0];

@@ -14,7 +14,7 @@ import { createRefill } from '../../refills/create-refill.js';
 import { failureMessage } from '../../result.js';
 import { getCurrency } from '../../settings/settings.js';
 import { errors, Ok } from './common.schemas.js';
-import { failWith } from './errors.js';
+import { failureParams, failWith } from './errors.js';
 import {
   MassOrder,
   MassResult,
@@ -116,7 +116,13 @@ export const ordersRoutes: FastifyPluginAsyncZod<WebRouteOptions> = async (app, 
               charge: formatAmount(l.chargeUnits),
               repeated: l.repeated,
             }
-          : { line: l.line, ok: false, error: failureMessage(l.failure), code: l.failure.code },
+          : {
+              line: l.line,
+              ok: false,
+              error: failureMessage(l.failure),
+              code: l.failure.code,
+              params: failureParams(l.failure),
+            },
       );
       const placed = lines.filter((l) => l.ok).length;
       return { lines, placed, refused: lines.length - placed };

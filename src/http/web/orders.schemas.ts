@@ -125,6 +125,7 @@ export const MassLine = z
     repeated: z.boolean().optional().describe('true when this form had already placed it (ok)'),
     error: z.string().optional().describe("why it was refused (not ok): API v2's message"),
     code: z.string().optional().describe('the failure code (not ok)'),
+    params: z.record(z.string(), z.string()).optional().describe("the failure's facts (not ok)"),
   })
   .meta({ id: 'MassLine' });
 

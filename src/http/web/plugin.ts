@@ -27,7 +27,12 @@ import { ordersRoutes } from './orders.routes.js';
 import type { WebRouteOptions } from './route-options.js';
 import { servicesRoutes } from './services.routes.js';
 import { SESSION_COOKIE, setCaller } from './session.js';
-import { DEFAULT_SIGN_IN_LIMITS, SignInLimiter, type SignInLimits } from './sign-in-limit.js';
+import {
+  DEFAULT_RESET_LIMITS,
+  DEFAULT_SIGN_IN_LIMITS,
+  SignInLimiter,
+  type SignInLimits,
+} from './sign-in-limit.js';
 import { ticketsRoutes } from './tickets.routes.js';
 
 export interface WebOptions {
@@ -35,6 +40,8 @@ export interface WebOptions {
   /** The panel is reached over HTTPS (WEB_HTTPS): cookies get `Secure`. */
   secureCookies: boolean;
   signInLimits?: SignInLimits | undefined;
+  /** Forgot-password requests allowed per login and per address (tests lower them). */
+  resetLimits?: SignInLimits | undefined;
 }
 
 declare module 'fastify' {
@@ -54,6 +61,7 @@ export async function webPlugin(app: FastifyInstance, opts: WebOptions): Promise
     db,
     secureCookies,
     limiter: new SignInLimiter(opts.signInLimits ?? DEFAULT_SIGN_IN_LIMITS),
+    resetLimiter: new SignInLimiter(opts.resetLimits ?? DEFAULT_RESET_LIMITS),
   };
 
   // JSON only: a form post from another site (text/plain, urlencoded, multipart) is refused (415).

@@ -7,4 +7,6 @@ export interface WebRouteOptions {
   /** Cookies get `Secure` (WEB_HTTPS). */
   secureCookies: boolean;
   limiter: SignInLimiter;
+  /** Forgot-password requests, per login typed and per address. */
+  resetLimiter: SignInLimiter;
 }

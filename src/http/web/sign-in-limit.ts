@@ -14,6 +14,9 @@ export interface SignInLimits {
 
 export const DEFAULT_SIGN_IN_LIMITS: SignInLimits = { perAccount: 10, perAddress: 50, windowMs: 15 * 60_000 };
 
+/** Forgot-password requests: each may send a mail, so fewer (the use case also caps mails per account). */
+export const DEFAULT_RESET_LIMITS: SignInLimits = { perAccount: 5, perAddress: 20, windowMs: 15 * 60_000 };
+
 export class SignInLimiter {
   readonly #store = new AccountFirstStore();
   constructor(private readonly limits: SignInLimits) {}

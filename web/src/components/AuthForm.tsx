@@ -1,9 +1,9 @@
-/** Sign in and sign up: the same two fields, a different endpoint. */
+/** Sign in and sign up: the same two fields (sign-up adds an optional e-mail), a different endpoint. */
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { Link, useNavigate } from '@tanstack/react-router';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { api, unwrap } from '../api';
+import { api, errorText, unwrap } from '../api';
 import { meKey, usePanel } from '../session';
 import { Button, Card, ErrorMessage, Field, inputClass } from './ui';
 
@@ -14,13 +14,16 @@ export function AuthForm({ mode, service }: { mode: 'sign-in' | 'sign-up'; servi
   const navigate = useNavigate();
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
+  const [email, setEmail] = useState('');
   const panel = usePanel();
   const submit = useMutation({
     mutationFn: () =>
       unwrap(
         mode === 'sign-in'
           ? api.POST('/api/web/auth/sign-in', { body: { username, password } })
-          : api.POST('/api/web/auth/sign-up', { body: { username, password } }),
+          : api.POST('/api/web/auth/sign-up', {
+              body: { username, password, ...(email.trim() ? { email } : {}) },
+            }),
       ),
     onSuccess: async (me) => {
       qc.setQueryData(meKey, me);
@@ -74,10 +77,33 @@ export function AuthForm({ mode, service }: { mode: 'sign-in' | 'sign-up'; servi
                 />
               )}
             </Field>
-            <ErrorMessage>{submit.error?.message}</ErrorMessage>
+            {mode === 'sign-up' && (
+              <Field label={t('auth.email')} hint={t('auth.emailHint')}>
+                {(id, d) => (
+                  <input
+                    id={id}
+                    aria-describedby={d}
+                    type="email"
+                    className={inputClass}
+                    autoComplete="email"
+                    autoCapitalize="none"
+                    value={email}
+                    onChange={(e) => setEmail(e.target.value)}
+                  />
+                )}
+              </Field>
+            )}
+            <ErrorMessage>{errorText(submit.error)}</ErrorMessage>
             <Button type="submit" className="w-full" disabled={submit.isPending}>
               {t(submit.isPending ? 'common.wait' : mode === 'sign-in' ? 'auth.signIn' : 'auth.signUp')}
             </Button>
+            {mode === 'sign-in' && (
+              <p className="text-center text-sm">
+                <Link to="/forgot-password" className="text-indigo-700 underline">
+                  {t('auth.forgot')}
+                </Link>
+              </p>
+            )}
           </form>
         )}
         <p className="mt-4 text-center text-sm">

@@ -2,7 +2,7 @@
 import { Navigate } from '@tanstack/react-router';
 import type { ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { Schemas } from '../api';
+import { errorText, type Schemas } from '../api';
 import { useMe } from '../session';
 import { ErrorMessage, Loading } from './ui';
 
@@ -10,7 +10,7 @@ export function RequireUser({ children }: { children: (me: Schemas['Me']) => Rea
   const { t } = useTranslation();
   const me = useMe();
   if (me.isPending) return <Loading label={t('common.loading')} />;
-  if (me.isError) return <ErrorMessage>{me.error.message}</ErrorMessage>;
+  if (me.isError) return <ErrorMessage>{errorText(me.error)}</ErrorMessage>;
   if (!me.data) return <Navigate to="/sign-in" />;
   return <>{children(me.data)}</>;
 }

@@ -1,14 +1,18 @@
 import type { QueryClient } from '@tanstack/react-query';
 import { useQueryClient } from '@tanstack/react-query';
-import { createRootRouteWithContext, Link, Outlet, useNavigate } from '@tanstack/react-router';
+import { createRootRouteWithContext, Link, Outlet, useLocation, useNavigate } from '@tanstack/react-router';
 import { useTranslation } from 'react-i18next';
 import { api, unwrap } from '../api';
 import { useMe, usePanel } from '../session';
+import { useFormat } from '../use-format';
 
 export const Route = createRootRouteWithContext<{ queryClient: QueryClient }>()({
   component: Layout,
   notFoundComponent: NotFound,
 });
+
+/** Pages that already offer sign-in and sign-up themselves: no second pair of links in the header. */
+const AUTH_PAGES = new Set(['/sign-in', '/sign-up', '/forgot-password', '/reset-password']);
 
 const NAV = [
   { to: '/services', key: 'nav.services' },
@@ -23,11 +27,13 @@ const NAV = [
 
 function Layout() {
   const { t } = useTranslation();
+  const f = useFormat();
   const me = useMe();
   const qc = useQueryClient();
   const navigate = useNavigate();
   const user = me.data;
   const panel = usePanel();
+  const onAuthPage = AUTH_PAGES.has(useLocation().pathname);
 
   async function signOut() {
     await unwrap(api.POST('/api/web/auth/sign-out'));
@@ -49,14 +55,14 @@ function Layout() {
                 className="rounded-md bg-slate-100 px-2 py-1 font-semibold"
                 aria-label={t('funds.balanceLabel')}
               >
-                {t('funds.balanceShort', { amount: user.balance, currency: user.currency })}
+                {t('funds.balanceShort', { amount: f.decimal(user.balance), currency: user.currency })}
               </Link>
               <button type="button" onClick={signOut} className="min-h-11 px-1 text-slate-600 underline">
                 {t('auth.signOut')}
               </button>
             </div>
           )}
-          {me.data === null && (
+          {me.data === null && !onAuthPage && (
             <div className="flex items-center gap-1 whitespace-nowrap text-sm">
               {panel.data?.publicServices && (
                 // On a phone the three links do not fit beside the name; the services are one tap away there.

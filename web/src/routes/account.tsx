@@ -2,7 +2,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { createFileRoute, useNavigate } from '@tanstack/react-router';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { api, type Schemas, unwrap } from '../api';
+import { api, errorText, type Schemas, unwrap } from '../api';
 import { RequireUser } from '../components/RequireUser';
 import {
   Button,
@@ -15,12 +15,13 @@ import {
   Notice,
   PageTitle,
 } from '../components/ui';
+import { meKey } from '../session';
 
 export const Route = createFileRoute('/account')({
-  component: () => <RequireUser>{(me) => <Account username={me.username} />}</RequireUser>,
+  component: () => <RequireUser>{(me) => <Account username={me.username} email={me.email} />}</RequireUser>,
 });
 
-function Account({ username }: { username: string }) {
+function Account({ username, email }: { username: string; email: string | null }) {
   const { t } = useTranslation();
   const qc = useQueryClient();
   const navigate = useNavigate();
@@ -39,6 +40,19 @@ function Account({ username }: { username: string }) {
     onSuccess: () => {
       setCurrent('');
       setNext('');
+    },
+  });
+  const [emailPassword, setEmailPassword] = useState('');
+  const [newEmail, setNewEmail] = useState('');
+  const emailChange = useMutation({
+    mutationFn: () =>
+      unwrap(
+        api.POST('/api/web/account/email', { body: { currentPassword: emailPassword, email: newEmail } }),
+      ),
+    onSuccess: async () => {
+      setEmailPassword('');
+      setNewEmail('');
+      await qc.invalidateQueries({ queryKey: meKey });
     },
   });
   const everywhere = useMutation({
@@ -80,7 +94,7 @@ function Account({ username }: { username: string }) {
             </Button>
           </div>
         )}
-        <ErrorMessage>{key.error?.message}</ErrorMessage>
+        <ErrorMessage>{errorText(key.error)}</ErrorMessage>
         <ConfirmButton
           variant="secondary"
           label={t('account.rotateKey')}
@@ -130,9 +144,57 @@ function Account({ username }: { username: string }) {
           {password.data && (
             <Notice>{t('account.passwordChanged', { count: password.data.endedSessions })}</Notice>
           )}
-          <ErrorMessage>{password.error?.message}</ErrorMessage>
+          <ErrorMessage>{errorText(password.error)}</ErrorMessage>
           <Button type="submit" disabled={password.isPending}>
             {t('account.changePassword')}
+          </Button>
+        </form>
+      </Card>
+      <Card>
+        <h2 className="mb-2 font-semibold">{t('account.email')}</h2>
+        <p className="mb-1 text-sm text-slate-600">{t('account.emailHelp')}</p>
+        <p className="mb-3 break-all text-sm font-medium">
+          {email ? t('account.emailNow', { email }) : t('account.emailNone')}
+        </p>
+        <form
+          className="space-y-3"
+          onSubmit={(e) => {
+            e.preventDefault();
+            if (!emailChange.isPending) emailChange.mutate();
+          }}
+        >
+          <Field label={t('account.newEmail')}>
+            {(id) => (
+              <input
+                id={id}
+                type="email"
+                autoComplete="email"
+                autoCapitalize="none"
+                className={inputClass}
+                value={newEmail}
+                onChange={(e) => setNewEmail(e.target.value)}
+              />
+            )}
+          </Field>
+          <Field label={t('account.currentPassword')}>
+            {(id) => (
+              <input
+                id={id}
+                type="password"
+                autoComplete="current-password"
+                required
+                className={inputClass}
+                value={emailPassword}
+                onChange={(e) => setEmailPassword(e.target.value)}
+              />
+            )}
+          </Field>
+          {emailChange.data && (
+            <Notice>{t(emailChange.data.email ? 'account.emailSaved' : 'account.emailRemoved')}</Notice>
+          )}
+          <ErrorMessage>{errorText(emailChange.error)}</ErrorMessage>
+          <Button type="submit" disabled={emailChange.isPending}>
+            {t('account.saveEmail')}
           </Button>
         </form>
       </Card>
@@ -140,7 +202,7 @@ function Account({ username }: { username: string }) {
       <Card>
         <h2 className="mb-2 font-semibold">{t('account.everywhere')}</h2>
         <p className="mb-3 text-sm text-slate-600">{t('account.sessionsHelp')}</p>
-        <ErrorMessage>{everywhere.error?.message}</ErrorMessage>
+        <ErrorMessage>{errorText(everywhere.error)}</ErrorMessage>
         <ConfirmButton
           label={t('account.signOutEverywhere')}
           question={t('account.everywhereConfirm')}
@@ -165,7 +227,7 @@ function Sessions() {
     <Card>
       <h2 className="mb-2 font-semibold">{t('account.sessions')}</h2>
       {q.isPending && <Loading label={t('common.loading')} />}
-      {q.isError && <ErrorMessage>{q.error.message}</ErrorMessage>}
+      {q.isError && <ErrorMessage>{errorText(q.error)}</ErrorMessage>}
       {q.data && (
         <ul className="divide-y divide-slate-200" aria-label={t('account.sessions')}>
           {q.data.sessions.map((s) => (
@@ -202,7 +264,7 @@ function SessionRow({ session: s }: { session: Schemas['WebSession'] }) {
           <time dateTime={s.lastSeenAt}>{new Date(s.lastSeenAt).toLocaleString(i18n.language)}</time>
           {s.ip ? ` · ${s.ip}` : ''}
         </p>
-        <ErrorMessage>{end.error?.message}</ErrorMessage>
+        <ErrorMessage>{errorText(end.error)}</ErrorMessage>
       </div>
       {!s.current && (
         <Button

@@ -1,6 +1,7 @@
 import { useQuery } from '@tanstack/react-query';
 import { createFileRoute } from '@tanstack/react-router';
 import { useTranslation } from 'react-i18next';
+import { errorText } from '../api';
 import { ErrorMessage, Loading, PageTitle } from '../components/ui';
 
 export const Route = createFileRoute('/api')({ component: ApiDocs });
@@ -25,7 +26,7 @@ function ApiDocs() {
     <div>
       <PageTitle>{t('apiDocs.title')}</PageTitle>
       {q.isPending && <Loading label={t('apiDocs.loading')} />}
-      {q.isError && <ErrorMessage>{q.error.message}</ErrorMessage>}
+      {q.isError && <ErrorMessage>{errorText(q.error)}</ErrorMessage>}
       {q.data && (
         // biome-ignore lint/security/noDangerouslySetInnerHtml: sanitized on the server (sanitize-html allowlist)
         <article className="api-doc" dangerouslySetInnerHTML={{ __html: q.data }} />

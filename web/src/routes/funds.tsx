@@ -1,7 +1,7 @@
 import { useInfiniteQuery } from '@tanstack/react-query';
 import { createFileRoute } from '@tanstack/react-router';
 import { useTranslation } from 'react-i18next';
-import { api, unwrap } from '../api';
+import { api, errorText, unwrap } from '../api';
 import { RequireUser } from '../components/RequireUser';
 import { Button, Card, Empty, ErrorMessage, Loading, PageTitle } from '../components/ui';
 
@@ -31,7 +31,7 @@ function Funds() {
     <div>
       <PageTitle>{t('funds.title')}</PageTitle>
       {q.isPending && <Loading label={t('common.loading')} />}
-      {q.isError && <ErrorMessage>{q.error.message}</ErrorMessage>}
+      {q.isError && <ErrorMessage>{errorText(q.error)}</ErrorMessage>}
       {first && (
         <>
           <Card className="mb-4">

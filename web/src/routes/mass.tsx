@@ -2,12 +2,13 @@ import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { createFileRoute, Link } from '@tanstack/react-router';
 import { useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { api, type Schemas, unwrap } from '../api';
+import { api, errorText, failureText, type Schemas, unwrap } from '../api';
 import { RequireUser } from '../components/RequireUser';
 import { Button, Card, ErrorMessage, Field, inputClass, Notice, PageTitle } from '../components/ui';
 import { newIdempotencyKey } from '../order-fields';
 import { useServices } from '../services';
 import { meKey } from '../session';
+import { useFormat } from '../use-format';
 
 export const Route = createFileRoute('/mass')({
   component: () => <RequireUser>{() => <MassOrder />}</RequireUser>,
@@ -20,6 +21,7 @@ export const Route = createFileRoute('/mass')({
  */
 function MassOrder() {
   const { t } = useTranslation();
+  const f = useFormat();
   const services = useServices();
   const qc = useQueryClient();
   const [text, setText] = useState('');
@@ -83,7 +85,7 @@ function MassOrder() {
               />
             )}
           </Field>
-          <ErrorMessage>{send.error?.message}</ErrorMessage>
+          <ErrorMessage>{errorText(send.error)}</ErrorMessage>
           <Button type="submit" className="w-full" disabled={send.isPending || text.trim() === ''}>
             {t(send.isPending ? 'mass.placing' : 'mass.place')}
           </Button>
@@ -109,12 +111,12 @@ function MassOrder() {
                   <span className="text-emerald-800">
                     {t(l.repeated ? 'mass.repeated' : 'mass.placed', {
                       id: l.order,
-                      charge: l.charge,
+                      charge: f.decimal(l.charge ?? ''),
                       currency,
                     })}
                   </span>
                 ) : (
-                  <span className="text-red-800">{l.error}</span>
+                  <span className="text-red-800">{failureText(l.code ?? '', l.params, l.error ?? '')}</span>
                 )}
               </li>
             ))}

@@ -2,7 +2,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { createFileRoute, Link } from '@tanstack/react-router';
 import { useEffect, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { api, type Schemas, unwrap } from '../api';
+import { api, errorText, type Schemas, unwrap } from '../api';
 import { RequireUser } from '../components/RequireUser';
 import { Button, Card, ErrorMessage, Field, inputClass, Loading, Notice, PageTitle } from '../components/ui';
 import {
@@ -17,6 +17,7 @@ import {
 } from '../order-fields';
 import { useServices } from '../services';
 import { meKey } from '../session';
+import { useFormat } from '../use-format';
 
 export const Route = createFileRoute('/new')({
   validateSearch: serviceSearch,
@@ -37,6 +38,7 @@ function useDebounced<T>(value: T, ms: number): T {
 
 function NewOrder() {
   const { t } = useTranslation();
+  const f = useFormat();
   const search = Route.useSearch();
   const services = useServices();
   const qc = useQueryClient();
@@ -97,7 +99,7 @@ function NewOrder() {
   };
 
   if (services.isPending) return <Loading label={t('common.loading')} />;
-  if (services.isError) return <ErrorMessage>{services.error.message}</ErrorMessage>;
+  if (services.isError) return <ErrorMessage>{errorText(services.error)}</ErrorMessage>;
   if (list.length === 0) return <Notice>{t('services.empty')}</Notice>;
 
   return (
@@ -108,7 +110,7 @@ function NewOrder() {
           <Notice>
             {t('newOrder.created', {
               id: placed.order,
-              charge: placed.charge,
+              charge: f.decimal(placed.charge),
               currency: services.data.currency,
             })}{' '}
             <Link to="/orders" className="font-semibold underline">
@@ -159,7 +161,7 @@ function NewOrder() {
                     {t('newOrder.serviceOption', {
                       id: s.id,
                       name: s.name,
-                      rate: s.rate,
+                      rate: f.decimal(s.rate),
                       currency: services.data.currency,
                     })}
                   </option>
@@ -171,10 +173,10 @@ function NewOrder() {
             <div className="rounded-md bg-slate-50 p-3 text-sm text-slate-700">
               <p>
                 {t('newOrder.rateLine', {
-                  rate: service.rate,
+                  rate: f.decimal(service.rate),
                   currency: services.data.currency,
-                  min: service.min,
-                  max: service.max,
+                  min: f.count(service.min),
+                  max: f.count(service.max),
                 })}
               </p>
               <p className="text-slate-500">
@@ -226,27 +228,31 @@ function NewOrder() {
             ) : quote.isFetching && !quote.data ? (
               <p className="text-sm text-slate-500">{t('newOrder.pricing')}</p>
             ) : quote.isError ? (
-              <p className="text-sm text-amber-800">{quote.error.message}</p>
+              <p className="text-sm text-amber-800">{errorText(quote.error)}</p>
             ) : quote.data ? (
               <p>
                 <span className="text-sm text-slate-600">{t('newOrder.charge')} </span>
-                <strong data-testid="charge">
-                  {quote.data.charge} {quote.data.currency}
-                </strong>
+                <strong data-testid="charge">{f.money(quote.data.charge, quote.data.currency)}</strong>
                 {quote.data.perPost && (
                   <span className="block text-sm text-slate-600">
-                    {t('newOrder.perPost', { amount: quote.data.perPost, currency: quote.data.currency })}
+                    {t('newOrder.perPost', {
+                      amount: f.decimal(quote.data.perPost),
+                      currency: quote.data.currency,
+                    })}
                   </span>
                 )}
                 {quote.data.reserve && (
                   <span className="block text-sm text-slate-600">
-                    {t('newOrder.reserve', { amount: quote.data.reserve, currency: quote.data.currency })}
+                    {t('newOrder.reserve', {
+                      amount: f.decimal(quote.data.reserve),
+                      currency: quote.data.currency,
+                    })}
                   </span>
                 )}
               </p>
             ) : null}
           </div>
-          <ErrorMessage>{place.error?.message}</ErrorMessage>
+          <ErrorMessage>{errorText(place.error)}</ErrorMessage>
           <Button type="submit" className="w-full" disabled={place.isPending || !service}>
             {t(place.isPending ? 'newOrder.placing' : 'newOrder.place')}
           </Button>

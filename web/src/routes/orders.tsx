@@ -2,7 +2,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { createFileRoute } from '@tanstack/react-router';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { api, type Schemas, unwrap } from '../api';
+import { api, errorText, type Schemas, unwrap } from '../api';
 import { RequireUser } from '../components/RequireUser';
 import {
   Button,
@@ -65,7 +65,7 @@ function Orders() {
         ))}
       </div>
       {q.isPending && <Loading label={t('common.loading')} />}
-      {q.isError && <ErrorMessage>{q.error.message}</ErrorMessage>}
+      {q.isError && <ErrorMessage>{errorText(q.error)}</ErrorMessage>}
       {q.data && q.data.orders.length === 0 && <Empty>{t('orders.empty')}</Empty>}
       <ul className="space-y-3">
         {q.data?.orders.map((o) => (
@@ -177,7 +177,7 @@ function OrderCard({ order: o, currency }: { order: Schemas['CustomerOrder']; cu
           <Notice>{done}</Notice>
         </div>
       )}
-      <ErrorMessage>{refill.error?.message ?? cancel.error?.message}</ErrorMessage>
+      <ErrorMessage>{errorText(refill.error ?? cancel.error)}</ErrorMessage>
     </Card>
   );
 }

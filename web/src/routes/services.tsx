@@ -1,6 +1,7 @@
 import { createFileRoute, Link, Navigate } from '@tanstack/react-router';
 import { useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { errorText } from '../api';
 import { Card, Empty, ErrorMessage, Field, inputClass, Loading, PageTitle } from '../components/ui';
 import { useServices } from '../services';
 import { useMe, usePanel } from '../session';
@@ -16,7 +17,7 @@ function ServicesGate() {
   const me = useMe();
   const panel = usePanel();
   if (me.isPending || (!me.data && panel.isPending)) return <Loading label={t('common.loading')} />;
-  if (me.isError) return <ErrorMessage>{me.error.message}</ErrorMessage>;
+  if (me.isError) return <ErrorMessage>{errorText(me.error)}</ErrorMessage>;
   if (me.data) return <Services signedIn />;
   if (panel.data?.publicServices) return <Services signedIn={false} />;
   return <Navigate to="/sign-in" />;
@@ -67,7 +68,7 @@ function Services({ signedIn }: { signedIn: boolean }) {
         </Field>
       </div>
       {q.isPending && <Loading label={t('common.loading')} />}
-      {q.isError && <ErrorMessage>{q.error.message}</ErrorMessage>}
+      {q.isError && <ErrorMessage>{errorText(q.error)}</ErrorMessage>}
       {q.data && shown.length === 0 && <Empty>{t('services.empty')}</Empty>}
       <ul className="grid gap-3 lg:grid-cols-2">
         {shown.map((s) => (

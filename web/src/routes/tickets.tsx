@@ -2,7 +2,7 @@ import { useInfiniteQuery, useMutation, useQueryClient } from '@tanstack/react-q
 import { createFileRoute, Link, useNavigate } from '@tanstack/react-router';
 import { type FormEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { api, type Schemas, unwrap } from '../api';
+import { api, errorText, type Schemas, unwrap } from '../api';
 import { RequireUser } from '../components/RequireUser';
 import { Button, Card, Empty, ErrorMessage, Field, inputClass, Loading } from '../components/ui';
 import { TicketState } from '../tickets';
@@ -46,7 +46,7 @@ function Tickets() {
       </div>
       {writing && <NewTicket onCancel={() => setWriting(false)} />}
       {q.isPending && <Loading label={t('common.loading')} />}
-      {q.isError && <ErrorMessage>{q.error.message}</ErrorMessage>}
+      {q.isError && <ErrorMessage>{errorText(q.error)}</ErrorMessage>}
       {q.data &&
         (tickets.length === 0 ? (
           !writing && <Empty>{t('tickets.empty')}</Empty>
@@ -169,7 +169,7 @@ function NewTicket({ onCancel }: { onCancel: () => void }) {
             />
           )}
         </Field>
-        {open.isError && <ErrorMessage>{open.error.message}</ErrorMessage>}
+        {open.isError && <ErrorMessage>{errorText(open.error)}</ErrorMessage>}
         <div className="flex flex-wrap gap-2">
           <Button type="submit" disabled={open.isPending}>
             {open.isPending ? t('common.wait') : t('tickets.send')}

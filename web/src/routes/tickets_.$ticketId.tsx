@@ -2,7 +2,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { createFileRoute, Link } from '@tanstack/react-router';
 import { type FormEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { api, unwrap } from '../api';
+import { api, errorText, unwrap } from '../api';
 import { RequireUser } from '../components/RequireUser';
 import {
   Button,
@@ -56,7 +56,7 @@ function Thread() {
         {t('tickets.back')}
       </Link>
       {q.isPending && <Loading label={t('common.loading')} />}
-      {q.isError && <ErrorMessage>{q.error.message}</ErrorMessage>}
+      {q.isError && <ErrorMessage>{errorText(q.error)}</ErrorMessage>}
       {q.data && (
         <>
           <div className="mb-4 flex items-start justify-between gap-3">
@@ -111,8 +111,8 @@ function Thread() {
                     />
                   )}
                 </Field>
-                {reply.isError && <ErrorMessage>{reply.error.message}</ErrorMessage>}
-                {close.isError && <ErrorMessage>{close.error.message}</ErrorMessage>}
+                {reply.isError && <ErrorMessage>{errorText(reply.error)}</ErrorMessage>}
+                {close.isError && <ErrorMessage>{errorText(close.error)}</ErrorMessage>}
                 <div className="flex flex-wrap items-start justify-between gap-2">
                   <Button type="submit" disabled={reply.isPending}>
                     {reply.isPending ? t('common.wait') : t('tickets.sendReply')}
