@@ -16,6 +16,7 @@ import {
   PageTitle,
 } from '../components/ui';
 import { meKey } from '../session';
+import { useFormat } from '../use-format';
 
 export const Route = createFileRoute('/account')({
   component: () => <RequireUser>{(me) => <Account username={me.username} email={me.email} />}</RequireUser>,
@@ -240,7 +241,8 @@ function Sessions() {
 }
 
 function SessionRow({ session: s }: { session: Schemas['WebSession'] }) {
-  const { t, i18n } = useTranslation();
+  const { t } = useTranslation();
+  const f = useFormat();
   const qc = useQueryClient();
   const device = s.device ?? t('account.unknownDevice');
   const end = useMutation({
@@ -260,8 +262,7 @@ function SessionRow({ session: s }: { session: Schemas['WebSession'] }) {
           )}
         </p>
         <p className="text-xs text-slate-500">
-          {t('account.lastSeen')}{' '}
-          <time dateTime={s.lastSeenAt}>{new Date(s.lastSeenAt).toLocaleString(i18n.language)}</time>
+          {t('account.lastSeen')} <time dateTime={s.lastSeenAt}>{f.dateTime(s.lastSeenAt)}</time>
           {s.ip ? ` · ${s.ip}` : ''}
         </p>
         <ErrorMessage>{errorText(end.error)}</ErrorMessage>
