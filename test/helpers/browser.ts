@@ -12,7 +12,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, onTestFailed } from 'vitest';
+import { afterAll, beforeAll, describe, expect, onTestFailed } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { type Db, openDatabase } from '../../src/db/connect.js';
 import { assertBuilt, type Child, REPO_ROOT, spawnCli } from './processes.js';
@@ -44,7 +44,7 @@ export interface BrowserSuite {
   readonly browser: Browser;
   /**
    * A fresh browser context (no cookies) of this size, inside a test; a page error fails the test,
-   * and a failed test saves a screenshot `failed-<suite>-<size>.png` of the page.
+   * and a failed test saves a screenshot `failed-<test name>-<size>.png` of the page.
    */
   newPage(viewport: { width: number; height: number }): Promise<Page>;
   /** The operator's CLI on the panel's database, in-process. */
@@ -144,9 +144,13 @@ export function browserSuite(name: string, env: Record<string, string> = {}): Br
       page.on('pageerror', (err) => {
         throw err;
       });
-      // A failing test leaves a picture of where it stood: test/screenshots/failed-<suite>-<size>.png
+      // A failing test leaves a picture of where it stood: test/screenshots/failed-<test>-<size>.png
+      const test = (expect.getState().currentTestName ?? name)
+        .toLowerCase()
+        .replace(/[^a-z0-9]+/g, '-')
+        .slice(0, 80);
       onTestFailed(async () => {
-        if (!page.isClosed()) await this.shot(page, `failed-${name}`).catch(() => undefined);
+        if (!page.isClosed()) await this.shot(page, `failed-${test}`).catch(() => undefined);
       });
       return page;
     },

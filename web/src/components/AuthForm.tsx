@@ -26,6 +26,9 @@ export function AuthForm({ mode, service }: { mode: 'sign-in' | 'sign-up'; servi
             }),
       ),
     onSuccess: async (me) => {
+      // A /me asked before the session existed may still be on its way; its "nobody" answer must not
+      // land after this one and send the customer back to sign in.
+      await qc.cancelQueries({ queryKey: meKey });
       qc.setQueryData(meKey, me);
       if (service !== undefined) await navigate({ to: '/new', search: { service } });
       else await navigate({ to: mode === 'sign-in' ? '/new' : '/services' });
