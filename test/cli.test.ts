@@ -255,6 +255,34 @@ describeEachDb('CLI', (ctx) => {
     }
   });
 
+  it('settings set --public-services on|off is what the web panel reports, off by default', async () => {
+    const db = await openDatabase(ctx().url);
+    const web = await makeApi(db.db);
+    const panel = async () => (await web.inject({ method: 'GET', url: '/api/web/panel' })).json();
+    const services = async () => (await web.inject({ method: 'GET', url: '/api/web/services' })).statusCode;
+    try {
+      expect((await cli('--json', 'settings', 'show')).json()).toMatchObject({ publicServices: 'off' });
+      expect((await panel()).publicServices).toBe(false);
+      expect(await services()).toBe(401);
+      expect((await cli('--json', 'settings', 'set', '--public-services', 'on')).json()).toEqual({
+        'public-services': 'on',
+      });
+      expect((await panel()).publicServices).toBe(true);
+      expect(await services()).toBe(200);
+      expect((await cli('settings', 'show')).out.join('\n')).toMatch(/public-services: on/);
+      const bad = await cli('settings', 'set', '--public-services', 'yes');
+      expect(bad.code).toBe(1);
+      expect(bad.err[0]).toMatch(/public-services must be on or off/);
+      expect((await cli('--json', 'settings', 'show')).json()).toMatchObject({ publicServices: 'on' });
+      await cli('settings', 'set', '--public-services', 'off');
+      expect(await services()).toBe(401);
+    } finally {
+      await cli('settings', 'set', '--public-services', 'off');
+      await web.close();
+      await db.close();
+    }
+  });
+
   it('the real binary runs with --json and exits non-zero on errors', async () => {
     const env = { ...process.env, DATABASE_URL: ctx().url };
     const ok = await run('node', ['bin/smm-panel.js', '--json', 'ledger', 'check'], { env });

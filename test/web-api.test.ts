@@ -40,6 +40,8 @@ const ENDPOINTS: { method: 'GET' | 'POST'; path: string; body?: unknown }[] = [
   { method: 'POST', path: '/orders/1/refill' },
   { method: 'POST', path: '/orders/1/cancel' },
   { method: 'POST', path: '/account/api-key' },
+  { method: 'GET', path: '/account/sessions' },
+  { method: 'POST', path: '/account/sessions/1/end' },
   { method: 'POST', path: '/account/password', body: { currentPassword: 'x', newPassword: 'yyyyyyyyyy' } },
   { method: 'POST', path: '/account/email', body: { currentPassword: 'x', email: 'a@example.com' } },
   { method: 'GET', path: '/tickets' },

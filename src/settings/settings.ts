@@ -38,6 +38,18 @@ export async function setSignupOpen(db: Executor, open: boolean): Promise<void> 
 }
 
 /**
+ * Whether visitors who are not signed in may see the services and their list prices on the web panel
+ * (`settings set --public-services on|off`; off by default).
+ */
+export async function isPublicServices(db: Executor): Promise<boolean> {
+  return (await readSetting(db, 'public_services')) === 'on';
+}
+
+export async function setPublicServices(db: Executor, on: boolean): Promise<void> {
+  await writeSetting(db, 'public_services', on ? 'on' : 'off');
+}
+
+/**
  * Mail for password resets: the SMTP server (`smtp://user:pass@host:587`, `smtps://...`), the sender
  * address, and the panel's public address that reset links point to. The link is never built from a
  * request's Host header (an attacker chooses it: "password reset poisoning"), so reset by mail needs

@@ -26,6 +26,11 @@ export function callerOf(req: FastifyRequest): WebCaller {
   return c;
 }
 
+/** The signed-in caller, or null on a route with an optional session and nobody signed in. */
+export function callerOrNull(req: FastifyRequest): WebCaller | null {
+  return callers.get(req) ?? null;
+}
+
 export function setSessionCookie(reply: FastifyReply, token: string, secure: boolean): void {
   reply.setCookie(SESSION_COOKIE, token, {
     path: '/api/web',

@@ -1,4 +1,4 @@
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useInfiniteQuery, useMutation, useQueryClient } from '@tanstack/react-query';
 import { createFileRoute, Link, useNavigate } from '@tanstack/react-router';
 import { type FormEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -23,7 +23,19 @@ function parseOrderIds(text: string): number[] | null {
 
 function Tickets() {
   const { t, i18n } = useTranslation();
-  const q = useQuery({ queryKey: ['tickets'], queryFn: () => unwrap(api.GET('/api/web/tickets')) });
+  // Keyset pages, most recently updated first; "More" appends the next older page.
+  const q = useInfiniteQuery({
+    queryKey: ['tickets', 'list'],
+    initialPageParam: undefined as string | undefined,
+    queryFn: ({ pageParam }) =>
+      unwrap(
+        api.GET('/api/web/tickets', {
+          params: { query: { limit: 20, ...(pageParam ? { before: pageParam } : {}) } },
+        }),
+      ),
+    getNextPageParam: (last) => last.nextBefore ?? undefined,
+  });
+  const tickets = q.data?.pages.flatMap((p) => p.tickets) ?? [];
   const [writing, setWriting] = useState(false);
 
   return (
@@ -36,11 +48,11 @@ function Tickets() {
       {q.isPending && <Loading label={t('common.loading')} />}
       {q.isError && <ErrorMessage>{errorText(q.error)}</ErrorMessage>}
       {q.data &&
-        (q.data.tickets.length === 0 ? (
+        (tickets.length === 0 ? (
           !writing && <Empty>{t('tickets.empty')}</Empty>
         ) : (
           <ul className="divide-y divide-slate-200 rounded-lg border border-slate-200 bg-white">
-            {q.data.tickets.map((tk) => (
+            {tickets.map((tk) => (
               <li key={tk.id}>
                 <Link
                   to="/tickets/$ticketId"
@@ -66,6 +78,18 @@ function Tickets() {
             ))}
           </ul>
         ))}
+      {q.hasNextPage && (
+        <div className="mt-4 flex justify-center">
+          <Button
+            variant="secondary"
+            className="w-full sm:w-auto"
+            disabled={q.isFetchingNextPage}
+            onClick={() => void q.fetchNextPage()}
+          >
+            {t(q.isFetchingNextPage ? 'funds.loadingMore' : 'tickets.more')}
+          </Button>
+        </div>
+      )}
     </div>
   );
 }
