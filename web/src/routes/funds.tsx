@@ -4,6 +4,7 @@ import { useTranslation } from 'react-i18next';
 import { api, errorText, unwrap } from '../api';
 import { RequireUser } from '../components/RequireUser';
 import { Button, Card, Empty, ErrorMessage, Loading, PageTitle } from '../components/ui';
+import { useFormat } from '../use-format';
 
 export const Route = createFileRoute('/funds')({
   component: () => <RequireUser>{() => <Funds />}</RequireUser>,
@@ -12,7 +13,8 @@ export const Route = createFileRoute('/funds')({
 const PAGE = 50;
 
 function Funds() {
-  const { t, i18n } = useTranslation();
+  const { t } = useTranslation();
+  const f = useFormat();
   // Keyset pages of the history (newest first); "More" appends the next older page.
   const q = useInfiniteQuery({
     queryKey: ['funds'],
@@ -36,9 +38,7 @@ function Funds() {
         <>
           <Card className="mb-4">
             <p className="text-sm text-slate-600">{t('funds.balanceLabel')}</p>
-            <p className="text-2xl font-bold">
-              {first.balance} {first.currency}
-            </p>
+            <p className="text-2xl font-bold">{f.money(first.balance, first.currency)}</p>
             <p className="mt-1 text-sm text-slate-600">{t('funds.howToAdd')}</p>
           </Card>
           <h2 className="mb-2 font-semibold">{t('funds.history')}</h2>
@@ -54,7 +54,7 @@ function Funds() {
                       {e.order !== null && ` · ${t('orders.number', { id: e.order })}`}
                     </p>
                     <p className="text-xs text-slate-500">
-                      <time dateTime={e.at}>{new Date(e.at).toLocaleString(i18n.language)}</time>
+                      <time dateTime={e.at}>{f.dateTime(e.at)}</time>
                       {e.note ? ` · ${e.note}` : ''}
                     </p>
                   </div>
@@ -62,9 +62,11 @@ function Funds() {
                     <p
                       className={`font-semibold ${e.amount.startsWith('-') ? 'text-red-700' : 'text-emerald-700'}`}
                     >
-                      {e.amount.startsWith('-') ? e.amount : `+${e.amount}`}
+                      {e.amount.startsWith('-') ? f.decimal(e.amount) : `+${f.decimal(e.amount)}`}
                     </p>
-                    <p className="text-xs text-slate-500">{t('funds.after', { amount: e.balanceAfter })}</p>
+                    <p className="text-xs text-slate-500">
+                      {t('funds.after', { amount: f.decimal(e.balanceAfter) })}
+                    </p>
                   </div>
                 </li>
               ))}

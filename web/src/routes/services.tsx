@@ -5,6 +5,7 @@ import { errorText } from '../api';
 import { Card, Empty, ErrorMessage, Field, inputClass, Loading, PageTitle } from '../components/ui';
 import { useServices } from '../services';
 import { useMe, usePanel } from '../session';
+import { useFormat } from '../use-format';
 
 export const Route = createFileRoute('/services')({ component: ServicesGate });
 
@@ -25,6 +26,7 @@ function ServicesGate() {
 
 function Services({ signedIn }: { signedIn: boolean }) {
   const { t } = useTranslation();
+  const f = useFormat();
   const q = useServices();
   const [search, setSearch] = useState('');
   const [category, setCategory] = useState('');
@@ -82,14 +84,12 @@ function Services({ signedIn }: { signedIn: boolean }) {
                   <h2 className="font-semibold">{s.name}</h2>
                 </div>
                 <p className="text-right">
-                  <span className="block font-bold">
-                    {s.rate} {q.data?.currency}
-                  </span>
+                  <span className="block font-bold">{f.money(s.rate, q.data?.currency ?? '')}</span>
                   <span className="text-xs text-slate-500">{t('services.per1000')}</span>
                 </p>
               </div>
               <p className="mt-2 text-sm text-slate-600">
-                {t('services.minMax', { min: s.min, max: s.max })}
+                {t('services.minMax', { min: f.count(s.min), max: f.count(s.max) })}
               </p>
               <ul className="mt-2 flex flex-wrap gap-1" aria-label={t('services.flags')}>
                 {s.refill && <Flag>{t('flags.refill')}</Flag>}

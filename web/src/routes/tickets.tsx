@@ -6,6 +6,7 @@ import { api, errorText, type Schemas, unwrap } from '../api';
 import { RequireUser } from '../components/RequireUser';
 import { Button, Card, Empty, ErrorMessage, Field, inputClass, Loading } from '../components/ui';
 import { TicketState } from '../tickets';
+import { useFormat } from '../use-format';
 
 export const Route = createFileRoute('/tickets')({
   component: () => <RequireUser>{() => <Tickets />}</RequireUser>,
@@ -22,7 +23,8 @@ function parseOrderIds(text: string): number[] | null {
 }
 
 function Tickets() {
-  const { t, i18n } = useTranslation();
+  const { t } = useTranslation();
+  const f = useFormat();
   // Keyset pages, most recently updated first; "More" appends the next older page.
   const q = useInfiniteQuery({
     queryKey: ['tickets', 'list'],
@@ -64,10 +66,7 @@ function Tickets() {
                       {t('tickets.number', { id: tk.id })} · {t(`tickets.subjects.${tk.subject}`)}
                     </p>
                     <p className="text-xs text-slate-500">
-                      {t('tickets.updated')}{' '}
-                      <time dateTime={tk.updatedAt}>
-                        {new Date(tk.updatedAt).toLocaleString(i18n.language)}
-                      </time>
+                      {t('tickets.updated')} <time dateTime={tk.updatedAt}>{f.dateTime(tk.updatedAt)}</time>
                       {tk.orderIds.length > 0 &&
                         ` · ${t('tickets.aboutOrders', { ids: tk.orderIds.map((id) => `#${id}`).join(', ') })}`}
                     </p>
