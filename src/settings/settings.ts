@@ -65,8 +65,8 @@ const MAX_URL_LENGTH = 500;
 export const EMAIL_RE = /^[^\s@<>"',;]+@[^\s@<>"',;]+\.[^\s@<>"',;]+$/;
 export const MAX_EMAIL_LENGTH = 254;
 
-/** A valid smtp(s) URL in its stored form, or null. */
-export function parseSmtpUrl(text: string): string | null {
+/** `text` as a URL with a host and one of `protocols` (short, no spaces), or null. */
+function urlWithHost(text: string, protocols: string[]): URL | null {
   if (text.length > MAX_URL_LENGTH || /\s/.test(text)) return null;
   let u: URL;
   try {
@@ -74,22 +74,20 @@ export function parseSmtpUrl(text: string): string | null {
   } catch {
     return null;
   }
-  if ((u.protocol !== 'smtp:' && u.protocol !== 'smtps:') || !u.hostname) return null;
-  if ((u.pathname !== '' && u.pathname !== '/') || u.hash) return null;
+  return protocols.includes(u.protocol) && u.hostname ? u : null;
+}
+
+/** A valid smtp(s) URL in its stored form, or null. */
+export function parseSmtpUrl(text: string): string | null {
+  const u = urlWithHost(text, ['smtp:', 'smtps:']);
+  if (!u || (u.pathname !== '' && u.pathname !== '/') || u.hash) return null;
   return text;
 }
 
 /** A valid http(s) public address without a trailing slash, or null. */
 export function parsePublicUrl(text: string): string | null {
-  if (text.length > MAX_URL_LENGTH || /\s/.test(text)) return null;
-  let u: URL;
-  try {
-    u = new URL(text);
-  } catch {
-    return null;
-  }
-  if ((u.protocol !== 'http:' && u.protocol !== 'https:') || !u.hostname) return null;
-  if (u.username || u.password || u.search || u.hash) return null;
+  const u = urlWithHost(text, ['http:', 'https:']);
+  if (!u || u.username || u.password || u.search || u.hash) return null;
   return `${u.origin}${u.pathname.replace(/\/+$/, '')}`;
 }
 
