@@ -6,9 +6,9 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { main } from '../src/cli/main.js';
 import { openDatabase } from '../src/db/connect.js';
 import { callApi, makeApi, uniqueName } from './helpers/api.js';
+import { runCliInProcess } from './helpers/cli.js';
 import { describeEachDb } from './helpers/db.js';
 
 const run = promisify(execFile);
@@ -22,16 +22,7 @@ describeEachDb('CLI', (ctx) => {
     await app.close();
   });
 
-  async function cli(...args: string[]) {
-    const out: string[] = [];
-    const err: string[] = [];
-    const code = await main(args, {
-      out: (l) => out.push(l),
-      err: (l) => err.push(l),
-      env: { DATABASE_URL: ctx().url },
-    });
-    return { code, out, err, json: () => JSON.parse(out.join('\n')) };
-  }
+  const cli = (...args: string[]) => runCliInProcess(ctx().url, args);
 
   it('creates a user with an opening balance whose key works on the API', async () => {
     const username = uniqueName();
