@@ -5,7 +5,7 @@ import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, errorText, unwrap } from '../api';
 import { meKey, usePanel } from '../session';
-import { Button, Card, ErrorMessage, Field, inputClass } from './ui';
+import { Button, Card, ErrorMessage, Field, inputClass, PasswordField } from './ui';
 
 /** `service`: the visitor came from a service's Order button; they go on to order it. */
 export function AuthForm({ mode, service }: { mode: 'sign-in' | 'sign-up'; service?: number | undefined }) {
@@ -66,20 +66,13 @@ export function AuthForm({ mode, service }: { mode: 'sign-in' | 'sign-up'; servi
                 />
               )}
             </Field>
-            <Field label={t('auth.password')} hint={mode === 'sign-up' ? t('auth.passwordHint') : undefined}>
-              {(id, d) => (
-                <input
-                  id={id}
-                  aria-describedby={d}
-                  type="password"
-                  className={inputClass}
-                  autoComplete={mode === 'sign-in' ? 'current-password' : 'new-password'}
-                  required
-                  value={password}
-                  onChange={(e) => setPassword(e.target.value)}
-                />
-              )}
-            </Field>
+            <PasswordField
+              label={t('auth.password')}
+              hint={mode === 'sign-up' ? t('auth.passwordHint') : undefined}
+              autoComplete={mode === 'sign-in' ? 'current-password' : 'new-password'}
+              value={password}
+              onChange={setPassword}
+            />
             {mode === 'sign-up' && (
               <Field label={t('auth.email')} hint={t('auth.emailHint')}>
                 {(id, d) => (

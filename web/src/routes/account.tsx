@@ -14,6 +14,7 @@ import {
   Loading,
   Notice,
   PageTitle,
+  PasswordField,
 } from '../components/ui';
 import { meKey } from '../session';
 import { useFormat } from '../use-format';
@@ -115,33 +116,19 @@ function Account({ username, email }: { username: string; email: string | null }
             if (!password.isPending) password.mutate();
           }}
         >
-          <Field label={t('account.currentPassword')}>
-            {(id) => (
-              <input
-                id={id}
-                type="password"
-                autoComplete="current-password"
-                required
-                className={inputClass}
-                value={current}
-                onChange={(e) => setCurrent(e.target.value)}
-              />
-            )}
-          </Field>
-          <Field label={t('account.newPassword')} hint={t('auth.passwordHint')}>
-            {(id, d) => (
-              <input
-                id={id}
-                aria-describedby={d}
-                type="password"
-                autoComplete="new-password"
-                required
-                className={inputClass}
-                value={next}
-                onChange={(e) => setNext(e.target.value)}
-              />
-            )}
-          </Field>
+          <PasswordField
+            label={t('account.currentPassword')}
+            autoComplete="current-password"
+            value={current}
+            onChange={setCurrent}
+          />
+          <PasswordField
+            label={t('account.newPassword')}
+            hint={t('auth.passwordHint')}
+            autoComplete="new-password"
+            value={next}
+            onChange={setNext}
+          />
           {password.data && (
             <Notice>{t('account.passwordChanged', { count: password.data.endedSessions })}</Notice>
           )}
@@ -177,19 +164,12 @@ function Account({ username, email }: { username: string; email: string | null }
               />
             )}
           </Field>
-          <Field label={t('account.currentPassword')}>
-            {(id) => (
-              <input
-                id={id}
-                type="password"
-                autoComplete="current-password"
-                required
-                className={inputClass}
-                value={emailPassword}
-                onChange={(e) => setEmailPassword(e.target.value)}
-              />
-            )}
-          </Field>
+          <PasswordField
+            label={t('account.currentPassword')}
+            autoComplete="current-password"
+            value={emailPassword}
+            onChange={setEmailPassword}
+          />
           {emailChange.data && (
             <Notice>{t(emailChange.data.email ? 'account.emailSaved' : 'account.emailRemoved')}</Notice>
           )}
