@@ -2,8 +2,9 @@ import { useInfiniteQuery } from '@tanstack/react-query';
 import { createFileRoute } from '@tanstack/react-router';
 import { useTranslation } from 'react-i18next';
 import { api, errorText, unwrap } from '../api';
+import { MoreButton } from '../components/Pager';
 import { RequireUser } from '../components/RequireUser';
-import { Button, Card, Empty, ErrorMessage, Loading, PageTitle } from '../components/ui';
+import { Card, Empty, ErrorMessage, Loading, PageTitle } from '../components/ui';
 import { useFormat } from '../use-format';
 
 export const Route = createFileRoute('/funds')({
@@ -73,16 +74,11 @@ function Funds() {
             </ul>
           )}
           {q.hasNextPage ? (
-            <div className="mt-4 flex justify-center">
-              <Button
-                variant="secondary"
-                className="w-full sm:w-auto"
-                disabled={q.isFetchingNextPage}
-                onClick={() => void q.fetchNextPage()}
-              >
-                {t(q.isFetchingNextPage ? 'funds.loadingMore' : 'funds.more')}
-              </Button>
-            </div>
+            <MoreButton
+              label={t('funds.more')}
+              loading={q.isFetchingNextPage}
+              onMore={() => void q.fetchNextPage()}
+            />
           ) : (
             entries.length > PAGE && (
               <p className="mt-4 text-center text-sm text-slate-500">{t('funds.allShown')}</p>

@@ -3,6 +3,7 @@ import { createFileRoute, Link, useNavigate } from '@tanstack/react-router';
 import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, errorText, type Schemas, unwrap } from '../api';
+import { KeysetPager, useKeysetPages } from '../components/Pager';
 import { RequireUser } from '../components/RequireUser';
 import { Button, Card, Empty, ErrorMessage, inputClass, LinkText, Loading } from '../components/ui';
 import { OrderActions, OrderViews, StatusBadge } from '../orders';
@@ -120,9 +121,8 @@ function Orders() {
 
 function OrderPages({ status, q: search }: OrdersSearch) {
   const { t } = useTranslation();
-  // Keyset pages: the `before` of each page seen, so "Newer" goes back exactly.
-  const [pages, setPages] = useState<(number | undefined)[]>([undefined]);
-  const before = pages[pages.length - 1];
+  const pages = useKeysetPages();
+  const { before } = pages;
   const q = useQuery({
     queryKey: ['orders', 'list', status, search, before],
     queryFn: () =>
@@ -155,24 +155,7 @@ function OrderPages({ status, q: search }: OrdersSearch) {
           </li>
         ))}
       </ul>
-      {q.data && (pages.length > 1 || q.data.nextBefore !== null) && (
-        <nav aria-label={t('orders.pages')} className="mt-4 flex justify-between">
-          <Button
-            variant="secondary"
-            disabled={pages.length === 1}
-            onClick={() => setPages((p) => p.slice(0, -1))}
-          >
-            {t('orders.newer')}
-          </Button>
-          <Button
-            variant="secondary"
-            disabled={q.data.nextBefore === null}
-            onClick={() => setPages((p) => [...p, q.data.nextBefore ?? undefined])}
-          >
-            {t('orders.older')}
-          </Button>
-        </nav>
-      )}
+      {q.data && <KeysetPager pages={pages} nextBefore={q.data.nextBefore} />}
     </>
   );
 }

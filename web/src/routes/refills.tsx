@@ -1,10 +1,10 @@
 import { useQuery } from '@tanstack/react-query';
 import { createFileRoute } from '@tanstack/react-router';
-import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, errorText, unwrap } from '../api';
+import { KeysetPager, useKeysetPages } from '../components/Pager';
 import { RequireUser } from '../components/RequireUser';
-import { Button, Empty, ErrorMessage, Loading } from '../components/ui';
+import { Empty, ErrorMessage, Loading } from '../components/ui';
 import { OrderViews, RefillRows } from '../orders';
 import { useFormat } from '../use-format';
 
@@ -15,8 +15,8 @@ export const Route = createFileRoute('/refills')({
 function Refills() {
   const { t } = useTranslation();
   const f = useFormat();
-  const [pages, setPages] = useState<(number | undefined)[]>([undefined]);
-  const before = pages[pages.length - 1];
+  const pages = useKeysetPages();
+  const { before } = pages;
   const q = useQuery({
     queryKey: ['refills', before],
     queryFn: () =>
@@ -36,24 +36,7 @@ function Refills() {
       {q.isError && <ErrorMessage>{errorText(q.error)}</ErrorMessage>}
       {q.data && q.data.refills.length === 0 && <Empty>{t('refills.empty')}</Empty>}
       {q.data && <RefillRows refills={q.data.refills} when={when} showOrder />}
-      {q.data && (pages.length > 1 || q.data.nextBefore !== null) && (
-        <nav aria-label={t('orders.pages')} className="mt-4 flex justify-between">
-          <Button
-            variant="secondary"
-            disabled={pages.length === 1}
-            onClick={() => setPages((p) => p.slice(0, -1))}
-          >
-            {t('orders.newer')}
-          </Button>
-          <Button
-            variant="secondary"
-            disabled={q.data.nextBefore === null}
-            onClick={() => setPages((p) => [...p, q.data.nextBefore ?? undefined])}
-          >
-            {t('orders.older')}
-          </Button>
-        </nav>
-      )}
+      {q.data && <KeysetPager pages={pages} nextBefore={q.data.nextBefore} />}
     </div>
   );
 }

@@ -3,6 +3,7 @@ import { createFileRoute, Link, useNavigate } from '@tanstack/react-router';
 import { type FormEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, errorText, type Schemas, unwrap } from '../api';
+import { MoreButton } from '../components/Pager';
 import { RequireUser } from '../components/RequireUser';
 import { Button, Card, Empty, ErrorMessage, Field, inputClass, Loading } from '../components/ui';
 import { TicketState } from '../tickets';
@@ -78,16 +79,11 @@ function Tickets() {
           </ul>
         ))}
       {q.hasNextPage && (
-        <div className="mt-4 flex justify-center">
-          <Button
-            variant="secondary"
-            className="w-full sm:w-auto"
-            disabled={q.isFetchingNextPage}
-            onClick={() => void q.fetchNextPage()}
-          >
-            {t(q.isFetchingNextPage ? 'funds.loadingMore' : 'tickets.more')}
-          </Button>
-        </div>
+        <MoreButton
+          label={t('tickets.more')}
+          loading={q.isFetchingNextPage}
+          onMore={() => void q.fetchNextPage()}
+        />
       )}
     </div>
   );
