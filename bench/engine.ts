@@ -12,14 +12,17 @@
  *   database must show every order sent with its own upstream id, and the simulator's record exactly
  *   one `add` per order.
  */
+
 import { sql } from 'kysely';
 import { createUser } from '../src/accounts/create-user.js';
+import { SYSTEM } from '../src/audit/actor.js';
 import { type Db, openDatabase } from '../src/db/connect.js';
 import { PRELOADED } from '../src/dev/simulator.js';
 import { addProvider } from '../src/providers/add-provider.js';
 import { importServices } from '../src/providers/import-services.js';
 import { setProviderSendLimit } from '../src/providers/set-provider-send-limit.js';
 import { SYNC_BATCH } from '../src/worker/sync.js';
+import { benchAdmin } from './admin.js';
 import { startChild, startServer } from './child.js';
 import { CpuMeter } from './cpu.js';
 import type { EngineRow } from './report.js';
@@ -176,16 +179,32 @@ interface EngineSeed {
 
 /** The user, the simulator as provider and its service 1 imported, through the panel's use cases. */
 async function seedBasics(db: Db, simUrl: string): Promise<EngineSeed> {
-  const user = await createUser({ db: db.db, input: { username: 'bench_engine', balanceUnits: 10n ** 18n } });
+  const user = await createUser({
+    db: db.db,
+    actor: SYSTEM,
+    input: { username: 'bench_engine', balanceUnits: 10n ** 18n },
+  });
   if (!user.ok) throw new Error(`seed user failed: ${user.failure.code}`);
-  const provider = await addProvider({ db: db.db, name: 'simulator', url: simUrl, apiKey: SIM_KEY });
+  const provider = await addProvider({
+    db: db.db,
+    actor: SYSTEM,
+    name: 'simulator',
+    url: simUrl,
+    apiKey: SIM_KEY,
+  });
   if (!provider.ok) throw new Error(`seed provider failed: ${provider.failure.code}`);
   // The simulator debits atomically like our own panel: let a worker send as many at once as its
   // lanes allow (the default of 1 protects SmartPanel-like upstreams), as this benchmark always did.
-  const limit = await setProviderSendLimit({ db: db.db, providerId: provider.value.id, limit: 10 });
+  const limit = await setProviderSendLimit({
+    db: db.db,
+    actor: await benchAdmin(db.db),
+    providerId: provider.value.id,
+    limit: 10,
+  });
   if (!limit.ok) throw new Error('seed: setting the send limit failed');
   const imported = await importServices({
     db: db.db,
+    actor: SYSTEM,
     providerId: provider.value.id,
     ids: [String(PRELOADED.service)],
   });

@@ -4,13 +4,16 @@
  * so large that `add` never runs out, 100 orders of theirs to ask the status of, and 50 other users
  * (one per connection of the "add, 50 users") with 40 orders each, so the tables are not trivially small.
  */
+
 import { createUser } from '../src/accounts/create-user.js';
+import { SYSTEM } from '../src/audit/actor.js';
 import { createService } from '../src/catalog/create-service.js';
 import { setUserRate } from '../src/catalog/set-user-rate.js';
 import { openDatabase } from '../src/db/connect.js';
 import { parseRate } from '../src/money.js';
 import type { Params } from '../src/orders/order-input.js';
 import { placeOrder } from '../src/orders/place-order.js';
+import { benchAdmin } from './admin.js';
 
 export const SERVICE_COUNT = 50;
 export const STATUS_ORDERS = 100;
@@ -58,6 +61,7 @@ export async function seed(url: string): Promise<Seeded> {
       const category = CATEGORIES[i % CATEGORIES.length] ?? 'Other';
       const r = await createService({
         db,
+        actor: SYSTEM,
         input: {
           name: `${category} [bench ${i + 1}] - Real quality, fast start, ${(i % 7) + 1}k/day`,
           category,
@@ -77,12 +81,19 @@ export async function seed(url: string): Promise<Seeded> {
 
     const main = await createUser({
       db,
+      actor: SYSTEM,
       input: { username: 'bench_main', balanceUnits: HUGE_BALANCE_UNITS },
     });
     if (!main.ok) throw new Error(`seed user failed: ${main.failure.code}`);
     const serviceId = serviceIds[7] ?? 1;
     for (const id of [serviceId, serviceIds[12] ?? 2, serviceIds[31] ?? 3]) {
-      const r = await setUserRate({ db, username: 'bench_main', serviceId: id, rateUnits: rate('0.9') });
+      const r = await setUserRate({
+        db,
+        actor: await benchAdmin(db),
+        username: 'bench_main',
+        serviceId: id,
+        rateUnits: rate('0.9'),
+      });
       if (!r.ok) throw new Error(`seed user rate failed: ${r.failure.code}`);
     }
 
@@ -101,6 +112,7 @@ export async function seed(url: string): Promise<Seeded> {
     for (let u = 0; u < OTHER_USERS; u++) {
       const other = await createUser({
         db,
+        actor: SYSTEM,
         input: { username: `bench_user_${u}`, balanceUnits: HUGE_BALANCE_UNITS },
       });
       if (!other.ok) throw new Error(`seed user failed: ${other.failure.code}`);

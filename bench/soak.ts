@@ -18,6 +18,7 @@
  * 1000), no 5xx and no "Internal error" answer, every answer HTTP 200 JSON, the panel's RSS (start,
  * peak, end). Prints a table; exits 1 when an invariant failed. Not part of CI.
  */
+
 import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -26,6 +27,7 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createUser } from '../src/accounts/create-user.js';
+import { SYSTEM } from '../src/audit/actor.js';
 import { createService } from '../src/catalog/create-service.js';
 import { openDatabase } from '../src/db/connect.js';
 import { seededRandom } from '../src/dev/seeded-random.js';
@@ -39,6 +41,7 @@ import { setOrderStatus } from '../src/orders/set-order-status.js';
 import { addProvider } from '../src/providers/add-provider.js';
 import { importServices } from '../src/providers/import-services.js';
 import { setProviderSendLimit } from '../src/providers/set-provider-send-limit.js';
+import { benchAdmin } from './admin.js';
 import { createPgDatabase, type PgDatabase, postgresProblem } from './pg.js';
 
 // ---- settings -----------------------------------------------------------------------------------
@@ -616,16 +619,28 @@ async function main(): Promise<void> {
   let exitCode = 0;
   try {
     // Catalogue, provider and customers, through the use cases the CLI uses.
-    const prov = await addProvider({ db, name: 'chaos', url: upstream.url, apiKey: UPSTREAM_KEY });
+    const prov = await addProvider({
+      db,
+      actor: SYSTEM,
+      name: 'chaos',
+      url: upstream.url,
+      apiKey: UPSTREAM_KEY,
+    });
     if (!prov.ok) throw new Error(`providers add: ${JSON.stringify(prov.failure)}`);
-    const imp = await importServices({ db, providerId: prov.value.id, markupPercent: '25' });
+    const imp = await importServices({ db, actor: SYSTEM, providerId: prov.value.id, markupPercent: '25' });
     if (!imp.ok) throw new Error(`services import: ${JSON.stringify(imp.failure)}`);
     // Four adds in flight per worker: the chaos upstream's slow and held answers would otherwise make
     // the dispatch, not the panel, the bottleneck of the soak.
-    const limit = await setProviderSendLimit({ db, providerId: prov.value.id, limit: 4 });
+    const limit = await setProviderSendLimit({
+      db,
+      actor: await benchAdmin(db),
+      providerId: prov.value.id,
+      limit: 4,
+    });
     if (!limit.ok) throw new Error('providers set --send-limit failed');
     const manual = await createService({
       db,
+      actor: SYSTEM,
       input: {
         name: 'Soak manual',
         category: 'Soak',
@@ -639,10 +654,17 @@ async function main(): Promise<void> {
       },
     });
     if (!manual.ok) throw new Error('services create failed');
+    const admin = await createUser({ db, actor: SYSTEM, input: { username: 'soak_admin', role: 'admin' } });
+    if (!admin.ok) throw new Error(`users create: ${admin.failure.code}`);
+    const staff = { id: admin.value.id, kind: 'cli', role: 'admin' } as const;
     const customers: Customer[] = [];
     for (let i = 0; i < 20; i++) {
       const initialUnits = BigInt(between(50, 500)) * 10_000_000n;
-      const u = await createUser({ db, input: { username: `soak_${i}`, balanceUnits: initialUnits } });
+      const u = await createUser({
+        db,
+        actor: SYSTEM,
+        input: { username: `soak_${i}`, balanceUnits: initialUnits },
+      });
       if (!u.ok) throw new Error(`users create: ${u.failure.code}`);
       customers.push({
         username: u.value.username,
@@ -730,6 +752,7 @@ async function main(): Promise<void> {
       for (const o of review.value) {
         const created = up.createdByLink.get(o.link ?? '') ?? [];
         const res = await resolveReview({
+          actor: staff,
           db,
           orderId: o.id,
           resolution:
@@ -756,6 +779,7 @@ async function main(): Promise<void> {
           r < 0.6 ? 'completed' : r < 0.8 ? 'partial' : r < 0.9 ? 'canceled' : 'in_progress';
         const remains = status === 'partial' ? 1n + (BigInt(between(0, 1_000_000)) % total) : undefined;
         const res = await setOrderStatus({
+          actor: staff,
           db,
           orderId: o.id,
           change: { status, ...(remains ? { remains } : {}) },
@@ -772,7 +796,13 @@ async function main(): Promise<void> {
           if (!c) continue;
           const amount = BigInt(between(-3000, 10000)) * 100_000n;
           if (amount === 0n) continue;
-          const res = await adjustFunds({ db, username: c.username, amountUnits: amount, note: 'soak' });
+          const res = await adjustFunds({
+            db,
+            actor: staff,
+            username: c.username,
+            amountUnits: amount,
+            note: 'soak',
+          });
           if (res.ok) {
             c.fundsUnits += amount;
             ops.funds++;

@@ -79,7 +79,14 @@ export type Failure =
   | { code: 'unknown_ticket' }
   | { code: 'ticket_closed'; ticketId: number }
   | { code: 'invalid_ticket_message'; maxChars: number }
-  | { code: 'invalid_ticket_subject' };
+  | { code: 'invalid_ticket_subject' }
+  // Staff roles and the audit log:
+  | { code: 'forbidden' }
+  | { code: 'last_admin' }
+  | { code: 'not_staff'; username: string }
+  | { code: 'no_admin' }
+  | { code: 'invalid_role' }
+  | { code: 'invalid_period' };
 
 /**
  * A use case's outcome. `F` names the failures it can return (a subset of Failure), so a face handles
@@ -224,5 +231,17 @@ export function failureMessage(f: Failure): string {
       return `The message must be 1-${f.maxChars} characters, without control characters other than new lines`;
     case 'invalid_ticket_subject':
       return 'The subject must be order, payment or other';
+    case 'forbidden':
+      return 'Not allowed for your role';
+    case 'last_admin':
+      return 'This is the last admin; make another admin first';
+    case 'not_staff':
+      return `${f.username} is not a staff account (support or admin)`;
+    case 'no_admin':
+      return 'no admin account yet: start the panel once (its first start makes one) or create one with users create --role admin';
+    case 'invalid_role':
+      return 'role must be customer, support or admin';
+    case 'invalid_period':
+      return 'since and until must be ISO times, since before until';
   }
 }

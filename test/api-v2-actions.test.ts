@@ -3,15 +3,18 @@
  * services, balance, status, refill, refill_status and cancel; who may see what; the state rules of
  * refills and cancels; and how settlement shows in the answers and the balance.
  */
+
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rotateApiKey } from '../src/accounts/rotate-key.js';
+import { SYSTEM } from '../src/audit/actor.js';
 import { setUserRate } from '../src/catalog/set-user-rate.js';
 import { checkLedger } from '../src/ledger/check-ledger.js';
 import { parseRate } from '../src/money.js';
 import { changeOrderStatus } from '../src/orders/settle.js';
 import { setRefillStatus } from '../src/refills/set-refill-status.js';
 import { setCurrency } from '../src/settings/settings.js';
+import { adminActor } from './helpers/actor.js';
 import { callApi, makeApi, seedService, seedUser, uniqueName } from './helpers/api.js';
 import { footprint, moveOrder, orderOf } from './helpers/api-v2.js';
 import { describeEachDb } from './helpers/db.js';
@@ -48,7 +51,7 @@ describeEachDb('API v2 actions', (ctx) => {
   }
 
   async function setRefill(refillId: number, status: 'in_progress' | 'completed' | 'rejected' | 'canceled') {
-    const r = await setRefillStatus({ db: db(), refillId, status });
+    const r = await setRefillStatus({ db: db(), actor: SYSTEM, refillId, status });
     expect(r.ok).toBe(true);
   }
 
@@ -157,6 +160,7 @@ describeEachDb('API v2 actions', (ctx) => {
       const other = await seedUser(db(), '10');
       const set = await setUserRate({
         db: db(),
+        actor: await adminActor(db()),
         username: vip.username,
         serviceId: svc,
         rateUnits: parseRate('0.5555'),
@@ -180,7 +184,13 @@ describeEachDb('API v2 actions', (ctx) => {
       expect(await balanceOf(other.apiKey)).toBe('9.00');
 
       // Removing the custom rate restores the base rate for new orders...
-      const unset = await setUserRate({ db: db(), username: vip.username, serviceId: svc, rateUnits: null });
+      const unset = await setUserRate({
+        db: db(),
+        actor: await adminActor(db()),
+        username: vip.username,
+        serviceId: svc,
+        rateUnits: null,
+      });
       expect(unset.ok).toBe(true);
       expect(await rateSeenBy(vip.apiKey)).toBe('1');
       const later = await place(vip.apiKey, svc, 1000);
@@ -484,7 +494,7 @@ describeEachDb('API v2 actions', (ctx) => {
       await setRefill(refill, 'completed');
       expect(await statusOf()).toStrictEqual({ refill, status: 'Completed' });
       // Completed is final.
-      const again = await setRefillStatus({ db: db(), refillId: refill, status: 'rejected' });
+      const again = await setRefillStatus({ db: db(), actor: SYSTEM, refillId: refill, status: 'rejected' });
       expect(again.ok).toBe(false);
       expect(await statusOf()).toStrictEqual({ refill, status: 'Completed' });
     });
@@ -729,7 +739,7 @@ describeEachDb('API v2 actions', (ctx) => {
         balance: '7.50',
         currency: 'USD',
       });
-      const rotated = await rotateApiKey({ db: db(), username: user.username });
+      const rotated = await rotateApiKey({ db: db(), actor: SYSTEM, username: user.username });
       if (!rotated.ok) throw new Error('rotate failed');
       expect(rotated.value.apiKey).not.toBe(old);
       for (const action of ['balance', 'services', 'status', 'add']) {

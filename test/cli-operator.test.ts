@@ -10,6 +10,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyPassword } from '../src/accounts/secrets.js';
 import { raiseAlert } from '../src/alerts/alerts.repo.js';
+import { adminActor } from './helpers/actor.js';
 import { callApi, makeApi, uniqueName } from './helpers/api.js';
 import { cliJsonInProcess, runCliInProcess } from './helpers/cli.js';
 import { describeEachDb } from './helpers/db.js';
@@ -72,6 +73,8 @@ describeEachDb('CLI operator tools', (ctx) => {
   let upstream: FakeUpstream;
   beforeAll(async () => {
     app = await makeApi(ctx().db.db);
+    // The CLI acts as the first admin (audit log); a fresh database has none until first start.
+    await adminActor(ctx().db.db);
     upstream = await startUpstream();
   });
   afterAll(async () => {

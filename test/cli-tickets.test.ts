@@ -56,7 +56,8 @@ describeEachDb('CLI tickets', (ctx) => {
     const r1 = await ok('tickets', 'reply', '--ticket', String(t.id), '--message', 'We restarted it.');
     expect(r1).toMatchObject({ ticket: t.id, state: 'answered', author: admin });
 
-    const other = await seedUser(ctx().db.db);
+    const other = { username: `support_${process.pid}` };
+    await ok('users', 'create', '--username', other.username, '--role', 'support');
     const r2 = await cli(
       ['tickets', 'reply', '--ticket', String(t.id), '--as', other.username, '--message-stdin'],
       {

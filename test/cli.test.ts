@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { openDatabase } from '../src/db/connect.js';
+import { adminActor } from './helpers/actor.js';
 import { callApi, makeApi, uniqueName } from './helpers/api.js';
 import { runCliInProcess } from './helpers/cli.js';
 import { describeEachDb } from './helpers/db.js';
@@ -17,6 +18,8 @@ describeEachDb('CLI', (ctx) => {
   let app: FastifyInstance;
   beforeAll(async () => {
     app = await makeApi(ctx().db.db);
+    // The CLI acts as the first admin (audit log); a fresh database has none until first start.
+    await adminActor(ctx().db.db);
   });
   afterAll(async () => {
     await app.close();

@@ -3,14 +3,17 @@
  * anomaly while it lasts, and counts as unchanged: the next check moves further away (backoff), never
  * back to the base interval. A real upstream on 127.0.0.1 and the engine, on SQLite and Postgres.
  */
+
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { findAlerts } from '../src/alerts/alerts.repo.js';
 import { resolveAlert } from '../src/alerts/resolve-alert.js';
+import { SYSTEM } from '../src/audit/actor.js';
 import { checkLedger } from '../src/ledger/check-ledger.js';
 import { toUnits } from '../src/money.js';
 import { addProvider } from '../src/providers/add-provider.js';
 import { importServices } from '../src/providers/import-services.js';
+import { adminActor } from './helpers/actor.js';
 import { callApi, makeApi, seedUser, uniqueName } from './helpers/api.js';
 import { describeEachDb } from './helpers/db.js';
 import {
@@ -38,9 +41,15 @@ describeEachDb('upstream anomalies are raised once and back off', (t) => {
         upstreamService(2, { type: 'Subscriptions', rate: '1', min: 10, max: 100 }),
       ],
     });
-    const p = await addProvider({ db: db(), name: uniqueName('anom'), url: u.url, apiKey: u.key });
+    const p = await addProvider({
+      db: db(),
+      actor: SYSTEM,
+      name: uniqueName('anom'),
+      url: u.url,
+      apiKey: u.key,
+    });
     if (!p.ok) throw new Error(JSON.stringify(p.failure));
-    const r = await importServices({ db: db(), providerId: p.value.id, markupPercent: '0' });
+    const r = await importServices({ db: db(), actor: SYSTEM, providerId: p.value.id, markupPercent: '0' });
     if (!r.ok) throw new Error(JSON.stringify(r.failure));
     const rows = await db()
       .selectFrom('services')
@@ -157,7 +166,9 @@ describeEachDb('upstream anomalies are raised once and back off', (t) => {
     }
     const open = await anomalies(id);
     expect(open).toHaveLength(1);
-    expect((await resolveAlert({ db: db(), alertId: open[0]?.id as number })).ok).toBe(true);
+    expect(
+      (await resolveAlert({ db: db(), actor: await adminActor(db()), alertId: open[0]?.id as number })).ok,
+    ).toBe(true);
     u.setStatus(up, { status: 'In progress', remains: '5000' });
     await checks(e, id, 2);
     expect(await anomalies(id)).toHaveLength(2);

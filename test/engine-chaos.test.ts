@@ -15,6 +15,7 @@
 import * as fc from 'fast-check';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { SYSTEM } from '../src/audit/actor.js';
 import { seededRandom } from '../src/dev/seeded-random.js';
 import { checkLedger } from '../src/ledger/check-ledger.js';
 import { parseRate, toUnits } from '../src/money.js';
@@ -27,6 +28,7 @@ import { addProvider } from '../src/providers/add-provider.js';
 import { importServices } from '../src/providers/import-services.js';
 import { UPSTREAM_STATUSES } from '../src/providers/upstream/answers.js';
 import { applyUpstreamStatus } from '../src/worker/sync.js';
+import { adminActor } from './helpers/actor.js';
 import { callApi, makeApi, seedService, seedUser, uniqueName } from './helpers/api.js';
 import { describeEachDb } from './helpers/db.js';
 import {
@@ -352,13 +354,14 @@ describeEachDb('chaos upstream', (t) => {
     closers.push(() => chaos.up.close());
     const p = await addProvider({
       db: db(),
+      actor: SYSTEM,
       name: uniqueName('chaos'),
       url: chaos.up.url,
       apiKey: chaos.up.key,
     });
     if (!p.ok) throw new Error('provider');
     const providerId = p.value.id;
-    const imp = await importServices({ db: db(), providerId });
+    const imp = await importServices({ db: db(), actor: SYSTEM, providerId });
     if (!imp.ok) throw new Error('import');
     const serviceId = imp.value.created[0] as number;
     const rate = '1.2345';
@@ -455,6 +458,7 @@ describeEachDb('chaos upstream', (t) => {
       expect(upstream).toBeDefined();
       const res = await resolveReview({
         db: db(),
+        actor: await adminActor(db()),
         orderId: Number(r.id),
         resolution: { kind: 'sent', upstreamOrderId: upstream?.id ?? '' },
         now: e.now(),

@@ -5,8 +5,10 @@
  * driven deterministically, round by round (workerRound), with its own clock for backoffs and
  * drip-feed intervals; every wait is a bounded number of rounds.
  */
+
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { SYSTEM } from '../src/audit/actor.js';
 import { updateService } from '../src/catalog/update-service.js';
 import { main } from '../src/cli/main.js';
 import { startSimulator } from '../src/dev/simulator.js';
@@ -18,6 +20,7 @@ import { importServices } from '../src/providers/import-services.js';
 import { findProvider } from '../src/providers/providers.repo.js';
 import { resumeProvider } from '../src/providers/resume-provider.js';
 import { syncProviderBatch } from '../src/worker/sync.js';
+import { adminActor } from './helpers/actor.js';
 import { callApi, makeApi, seedUser, uniqueName } from './helpers/api.js';
 import { orderOf } from './helpers/api-v2.js';
 import { describeEachDb } from './helpers/db.js';
@@ -68,10 +71,17 @@ describeEachDb('fulfilment engine', (t) => {
 
   /** Connect a provider to `u` and import its services; returns our service id per upstream id. */
   async function connect(u: ScriptedUpstream, opts: { markup?: string; dripfeed?: boolean } = {}) {
-    const p = await addProvider({ db: db(), name: uniqueName('prov'), url: u.url, apiKey: u.key });
+    const p = await addProvider({
+      db: db(),
+      actor: SYSTEM,
+      name: uniqueName('prov'),
+      url: u.url,
+      apiKey: u.key,
+    });
     if (!p.ok) throw new Error(JSON.stringify(p.failure));
     const r = await importServices({
       db: db(),
+      actor: SYSTEM,
       providerId: p.value.id,
       markupPercent: opts.markup ?? '0',
       ...(opts.dripfeed ? { dripfeed: true } : {}),
@@ -147,6 +157,8 @@ describeEachDb('fulfilment engine', (t) => {
       if (code !== 0) throw new Error(`cli ${args.join(' ')} failed: ${err.join('\n')}`);
       return JSON.parse(out.join('\n'));
     };
+    // The CLI acts as the first admin (audit log).
+    await adminActor(t().db.db);
     const added = await cli('providers', 'add', '--name', uniqueName('up'), '--url', u.url, '--key', u.key);
     expect(added).toEqual({ id: expect.any(Number) });
     const providerId = String(added.id);
@@ -647,7 +659,9 @@ describeEachDb('fulfilment engine', (t) => {
         const id = p.link === requeued ? a : b;
         await db().updateTable('orders').set({ dispatch_state: 'review' }).where('id', '=', id).execute();
         const resolution = p.link === requeued ? { kind: 'not_sent' as const } : { kind: 'cancel' as const };
-        expect((await resolveReview({ db: db(), orderId: id, resolution })).ok).toBe(true);
+        expect(
+          (await resolveReview({ db: db(), actor: await adminActor(db()), orderId: id, resolution })).ok,
+        ).toBe(true);
       },
     });
     const a = await add(user.apiKey, { service: svc(1), link: requeued, quantity: 100 });
@@ -693,7 +707,7 @@ describeEachDb('fulfilment engine', (t) => {
     expect((await findProvider(db(), providerId))?.state).toBe('held');
     expect(await balanceOf(user.id)).toBe(units('4'));
     wrongUrl = false;
-    expect(await resumeProvider({ db: db(), providerId })).toMatchObject({
+    expect(await resumeProvider({ db: db(), actor: SYSTEM, providerId })).toMatchObject({
       ok: true,
       value: { requeued: 1 },
     });
@@ -847,7 +861,7 @@ describeEachDb('fulfilment engine', (t) => {
     await e.rounds(2);
     expect(addsFor(u, link)).toBe(1);
     badKey = false;
-    expect(await resumeProvider({ db: db(), providerId, now: e.now() })).toMatchObject({
+    expect(await resumeProvider({ db: db(), actor: SYSTEM, providerId, now: e.now() })).toMatchObject({
       ok: true,
       value: { requeued: 1 },
     });
@@ -963,6 +977,7 @@ describeEachDb('fulfilment engine', (t) => {
     expect(upstreamHang).toBeDefined();
     const r1 = await resolveReview({
       db: db(),
+      actor: await adminActor(db()),
       orderId: ids.hang,
       resolution: { kind: 'sent', upstreamOrderId: upstreamHang?.id ?? '' },
       now: e.now(),
@@ -972,6 +987,7 @@ describeEachDb('fulfilment engine', (t) => {
       (
         await resolveReview({
           db: db(),
+          actor: await adminActor(db()),
           orderId: ids.http500,
           resolution: { kind: 'not_sent' },
           now: e.now(),
@@ -979,10 +995,23 @@ describeEachDb('fulfilment engine', (t) => {
       ).ok,
     ).toBe(true);
     expect(
-      (await resolveReview({ db: db(), orderId: ids.html, resolution: { kind: 'cancel' }, now: e.now() })).ok,
+      (
+        await resolveReview({
+          db: db(),
+          actor: await adminActor(db()),
+          orderId: ids.html,
+          resolution: { kind: 'cancel' },
+          now: e.now(),
+        })
+      ).ok,
     ).toBe(true);
     // Resolving twice is refused.
-    const twice = await resolveReview({ db: db(), orderId: ids.html, resolution: { kind: 'cancel' } });
+    const twice = await resolveReview({
+      db: db(),
+      actor: await adminActor(db()),
+      orderId: ids.html,
+      resolution: { kind: 'cancel' },
+    });
     expect(twice).toMatchObject({ ok: false, failure: { code: 'not_in_review', dispatchState: 'closed' } });
 
     u.setStatus(upstreamHang?.id ?? '', { status: 'Completed', remains: '0' });
@@ -1122,7 +1151,16 @@ describeEachDb('fulfilment engine', (t) => {
     const u = await upstream({ services: [upstreamService(1, { rate: '1', refill: true })] });
     const { svc } = await connect(u);
     const user = await seedUser(db(), '10');
-    expect((await updateService({ db: db(), serviceId: svc(1), changes: { refillDays: 1 } })).ok).toBe(true);
+    expect(
+      (
+        await updateService({
+          db: db(),
+          actor: await adminActor(db()),
+          serviceId: svc(1),
+          changes: { refillDays: 1 },
+        })
+      ).ok,
+    ).toBe(true);
     const fresh = await add(user.apiKey, { service: svc(1), link: newLink('win-fresh'), quantity: 100 });
     const old = await add(user.apiKey, { service: svc(1), link: newLink('win-old'), quantity: 100 });
     const e = engine();
@@ -1155,9 +1193,16 @@ describeEachDb('fulfilment engine', (t) => {
     const inWindow = await callApi(app, { key: user.apiKey, action: 'refill', order: fresh });
     expect(inWindow.body).toMatchObject({ refill: expect.any(String) });
 
-    expect((await updateService({ db: db(), serviceId: svc(1), changes: { refillDays: null } })).ok).toBe(
-      true,
-    );
+    expect(
+      (
+        await updateService({
+          db: db(),
+          actor: await adminActor(db()),
+          serviceId: svc(1),
+          changes: { refillDays: null },
+        })
+      ).ok,
+    ).toBe(true);
     const lifetime = await callApi(app, { key: user.apiKey, action: 'refill', order: old });
     expect(lifetime.body).toMatchObject({ refill: expect.any(String) });
   });
@@ -1376,9 +1421,20 @@ describeEachDb('fulfilment engine', (t) => {
   it('orders sent to the simulated provider (speed 50) all end settled, each sent exactly once, with the ledger balanced', async () => {
     const sim = await startSimulator({ seed: 7, speed: 50, key: 'sim-key', balance: '10000' });
     upstreams.push(sim);
-    const p = await addProvider({ db: db(), name: uniqueName('sim'), url: sim.url, apiKey: 'sim-key' });
+    const p = await addProvider({
+      db: db(),
+      actor: SYSTEM,
+      name: uniqueName('sim'),
+      url: sim.url,
+      apiKey: 'sim-key',
+    });
     if (!p.ok) throw new Error('provider');
-    const imp = await importServices({ db: db(), providerId: p.value.id, markupPercent: '20' });
+    const imp = await importServices({
+      db: db(),
+      actor: SYSTEM,
+      providerId: p.value.id,
+      markupPercent: '20',
+    });
     if (!imp.ok) throw new Error('import');
     const likes = await db()
       .selectFrom('services')

@@ -3,12 +3,14 @@
  * `component: "worker"`, so the HTTP server's lines and the engine's are one format in one place.
  * Its events carry the order and provider ids; never a key or a link.
  */
+
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, expect, it } from 'vitest';
 import { startPanel } from '../src/app.js';
+import { SYSTEM } from '../src/audit/actor.js';
 import { loadConfig } from '../src/config.js';
 import { createLogger } from '../src/log.js';
 import { addProvider } from '../src/providers/add-provider.js';
@@ -70,9 +72,15 @@ describeEachDb('one logger for the panel and its engine', (t) => {
   it("the engine's events (order sent, settled) are info lines with the order, provider and upstream ids, and no key or link", async () => {
     const u = await startScriptedUpstream({ services: [upstreamService(1, { rate: '1' })] });
     try {
-      const p = await addProvider({ db: db(), name: uniqueName('logs'), url: u.url, apiKey: u.key });
+      const p = await addProvider({
+        db: db(),
+        actor: SYSTEM,
+        name: uniqueName('logs'),
+        url: u.url,
+        apiKey: u.key,
+      });
       if (!p.ok) throw new Error(JSON.stringify(p.failure));
-      const r = await importServices({ db: db(), providerId: p.value.id, markupPercent: '0' });
+      const r = await importServices({ db: db(), actor: SYSTEM, providerId: p.value.id, markupPercent: '0' });
       if (!r.ok) throw new Error(JSON.stringify(r.failure));
       const svc = await db()
         .selectFrom('services')

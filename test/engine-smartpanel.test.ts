@@ -4,9 +4,11 @@
  * JSON served as text/html after a BOM or pretty-printed, empty answers, drip-feed statuses without
  * remains, and the per-provider limit on concurrent sends.
  */
+
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { findAlerts } from '../src/alerts/alerts.repo.js';
+import { SYSTEM } from '../src/audit/actor.js';
 import { listCancelRequests } from '../src/cancels/list-cancel-requests.js';
 import { checkLedger } from '../src/ledger/check-ledger.js';
 import { toUnits } from '../src/money.js';
@@ -14,6 +16,7 @@ import { addProvider } from '../src/providers/add-provider.js';
 import { importServices } from '../src/providers/import-services.js';
 import { findProvider } from '../src/providers/providers.repo.js';
 import { setProviderSendLimit } from '../src/providers/set-provider-send-limit.js';
+import { adminActor } from './helpers/actor.js';
 import { callApi, makeApi, seedUser, uniqueName } from './helpers/api.js';
 import { describeEachDb } from './helpers/db.js';
 import {
@@ -46,9 +49,15 @@ describeEachDb('engine against SmartPanel-like upstreams', (t) => {
   }
 
   async function connect(u: ScriptedUpstream) {
-    const p = await addProvider({ db: db(), name: uniqueName('sp'), url: u.url, apiKey: u.key });
+    const p = await addProvider({
+      db: db(),
+      actor: SYSTEM,
+      name: uniqueName('sp'),
+      url: u.url,
+      apiKey: u.key,
+    });
     if (!p.ok) throw new Error(JSON.stringify(p.failure));
-    const r = await importServices({ db: db(), providerId: p.value.id, markupPercent: '0' });
+    const r = await importServices({ db: db(), actor: SYSTEM, providerId: p.value.id, markupPercent: '0' });
     if (!r.ok) throw new Error(JSON.stringify(r.failure));
     const rows = await db()
       .selectFrom('services')
@@ -267,11 +276,17 @@ describeEachDb('engine against SmartPanel-like upstreams', (t) => {
     for (const id of first) expect((await row(id)).dispatch_state).toBe('sent');
     expect(most).toBe(1);
 
-    expect(await setProviderSendLimit({ db: db(), providerId, limit: 0 })).toMatchObject({ ok: false });
-    expect(await setProviderSendLimit({ db: db(), providerId: 999_999, limit: 2 })).toMatchObject({
+    expect(
+      await setProviderSendLimit({ db: db(), actor: await adminActor(db()), providerId, limit: 0 }),
+    ).toMatchObject({ ok: false });
+    expect(
+      await setProviderSendLimit({ db: db(), actor: await adminActor(db()), providerId: 999_999, limit: 2 }),
+    ).toMatchObject({
       ok: false,
     });
-    expect(await setProviderSendLimit({ db: db(), providerId, limit: 3 })).toEqual({
+    expect(
+      await setProviderSendLimit({ db: db(), actor: await adminActor(db()), providerId, limit: 3 }),
+    ).toEqual({
       ok: true,
       value: { providerId, limit: 3 },
     });

@@ -3,9 +3,11 @@
  * customer, not per subscription. Placed through the real API v2, sent to a scripted upstream on
  * 127.0.0.1 that reports delivered posts, followed by the engine round by round, on SQLite and Postgres.
  */
+
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { findAlerts } from '../src/alerts/alerts.repo.js';
+import { SYSTEM } from '../src/audit/actor.js';
 import { checkLedger } from '../src/ledger/check-ledger.js';
 import { parseRate, toUnits } from '../src/money.js';
 import { addProvider } from '../src/providers/add-provider.js';
@@ -47,9 +49,15 @@ describeEachDb('subscriptions paid from a reserve', (t) => {
       services: [upstreamService(1, { type: 'Subscriptions', rate: '1', min: 10, max: 100, cancel: true })],
     });
     upstreams.push(u);
-    const p = await addProvider({ db: db(), name: uniqueName('subs'), url: u.url, apiKey: u.key });
+    const p = await addProvider({
+      db: db(),
+      actor: SYSTEM,
+      name: uniqueName('subs'),
+      url: u.url,
+      apiKey: u.key,
+    });
     if (!p.ok) throw new Error(JSON.stringify(p.failure));
-    const r = await importServices({ db: db(), providerId: p.value.id, markupPercent: '0' });
+    const r = await importServices({ db: db(), actor: SYSTEM, providerId: p.value.id, markupPercent: '0' });
     if (!r.ok) throw new Error(JSON.stringify(r.failure));
     const row = await db()
       .selectFrom('services')

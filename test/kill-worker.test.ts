@@ -11,14 +11,17 @@
  * Then: every order has exactly one upstream add (never two, never none), follows that upstream order,
  * ended in the upstream's final status and is settled exactly; `ledger check` is clean.
  */
+
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { SYSTEM } from '../src/audit/actor.js';
 import { main } from '../src/cli/main.js';
 import { checkLedger } from '../src/ledger/check-ledger.js';
 import { parseAmount, toUnits } from '../src/money.js';
 import { resolveReview } from '../src/orders/resolve-review.js';
 import { addProvider } from '../src/providers/add-provider.js';
 import { importServices } from '../src/providers/import-services.js';
+import { adminActor } from './helpers/actor.js';
 import { callApi, makeApi, seedUser } from './helpers/api.js';
 import { describeEachDb } from './helpers/db.js';
 import {
@@ -86,9 +89,20 @@ describeEachDb('no lost and no duplicated upstream orders when the worker is SIG
     const started = Date.now();
 
     // The operator connects the upstream and imports its service with a 25% markup: 0.9876 -> 1.2345.
-    const provider = await addProvider({ db: k, name: 'recording', url: upstream.url, apiKey: upstream.key });
+    const provider = await addProvider({
+      db: k,
+      actor: SYSTEM,
+      name: 'recording',
+      url: upstream.url,
+      apiKey: upstream.key,
+    });
     if (!provider.ok) throw new Error('provider');
-    const imported = await importServices({ db: k, providerId: provider.value.id, markupPercent: '25' });
+    const imported = await importServices({
+      db: k,
+      actor: SYSTEM,
+      providerId: provider.value.id,
+      markupPercent: '25',
+    });
     if (!imported.ok) throw new Error('import');
     const serviceId = imported.value.created[0];
     const rateUnits = parseAmount('1.2345') as bigint;
@@ -134,6 +148,7 @@ describeEachDb('no lost and no duplicated upstream orders when the worker is SIG
         const first = found[0];
         const r = await resolveReview({
           db: k,
+          actor: await adminActor(k),
           orderId: o.id,
           resolution: first ? { kind: 'sent', upstreamOrderId: String(first.id) } : { kind: 'not_sent' },
         });

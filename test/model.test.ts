@@ -23,6 +23,7 @@ import fc from 'fast-check';
 import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { SYSTEM } from '../src/audit/actor.js';
 import type { Database } from '../src/db/schema.js';
 import { adjustFunds } from '../src/ledger/adjust-funds.js';
 import { checkLedger } from '../src/ledger/check-ledger.js';
@@ -33,6 +34,7 @@ import { setOrderStatus } from '../src/orders/set-order-status.js';
 import { addProvider } from '../src/providers/add-provider.js';
 import { importServices } from '../src/providers/import-services.js';
 import { setRefillStatus } from '../src/refills/set-refill-status.js';
+import { adminActor } from './helpers/actor.js';
 import { callApi, makeApi, seedService, seedUser, uniqueName } from './helpers/api.js';
 import { describeEachDb } from './helpers/db.js';
 import {
@@ -788,6 +790,7 @@ class FundsCmd implements Op {
     const amount = BigInt(this.cents) * 100_000n;
     const res = await adjustFunds({
       db: world.db(),
+      actor: await adminActor(world.db()),
       username: user.username,
       amountUnits: amount,
       note: 'model',
@@ -827,6 +830,7 @@ class HandSettleCmd implements Op {
             : 1n + (BigInt(this.remainsPick) % o.total);
     const res = await setOrderStatus({
       db: world.db(),
+      actor: await adminActor(world.db()),
       orderId: o.id,
       change: { status: this.to, ...(remains === undefined ? {} : { remains }) },
       force: this.force,
@@ -934,7 +938,7 @@ class HandRefillCmd implements Op {
       this.n,
     );
     if (!f) return;
-    const res = await setRefillStatus({ db: world.db(), refillId: f.id, status: this.to });
+    const res = await setRefillStatus({ db: world.db(), actor: SYSTEM, refillId: f.id, status: this.to });
     const allowed = (f.status === 'pending' || f.status === 'in_progress') && f.status !== this.to;
     if (allowed) {
       expect(res, this.toString()).toMatchObject({ ok: true });
@@ -972,7 +976,12 @@ class ResolveReviewCmd implements Op {
         : upstreamOrder
           ? ({ kind: 'sent', upstreamOrderId: upstreamOrder.id } as const)
           : ({ kind: 'not_sent' } as const);
-    const res = await resolveReview({ db: world.db(), orderId: o.id, resolution });
+    const res = await resolveReview({
+      db: world.db(),
+      actor: await adminActor(world.db()),
+      orderId: o.id,
+      resolution,
+    });
     o.review = false;
     let expected: string | null = null;
     if (resolution.kind === 'sent') {
@@ -1121,9 +1130,15 @@ describeEachDb('model-based: the panel agrees with a model of balances, orders a
         cancel: s.cancel,
       })),
     });
-    const p = await addProvider({ db: db(), name: uniqueName('model'), url: up.url, apiKey: up.key });
+    const p = await addProvider({
+      db: db(),
+      actor: SYSTEM,
+      name: uniqueName('model'),
+      url: up.url,
+      apiKey: up.key,
+    });
     if (!p.ok) throw new Error(JSON.stringify(p.failure));
-    const imp = await importServices({ db: db(), providerId: p.value.id, markupPercent: '0' });
+    const imp = await importServices({ db: db(), actor: SYSTEM, providerId: p.value.id, markupPercent: '0' });
     if (!imp.ok) throw new Error(JSON.stringify(imp.failure));
     const rows = await db()
       .selectFrom('services')
@@ -1199,6 +1214,7 @@ describeEachDb('model-based: the panel agrees with a model of balances, orders a
               if (!isTerminal(o.status))
                 await setOrderStatus({
                   db: world.db(),
+                  actor: await adminActor(world.db()),
                   orderId: o.id,
                   change: { status: 'canceled' },
                   force: true,
@@ -1206,7 +1222,12 @@ describeEachDb('model-based: the panel agrees with a model of balances, orders a
             for (const o of model.orders)
               for (const f of o.refills)
                 if (f.status === 'pending' || f.status === 'in_progress')
-                  await setRefillStatus({ db: world.db(), refillId: f.id, status: 'canceled' });
+                  await setRefillStatus({
+                    db: world.db(),
+                    actor: SYSTEM,
+                    refillId: f.id,
+                    status: 'canceled',
+                  });
           }
         },
       ),

@@ -12,10 +12,12 @@
  *   declared stale by another worker (the order went to review, and the operator resolved it) must not
  *   send that order any more.
  */
+
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DialectName } from '../src/db/connect.js';
 import { checkLedger } from '../src/ledger/check-ledger.js';
 import { resolveReview } from '../src/orders/resolve-review.js';
+import { adminActor } from './helpers/actor.js';
 import { freshDatabase, pgEnabled, type TestDb } from './helpers/db.js';
 import {
   assertBuilt,
@@ -73,7 +75,8 @@ async function runScenario(tdb: TestDb, s: Scenario): Promise<Outcome> {
   const upstream = await startRecordingUpstream(s.upstream);
   const children: Child[] = [];
   try {
-    // The operator's setup, with the real binary.
+    // The operator's setup, with the real binary; on a fresh database it first makes the admin it acts as.
+    await cliJson(['users', 'create', '--username', 'operator', '--role', 'admin'], env);
     const provider = await cliJson(
       ['providers', 'add', '--name', 'recording', '--url', upstream.url, '--key', upstream.key],
       env,
@@ -151,6 +154,7 @@ async function runScenario(tdb: TestDb, s: Scenario): Promise<Outcome> {
             const found = byLink.get(o.link ?? '')?.[0];
             const r = await resolveReview({
               db: k,
+              actor: await adminActor(k),
               orderId: Number(o.id),
               resolution: found ? { kind: 'sent', upstreamOrderId: String(found.id) } : { kind: 'not_sent' },
             });

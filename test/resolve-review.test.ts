@@ -2,11 +2,13 @@
  * Resolving a review case is all or nothing: when the resolution is refused after the order's
  * dispatch state was moved (the order ended meanwhile), the move is rolled back with it.
  */
+
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { checkLedger } from '../src/ledger/check-ledger.js';
 import { resolveReview } from '../src/orders/resolve-review.js';
 import { changeOrderStatus } from '../src/orders/settle.js';
+import { adminActor } from './helpers/actor.js';
 import { callApi, makeApi, seedService, seedUser } from './helpers/api.js';
 import { footprint } from './helpers/api-v2.js';
 import { describeEachDb } from './helpers/db.js';
@@ -37,7 +39,12 @@ describeEachDb('resolving a review case', (ctx) => {
     await db().updateTable('orders').set({ dispatch_state: 'review' }).where('id', '=', orderId).execute();
     const before = await footprint(db(), user.id);
 
-    const r = await resolveReview({ db: db(), orderId, resolution: { kind: 'cancel' } });
+    const r = await resolveReview({
+      db: db(),
+      actor: await adminActor(db()),
+      orderId,
+      resolution: { kind: 'cancel' },
+    });
     expect(r).toEqual({
       ok: false,
       failure: {
@@ -58,7 +65,12 @@ describeEachDb('resolving a review case', (ctx) => {
     expect(await footprint(db(), user.id)).toEqual(before);
     // Resolved as sent it moves on, because nothing else is refused.
     expect(
-      await resolveReview({ db: db(), orderId, resolution: { kind: 'sent', upstreamOrderId: 'u-1' } }),
+      await resolveReview({
+        db: db(),
+        actor: await adminActor(db()),
+        orderId,
+        resolution: { kind: 'sent', upstreamOrderId: 'u-1' },
+      }),
     ).toEqual({
       ok: true,
       value: { orderId },

@@ -4,6 +4,7 @@
  * database file or its WAL holds either in the clear; and a server logging at its most verbose level
  * never prints a key, however the client spells the parameter.
  */
+
 import { existsSync, readFileSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import { sql } from 'kysely';
@@ -11,6 +12,7 @@ import { beforeAll, expect, it } from 'vitest';
 import { createUser } from '../src/accounts/create-user.js';
 import { rotateApiKey } from '../src/accounts/rotate-key.js';
 import { hashApiKey, verifyPassword } from '../src/accounts/secrets.js';
+import { SYSTEM } from '../src/audit/actor.js';
 import { openDatabase, parseDatabaseUrl } from '../src/db/connect.js';
 import { buildServer } from '../src/http/server.js';
 import { callApi, seedService, uniqueName } from './helpers/api.js';
@@ -54,9 +56,13 @@ describeEachDb('keys and passwords are stored hashed', (ctx) => {
     const db = ctx().db.db;
     for (const password of ['correct horse battery staple', 'Pässwörd-ünïcødé-😀-42', 'short-but-8']) {
       const username = uniqueName('secret');
-      const r = await createUser({ db, input: { username, password, balanceUnits: 10_000_000n } });
+      const r = await createUser({
+        db,
+        actor: SYSTEM,
+        input: { username, password, balanceUnits: 10_000_000n },
+      });
       if (!r.ok) throw new Error(`createUser failed: ${JSON.stringify(r.failure)}`);
-      const rotated = await rotateApiKey({ db, username });
+      const rotated = await rotateApiKey({ db, actor: SYSTEM, username });
       if (!rotated.ok) throw new Error('rotate failed');
       created.push({ username, password, keys: [r.value.apiKey, rotated.value.apiKey] });
     }
@@ -167,6 +173,7 @@ describeEachDb('API keys never appear in logs', (ctx) => {
   beforeAll(async () => {
     const r = await createUser({
       db: ctx().db.db,
+      actor: SYSTEM,
       input: { username: uniqueName('logged'), balanceUnits: 10_000_000n },
     });
     if (!r.ok) throw new Error('createUser failed');

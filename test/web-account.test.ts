@@ -13,6 +13,7 @@ import { adjustFunds } from '../src/ledger/adjust-funds.js';
 import { parseAmount, parseRate } from '../src/money.js';
 import { setPublicServices } from '../src/settings/settings.js';
 import { openTicket } from '../src/tickets/open-ticket.js';
+import { adminActor } from './helpers/actor.js';
 import { makeApi, seedService, seedUser } from './helpers/api.js';
 import { describeEachDb } from './helpers/db.js';
 import { WebClient } from './helpers/web.js';
@@ -89,7 +90,12 @@ describeEachDb('web account, paging and public services', (ctx) => {
 
   async function customer(balance = '0', userAgent = PHONE_UA) {
     const u = await seedUser(ctx().db.db, balance);
-    await resetPassword({ db: ctx().db.db, username: u.username, password: PASSWORD });
+    await resetPassword({
+      db: ctx().db.db,
+      actor: await adminActor(ctx().db.db),
+      username: u.username,
+      password: PASSWORD,
+    });
     const c = new WebClient(app, userAgent);
     expect((await c.signIn(u.username, PASSWORD)).status).toBe(200);
     return { ...u, c };
@@ -224,6 +230,7 @@ describeEachDb('web account, paging and public services', (ctx) => {
         if (units === null) throw new Error('bad amount');
         const r = await adjustFunds({
           db,
+          actor: await adminActor(db),
           username: a.username,
           amountUnits: deduct ? -units : units,
           note: `entry ${i}`,
@@ -358,7 +365,17 @@ describeEachDb('web account, paging and public services', (ctx) => {
       const a = await customer();
       const rate = parseRate('1.2');
       if (rate === null) throw new Error('bad rate');
-      expect((await setUserRate({ db, username: a.username, serviceId, rateUnits: rate })).ok).toBe(true);
+      expect(
+        (
+          await setUserRate({
+            db,
+            actor: await adminActor(db),
+            username: a.username,
+            serviceId,
+            rateUnits: rate,
+          })
+        ).ok,
+      ).toBe(true);
       const visitor = new WebClient(app);
       try {
         expect((await visitor.get('/panel')).body.publicServices).toBe(false);

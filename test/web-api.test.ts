@@ -4,6 +4,7 @@
  * a session, isolation between customers (another's order is 404 like a missing one), every error
  * answer, and order placement refusing what API v2 refuses with the same message.
  */
+
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resetPassword } from '../src/accounts/reset-password.js';
@@ -12,6 +13,7 @@ import { setUserDisabled } from '../src/accounts/set-user-disabled.js';
 import { safeHtmlOf } from '../src/http/web/api-docs.routes.js';
 import { setOrderStatus } from '../src/orders/set-order-status.js';
 import { setSignupOpen } from '../src/settings/settings.js';
+import { adminActor } from './helpers/actor.js';
 import { callApi, makeApi, seedService, seedUser, uniqueName } from './helpers/api.js';
 import { describeEachDb } from './helpers/db.js';
 import { WebClient } from './helpers/web.js';
@@ -83,7 +85,12 @@ describeEachDb('web API', (ctx) => {
   /** A customer with a web password, some funds, signed in. */
   async function customer(balance = '100') {
     const u = await seedUser(ctx().db.db, balance);
-    await resetPassword({ db: ctx().db.db, username: u.username, password: PASSWORD });
+    await resetPassword({
+      db: ctx().db.db,
+      actor: await adminActor(ctx().db.db),
+      username: u.username,
+      password: PASSWORD,
+    });
     const c = new WebClient(app);
     const r = await c.signIn(u.username, PASSWORD);
     expect(r.status).toBe(200);
@@ -142,7 +149,12 @@ describeEachDb('web API', (ctx) => {
       const unknown = await c.signIn(uniqueName('nobody'), PASSWORD);
       expect(wrong).toMatchObject({ status: 401, body: { code: 'invalid_credentials' } });
       expect(unknown.body).toEqual(wrong.body);
-      await setUserDisabled({ db: ctx().db.db, username, disabled: true });
+      await setUserDisabled({
+        db: ctx().db.db,
+        actor: await adminActor(ctx().db.db),
+        username,
+        disabled: true,
+      });
       expect((await c.signIn(username, PASSWORD)).body).toEqual(wrong.body);
     });
 
@@ -185,14 +197,24 @@ describeEachDb('web API', (ctx) => {
 
     it('disabling a user ends their sessions at once', async () => {
       const a = await customer();
-      await setUserDisabled({ db: ctx().db.db, username: a.username, disabled: true });
+      await setUserDisabled({
+        db: ctx().db.db,
+        actor: await adminActor(ctx().db.db),
+        username: a.username,
+        disabled: true,
+      });
       expect(await countUserSessions(ctx().db.db, a.id)).toBe(0);
       expect((await a.c.get('/me')).status).toBe(401);
     });
 
     it('the first-start operator signs in like anyone with a password', async () => {
       const admin = await seedUser(ctx().db.db);
-      await resetPassword({ db: ctx().db.db, username: admin.username, password: PASSWORD });
+      await resetPassword({
+        db: ctx().db.db,
+        actor: await adminActor(ctx().db.db),
+        username: admin.username,
+        password: PASSWORD,
+      });
       const c = new WebClient(app);
       expect((await c.signIn(admin.username, PASSWORD)).status).toBe(200);
     });
@@ -404,6 +426,7 @@ describeEachDb('web API', (ctx) => {
       }
       await setOrderStatus({
         db: ctx().db.db,
+        actor: await adminActor(ctx().db.db),
         orderId: placed[4] as number,
         change: { status: 'completed' },
       });
@@ -456,7 +479,12 @@ describeEachDb('web API', (ctx) => {
         quantity: '100',
         idempotencyKey: `iso-key-${a.id}`,
       });
-      await setOrderStatus({ db: ctx().db.db, orderId: mine.body.order, change: { status: 'completed' } });
+      await setOrderStatus({
+        db: ctx().db.db,
+        actor: await adminActor(ctx().db.db),
+        orderId: mine.body.order,
+        change: { status: 'completed' },
+      });
       const missing = await b.c.post('/orders/99999999/refill');
       const theirs = await b.c.post(`/orders/${mine.body.order}/refill`);
       expect(theirs).toMatchObject({ status: 404, body: missing.body });

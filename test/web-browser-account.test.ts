@@ -5,11 +5,14 @@
  * operator made them public, and "Sign in to order" leads through sign-in to that service's order form.
  * Screenshots at 390x844 and 1280x800 in test/screenshots/.
  */
+
 import type { Page } from 'playwright-core';
 import { beforeAll, expect, it } from 'vitest';
 import { createUser } from '../src/accounts/create-user.js';
+import { SYSTEM } from '../src/audit/actor.js';
 import { adjustFunds } from '../src/ledger/adjust-funds.js';
 import { openTicket } from '../src/tickets/open-ticket.js';
+import { adminActor } from './helpers/actor.js';
 import { seedService } from './helpers/api.js';
 import { browserSuite, DESKTOP, describeBrowser, PHONE } from './helpers/browser.js';
 
@@ -40,7 +43,7 @@ describeBrowser('account, funds pages and public services in chromium', () => {
       min: 500,
       max: 1000000,
     });
-    const u = await createUser({ db, input: { username: 'carol', password: PASSWORD } });
+    const u = await createUser({ db, actor: SYSTEM, input: { username: 'carol', password: PASSWORD } });
     if (!u.ok) throw new Error(u.failure.code);
     // 25 tickets: more than one page of the list (20).
     for (let i = 1; i <= 25; i++) {
@@ -57,6 +60,7 @@ describeBrowser('account, funds pages and public services in chromium', () => {
     for (let i = 1; i <= 60; i++) {
       const r = await adjustFunds({
         db,
+        actor: await adminActor(db),
         username: 'carol',
         amountUnits: BigInt(i) * 10n ** 7n,
         note: `payment ${i}`,

@@ -4,9 +4,11 @@
  * cancel from the Orders page and the status tabs. A real panel process on SQLite; the operator moves
  * orders with the CLI, as they would without a provider.
  */
+
 import type { Page } from 'playwright-core';
 import { beforeAll, expect, it } from 'vitest';
 import { adjustFunds } from '../src/ledger/adjust-funds.js';
+import { adminActor } from './helpers/actor.js';
 import { seedService } from './helpers/api.js';
 import { browserSuite, DESKTOP, describeBrowser, PHONE } from './helpers/browser.js';
 
@@ -137,7 +139,12 @@ describeBrowser('every order type in chromium', () => {
     );
     const r = await web.cli(['users', 'create', '--username', 'typist', '--password', 'typist password 1']);
     expect(r.code).toBe(0);
-    const funds = await adjustFunds({ db, username: 'typist', amountUnits: 100n * 10n ** 7n });
+    const funds = await adjustFunds({
+      db,
+      actor: await adminActor(db),
+      username: 'typist',
+      amountUnits: 100n * 10n ** 7n,
+    });
     expect(funds.ok).toBe(true);
   });
 

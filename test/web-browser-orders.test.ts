@@ -14,6 +14,7 @@ import { placeOrder } from '../src/orders/place-order.js';
 import { setOrderStatus } from '../src/orders/set-order-status.js';
 import { payDeliveredPostsInTx } from '../src/orders/subscription-reserve.js';
 import { createRefill } from '../src/refills/create-refill.js';
+import { adminActor } from './helpers/actor.js';
 import { seedService, seedUser } from './helpers/api.js';
 import { browserSuite, DESKTOP, describeBrowser, PHONE } from './helpers/browser.js';
 
@@ -42,7 +43,7 @@ describeBrowser('orders pages in chromium', () => {
     const subs = await seedService(db, { name: 'Auto Likes', type: 'Subscriptions', rate: '1.2', min: 50 });
     const u = await seedUser(db, '100');
     username = u.username;
-    await resetPassword({ db, username, password: PASSWORD });
+    await resetPassword({ db, actor: await adminActor(db), username, password: PASSWORD });
     const place = async (service: number, fields: Record<string, string>) => {
       const r = await placeOrder({
         db,
@@ -57,7 +58,12 @@ describeBrowser('orders pages in chromium', () => {
       links.push(await place(svc, { link: `https://instagram.com/${name}`, quantity: '1000' }));
     followers = links[0] as number;
     completed = links[1] as number;
-    await setOrderStatus({ db, orderId: completed, change: { status: 'completed', startCount: 5120n } });
+    await setOrderStatus({
+      db,
+      actor: await adminActor(db),
+      orderId: completed,
+      change: { status: 'completed', startCount: 5120n },
+    });
     const refill = await createRefill({ db, userId: u.id, orderId: completed });
     if (!refill.ok) throw new Error('refill');
     await place(svc, { link: 'instagram.com/dave_plain', quantity: '100' });
@@ -80,12 +86,14 @@ describeBrowser('orders pages in chromium', () => {
       .execute();
     await setOrderStatus({
       db,
+      actor: await adminActor(db),
       orderId: Number(runs[0]?.id),
       change: { status: 'completed', remains: 0n, startCount: 800n },
       force: true,
     });
     await setOrderStatus({
       db,
+      actor: await adminActor(db),
       orderId: Number(runs[1]?.id),
       change: { status: 'in_progress', remains: 120n, startCount: 1300n },
       force: true,

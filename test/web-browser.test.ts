@@ -6,8 +6,10 @@
  * signs out; the first-start operator signs in on a desktop-sized screen.
  * Screenshots of every page at 390x844 and 1280x800 go to test/screenshots/ (look at them).
  */
+
 import { beforeAll, expect, it } from 'vitest';
 import { adjustFunds } from '../src/ledger/adjust-funds.js';
+import { adminActor } from './helpers/actor.js';
 import { seedService } from './helpers/api.js';
 import { browserSuite, DESKTOP, describeBrowser, PHONE } from './helpers/browser.js';
 
@@ -70,7 +72,12 @@ describeBrowser('web panel in chromium', () => {
     await page.getByText('Instagram Followers').waitFor();
     await shot(page, 'services');
 
-    const added = await adjustFunds({ db: web.db.db, username: 'alice_web', amountUnits: 50n * 10n ** 7n });
+    const added = await adjustFunds({
+      db: web.db.db,
+      actor: await adminActor(web.db.db),
+      username: 'alice_web',
+      amountUnits: 50n * 10n ** 7n,
+    });
     expect(added.ok).toBe(true);
 
     await page.getByRole('link', { name: 'Order Instagram Followers' }).click();

@@ -5,6 +5,7 @@
  * failure a customer can meet, the catalogue entry filled with the answer's `params` equals the
  * answer's `error`; and through the real HTTP API, refusals carry the facts the entries need.
  */
+
 import i18next from 'i18next';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resetPassword } from '../src/accounts/reset-password.js';
@@ -12,6 +13,7 @@ import { TooManyAttempts, type WebError, webErrorOf, webFailure } from '../src/h
 import type { Failure } from '../src/result.js';
 import { errorKey } from '../web/src/error-key.js';
 import en from '../web/src/locales/en.json' with { type: 'json' };
+import { adminActor } from './helpers/actor.js';
 import { makeApi, seedService, seedUser } from './helpers/api.js';
 import { describeEachDb } from './helpers/db.js';
 import { WebClient } from './helpers/web.js';
@@ -117,7 +119,12 @@ describeEachDb('refusals through the web API carry their facts', (ctx) => {
     app = await makeApi(ctx().db.db, {});
     serviceId = await seedService(ctx().db.db, { rate: '1', min: 100, max: 5000 });
     const u = await seedUser(ctx().db.db, '1');
-    await resetPassword({ db: ctx().db.db, username: u.username, password: 'messages password' });
+    await resetPassword({
+      db: ctx().db.db,
+      actor: await adminActor(ctx().db.db),
+      username: u.username,
+      password: 'messages password',
+    });
     web = new WebClient(app);
     expect((await web.signIn(u.username, 'messages password')).status).toBe(200);
   });

@@ -13,6 +13,7 @@ import { insertRun } from '../src/orders/dripfeed.repo.js';
 import { findOrder } from '../src/orders/orders.repo.js';
 import { setOrderStatus } from '../src/orders/set-order-status.js';
 import { payDeliveredPostsInTx } from '../src/orders/subscription-reserve.js';
+import { adminActor } from './helpers/actor.js';
 import { makeApi, seedService, seedUser } from './helpers/api.js';
 import { describeEachDb } from './helpers/db.js';
 import { WebClient } from './helpers/web.js';
@@ -47,7 +48,12 @@ describeEachDb('web orders pages', (ctx) => {
 
   async function customer(balance = '100') {
     const u = await seedUser(db(), balance);
-    await resetPassword({ db: db(), username: u.username, password: PASSWORD });
+    await resetPassword({
+      db: db(),
+      actor: await adminActor(db()),
+      username: u.username,
+      password: PASSWORD,
+    });
     const c = new WebClient(app);
     expect((await c.signIn(u.username, PASSWORD)).status).toBe(200);
     return { ...u, c };
@@ -117,7 +123,12 @@ describeEachDb('web orders pages', (ctx) => {
       for (let i = 0; i < 5; i++)
         placed.push(await place(a.c, { service: plain, link: `https://tik.tok/v/${i}`, quantity: '100' }));
       await place(a.c, { service: plain, link: 'https://insta.gram/p', quantity: '100' });
-      await setOrderStatus({ db: db(), orderId: placed[1] as number, change: { status: 'completed' } });
+      await setOrderStatus({
+        db: db(),
+        actor: await adminActor(db()),
+        orderId: placed[1] as number,
+        change: { status: 'completed' },
+      });
 
       const first = await a.c.get('/orders?q=tik.tok&limit=2');
       expect(ids(first)).toEqual([placed[4], placed[3]]);
@@ -176,12 +187,14 @@ describeEachDb('web orders pages', (ctx) => {
       const [run1, run2] = runs.map((r) => Number(r.id));
       await setOrderStatus({
         db: db(),
+        actor: await adminActor(db()),
         orderId: run1 as number,
         change: { status: 'completed', remains: 0n, startCount: 1500n },
         force: true,
       });
       await setOrderStatus({
         db: db(),
+        actor: await adminActor(db()),
         orderId: run2 as number,
         change: { status: 'partial', remains: 400n, startCount: 2500n },
         force: true,
@@ -284,7 +297,12 @@ describeEachDb('web orders pages', (ctx) => {
       const fresh = await a.c.get(`/orders/${id}`);
       expect(fresh.body.order).toMatchObject({ canRefill: false, canCancel: false, status: 'Pending' });
       expect(fresh.body.refills).toEqual([]);
-      await setOrderStatus({ db: db(), orderId: id, change: { status: 'completed' } });
+      await setOrderStatus({
+        db: db(),
+        actor: await adminActor(db()),
+        orderId: id,
+        change: { status: 'completed' },
+      });
       expect((await a.c.get(`/orders/${id}`)).body.order.canRefill).toBe(true);
       const refill = await a.c.post(`/orders/${id}/refill`);
       expect(refill.status).toBe(201);
@@ -320,14 +338,24 @@ describeEachDb('web orders pages', (ctx) => {
       const orders: number[] = [];
       for (let i = 0; i < 3; i++) {
         const id = await place(a.c, { service: refillable, link: `https://x.com/${i}`, quantity: '100' });
-        await setOrderStatus({ db: db(), orderId: id, change: { status: 'completed' } });
+        await setOrderStatus({
+          db: db(),
+          actor: await adminActor(db()),
+          orderId: id,
+          change: { status: 'completed' },
+        });
         const r = await a.c.post(`/orders/${id}/refill`);
         expect(r.status).toBe(201);
         refills.push(r.body.refill);
         orders.push(id);
       }
       const theirs = await place(b.c, { service: refillable, link: 'https://x.com/b', quantity: '100' });
-      await setOrderStatus({ db: db(), orderId: theirs, change: { status: 'completed' } });
+      await setOrderStatus({
+        db: db(),
+        actor: await adminActor(db()),
+        orderId: theirs,
+        change: { status: 'completed' },
+      });
       const theirRefill = (await b.c.post(`/orders/${theirs}/refill`)).body.refill as number;
 
       const first = await a.c.get('/refills?limit=2');

@@ -5,6 +5,7 @@
  * limits; a dead SMTP server changes nothing for the caller and is logged without secrets. Also the
  * customer's e-mail (sign-up, account page) and the CLI's settings and `users email`.
  */
+
 import { createServer } from 'node:net';
 import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
@@ -14,9 +15,11 @@ import { createUser } from '../src/accounts/create-user.js';
 import { requestPasswordReset } from '../src/accounts/request-password-reset.js';
 import { resetPassword } from '../src/accounts/reset-password.js';
 import { setUserDisabled } from '../src/accounts/set-user-disabled.js';
+import { SYSTEM } from '../src/audit/actor.js';
 import { buildServer } from '../src/http/server.js';
 import { mailErrorText } from '../src/mail/mailer.js';
 import { type MailSettings, setMailSettings } from '../src/settings/settings.js';
+import { adminActor } from './helpers/actor.js';
 import { makeApi, uniqueName } from './helpers/api.js';
 import { runCliInProcess } from './helpers/cli.js';
 import { describeEachDb } from './helpers/db.js';
@@ -51,6 +54,8 @@ describeEachDb('password reset', (ctx) => {
   beforeAll(async () => {
     sink = await startMailSink();
     app = await makeApi(db(), {});
+    // The CLI acts as the first admin (audit log).
+    await adminActor(db());
   });
   afterAll(async () => {
     await app.close();
@@ -63,7 +68,7 @@ describeEachDb('password reset', (ctx) => {
   async function customer(opts: { email?: string | null } = {}) {
     const username = uniqueName('r');
     const email = opts.email === null ? undefined : (opts.email ?? `${username}@Example.com`);
-    const r = await createUser({ db: db(), input: { username, password: PASSWORD, email } });
+    const r = await createUser({ db: db(), actor: SYSTEM, input: { username, password: PASSWORD, email } });
     if (!r.ok) throw new Error(r.failure.code);
     return { id: r.value.id, username, email: email?.toLowerCase() ?? null };
   }
@@ -149,7 +154,16 @@ describeEachDb('password reset', (ctx) => {
     await mailOn();
     const noEmail = await customer({ email: null });
     const disabled = await customer();
-    expect((await setUserDisabled({ db: db(), username: disabled.username, disabled: true })).ok).toBe(true);
+    expect(
+      (
+        await setUserDisabled({
+          db: db(),
+          actor: await adminActor(db()),
+          username: disabled.username,
+          disabled: true,
+        })
+      ).ok,
+    ).toBe(true);
     const real = await customer();
     const c = new WebClient(app);
     const before = sink.mails.length;
@@ -173,7 +187,12 @@ describeEachDb('password reset', (ctx) => {
     const seen = sink.mails.length;
     expect((await c.post('/auth/forgot-password', { login: later.username })).status).toBe(202);
     const { token } = resetLinkOf(await sink.nextMail(seen));
-    await setUserDisabled({ db: db(), username: later.username, disabled: true });
+    await setUserDisabled({
+      db: db(),
+      actor: await adminActor(db()),
+      username: later.username,
+      disabled: true,
+    });
     const r = await c.post('/auth/reset-password', { token, newPassword: NEW_PASSWORD });
     expect([r.status, r.body.code]).toEqual([422, 'invalid_reset_token']);
   });
@@ -276,7 +295,12 @@ describeEachDb('password reset', (ctx) => {
     const seen = sink.mails.length;
     expect((await new WebClient(app).post('/auth/forgot-password', { login: u.username })).status).toBe(202);
     const { token } = resetLinkOf(await sink.nextMail(seen));
-    const r = await resetPassword({ db: db(), username: u.username, password: NEW_PASSWORD });
+    const r = await resetPassword({
+      db: db(),
+      actor: await adminActor(db()),
+      username: u.username,
+      password: NEW_PASSWORD,
+    });
     expect(r.ok && r.value.endedSessions).toBe(1);
     expect((await c.get('/me')).status).toBe(401);
     const late = await new WebClient(app).post('/auth/reset-password', {

@@ -5,6 +5,7 @@
  * orders named in a ticket must be the customer's own. (401 without a session and 403 without the
  * CSRF token for every tickets endpoint are in web-api.test.ts's ENDPOINTS.)
  */
+
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { resetPassword } from '../src/accounts/reset-password.js';
@@ -12,6 +13,7 @@ import { closeTicket } from '../src/tickets/close-ticket.js';
 import { openTicket } from '../src/tickets/open-ticket.js';
 import { replyToTicket } from '../src/tickets/reply-to-ticket.js';
 import { showTicket } from '../src/tickets/show-ticket.js';
+import { adminActor } from './helpers/actor.js';
 import { makeApi, seedService, seedUser } from './helpers/api.js';
 import { describeEachDb } from './helpers/db.js';
 import { WebClient } from './helpers/web.js';
@@ -34,7 +36,12 @@ describeEachDb('web tickets', (ctx) => {
 
   async function customer(balance = '100') {
     const u = await seedUser(ctx().db.db, balance);
-    await resetPassword({ db: ctx().db.db, username: u.username, password: PASSWORD });
+    await resetPassword({
+      db: ctx().db.db,
+      actor: await adminActor(ctx().db.db),
+      username: u.username,
+      password: PASSWORD,
+    });
     const c = new WebClient(app);
     expect((await c.signIn(u.username, PASSWORD)).status).toBe(200);
     return { ...u, c };
@@ -52,7 +59,12 @@ describeEachDb('web tickets', (ctx) => {
   }
 
   const staffReply = (ticketId: number, message: string) =>
-    replyToTicket({ db: ctx().db.db, ticketId, author: { staffUserId: staffId }, message });
+    replyToTicket({
+      db: ctx().db.db,
+      ticketId,
+      author: { staff: { id: staffId, kind: 'web', role: 'support' } },
+      message,
+    });
 
   it('a customer opens a ticket about their orders, support answers, the customer replies and closes it', async () => {
     const a = await customer();
@@ -234,7 +246,7 @@ describeEachDb('web tickets', (ctx) => {
       replyToTicket({
         db,
         ticketId: id,
-        author: i % 2 === 0 ? { customerId: a.id } : { staffUserId: staffId },
+        author: i % 2 === 0 ? { customerId: a.id } : { staff: { id: staffId, kind: 'web', role: 'support' } },
         message: `reply ${i}`,
       }),
     );

@@ -1,36 +1,56 @@
-/** Use case: create a customer or admin account, returning its first API key (shown only once). */
+/**
+ * Use case: create a customer or staff account, returning its first API key (shown only once). Staff
+ * (an actor) need users.write, and staff.manage to create a support or admin account; first start
+ * and sign-up act as SYSTEM and are not audited.
+ */
 
+import type { Actor, System } from '../audit/actor.js';
+import { recordAudit } from '../audit/record-audit.js';
 import type { Executor } from '../db/executor.js';
 import { inTransaction } from '../db/transaction.js';
 import { creditInTx } from '../ledger/ledger.repo.js';
 import { type FailureOf, fail, ok, type Result } from '../result.js';
 import { invalidEmail, normalizeEmail } from './email.js';
 import { MIN_PASSWORD_LENGTH } from './reset-password.js';
+import { can, isStaff, type Role } from './roles.js';
 import { generateApiKey, hashApiKey, hashPassword } from './secrets.js';
 import { findUserByEmail, findUserByUsername, insertUser } from './users.repo.js';
 
 export const USERNAME_RE = /^[A-Za-z0-9_.-]{3,64}$/;
 
 export type CreateUserFailure = FailureOf<
-  'invalid_username' | 'weak_password' | 'negative_amount' | 'user_exists' | 'invalid_email' | 'email_taken'
+  | 'invalid_username'
+  | 'weak_password'
+  | 'negative_amount'
+  | 'user_exists'
+  | 'invalid_email'
+  | 'email_taken'
+  | 'forbidden'
 >;
 
 export interface CreateUserInput {
   username: string;
   password?: string | undefined;
   balanceUnits?: bigint | undefined;
-  admin?: boolean | undefined;
+  /** customer when absent. */
+  role?: Role | undefined;
   /** Optional; where password reset links go. */
   email?: string | undefined;
 }
 
 export async function createUser(opts: {
   db: Executor;
+  actor: Actor | System;
   input: CreateUserInput;
   now?: number;
 }): Promise<Result<{ id: number; username: string; apiKey: string }, CreateUserFailure>> {
-  const { db, input } = opts;
+  const { db, input, actor } = opts;
   const now = opts.now ?? Date.now();
+  const role = input.role ?? 'customer';
+  if (actor !== 'system') {
+    if (!can(actor.role, 'users.write')) return fail({ code: 'forbidden' });
+    if (isStaff(role) && !can(actor.role, 'staff.manage')) return fail({ code: 'forbidden' });
+  }
   if (!USERNAME_RE.test(input.username)) {
     return fail({ code: 'invalid_username' });
   }
@@ -53,7 +73,7 @@ export async function createUser(opts: {
       username: input.username,
       password_hash: passwordHash,
       api_key_hash: hashApiKey(apiKey),
-      is_admin: input.admin ? 1 : 0,
+      role,
       balance_units: 0,
       created_at: now,
       email,
@@ -67,6 +87,14 @@ export async function createUser(opts: {
         now,
       });
     }
+    if (actor !== 'system')
+      await recordAudit(tx, {
+        actor,
+        action: 'user.create',
+        subject: { type: 'user', id },
+        after: { username: input.username, role, email, balance: input.balanceUnits ?? 0n },
+        now,
+      });
     return ok(id);
   });
   if (!outcome.ok) return outcome;

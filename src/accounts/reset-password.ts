@@ -4,10 +4,13 @@
  * session of the user ends and any reset link stops working, in the same transaction: whoever knew
  * the old password is signed out.
  */
+import type { Actor } from '../audit/actor.js';
+import { recordAudit } from '../audit/record-audit.js';
 import type { Executor } from '../db/executor.js';
 import { inTransaction } from '../db/transaction.js';
 import { type FailureOf, fail, ok, type Result } from '../result.js';
 import { expireLiveResets } from './password-resets.repo.js';
+import { can } from './roles.js';
 import { generatePassword, hashPassword } from './secrets.js';
 import { deleteUserSessions } from './sessions.repo.js';
 import { findUserByUsername, setPasswordHash } from './users.repo.js';
@@ -16,6 +19,7 @@ export const MIN_PASSWORD_LENGTH = 8;
 
 export async function resetPassword(opts: {
   db: Executor;
+  actor: Actor;
   username: string;
   /** The new password; omitted: generate one. */
   password?: string | undefined;
@@ -23,10 +27,11 @@ export async function resetPassword(opts: {
 }): Promise<
   Result<
     { id: number; username: string; generated: string | null; endedSessions: number },
-    FailureOf<'unknown_user' | 'weak_password'>
+    FailureOf<'unknown_user' | 'weak_password' | 'forbidden'>
   >
 > {
-  const { db } = opts;
+  const { db, actor } = opts;
+  if (!can(actor.role, 'users.write')) return fail({ code: 'forbidden' });
   if (opts.password !== undefined && opts.password.length < MIN_PASSWORD_LENGTH)
     return fail({ code: 'weak_password', minLength: MIN_PASSWORD_LENGTH });
   const u = await findUserByUsername(db, opts.username);
@@ -37,7 +42,16 @@ export async function resetPassword(opts: {
   const ended = await inTransaction(db, async (tx) => {
     if (!(await setPasswordHash(tx, u.id, hash))) return null;
     await expireLiveResets(tx, u.id, now);
-    return deleteUserSessions(tx, u.id);
+    const endedSessions = await deleteUserSessions(tx, u.id);
+    // Never the password or its hash: only that it changed.
+    await recordAudit(tx, {
+      actor,
+      action: 'user.password_reset',
+      subject: { type: 'user', id: u.id },
+      after: { generated: generated !== null, endedSessions },
+      now,
+    });
+    return endedSessions;
   });
   if (ended === null) return fail({ code: 'unknown_user' });
   return ok({ id: u.id, username: u.username, generated, endedSessions: ended });

@@ -1,6 +1,7 @@
 /** Web sessions (table web_sessions): only token hashes are stored. Takes the database or a transaction. */
 import type { Executor } from '../db/executor.js';
 import { toUnits } from '../money.js';
+import { toRole } from './roles.js';
 import type { User } from './users.repo.js';
 
 export interface SessionRow {
@@ -51,7 +52,7 @@ export async function findSessionWithUser(
       'web_sessions.last_seen_at',
       'users.id',
       'users.username',
-      'users.is_admin',
+      'users.role',
       'users.disabled',
       'users.balance_units',
       'users.password_hash',
@@ -70,7 +71,8 @@ export async function findSessionWithUser(
     user: {
       id: Number(r.id),
       username: r.username,
-      isAdmin: Number(r.is_admin) === 1,
+      role: toRole(r.role),
+      isAdmin: r.role === 'admin',
       disabled: Number(r.disabled) === 1,
       balanceUnits: toUnits(r.balance_units),
       email: r.email,

@@ -3,23 +3,42 @@
  * refused at once (the API reads the flag on every request), and their web sessions are deleted.
  * Their balance and orders stay as they are.
  */
+import type { Actor } from '../audit/actor.js';
+import { recordAudit } from '../audit/record-audit.js';
 import type { Executor } from '../db/executor.js';
 import { type FailureOf, fail, ok, type Result } from '../result.js';
+import { can } from './roles.js';
 import { deleteUserSessions } from './sessions.repo.js';
 import { findUserByUsername, setUserDisabledFlag } from './users.repo.js';
 
 export async function setUserDisabled(opts: {
   db: Executor;
+  actor: Actor;
   username: string;
   disabled: boolean;
+  now?: number;
 }): Promise<
-  Result<{ id: number; username: string; disabled: boolean; changed: boolean }, FailureOf<'unknown_user'>>
+  Result<
+    { id: number; username: string; disabled: boolean; changed: boolean },
+    FailureOf<'unknown_user' | 'forbidden'>
+  >
 > {
-  const { db, disabled } = opts;
+  const { db, disabled, actor } = opts;
+  if (!can(actor.role, 'users.write')) return fail({ code: 'forbidden' });
   return db.transaction().execute(async (tx) => {
     const u = await findUserByUsername(tx, opts.username);
     if (!u) return fail({ code: 'unknown_user' });
-    if (u.disabled !== disabled) await setUserDisabledFlag(tx, u.id, disabled);
+    if (u.disabled !== disabled) {
+      await setUserDisabledFlag(tx, u.id, disabled);
+      await recordAudit(tx, {
+        actor,
+        action: disabled ? 'user.disable' : 'user.enable',
+        subject: { type: 'user', id: u.id },
+        before: { disabled: u.disabled },
+        after: { disabled },
+        now: opts.now,
+      });
+    }
     if (disabled) await deleteUserSessions(tx, u.id);
     return ok({ id: u.id, username: u.username, disabled, changed: u.disabled !== disabled });
   });

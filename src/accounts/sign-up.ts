@@ -2,6 +2,7 @@
  * Use case: a visitor opens an account on the web panel (when the operator allows it: setting
  * `signup`, open by default) and is signed in at once. The same rules as `users create`.
  */
+import { SYSTEM } from '../audit/actor.js';
 import type { Executor } from '../db/executor.js';
 import { type FailureOf, fail, ok, type Result } from '../result.js';
 import { isSignupOpen } from '../settings/settings.js';
@@ -24,6 +25,7 @@ export async function signUp(opts: {
   if (!(await isSignupOpen(opts.db))) return fail({ code: 'signup_closed' });
   const created = await createUser({
     db: opts.db,
+    actor: SYSTEM,
     input: { username: opts.username, password: opts.password, email: opts.email },
     now,
   });

@@ -5,10 +5,13 @@ import { sql } from 'kysely';
 import type { Executor } from '../db/executor.js';
 import type { UsersTable } from '../db/schema.js';
 import { toUnits } from '../money.js';
+import { type Role, toRole } from './roles.js';
 
 export interface User {
   id: number;
   username: string;
+  role: Role;
+  /** Derived from role (role is the one source of truth). */
   isAdmin: boolean;
   disabled: boolean;
   balanceUnits: bigint;
@@ -21,14 +24,15 @@ function toUser(row: any): User {
   return {
     id: Number(row.id),
     username: row.username,
-    isAdmin: Number(row.is_admin) === 1,
+    role: toRole(row.role),
+    isAdmin: row.role === 'admin',
     disabled: Number(row.disabled) === 1,
     balanceUnits: toUnits(row.balance_units),
     email: row.email ?? null,
   };
 }
 
-const columns = ['id', 'username', 'is_admin', 'disabled', 'balance_units', 'email'] as const;
+const columns = ['id', 'username', 'role', 'disabled', 'balance_units', 'email'] as const;
 
 export async function findUserByKeyHash(db: Executor, keyHash: string): Promise<User | null> {
   const row = await db
@@ -144,9 +148,26 @@ export async function findFirstAdmin(db: Executor): Promise<User | null> {
   const row = await db
     .selectFrom('users')
     .select(columns)
-    .where('is_admin', '=', 1)
+    .where('role', '=', 'admin')
     .orderBy('id', 'asc')
     .limit(1)
     .executeTakeFirst();
   return row ? toUser(row) : null;
+}
+
+/** Set a user's role; false when there is no such user. */
+export async function setUserRole(db: Executor, id: number, role: Role): Promise<boolean> {
+  const res = await db.updateTable('users').set({ role }).where('id', '=', id).executeTakeFirst();
+  return Number(res.numUpdatedRows) === 1;
+}
+
+/** How many admin accounts that are not disabled exist (the last one cannot be demoted). */
+export async function countActiveAdmins(db: Executor): Promise<number> {
+  const row = await db
+    .selectFrom('users')
+    .select((eb) => eb.fn.countAll().as('n'))
+    .where('role', '=', 'admin')
+    .where('disabled', '=', 0)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
 }

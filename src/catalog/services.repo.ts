@@ -112,6 +112,17 @@ export async function deleteUserRate(db: Executor, userId: number, serviceId: nu
     .execute();
 }
 
+/** A user's own rate for a service, or null when they pay the service's rate. */
+export async function findUserRate(db: Executor, userId: number, serviceId: number): Promise<bigint | null> {
+  const row = await db
+    .selectFrom('user_rates')
+    .select('rate_units')
+    .where('user_id', '=', userId)
+    .where('service_id', '=', serviceId)
+    .executeTakeFirst();
+  return row ? toUnits(row.rate_units) : null;
+}
+
 export async function upsertUserRate(
   db: Executor,
   userId: number,

@@ -3,6 +3,7 @@
  * the database opened on first use, `emit` (one JSON object in --json mode, else lines for people)
  * and the exit code. A command parses its arguments, calls one use case and emits its answer.
  */
+import type { Actor } from '../audit/actor.js';
 import type { Db } from '../db/connect.js';
 import type { Executor } from '../db/executor.js';
 import { failureMessage, type Result } from '../result.js';
@@ -22,6 +23,13 @@ export interface CliContext {
   io: CliIo;
   /** The database named by DATABASE_URL, opened on first use and closed when the command ends. */
   database(): Promise<Executor>;
+  /**
+   * The staff member the command acts as (written into the audit log): the first admin, or the
+   * account named by the global `--as <username>`; a customer account is refused.
+   */
+  actor(): Promise<Actor & { username: string }>;
+  /** The same as a result: `no_admin` on a database that has no admin account yet. */
+  actorResult(): Promise<Result<Actor & { username: string }>>;
   /** Print a result: the object as JSON in --json mode, else the human lines. */
   emit(obj: Record<string, unknown>, human: string | string[]): void;
   /** Set the process exit code (2: `ledger check` found differences). */

@@ -7,9 +7,13 @@
  * This file is only the program: each command group lives in commands/<group>.ts.
  */
 import { Command, CommanderError } from 'commander';
+import { resolveStaffActor } from '../accounts/resolve-staff-actor.js';
+import type { Actor } from '../audit/actor.js';
 import { loadConfig } from '../config.js';
 import { type Db, openDatabase } from '../db/connect.js';
+import { ok } from '../result.js';
 import { register as alerts } from './commands/alerts.js';
+import { register as audit } from './commands/audit.js';
 import { register as cancels } from './commands/cancels.js';
 import { register as funds } from './commands/funds.js';
 import { register as ledger } from './commands/ledger.js';
@@ -22,7 +26,7 @@ import { register as services } from './commands/services.js';
 import { register as settings } from './commands/settings.js';
 import { register as tickets } from './commands/tickets.js';
 import { register as users } from './commands/users.js';
-import type { CliContext, CliIo } from './context.js';
+import { type CliContext, type CliIo, unwrap } from './context.js';
 import { toJson } from './output.js';
 
 export type { CliIo } from './context.js';
@@ -38,11 +42,22 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
   let jsonMode = argv.includes('--json');
   let db: Db | null = null;
   let exitCode = 0;
+  let actor: (Actor & { username: string }) | null = null;
   const ctx: CliContext = {
     io,
     async database() {
       if (!db) db = await openDatabase(loadConfig(io.env).DATABASE_URL);
       return db.db;
+    },
+    async actorResult() {
+      if (actor) return ok(actor);
+      const as: string | undefined = program.opts().as;
+      const r = await resolveStaffActor({ db: await ctx.database(), kind: 'cli', username: as });
+      if (r.ok) actor = r.value;
+      return r;
+    },
+    async actor() {
+      return unwrap(await ctx.actorResult());
     },
     emit(obj, human) {
       if (jsonMode) io.out(toJson(obj));
@@ -56,6 +71,7 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
   const program = new Command('smm-panel')
     .description('Operate an smm-panel: users, funds, services, orders, the ledger')
     .option('--json', 'print one JSON object (for scripts)')
+    .option('--as <username>', 'act as this staff member (audit log); default: the first admin')
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) })
     .showSuggestionAfterError();
@@ -74,6 +90,7 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
     alerts,
     tickets,
     settings,
+    audit,
   ])
     group(program, ctx);
 

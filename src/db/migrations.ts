@@ -376,6 +376,59 @@ function migrations(dialect: DialectName): Record<string, Migration> {
           .execute();
       },
     },
+    '0011_staff_audit': {
+      async up(db: AnyDb) {
+        // Staff roles (src/accounts/roles.ts): role is the one source of truth, is_admin goes.
+        await db.schema
+          .alterTable('users')
+          .addColumn('role', 'text', (c) =>
+            c.notNull().defaultTo('customer').check(sql`role in ('customer', 'support', 'admin')`),
+          )
+          .execute();
+        await db.updateTable('users').set({ role: 'admin' }).where('is_admin', '=', 1).execute();
+        await db.schema.alterTable('users').dropColumn('is_admin').execute();
+
+        // The audit log (src/audit/): every operator action, who, when, what, before and after.
+        // Append-only like a ledger: the database itself refuses UPDATE and DELETE.
+        await db.schema
+          .createTable('audit_log')
+          .addColumn('id', idType, idColumn)
+          .addColumn('at', big, (c) => c.notNull())
+          .addColumn('actor_id', idType, (c) => c.notNull().references('users.id'))
+          .addColumn('actor_kind', 'text', (c) => c.notNull().check(sql`actor_kind in ('web', 'cli')`))
+          .addColumn('action', 'text', (c) => c.notNull())
+          .addColumn('subject_type', 'text', (c) => c.notNull())
+          .addColumn('subject_id', 'text', (c) => c.notNull())
+          .addColumn('before', 'text')
+          .addColumn('after', 'text')
+          .addColumn('note', 'text')
+          .execute();
+        await db.schema
+          .createIndex('audit_log_actor_idx')
+          .on('audit_log')
+          .columns(['actor_id', 'id'])
+          .execute();
+        await db.schema
+          .createIndex('audit_log_subject_idx')
+          .on('audit_log')
+          .columns(['subject_type', 'subject_id', 'id'])
+          .execute();
+        await db.schema.createIndex('audit_log_at_idx').on('audit_log').column('at').execute();
+        if (pg) {
+          await sql`create function audit_log_append_only() returns trigger language plpgsql as $$
+            begin raise exception 'audit_log is append-only'; end $$`.execute(db);
+          await sql`create trigger audit_log_no_change before update or delete on audit_log
+            for each row execute function audit_log_append_only()`.execute(db);
+          await sql`create trigger audit_log_no_truncate before truncate on audit_log
+            for each statement execute function audit_log_append_only()`.execute(db);
+        } else {
+          await sql`create trigger audit_log_no_update before update on audit_log
+            begin select raise(abort, 'audit_log is append-only'); end`.execute(db);
+          await sql`create trigger audit_log_no_delete before delete on audit_log
+            begin select raise(abort, 'audit_log is append-only'); end`.execute(db);
+        }
+      },
+    },
   };
 }
 

@@ -15,7 +15,8 @@ export interface UsersTable {
   username: string;
   password_hash: string | null;
   api_key_hash: string | null;
-  is_admin: number;
+  /** 'customer' | 'support' | 'admin' (0011_staff_audit; src/accounts/roles.ts). */
+  role: ColumnType<string, string | undefined, string>;
   disabled: Generated<number>;
   balance_units: ColumnType<number | bigint | string, number | bigint | undefined, number | bigint>;
   created_at: Int;
@@ -191,6 +192,21 @@ export interface PasswordResetsTable {
   used_at: Int | null;
 }
 
+/** The audit log (0011_staff_audit): append-only, the database refuses UPDATE and DELETE. */
+export interface AuditLogTable {
+  id: Generated<number>;
+  at: Int;
+  actor_id: number;
+  actor_kind: string;
+  action: string;
+  subject_type: string;
+  subject_id: string;
+  /** JSON text, secrets masked; null when there was nothing before (a creation). */
+  before: string | null;
+  after: string | null;
+  note: string | null;
+}
+
 export interface Database {
   users: UsersTable;
   ledger_entries: LedgerEntriesTable;
@@ -205,4 +221,5 @@ export interface Database {
   tickets: TicketsTable;
   ticket_messages: TicketMessagesTable;
   password_resets: PasswordResetsTable;
+  audit_log: AuditLogTable;
 }

@@ -3,10 +3,12 @@
  * customer, so a newcomer sees orders move from Pending to Completed within a minute. Everything is
  * on a fresh SQLite file under ./data/demo (removed at each start) and on 127.0.0.1 only.
  */
+
 import { rmSync } from 'node:fs';
 import { createUser } from '../accounts/create-user.js';
 import { findUserByUsername } from '../accounts/users.repo.js';
 import { startPanel } from '../app.js';
+import { SYSTEM } from '../audit/actor.js';
 import { loadConfig } from '../config.js';
 import { formatAmount, parseAmount } from '../money.js';
 import { API_STATUS } from '../orders/order.state.js';
@@ -38,10 +40,17 @@ const config = loadConfig({
 const panel = await startPanel(config);
 const db = panel.db.db;
 
-const provider = await addProvider({ db, name: 'simulated', url: sim.url, apiKey: 'demo-upstream-key' });
+const provider = await addProvider({
+  db,
+  actor: SYSTEM,
+  name: 'simulated',
+  url: sim.url,
+  apiKey: 'demo-upstream-key',
+});
 if (!provider.ok) throw new Error('could not add the simulated provider');
 const imported = await importServices({
   db,
+  actor: SYSTEM,
   providerId: provider.value.id,
   markupPercent: '25',
   dripfeed: true,
@@ -49,6 +58,7 @@ const imported = await importServices({
 if (!imported.ok) throw new Error('could not import services');
 const customer = await createUser({
   db,
+  actor: SYSTEM,
   input: { username: 'demo', password: 'demo-password', balanceUnits: parseAmount('100') ?? 0n },
 });
 if (!customer.ok) throw new Error('could not create the demo customer');

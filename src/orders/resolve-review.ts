@@ -5,11 +5,15 @@
  * - `not_sent`: the provider does not have it: send it again;
  * - `cancel`: the provider does not have it and it should not be sent: cancel with a full refund.
  */
+import { can } from '../accounts/roles.js';
 import { resolveAlertsAbout } from '../alerts/alerts.repo.js';
+import type { Actor } from '../audit/actor.js';
+import { recordAudit } from '../audit/record-audit.js';
 import type { Executor } from '../db/executor.js';
 import { inTransactionUnlessFailed } from '../db/transaction.js';
 import { type FailureOf, fail, ok, type Result } from '../result.js';
 import { resolveFromReview } from './dispatch.repo.js';
+import { API_STATUS } from './order.state.js';
 import { findOrder } from './orders.repo.js';
 import { changeOrderStatusInTx, type SettleFailure, startProcessingInTx } from './settle.js';
 
@@ -20,14 +24,20 @@ export type ReviewResolution =
 
 export async function resolveReview(opts: {
   db: Executor;
+  actor: Actor;
   orderId: number;
   resolution: ReviewResolution;
   now?: number;
 }): Promise<
-  Result<{ orderId: number }, SettleFailure | FailureOf<'invalid_upstream_order_id' | 'not_in_review'>>
+  Result<
+    { orderId: number },
+    SettleFailure | FailureOf<'invalid_upstream_order_id' | 'not_in_review' | 'forbidden'>
+  >
 > {
   const { db, orderId, resolution } = opts;
   const now = opts.now ?? Date.now();
+  // Whether the provider has the order decides what the customer pays: admins only.
+  if (!can(opts.actor.role, 'orders.settle')) return fail({ code: 'forbidden' });
   if (resolution.kind === 'sent' && !/^[A-Za-z0-9_-]{1,64}$/.test(resolution.upstreamOrderId)) {
     return fail({ code: 'invalid_upstream_order_id' });
   }
@@ -64,6 +74,20 @@ export async function resolveReview(opts: {
       if (!r.ok) return r;
     }
     await resolveAlertsAbout(tx, { orderId }, now);
+    const after = await findOrder(tx, orderId);
+    await recordAudit(tx, {
+      actor: opts.actor,
+      action: 'order.resolve_review',
+      subject: { type: 'order', id: orderId },
+      before: { status: API_STATUS[order.status], dispatchState: order.dispatchState },
+      after: {
+        resolution: resolution.kind,
+        ...(resolution.kind === 'sent' ? { upstreamOrderId: resolution.upstreamOrderId } : {}),
+        status: after ? API_STATUS[after.status] : null,
+        dispatchState: after?.dispatchState ?? null,
+      },
+      now,
+    });
     return ok({ orderId });
   });
 }

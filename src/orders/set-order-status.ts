@@ -4,6 +4,9 @@
  * engine settles it from what the provider reports, and moving it by hand could refund the customer
  * while the provider still delivers and bills us.
  */
+import { can } from '../accounts/roles.js';
+import type { Actor } from '../audit/actor.js';
+import { recordAudit } from '../audit/record-audit.js';
 import type { Executor } from '../db/executor.js';
 import { inTransaction } from '../db/transaction.js';
 import { formatAmount } from '../money.js';
@@ -23,12 +26,18 @@ export interface OrderChangeView {
 
 export async function setOrderStatus(opts: {
   db: Executor;
+  actor: Actor;
   orderId: number;
   change: StatusChange;
   force?: boolean | undefined;
   now?: number;
-}): Promise<Result<OrderChangeView, SettleFailure | FailureOf<'order_at_provider'>>> {
+}): Promise<Result<OrderChangeView, SettleFailure | FailureOf<'order_at_provider' | 'forbidden'>>> {
   const { db, orderId, change } = opts;
+  // Processing and In progress move no money; any other status settles it (refund or final charge).
+  const unsettled = change.status === 'processing' || change.status === 'in_progress';
+  if (!can(opts.actor.role, unsettled ? 'orders.move_unsettled' : 'orders.settle'))
+    return fail({ code: 'forbidden' });
+  const now = opts.now ?? Date.now();
   // The whole move (read, compare-and-set, refund) runs again after a transient failure before COMMIT.
   return inTransaction(db, async (tx) => {
     const order = await findOrder(tx, orderId);
@@ -39,9 +48,23 @@ export async function setOrderStatus(opts: {
       orderId,
       change,
       expectedStatus: order.status,
-      ...(opts.now === undefined ? {} : { now: opts.now }),
+      now,
     });
     if (!r.ok) return r;
+    await recordAudit(tx, {
+      actor: opts.actor,
+      action: 'order.set_status',
+      subject: { type: 'order', id: orderId },
+      before: { status: API_STATUS[order.status], remains: order.remains, startCount: order.startCount },
+      after: {
+        status: API_STATUS[r.value.order.status],
+        remains: r.value.order.remains,
+        startCount: r.value.order.startCount,
+        refund: formatAmount(r.value.refundUnits),
+        ...(opts.force ? { force: true } : {}),
+      },
+      now,
+    });
     return ok({
       order: orderId,
       status: API_STATUS[r.value.order.status],

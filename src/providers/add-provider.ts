@@ -1,7 +1,11 @@
 /** Use case: the operator connects an upstream panel (its API v2 URL and our key there). */
 
+import { can } from '../accounts/roles.js';
+import type { Actor, System } from '../audit/actor.js';
+import { recordAudit } from '../audit/record-audit.js';
 import { isUniqueViolation } from '../db/errors.js';
 import type { Executor } from '../db/executor.js';
+import { inTransaction } from '../db/transaction.js';
 import { type FailureOf, fail, failureMessage, ok, type Result } from '../result.js';
 import { checkProviderEndpoint } from './provider-queries.js';
 import { insertProvider } from './providers.repo.js';
@@ -25,6 +29,8 @@ export function providerProblem(
 
 export async function addProvider(opts: {
   db: Executor;
+  /** Staff (providers.write, audited), or SYSTEM for the demo and tests' fixtures. */
+  actor: Actor | System;
   name: string;
   url: string;
   apiKey: string;
@@ -40,9 +46,12 @@ export async function addProvider(opts: {
       | 'invalid_provider_key'
       | 'provider_check_failed'
       | 'provider_exists'
+      | 'forbidden'
     >
   >
 > {
+  const { actor } = opts;
+  if (actor !== 'system' && !can(actor.role, 'providers.write')) return fail({ code: 'forbidden' });
   const name = opts.name.trim();
   if (!name || name.length > 100) return fail({ code: 'invalid_provider_name' });
   const problem = providerProblem(opts.url, opts.apiKey);
@@ -56,11 +65,18 @@ export async function addProvider(opts: {
     balance = checked.value.balance;
   }
   try {
-    const id = await insertProvider(opts.db, {
-      name,
-      url: url.toString(),
-      api_key: apiKey,
-      created_at: opts.now ?? Date.now(),
+    const now = opts.now ?? Date.now();
+    const id = await inTransaction(opts.db, async (tx) => {
+      const id = await insertProvider(tx, { name, url: url.toString(), api_key: apiKey, created_at: now });
+      if (actor !== 'system')
+        await recordAudit(tx, {
+          actor,
+          action: 'provider.add',
+          subject: { type: 'provider', id },
+          after: { name, url: url.toString() },
+          now,
+        });
+      return id;
     });
     return ok({ id, balance });
   } catch (err) {

@@ -5,6 +5,9 @@
  * re-import updates rates and limits and disables our services whose upstream service vanished.
  */
 
+import { can } from '../accounts/roles.js';
+import type { Actor, System } from '../audit/actor.js';
+import { recordAudit } from '../audit/record-audit.js';
 import {
   brokenServiceRule,
   MAX_QUANTITY_LIMIT,
@@ -36,6 +39,8 @@ export interface ImportReport {
 
 export async function importServices(opts: {
   db: Executor;
+  /** Staff (services.write, audited), or SYSTEM for the demo and tests' fixtures. */
+  actor: Actor | System;
   providerId: number;
   markupPercent?: string;
   category?: string;
@@ -45,8 +50,11 @@ export async function importServices(opts: {
   /** Replace rates the operator set by hand too (by default they are kept and reported). */
   overwriteRates?: boolean;
   now?: number;
-}): Promise<Result<ImportReport, ProviderCallFailure | FailureOf<'invalid_markup' | 'invalid_service'>>> {
-  const { db, providerId } = opts;
+}): Promise<
+  Result<ImportReport, ProviderCallFailure | FailureOf<'invalid_markup' | 'invalid_service' | 'forbidden'>>
+> {
+  const { db, providerId, actor } = opts;
+  if (actor !== 'system' && !can(actor.role, 'services.write')) return fail({ code: 'forbidden' });
   const now = opts.now ?? Date.now();
   const markup = opts.markupPercent ?? '0';
   if (markupDecimalRate('1', markup) === null) return fail({ code: 'invalid_markup' });
@@ -129,6 +137,21 @@ export async function importServices(opts: {
         report.disabled.push(o.id);
       }
     }
+    if (actor !== 'system')
+      await recordAudit(tx, {
+        actor,
+        action: 'services.import',
+        subject: { type: 'provider', id: providerId },
+        after: {
+          markup,
+          created: report.created,
+          updated: report.updated,
+          disabled: report.disabled,
+          keptRates: report.keptRates,
+          ...(opts.overwriteRates ? { overwriteRates: true } : {}),
+        },
+        now,
+      });
   });
   return ok(report);
 }

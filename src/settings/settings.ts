@@ -21,6 +21,11 @@ export async function getCurrency(db: Executor): Promise<string> {
   return value;
 }
 
+/** Forget this process's cached currency for `db` (after a change written through a transaction). */
+export function forgetCachedCurrency(db: Executor): void {
+  cache.delete(db);
+}
+
 export async function setCurrency(db: Executor, currency: string): Promise<boolean> {
   if (!CURRENCY_RE.test(currency)) return false;
   await writeSetting(db, 'currency', currency);

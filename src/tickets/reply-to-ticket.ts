@@ -4,6 +4,9 @@
  * ticket takes no reply. The message and the state change are one transaction, the state change a
  * compare-and-set: a close that lands between the read and the update wins and the reply is refused.
  */
+import { can } from '../accounts/roles.js';
+import type { Actor } from '../audit/actor.js';
+import { recordAudit } from '../audit/record-audit.js';
 import type { Executor } from '../db/executor.js';
 import { inTransaction } from '../db/transaction.js';
 import { type FailureOf, fail, ok, type Result } from '../result.js';
@@ -12,22 +15,26 @@ import { MAX_MESSAGE_CHARS, normalizeMessage } from './ticket-rules.js';
 import { ownerFilter, type TicketViewer } from './ticket-view.js';
 import { casTicketState, findTicket, insertTicketMessage } from './tickets.repo.js';
 
-export type ReplyFailure = FailureOf<'unknown_ticket' | 'ticket_closed' | 'invalid_ticket_message'>;
+export type ReplyFailure = FailureOf<
+  'unknown_ticket' | 'ticket_closed' | 'invalid_ticket_message' | 'forbidden'
+>;
 
 export async function replyToTicket(opts: {
   db: Executor;
   ticketId: number;
-  /** The customer (their own tickets only), or the operator writing as this account (staff). */
-  author: { customerId: number } | { staffUserId: number };
+  /** The customer (their own tickets only), or a staff member (tickets.answer, audited). */
+  author: { customerId: number } | { staff: Actor };
   message: string;
   now?: number;
 }): Promise<Result<{ messageId: number; state: TicketState }, ReplyFailure>> {
   const now = opts.now ?? Date.now();
+  const staff = 'staff' in opts.author ? opts.author.staff : null;
+  if (staff && !can(staff.role, 'tickets.answer')) return fail({ code: 'forbidden' });
   const body = normalizeMessage(opts.message);
   if (body === null) return fail({ code: 'invalid_ticket_message', maxChars: MAX_MESSAGE_CHARS });
   const by: TicketViewer =
     'customerId' in opts.author ? { customerId: opts.author.customerId } : { staff: true };
-  const authorUserId = 'customerId' in opts.author ? opts.author.customerId : opts.author.staffUserId;
+  const authorUserId = 'customerId' in opts.author ? opts.author.customerId : opts.author.staff.id;
   const fromStaff = 'staff' in by;
 
   return inTransaction(
@@ -48,6 +55,15 @@ export async function replyToTicket(opts: {
           body,
           now,
         });
+        if (staff)
+          await recordAudit(tx, {
+            actor: staff,
+            action: 'ticket.reply',
+            subject: { type: 'ticket', id: ticket.id },
+            before: { state: ticket.state },
+            after: { state: to, message: messageId },
+            now,
+          });
         return ok({ messageId, state: to });
       }
       throw new Error(`ticket ${opts.ticketId} kept changing while replying`);

@@ -3,6 +3,7 @@
  * engine asks the provider's balance; when our account answers again, the provider is resumed and its
  * held orders are queued to be sent (safe: a refusal means the upstream did not take them).
  */
+import { SYSTEM } from '../audit/actor.js';
 import { parseAmount } from '../money.js';
 import { leaseProbe, listProviders } from '../providers/providers.repo.js';
 import { resumeProvider } from '../providers/resume-provider.js';
@@ -21,7 +22,7 @@ export async function probeHeldProviders(ctx: EngineContext): Promise<number> {
     const parsed = out.kind === 'ok' ? parseAnswer(balanceAnswer, out.body) : null;
     const balance = parsed?.ok ? parseAmount(parsed.value.balance) : null;
     if (balance !== null && balance > 0n) {
-      const r = await resumeProvider({ db: ctx.db, providerId: p.id, now });
+      const r = await resumeProvider({ db: ctx.db, actor: SYSTEM, providerId: p.id, now });
       const n = r.ok ? r.value.requeued : 0;
       resumed += n;
       ctx.log('info', 'provider works again; held orders queued', { provider: p.id, orders: n });

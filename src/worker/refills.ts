@@ -4,6 +4,7 @@
  * kept; an unreadable answer is asked again later (a refill request is safe to repeat: the upstream
  * keeps one open refill per order).
  */
+import { SYSTEM } from '../audit/actor.js';
 import { findProvider, listProviders } from '../providers/providers.repo.js';
 import { parseAnswer, refillAnswer, refillStatusAnswer } from '../providers/upstream/answers.js';
 import { callFailure } from '../providers/upstream/classify.js';
@@ -70,7 +71,7 @@ async function forwardQueued(ctx: EngineContext): Promise<number> {
         to: 'closed',
         set: { last_error: answer.value.error },
       });
-      await setRefillStatus({ db: ctx.db, refillId: id, status: 'rejected', now });
+      await setRefillStatus({ db: ctx.db, actor: SYSTEM, refillId: id, status: 'rejected', now });
       ctx.log('warn', 'provider refused a refill', { refill: id, message: answer.value.error });
     }
   }
@@ -108,7 +109,7 @@ async function syncSent(ctx: EngineContext): Promise<number> {
     for (const r of rows) {
       const next = mapRefillStatus(byUpstream.get(String(r.upstream)));
       if (next === null || next === r.status || next === 'pending') continue;
-      const res = await setRefillStatus({ db: ctx.db, refillId: r.id, status: next, now });
+      const res = await setRefillStatus({ db: ctx.db, actor: SYSTEM, refillId: r.id, status: next, now });
       if (!res.ok) ctx.log('warn', 'refill status ignored', { refill: r.id, to: next });
     }
   }

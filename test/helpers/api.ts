@@ -2,15 +2,18 @@
  * Calling the real API v2 through Fastify's inject (the whole HTTP stack, no socket), and seeding
  * users, services and funds through the same use cases the CLI uses.
  */
+
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
 import { createUser } from '../../src/accounts/create-user.js';
+import { SYSTEM } from '../../src/audit/actor.js';
 import { createService, type ServiceInput } from '../../src/catalog/create-service.js';
 import type { Database } from '../../src/db/schema.js';
 import { buildServer } from '../../src/http/server.js';
 import { adjustFunds } from '../../src/ledger/adjust-funds.js';
 import { parseAmount, parseRate } from '../../src/money.js';
+import { adminActor } from './actor.js';
 
 export type Transport = 'form' | 'json' | 'get';
 
@@ -60,12 +63,12 @@ export async function seedUser(
   balance = '0',
 ): Promise<{ id: number; username: string; apiKey: string }> {
   const username = uniqueName();
-  const r = await createUser({ db, input: { username } });
+  const r = await createUser({ db, actor: SYSTEM, input: { username } });
   if (!r.ok) throw new Error(`seed user failed: ${r.failure.code}`);
   const units = parseAmount(balance);
   if (units === null) throw new Error(`bad balance ${balance}`);
   if (units > 0n) {
-    const f = await adjustFunds({ db, username, amountUnits: units });
+    const f = await adjustFunds({ db, actor: await adminActor(db), username, amountUnits: units });
     if (!f.ok) throw new Error('seed funds failed');
   }
   return r.value;
@@ -83,6 +86,7 @@ export async function seedService(
   if (rateUnits === null) throw new Error(`bad rate ${over.rate}`);
   const r = await createService({
     db,
+    actor: SYSTEM,
     input: {
       name: over.name ?? 'Followers',
       category: over.category ?? 'Instagram',

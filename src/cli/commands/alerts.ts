@@ -46,7 +46,7 @@ export function register(program: Command, ctx: CliContext): void {
     .action(async (o) => {
       const db = await ctx.database();
       const id = idArg(o.alert, 'alert');
-      unwrap(await resolveAlert({ db, alertId: id }));
+      unwrap(await resolveAlert({ db, actor: await ctx.actor(), alertId: id }));
       ctx.emit({ alert: id, resolved: true }, `alert ${id} resolved`);
     });
 }

@@ -19,7 +19,9 @@ export function register(program: Command, ctx: CliContext): void {
     .action(async (o) => {
       const amountUnits = amountArg(o.amount, 'amount');
       const db = await ctx.database();
-      const r = unwrap(await adjustFunds({ db, username: o.username, amountUnits, note: o.note }));
+      const r = unwrap(
+        await adjustFunds({ db, actor: await ctx.actor(), username: o.username, amountUnits, note: o.note }),
+      );
       const currency = await getCurrency(db);
       ctx.emit(
         {

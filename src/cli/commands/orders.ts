@@ -140,7 +140,13 @@ export function register(program: Command, ctx: CliContext): void {
       const startCount = o.startCount === undefined ? undefined : intArg(o.startCount, 'start count');
       const db = await ctx.database();
       const r = unwrap(
-        await setOrderStatus({ db, orderId, change: { status, remains, startCount }, force: !!o.force }),
+        await setOrderStatus({
+          db,
+          actor: await ctx.actor(),
+          orderId,
+          change: { status, remains, startCount },
+          force: !!o.force,
+        }),
       );
       ctx.emit(
         { ...r },
@@ -199,7 +205,7 @@ export function register(program: Command, ctx: CliContext): void {
             ? { kind: 'not_sent' as const }
             : { kind: 'cancel' as const };
       const orderId = idArg(o.order, 'order');
-      unwrap(await resolveReview({ db, orderId, resolution }));
+      unwrap(await resolveReview({ db, actor: await ctx.actor(), orderId, resolution }));
       ctx.emit(
         { order: orderId, resolution: resolution.kind },
         `order ${orderId}: ${resolution.kind.replace('_', ' ')}`,

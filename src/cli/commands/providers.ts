@@ -33,7 +33,16 @@ export function register(program: Command, ctx: CliContext): void {
       if (apiKey === undefined)
         throw new CliFailure('give the key: --key-stdin, --key-env NAME or --key KEY');
       const db = await ctx.database();
-      const r = unwrap(await addProvider({ db, name: o.name, url: o.url, apiKey, check: o.check !== false }));
+      const r = unwrap(
+        await addProvider({
+          db,
+          actor: await ctx.actor(),
+          name: o.name,
+          url: o.url,
+          apiKey,
+          check: o.check !== false,
+        }),
+      );
       ctx.emit(
         { id: r.id },
         `added provider ${r.id}: ${o.name}${r.balance === undefined ? ' (not checked)' : ` (our balance there: ${r.balance})`}`,
@@ -110,7 +119,7 @@ export function register(program: Command, ctx: CliContext): void {
     .action(async (o) => {
       const providerId = idArg(o.provider, 'provider');
       const db = await ctx.database();
-      const r = unwrap(await resumeProvider({ db, providerId }));
+      const r = unwrap(await resumeProvider({ db, actor: await ctx.actor(), providerId }));
       ctx.emit(
         { provider: r.id, requeued: r.requeued },
         `provider ${r.id} resumed; ${r.requeued} held order(s) queued`,
@@ -138,14 +147,23 @@ export function register(program: Command, ctx: CliContext): void {
       let name = '';
       if (o.url !== undefined || apiKey !== undefined) {
         const r = unwrap(
-          await updateProvider({ db, providerId, url: o.url, apiKey, check: o.check !== false }),
+          await updateProvider({
+            db,
+            actor: await ctx.actor(),
+            providerId,
+            url: o.url,
+            apiKey,
+            check: o.check !== false,
+          }),
         );
         name = r.name;
       }
       let sendLimit: number | undefined;
       if (o.sendLimit !== undefined) {
         const limit = Number(intArg(o.sendLimit, 'send limit', 1));
-        sendLimit = unwrap(await setProviderSendLimit({ db, providerId, limit })).limit;
+        sendLimit = unwrap(
+          await setProviderSendLimit({ db, actor: await ctx.actor(), providerId, limit }),
+        ).limit;
       }
       ctx.emit(
         { provider: providerId, ...(sendLimit !== undefined ? { sendLimit } : {}) },
@@ -167,7 +185,7 @@ export function register(program: Command, ctx: CliContext): void {
       .action(async (o) => {
         const providerId = idArg(o.provider, 'provider');
         const db = await ctx.database();
-        const r = unwrap(await setProviderEnabled({ db, providerId, enabled }));
+        const r = unwrap(await setProviderEnabled({ db, actor: await ctx.actor(), providerId, enabled }));
         ctx.emit(
           { provider: r.id, state: r.state, changed: r.changed, requeued: r.requeued },
           `provider ${r.id} (${r.name}) ${r.changed ? 'is now' : 'was already'} ${r.state}${r.requeued > 0 ? `; ${r.requeued} held order(s) queued` : ''}`,
@@ -181,7 +199,7 @@ export function register(program: Command, ctx: CliContext): void {
     .action(async (o) => {
       const providerId = idArg(o.provider, 'provider');
       const db = await ctx.database();
-      const r = unwrap(await removeProvider({ db, providerId }));
+      const r = unwrap(await removeProvider({ db, actor: await ctx.actor(), providerId }));
       ctx.emit({ provider: r.id, removed: true }, `provider ${r.id} (${r.name}) removed`);
     });
 }

@@ -17,7 +17,7 @@ export function register(program: Command, ctx: CliContext): void {
       const serviceId = idArg(o.service, 'service');
       const rateUnits = rateArg(o.rate);
       const db = await ctx.database();
-      unwrap(await setUserRate({ db, username: o.username, serviceId, rateUnits }));
+      unwrap(await setUserRate({ db, actor: await ctx.actor(), username: o.username, serviceId, rateUnits }));
       ctx.emit(
         { username: o.username, service: serviceId, rate: formatRate(rateUnits) },
         `${o.username} now pays ${formatRate(rateUnits)} per 1000 for service ${serviceId}`,
@@ -31,7 +31,9 @@ export function register(program: Command, ctx: CliContext): void {
     .action(async (o) => {
       const serviceId = idArg(o.service, 'service');
       const db = await ctx.database();
-      unwrap(await setUserRate({ db, username: o.username, serviceId, rateUnits: null }));
+      unwrap(
+        await setUserRate({ db, actor: await ctx.actor(), username: o.username, serviceId, rateUnits: null }),
+      );
       ctx.emit(
         { username: o.username, service: serviceId, rate: null },
         `${o.username} pays the service rate for service ${serviceId}`,

@@ -48,7 +48,7 @@ export function register(program: Command, ctx: CliContext): void {
           `unknown status "${o.status}" (use ${Object.values(API_REFILL_STATUS).join(', ')})`,
         );
       const db = await ctx.database();
-      unwrap(await setRefillStatus({ db, refillId, status }));
+      unwrap(await setRefillStatus({ db, actor: await ctx.actor(), refillId, status }));
       ctx.emit(
         { refill: refillId, status: API_REFILL_STATUS[status] },
         `refill ${refillId}: ${API_REFILL_STATUS[status]}`,

@@ -40,7 +40,7 @@ export function register(program: Command, ctx: CliContext): void {
         description: o.description,
       };
       const db = await ctx.database();
-      const r = unwrap(await createService({ db, input }));
+      const r = unwrap(await createService({ db, actor: await ctx.actor(), input }));
       ctx.emit({ id: r.id }, `created service ${r.id}: ${o.name}`);
     });
   services
@@ -81,7 +81,9 @@ export function register(program: Command, ctx: CliContext): void {
       .action(async (o) => {
         const id = idArg(o.service, 'service');
         const db = await ctx.database();
-        unwrap(await setServiceEnabled({ db, serviceId: id, enabled: enabled === 1 }));
+        unwrap(
+          await setServiceEnabled({ db, actor: await ctx.actor(), serviceId: id, enabled: enabled === 1 }),
+        );
         ctx.emit({ id, enabled: enabled === 1 }, `service ${id} ${name}d`);
       });
   }
@@ -117,6 +119,7 @@ export function register(program: Command, ctx: CliContext): void {
       const r = unwrap(
         await importServices({
           db,
+          actor: await ctx.actor(),
           providerId: idArg(o.provider, 'provider'),
           markupPercent: o.markup,
           category: o.category,
@@ -169,7 +172,14 @@ export function register(program: Command, ctx: CliContext): void {
         manual: !!o.manual,
       };
       const db = await ctx.database();
-      const r = unwrap(await updateService({ db, serviceId: idArg(o.service, 'service'), changes }));
+      const r = unwrap(
+        await updateService({
+          db,
+          actor: await ctx.actor(),
+          serviceId: idArg(o.service, 'service'),
+          changes,
+        }),
+      );
       ctx.emit({ id: r.id }, `service ${r.id} updated`);
     });
 }

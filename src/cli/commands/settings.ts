@@ -10,12 +10,9 @@ import {
   maskSmtpUrl,
   parsePublicUrl,
   parseSmtpUrl,
-  setCurrency,
-  setMailSettings,
-  setPublicServices,
-  setSignupOpen,
 } from '../../settings/settings.js';
-import { type CliContext, CliFailure } from '../context.js';
+import { updateSettings } from '../../settings/update-settings.js';
+import { type CliContext, CliFailure, unwrap } from '../context.js';
 
 const OFF = 'off';
 
@@ -100,11 +97,19 @@ export function register(program: Command, ctx: CliContext): void {
           );
       }
       const db = await ctx.database();
-      if (o.currency !== undefined && !(await setCurrency(db, o.currency)))
+      const r = await updateSettings({
+        db,
+        actor: await ctx.actor(),
+        changes: {
+          currency: o.currency,
+          signupOpen: o.signup === undefined ? undefined : o.signup === 'open',
+          publicServices: o.publicServices === undefined ? undefined : o.publicServices === 'on',
+          mail,
+        },
+      });
+      if (!r.ok && r.failure.code === 'invalid_param')
         throw new CliFailure('currency must be a 3-letter ISO code in capitals, e.g. EUR');
-      if (o.signup !== undefined) await setSignupOpen(db, o.signup === 'open');
-      if (o.publicServices !== undefined) await setPublicServices(db, o.publicServices === 'on');
-      await setMailSettings(db, mail);
+      unwrap(r);
       const shown: Record<string, string> = {};
       if (o.currency !== undefined) shown.currency = o.currency;
       if (o.signup !== undefined) shown.signup = o.signup;

@@ -5,7 +5,6 @@
  */
 import type { Command } from 'commander';
 import { closeTicket } from '../../tickets/close-ticket.js';
-import { findStaffAuthor } from '../../tickets/find-staff-author.js';
 import { listTickets } from '../../tickets/list-tickets.js';
 import { replyToTicket } from '../../tickets/reply-to-ticket.js';
 import { showTicket } from '../../tickets/show-ticket.js';
@@ -14,6 +13,7 @@ import { idArg, intArg, textArg } from '../args.js';
 import { type CliContext, CliFailure, unwrap } from '../context.js';
 import { table } from '../output.js';
 
+/** Reading tickets: staff see every ticket. */
 const STAFF = { staff: true } as const;
 
 export function register(program: Command, ctx: CliContext): void {
@@ -63,7 +63,6 @@ export function register(program: Command, ctx: CliContext): void {
     .requiredOption('--ticket <id>', 'ticket id')
     .option('--message <text>', 'the reply')
     .option('--message-stdin', 'read the reply from standard input (several lines allowed)')
-    .option('--as <username>', 'write as this account (default: the first admin account)')
     .action(async (o) => {
       const ticketId = idArg(o.ticket, 'ticket');
       const message = await textArg(ctx.io, 'message', {
@@ -72,10 +71,9 @@ export function register(program: Command, ctx: CliContext): void {
         flag: 'message',
       });
       const db = await ctx.database();
-      const author = unwrap(await findStaffAuthor({ db, username: o.as }));
-      const r = unwrap(
-        await replyToTicket({ db, ticketId, author: { staffUserId: author.userId }, message }),
-      );
+      // Written as the staff member the CLI acts as: the first admin, or the global --as.
+      const author = await ctx.actor();
+      const r = unwrap(await replyToTicket({ db, ticketId, author: { staff: author }, message }));
       ctx.emit(
         { ticket: ticketId, message: r.messageId, state: r.state, author: author.username },
         `ticket ${ticketId}: replied as ${author.username}, now ${r.state}`,
@@ -88,7 +86,7 @@ export function register(program: Command, ctx: CliContext): void {
     .action(async (o) => {
       const ticketId = idArg(o.ticket, 'ticket');
       const db = await ctx.database();
-      unwrap(await closeTicket({ db, ticketId, by: STAFF }));
+      unwrap(await closeTicket({ db, ticketId, by: { staff: await ctx.actor() } }));
       ctx.emit({ ticket: ticketId, state: 'closed' }, `ticket ${ticketId}: closed`);
     });
 }

@@ -1,4 +1,5 @@
 /** `users`: customer and operator accounts. */
+
 import { type Command, Option } from 'commander';
 import { createUser } from '../../accounts/create-user.js';
 import { listUsers } from '../../accounts/list-users.js';
@@ -6,7 +7,9 @@ import { resetPassword } from '../../accounts/reset-password.js';
 import { rotateApiKey } from '../../accounts/rotate-key.js';
 import { setUserDisabled } from '../../accounts/set-user-disabled.js';
 import { setUserEmailAddress } from '../../accounts/set-user-email.js';
+import { setUserRole } from '../../accounts/set-user-role.js';
 import { showUser } from '../../accounts/show-user.js';
+import { SYSTEM } from '../../audit/actor.js';
 import { formatAmount } from '../../money.js';
 import { amountArg, intArg, secretArg } from '../args.js';
 import { type CliContext, CliFailure, unwrap } from '../context.js';
@@ -53,17 +56,29 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--password-stdin', 'read the password from the first line of standard input')
     .option('--password-env <name>', 'read the password from this environment variable')
     .option('--balance <amount>', 'opening balance', '0')
-    .option('--admin', 'make the user an operator')
+    .addOption(
+      new Option('--role <role>', 'customer, or a staff role (support, admin)')
+        .choices(['customer', 'support', 'admin'])
+        .default('customer'),
+    )
+    .option('--admin', 'same as --role admin')
     .option('--email <address>', 'e-mail for password reset links (optional)')
     .action(async (o) => {
       const balanceUnits = amountArg(o.balance, 'balance');
       if (balanceUnits < 0n) throw new CliFailure('balance cannot be negative');
       const password = await passwordOf(o);
+      const role = o.admin ? 'admin' : o.role;
       const db = await ctx.database();
+      // The first admin of a database that has none yet (before the first start) is made as the
+      // first start makes it: by no one.
+      const acting = await ctx.actorResult();
+      const actor =
+        !acting.ok && acting.failure.code === 'no_admin' && role === 'admin' ? SYSTEM : unwrap(acting);
       const r = unwrap(
         await createUser({
           db,
-          input: { username: o.username, password, balanceUnits, admin: !!o.admin, email: o.email },
+          actor,
+          input: { username: o.username, password, balanceUnits, role, email: o.email },
         }),
       );
       ctx.emit({ id: r.id, username: r.username, apiKey: r.apiKey, balance: formatAmount(balanceUnits) }, [
@@ -73,12 +88,31 @@ export function register(program: Command, ctx: CliContext): void {
       ]);
     });
   users
+    .command('role')
+    .description('make an account a customer or staff (support, admin); admins only')
+    .requiredOption('--username <name>', 'the user')
+    .addOption(
+      new Option('--role <role>', 'the new role')
+        .choices(['customer', 'support', 'admin'])
+        .makeOptionMandatory(),
+    )
+    .action(async (o) => {
+      const db = await ctx.database();
+      const r = unwrap(
+        await setUserRole({ db, actor: await ctx.actor(), username: o.username, role: o.role }),
+      );
+      ctx.emit(
+        { userId: r.userId, username: o.username, from: r.from, role: r.to },
+        `${o.username}: ${r.from} -> ${r.to}`,
+      );
+    });
+  users
     .command('key')
     .description('replace a user API key with a new one (the old one stops working) and print it')
     .requiredOption('--username <name>', 'the user')
     .action(async (o) => {
       const db = await ctx.database();
-      const r = unwrap(await rotateApiKey({ db, username: o.username }));
+      const r = unwrap(await rotateApiKey({ db, actor: await ctx.actor(), username: o.username }));
       ctx.emit({ id: r.id, username: o.username, apiKey: r.apiKey }, [
         `new API key for ${o.username}: ${r.apiKey}`,
       ]);
@@ -120,7 +154,9 @@ export function register(program: Command, ctx: CliContext): void {
       .requiredOption('--username <name>', 'the user')
       .action(async (o) => {
         const db = await ctx.database();
-        const r = unwrap(await setUserDisabled({ db, username: o.username, disabled }));
+        const r = unwrap(
+          await setUserDisabled({ db, actor: await ctx.actor(), username: o.username, disabled }),
+        );
         ctx.emit(
           { id: r.id, username: r.username, state: disabled ? 'disabled' : 'active', changed: r.changed },
           `${r.username} ${r.changed ? 'is now' : 'was already'} ${disabled ? 'disabled' : 'active'}`,
@@ -137,7 +173,7 @@ export function register(program: Command, ctx: CliContext): void {
     .action(async (o) => {
       const password = await passwordOf(o);
       const db = await ctx.database();
-      const r = unwrap(await resetPassword({ db, username: o.username, password }));
+      const r = unwrap(await resetPassword({ db, actor: await ctx.actor(), username: o.username, password }));
       const ended = `${r.endedSessions} web session(s) ended`;
       ctx.emit(
         {
@@ -162,7 +198,12 @@ export function register(program: Command, ctx: CliContext): void {
         throw new CliFailure('give either --email ADDRESS or --clear');
       const db = await ctx.database();
       const r = unwrap(
-        await setUserEmailAddress({ db, username: o.username, email: o.clear ? null : o.email }),
+        await setUserEmailAddress({
+          db,
+          actor: await ctx.actor(),
+          username: o.username,
+          email: o.clear ? null : o.email,
+        }),
       );
       ctx.emit(
         { username: r.username, email: r.email },

@@ -6,6 +6,7 @@ import { endSession } from '../../accounts/end-session.js';
 import { getAccount } from '../../accounts/get-account.js';
 import { listMySessions } from '../../accounts/list-my-sessions.js';
 import { rotateApiKey } from '../../accounts/rotate-key.js';
+import { SYSTEM } from '../../audit/actor.js';
 import { listMyFundsHistory } from '../../ledger/list-my-funds-history.js';
 import {
   ChangeEmail,
@@ -45,7 +46,7 @@ export const accountRoutes: FastifyPluginAsyncZod<WebRouteOptions> = async (app,
     '/account/api-key',
     { schema: { tags: ['account'], response: { 200: NewApiKey, ...errors(401, 403) } } },
     async (req, _reply) => {
-      const r = await rotateApiKey({ db, username: callerOf(req).user.username });
+      const r = await rotateApiKey({ db, actor: SYSTEM, username: callerOf(req).user.username });
       if (!r.ok) return failWith(r.failure);
       return { apiKey: r.value.apiKey };
     },

@@ -45,6 +45,9 @@ const STATUS: Partial<Record<Failure['code'], number>> = {
   not_cancelable: 409,
   cancel_requested: 409,
   insufficient_funds: 402,
+  forbidden: 403,
+  not_staff: 403,
+  last_admin: 409,
 };
 
 /** A use case's failure as the web face answers it; anything not listed is bad input (422). */
