@@ -68,6 +68,7 @@ export type Failure =
   | { code: 'no_session' }
   | { code: 'signup_closed' }
   | { code: 'wrong_password' }
+  | { code: 'unknown_session' }
   | { code: 'malformed_line'; problem: 'fields' | 'service' | 'quantity' }
   | { code: 'too_many_lines'; max: number }
   | { code: 'no_lines' }
@@ -208,6 +209,8 @@ export function failureMessage(f: Failure): string {
       return 'Sign-up is closed on this panel';
     case 'wrong_password':
       return 'The current password is wrong';
+    case 'unknown_session':
+      return 'Session not found';
     case 'malformed_line':
       if (f.problem === 'service') return 'The service must be its ID, a whole number';
       if (f.problem === 'quantity') return 'The quantity must be a whole number';

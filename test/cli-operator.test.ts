@@ -6,14 +6,13 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyPassword } from '../src/accounts/secrets.js';
 import { raiseAlert } from '../src/alerts/alerts.repo.js';
-import { main } from '../src/cli/main.js';
 import { adminActor } from './helpers/actor.js';
 import { callApi, makeApi, uniqueName } from './helpers/api.js';
+import { cliJsonInProcess, runCliInProcess } from './helpers/cli.js';
 import { describeEachDb } from './helpers/db.js';
 import { makeEngine, startScriptedUpstream, upstreamService } from './helpers/engine.js';
 
@@ -83,22 +82,9 @@ describeEachDb('CLI operator tools', (ctx) => {
     await upstream.close();
   });
 
-  async function cli(args: string[], extra: { stdin?: string; env?: Record<string, string> } = {}) {
-    const out: string[] = [];
-    const err: string[] = [];
-    const code = await main(args, {
-      out: (l) => out.push(l),
-      err: (l) => err.push(l),
-      env: { DATABASE_URL: ctx().url, ...extra.env },
-      stdin: extra.stdin === undefined ? undefined : Readable.from([extra.stdin]),
-    });
-    return { code, out, err, json: () => JSON.parse(out.join('\n')) };
-  }
-  const ok = async (...args: string[]) => {
-    const r = await cli(['--json', ...args]);
-    if (r.code !== 0) throw new Error(`${args.join(' ')}: ${r.out.join('\n')} ${r.err.join('\n')}`);
-    return r.json();
-  };
+  const cli = (args: string[], extra: { stdin?: string; env?: Record<string, string> } = {}) =>
+    runCliInProcess(ctx().url, args, extra);
+  const ok = (...args: string[]) => cliJsonInProcess(ctx().url, args);
   const passwordHashOf = async (username: string) =>
     (
       await ctx()

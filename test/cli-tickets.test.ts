@@ -4,32 +4,17 @@
  * or --as USERNAME; from --message or --message-stdin) and close; each error answer with exit code 1,
  * and a bad usage with 64.
  */
-import { Readable } from 'node:stream';
 import { beforeAll, expect, it } from 'vitest';
-import { main } from '../src/cli/main.js';
 import { openTicket } from '../src/tickets/open-ticket.js';
 import { seedUser } from './helpers/api.js';
+import { cliJsonInProcess, runCliInProcess } from './helpers/cli.js';
 import { describeEachDb } from './helpers/db.js';
 
 describeEachDb('CLI tickets', (ctx) => {
   let admin: string;
 
-  async function cli(args: string[], extra: { stdin?: string } = {}) {
-    const out: string[] = [];
-    const err: string[] = [];
-    const code = await main(args, {
-      out: (l) => out.push(l),
-      err: (l) => err.push(l),
-      env: { DATABASE_URL: ctx().url },
-      stdin: extra.stdin === undefined ? undefined : Readable.from([extra.stdin]),
-    });
-    return { code, out, err, json: () => JSON.parse(out.join('\n')) };
-  }
-  const ok = async (...args: string[]) => {
-    const r = await cli(['--json', ...args]);
-    if (r.code !== 0) throw new Error(`${args.join(' ')}: ${r.out.join('\n')} ${r.err.join('\n')}`);
-    return r.json();
-  };
+  const cli = (args: string[], extra: { stdin?: string } = {}) => runCliInProcess(ctx().url, args, extra);
+  const ok = (...args: string[]) => cliJsonInProcess(ctx().url, args);
   /** A customer's new ticket. */
   async function ticket(message = 'My order is stuck', subject = 'order') {
     const u = await seedUser(ctx().db.db);

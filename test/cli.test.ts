@@ -6,10 +6,10 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { main } from '../src/cli/main.js';
 import { openDatabase } from '../src/db/connect.js';
 import { adminActor } from './helpers/actor.js';
 import { callApi, makeApi, uniqueName } from './helpers/api.js';
+import { runCliInProcess } from './helpers/cli.js';
 import { describeEachDb } from './helpers/db.js';
 
 const run = promisify(execFile);
@@ -25,16 +25,7 @@ describeEachDb('CLI', (ctx) => {
     await app.close();
   });
 
-  async function cli(...args: string[]) {
-    const out: string[] = [];
-    const err: string[] = [];
-    const code = await main(args, {
-      out: (l) => out.push(l),
-      err: (l) => err.push(l),
-      env: { DATABASE_URL: ctx().url },
-    });
-    return { code, out, err, json: () => JSON.parse(out.join('\n')) };
-  }
+  const cli = (...args: string[]) => runCliInProcess(ctx().url, args);
 
   it('creates a user with an opening balance whose key works on the API', async () => {
     const username = uniqueName();
@@ -255,6 +246,34 @@ describeEachDb('CLI', (ctx) => {
       await fresh.close();
       await db.close();
       await cli('settings', 'set', '--currency', 'USD');
+    }
+  });
+
+  it('settings set --public-services on|off is what the web panel reports, off by default', async () => {
+    const db = await openDatabase(ctx().url);
+    const web = await makeApi(db.db);
+    const panel = async () => (await web.inject({ method: 'GET', url: '/api/web/panel' })).json();
+    const services = async () => (await web.inject({ method: 'GET', url: '/api/web/services' })).statusCode;
+    try {
+      expect((await cli('--json', 'settings', 'show')).json()).toMatchObject({ publicServices: 'off' });
+      expect((await panel()).publicServices).toBe(false);
+      expect(await services()).toBe(401);
+      expect((await cli('--json', 'settings', 'set', '--public-services', 'on')).json()).toEqual({
+        'public-services': 'on',
+      });
+      expect((await panel()).publicServices).toBe(true);
+      expect(await services()).toBe(200);
+      expect((await cli('settings', 'show')).out.join('\n')).toMatch(/public-services: on/);
+      const bad = await cli('settings', 'set', '--public-services', 'yes');
+      expect(bad.code).toBe(1);
+      expect(bad.err[0]).toMatch(/public-services must be on or off/);
+      expect((await cli('--json', 'settings', 'show')).json()).toMatchObject({ publicServices: 'on' });
+      await cli('settings', 'set', '--public-services', 'off');
+      expect(await services()).toBe(401);
+    } finally {
+      await cli('settings', 'set', '--public-services', 'off');
+      await web.close();
+      await db.close();
     }
   });
 

@@ -25,6 +25,8 @@ const ENDPOINTS: { method: 'GET' | 'POST'; path: string; body?: unknown }[] = [
   { method: 'GET', path: '/me' },
   { method: 'GET', path: '/services' },
   { method: 'GET', path: '/orders' },
+  { method: 'GET', path: '/orders/1' },
+  { method: 'GET', path: '/refills' },
   { method: 'GET', path: '/funds' },
   { method: 'POST', path: '/orders/quote', body: { service: 1, link: 'https://x.com/a', quantity: '100' } },
   {
@@ -40,6 +42,8 @@ const ENDPOINTS: { method: 'GET' | 'POST'; path: string; body?: unknown }[] = [
   { method: 'POST', path: '/orders/1/refill' },
   { method: 'POST', path: '/orders/1/cancel' },
   { method: 'POST', path: '/account/api-key' },
+  { method: 'GET', path: '/account/sessions' },
+  { method: 'POST', path: '/account/sessions/1/end' },
   { method: 'POST', path: '/account/password', body: { currentPassword: 'x', newPassword: 'yyyyyyyyyy' } },
   { method: 'POST', path: '/account/email', body: { currentPassword: 'x', email: 'a@example.com' } },
   { method: 'GET', path: '/tickets' },

@@ -62,6 +62,8 @@ describeBrowser('web panel in chromium', () => {
     await page.getByRole('heading', { name: 'Sign in' }).waitFor();
     await shot(page, 'sign-in');
     await page.getByRole('link', { name: 'No account yet? Create one' }).click();
+    // The sign-up page is its own chunk: until it is shown, the sign-in form (same labels) still is.
+    await page.getByRole('heading', { name: 'Create an account' }).waitFor();
     await page.getByLabel('Username').fill('alice_web');
     await page.getByLabel('Password').fill('alice password 1');
     await shot(page, 'sign-up');

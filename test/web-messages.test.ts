@@ -55,6 +55,7 @@ const CUSTOMER_FAILURES: Failure[] = [
   { code: 'reset_unavailable' },
   { code: 'invalid_email', maxLength: 254 },
   { code: 'email_taken' },
+  { code: 'unknown_session' },
 ];
 
 const t = i18next.createInstance();

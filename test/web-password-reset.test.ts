@@ -16,12 +16,12 @@ import { requestPasswordReset } from '../src/accounts/request-password-reset.js'
 import { resetPassword } from '../src/accounts/reset-password.js';
 import { setUserDisabled } from '../src/accounts/set-user-disabled.js';
 import { SYSTEM } from '../src/audit/actor.js';
-import { main } from '../src/cli/main.js';
 import { buildServer } from '../src/http/server.js';
 import { mailErrorText } from '../src/mail/mailer.js';
 import { type MailSettings, setMailSettings } from '../src/settings/settings.js';
 import { adminActor } from './helpers/actor.js';
 import { makeApi, uniqueName } from './helpers/api.js';
+import { runCliInProcess } from './helpers/cli.js';
 import { describeEachDb } from './helpers/db.js';
 import { type MailSink, resetLinkOf, startMailSink } from './helpers/smtp.js';
 import { WebClient } from './helpers/web.js';
@@ -362,16 +362,7 @@ describeEachDb('password reset', (ctx) => {
     expect((await (await signedIn(other.username)).get('/me')).body.email).toBe(other.email);
   });
 
-  async function cli(...args: string[]) {
-    const out: string[] = [];
-    const err: string[] = [];
-    const code = await main(args, {
-      out: (l) => out.push(l),
-      err: (l) => err.push(l),
-      env: { DATABASE_URL: ctx().url },
-    });
-    return { code, out, err, json: () => JSON.parse(out.join('\n')) };
-  }
+  const cli = (...args: string[]) => runCliInProcess(ctx().url, args);
 
   it('CLI: settings set/show the mail settings, never print the SMTP password, and refuse bad values whole', async () => {
     const set = await cli(

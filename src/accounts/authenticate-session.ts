@@ -13,6 +13,8 @@ export async function authenticateSession(opts: {
   db: Executor;
   token: string | undefined;
   now?: number;
+  /** The caller's address, refreshed on the session with its expiry. */
+  ip?: string | undefined;
 }): Promise<Result<{ user: User; sessionId: number }, FailureOf<'no_session'>>> {
   const { db, token } = opts;
   const now = opts.now ?? Date.now();
@@ -24,7 +26,8 @@ export async function authenticateSession(opts: {
     await deleteSession(db, session.id);
     return fail({ code: 'no_session' });
   }
-  if (now - session.lastSeenAt > 60_000) await touchSession(db, session.id, now, now + SESSION_IDLE_MS);
+  if (now - session.lastSeenAt > 60_000)
+    await touchSession(db, session.id, now, now + SESSION_IDLE_MS, opts.ip?.slice(0, 64));
   const { passwordHash: _omit, ...plain } = user;
   return ok({ user: plain, sessionId: session.id });
 }

@@ -13,7 +13,14 @@ export interface SessionRow {
 
 export async function insertSession(
   db: Executor,
-  s: { tokenHash: string; userId: number; now: number; expiresAt: number },
+  s: {
+    tokenHash: string;
+    userId: number;
+    now: number;
+    expiresAt: number;
+    userAgent?: string | null | undefined;
+    ip?: string | null | undefined;
+  },
 ): Promise<number> {
   const row = await db
     .insertInto('web_sessions')
@@ -23,6 +30,8 @@ export async function insertSession(
       created_at: s.now,
       last_seen_at: s.now,
       expires_at: s.expiresAt,
+      user_agent: s.userAgent ?? null,
+      ip: s.ip ?? null,
     })
     .returning('id')
     .executeTakeFirstOrThrow();
@@ -72,12 +81,58 @@ export async function findSessionWithUser(
   };
 }
 
-export async function touchSession(db: Executor, id: number, now: number, expiresAt: number): Promise<void> {
+/** Extend the session; the client address is refreshed with it when known. */
+export async function touchSession(
+  db: Executor,
+  id: number,
+  now: number,
+  expiresAt: number,
+  ip?: string | undefined,
+): Promise<void> {
   await db
     .updateTable('web_sessions')
-    .set({ last_seen_at: now, expires_at: expiresAt })
+    .set({ last_seen_at: now, expires_at: expiresAt, ...(ip !== undefined ? { ip } : {}) })
     .where('id', '=', id)
     .execute();
+}
+
+export interface SessionDetails {
+  id: number;
+  createdAt: number;
+  lastSeenAt: number;
+  expiresAt: number;
+  userAgent: string | null;
+  ip: string | null;
+}
+
+/** A user's sessions that have not expired, most recently used first. */
+export async function findUserSessions(db: Executor, userId: number, now: number): Promise<SessionDetails[]> {
+  const rows = await db
+    .selectFrom('web_sessions')
+    .select(['id', 'created_at', 'last_seen_at', 'expires_at', 'user_agent', 'ip'])
+    .where('user_id', '=', userId)
+    .where('expires_at', '>', now)
+    .orderBy('last_seen_at', 'desc')
+    .orderBy('id', 'desc')
+    .execute();
+  return rows.map((r) => ({
+    id: Number(r.id),
+    createdAt: Number(r.created_at),
+    lastSeenAt: Number(r.last_seen_at),
+    expiresAt: Number(r.expires_at),
+    userAgent: r.user_agent,
+    ip: r.ip,
+  }));
+}
+
+/** Delete one session of this user (another user's id deletes nothing); whether it existed. */
+export async function deleteUserSession(db: Executor, userId: number, id: number): Promise<boolean> {
+  const res = await db
+    .deleteFrom('web_sessions')
+    .where('id', '=', id)
+    .where('user_id', '=', userId)
+    .executeTakeFirst();
+  return Number(res.numDeletedRows) > 0;
 }
 
 export async function deleteSession(db: Executor, id: number): Promise<void> {

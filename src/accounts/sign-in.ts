@@ -8,7 +8,7 @@ import type { Executor } from '../db/executor.js';
 import { type FailureOf, fail, ok, type Result } from '../result.js';
 import { hashPassword, verifyPassword } from './secrets.js';
 import { findCredentials } from './sessions.repo.js';
-import { startSession } from './start-session.js';
+import { type SessionClient, startSession } from './start-session.js';
 
 // A hash to compare against when there is no user, so that time does not tell "no such user" apart.
 let dummyHash: Promise<string> | null = null;
@@ -18,12 +18,14 @@ export async function signIn(opts: {
   username: string;
   password: string;
   now?: number;
+  /** Where the session is opened from (User-Agent, address), kept with it. */
+  client?: SessionClient | undefined;
 }): Promise<Result<{ token: string; userId: number; username: string }, FailureOf<'invalid_credentials'>>> {
   const now = opts.now ?? Date.now();
   const cred = await findCredentials(opts.db, { username: opts.username });
   dummyHash ??= hashPassword('no such user, no such password');
   const valid = await verifyPassword(opts.password, cred?.passwordHash ?? (await dummyHash));
   if (!cred || !cred.passwordHash || cred.disabled || !valid) return fail({ code: 'invalid_credentials' });
-  const token = await startSession({ db: opts.db, userId: cred.id, now });
+  const token = await startSession({ db: opts.db, userId: cred.id, now, client: opts.client });
   return ok({ token, userId: cred.id, username: cred.username });
 }

@@ -7,7 +7,7 @@ import type { Executor } from '../db/executor.js';
 import { type FailureOf, fail, ok, type Result } from '../result.js';
 import { isSignupOpen } from '../settings/settings.js';
 import { type CreateUserFailure, createUser } from './create-user.js';
-import { startSession } from './start-session.js';
+import { type SessionClient, startSession } from './start-session.js';
 
 export async function signUp(opts: {
   db: Executor;
@@ -16,6 +16,8 @@ export async function signUp(opts: {
   /** Optional; where password reset links go. */
   email?: string | undefined;
   now?: number;
+  /** Where the session is opened from (User-Agent, address), kept with it. */
+  client?: SessionClient | undefined;
 }): Promise<
   Result<{ token: string; userId: number; username: string }, CreateUserFailure | FailureOf<'signup_closed'>>
 > {
@@ -28,6 +30,6 @@ export async function signUp(opts: {
     now,
   });
   if (!created.ok) return created;
-  const token = await startSession({ db: opts.db, userId: created.value.id, now });
+  const token = await startSession({ db: opts.db, userId: created.value.id, now, client: opts.client });
   return ok({ token, userId: created.value.id, username: created.value.username });
 }

@@ -362,7 +362,20 @@ function migrations(dialect: DialectName): Record<string, Migration> {
           .execute();
       },
     },
-    // 0010 is taken by another branch; the migrator runs in name order and a fresh db has no gap.
+    '0010_session_details': {
+      async up(db: AnyDb) {
+        // The Account page lists a user's sessions with the device (from the user agent, cut to 200
+        // characters) and the address they were opened from, so a stranger's session can be ended.
+        await db.schema.alterTable('web_sessions').addColumn('user_agent', 'text').execute();
+        await db.schema.alterTable('web_sessions').addColumn('ip', 'text').execute();
+        // The tickets list pages by (updated_at, id), newest first.
+        await db.schema
+          .createIndex('tickets_user_updated_idx')
+          .on('tickets')
+          .columns(['user_id', 'updated_at', 'id'])
+          .execute();
+      },
+    },
     '0011_staff_audit': {
       async up(db: AnyDb) {
         // Staff roles (src/accounts/roles.ts): role is the one source of truth, is_admin goes.

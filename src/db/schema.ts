@@ -117,6 +117,10 @@ export interface WebSessionsTable {
   created_at: Int;
   last_seen_at: Int;
   expires_at: Int;
+  /** The browser's User-Agent at sign-in (at most 200 characters; 0010_session_details). */
+  user_agent: string | null;
+  /** The client address last seen (0010_session_details). */
+  ip: string | null;
 }
 
 export interface RefillsTable {

@@ -235,14 +235,18 @@ export interface LedgerEntry {
   createdAt: number;
 }
 
-/** A user's or an order's entries, newest first. */
+/**
+ * A user's or an order's entries, newest first (by id: entries are appended, so id order is time
+ * order, and it is unique where timestamps may be equal); `beforeId` starts after a page's last one.
+ */
 export async function findEntries(
   db: Executor,
-  filter: { userId?: number; orderId?: number; limit: number },
+  filter: { userId?: number; orderId?: number; beforeId?: number | undefined; limit: number },
 ): Promise<LedgerEntry[]> {
   let q = db.selectFrom('ledger_entries').selectAll();
   if (filter.userId !== undefined) q = q.where('user_id', '=', filter.userId);
   if (filter.orderId !== undefined) q = q.where('order_id', '=', filter.orderId);
+  if (filter.beforeId !== undefined) q = q.where('id', '<', filter.beforeId);
   const rows = await q.orderBy('id', 'desc').limit(filter.limit).execute();
   return rows.map((r) => ({
     id: Number(r.id),

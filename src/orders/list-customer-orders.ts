@@ -2,7 +2,8 @@
  * Use case: a customer's own orders, newest first, a page at a time (keyset: `beforeId`), optionally
  * of one status, as the web panel shows them: service name, link, money formatted exactly, and
  * whether a refill or a cancel would be accepted now (the same rules as createRefill and
- * requestCancel). The engine's drip-feed runs are not listed, like in API v2.
+ * requestCancel). The engine's drip-feed runs are not listed, like in API v2. `q` searches: all digits
+ * is an order id (exactly), anything else a part of the link (case-insensitive).
  */
 import { cancelAllowed } from '../cancels/cancel-rules.js';
 import { findService, type Service } from '../catalog/services.repo.js';
@@ -11,7 +12,7 @@ import { formatAmount } from '../money.js';
 import { refillAllowed } from '../refills/refill-rules.js';
 import { findOrdersWithOpenRefill } from '../refills/refills.repo.js';
 import { API_STATUS, type OrderStatus } from './order.state.js';
-import { findOrdersForOperator } from './orders.repo.js';
+import { findOrdersForOperator, type Order } from './orders.repo.js';
 
 export interface CustomerOrderView {
   id: number;
@@ -20,6 +21,8 @@ export interface CustomerOrderView {
   type: string;
   /** As the customer typed it; shown as text (a live link only for http(s), the face decides). */
   link: string | null;
+  /** The username a subscription follows (it has no link); null for other types. */
+  username: string | null;
   quantity: string;
   runs: number | null;
   interval: number | null;
@@ -35,9 +38,47 @@ export interface CustomerOrderView {
   cancelRequested: boolean;
 }
 
+/** What the customer sees of one of their orders (`openRefill`: it has a pending or running refill). */
+export function customerOrderView(
+  o: Order & { serviceName: string | null },
+  service: Service | null,
+  openRefill: boolean,
+  now: number,
+): CustomerOrderView {
+  return {
+    id: o.id,
+    service: o.serviceId,
+    serviceName: o.serviceName,
+    type: o.type,
+    link: o.link,
+    username: o.type === 'Subscriptions' && typeof o.params?.username === 'string' ? o.params.username : null,
+    quantity: o.quantity.toString(),
+    runs: o.runs,
+    interval: o.intervalMinutes,
+    charge: formatAmount(o.chargeUnits - o.refundedUnits),
+    startCount: o.startCount?.toString() ?? null,
+    remains: o.remains.toString(),
+    status: API_STATUS[o.status],
+    createdAt: new Date(o.createdAt).toISOString(),
+    canRefill: refillAllowed(o, service, now) && !openRefill,
+    canCancel: cancelAllowed(o, service) && o.cancelRequestedAt === null,
+    cancelRequested: o.cancelRequestedAt !== null && cancelAllowed(o, { cancel: true }),
+  };
+}
+
+/** A search text: all digits is an order id, anything else a part of the link. */
+function searchOf(q: string | undefined): { id?: number; linkContains?: string } {
+  const text = q?.trim() ?? '';
+  if (text === '') return {};
+  if (/^#?\d{1,15}$/.test(text)) return { id: Number(text.replace('#', '')) };
+  return { linkContains: text };
+}
+
 export async function listCustomerOrders(opts: {
   db: Executor;
   userId: number;
+  /** An order id, or a part of the link; the face limits its length. */
+  q?: string | undefined;
   status?: OrderStatus | undefined;
   beforeId?: number | undefined;
   limit?: number | undefined;
@@ -50,6 +91,7 @@ export async function listCustomerOrders(opts: {
     userId,
     status: opts.status,
     beforeId: opts.beforeId,
+    ...searchOf(opts.q),
     limit: limit + 1,
   });
   const page = rows.slice(0, limit);
@@ -59,27 +101,9 @@ export async function listCustomerOrders(opts: {
     db,
     page.map((o) => o.id),
   );
-  const orders = page.map((o) => {
-    const service = services.get(o.serviceId) ?? null;
-    return {
-      id: o.id,
-      service: o.serviceId,
-      serviceName: o.serviceName,
-      type: o.type,
-      link: o.link,
-      quantity: o.quantity.toString(),
-      runs: o.runs,
-      interval: o.intervalMinutes,
-      charge: formatAmount(o.chargeUnits - o.refundedUnits),
-      startCount: o.startCount?.toString() ?? null,
-      remains: o.remains.toString(),
-      status: API_STATUS[o.status],
-      createdAt: new Date(o.createdAt).toISOString(),
-      canRefill: refillAllowed(o, service, now) && !openRefills.has(o.id),
-      canCancel: cancelAllowed(o, service) && o.cancelRequestedAt === null,
-      cancelRequested: o.cancelRequestedAt !== null && cancelAllowed(o, { cancel: true }),
-    };
-  });
+  const orders = page.map((o) =>
+    customerOrderView(o, services.get(o.serviceId) ?? null, openRefills.has(o.id), now),
+  );
   const last = page.at(-1);
   return { orders, nextBeforeId: rows.length > limit && last ? last.id : null };
 }

@@ -1,6 +1,6 @@
 /** Reads of orders, and the compare-and-set of their status (checked by order.state.ts in settle.ts). */
 
-import type { Insertable } from 'kysely';
+import { type Insertable, sql } from 'kysely';
 import type { ServiceType } from '../catalog/service-types.js';
 import type { Executor } from '../db/executor.js';
 import type { OrdersTable } from '../db/schema.js';
@@ -180,6 +180,10 @@ export async function findOrdersForOperator(
     runsOf?: number | undefined;
     /** Keyset pagination (newest first): only orders with a smaller id. */
     beforeId?: number | undefined;
+    /** Exactly this order id. */
+    id?: number | undefined;
+    /** Links containing this text, case-insensitive (wildcards in it are matched literally). */
+    linkContains?: string | undefined;
     limit: number;
   },
 ): Promise<NamedOrder[]> {
@@ -201,6 +205,12 @@ export async function findOrdersForOperator(
   if (filter.since !== undefined) q = q.where('orders.created_at', '>=', filter.since);
   if (filter.until !== undefined) q = q.where('orders.created_at', '<', filter.until);
   if (filter.beforeId !== undefined) q = q.where('orders.id', '<', filter.beforeId);
+  if (filter.id !== undefined) q = q.where('orders.id', '=', filter.id);
+  if (filter.linkContains !== undefined) {
+    // lower() on both sides: SQLite's LIKE ignores ASCII case, Postgres's does not; this is the same on both.
+    const pattern = `%${escapeLike(filter.linkContains.toLowerCase())}%`;
+    q = q.where(sql<boolean>`lower(orders.link) like ${pattern} escape '\\'`);
+  }
   const rows = await q
     .orderBy(
       filter.runsOf === undefined ? 'orders.id' : 'orders.run_index',
@@ -214,6 +224,11 @@ export async function findOrdersForOperator(
     serviceName: r.service_name,
     providerName: r.provider_name,
   }));
+}
+
+/** `text` as a LIKE pattern that matches it literally (escape character: backslash). */
+function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 
 /** One order with its names, or null. */

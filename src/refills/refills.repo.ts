@@ -88,6 +88,27 @@ export async function findRefills(
   }));
 }
 
+/** One customer's refills, newest first, a page at a time (keyset: only ids below `beforeId`). */
+export async function findCustomerRefills(
+  db: Executor,
+  filter: { userId: number; orderId?: number | undefined; beforeId?: number | undefined; limit: number },
+): Promise<{ id: number; orderId: number; status: RefillStatus; createdAt: number; updatedAt: number }[]> {
+  let q = db
+    .selectFrom('refills')
+    .select(['id', 'order_id', 'status', 'created_at', 'updated_at'])
+    .where('user_id', '=', filter.userId);
+  if (filter.orderId !== undefined) q = q.where('order_id', '=', filter.orderId);
+  if (filter.beforeId !== undefined) q = q.where('id', '<', filter.beforeId);
+  const rows = await q.orderBy('id', 'desc').limit(filter.limit).execute();
+  return rows.map((r) => ({
+    id: Number(r.id),
+    orderId: Number(r.order_id),
+    status: r.status as RefillStatus,
+    createdAt: Number(r.created_at),
+    updatedAt: Number(r.updated_at),
+  }));
+}
+
 // ---- forwarding to the provider (refill-forward.state.ts) and the status compare-and-set ----------
 
 /** Queued refills due to be forwarded, with the order's provider and upstream order id. */

@@ -43,6 +43,18 @@ export async function setSignupOpen(db: Executor, open: boolean): Promise<void> 
 }
 
 /**
+ * Whether visitors who are not signed in may see the services and their list prices on the web panel
+ * (`settings set --public-services on|off`; off by default).
+ */
+export async function isPublicServices(db: Executor): Promise<boolean> {
+  return (await readSetting(db, 'public_services')) === 'on';
+}
+
+export async function setPublicServices(db: Executor, on: boolean): Promise<void> {
+  await writeSetting(db, 'public_services', on ? 'on' : 'off');
+}
+
+/**
  * Mail for password resets: the SMTP server (`smtp://user:pass@host:587`, `smtps://...`), the sender
  * address, and the panel's public address that reset links point to. The link is never built from a
  * request's Host header (an attacker chooses it: "password reset poisoning"), so reset by mail needs
@@ -58,8 +70,8 @@ const MAX_URL_LENGTH = 500;
 export const EMAIL_RE = /^[^\s@<>"',;]+@[^\s@<>"',;]+\.[^\s@<>"',;]+$/;
 export const MAX_EMAIL_LENGTH = 254;
 
-/** A valid smtp(s) URL in its stored form, or null. */
-export function parseSmtpUrl(text: string): string | null {
+/** `text` as a URL with a host and one of `protocols` (short, no spaces), or null. */
+function urlWithHost(text: string, protocols: string[]): URL | null {
   if (text.length > MAX_URL_LENGTH || /\s/.test(text)) return null;
   let u: URL;
   try {
@@ -67,22 +79,20 @@ export function parseSmtpUrl(text: string): string | null {
   } catch {
     return null;
   }
-  if ((u.protocol !== 'smtp:' && u.protocol !== 'smtps:') || !u.hostname) return null;
-  if ((u.pathname !== '' && u.pathname !== '/') || u.hash) return null;
+  return protocols.includes(u.protocol) && u.hostname ? u : null;
+}
+
+/** A valid smtp(s) URL in its stored form, or null. */
+export function parseSmtpUrl(text: string): string | null {
+  const u = urlWithHost(text, ['smtp:', 'smtps:']);
+  if (!u || (u.pathname !== '' && u.pathname !== '/') || u.hash) return null;
   return text;
 }
 
 /** A valid http(s) public address without a trailing slash, or null. */
 export function parsePublicUrl(text: string): string | null {
-  if (text.length > MAX_URL_LENGTH || /\s/.test(text)) return null;
-  let u: URL;
-  try {
-    u = new URL(text);
-  } catch {
-    return null;
-  }
-  if ((u.protocol !== 'http:' && u.protocol !== 'https:') || !u.hostname) return null;
-  if (u.username || u.password || u.search || u.hash) return null;
+  const u = urlWithHost(text, ['http:', 'https:']);
+  if (!u || u.username || u.password || u.search || u.hash) return null;
   return `${u.origin}${u.pathname.replace(/\/+$/, '')}`;
 }
 

@@ -13,17 +13,20 @@ import {
   forgetCachedCurrency,
   getCurrency,
   getMailSettings,
+  isPublicServices,
   isSignupOpen,
   type MailSettings,
   maskSmtpUrl,
   setCurrency,
   setMailSettings,
+  setPublicServices,
   setSignupOpen,
 } from './settings.js';
 
 export interface SettingsChanges {
   currency?: string | undefined;
   signupOpen?: boolean | undefined;
+  publicServices?: boolean | undefined;
   mail?: Partial<MailSettings> | undefined;
 }
 
@@ -34,6 +37,7 @@ async function current(db: Executor): Promise<Shown> {
   return {
     currency: await getCurrency(db),
     signupOpen: await isSignupOpen(db),
+    publicServices: await isPublicServices(db),
     smtpUrl: mail.smtpUrl === null ? null : maskSmtpUrl(mail.smtpUrl),
     mailFrom: mail.mailFrom,
     publicUrl: mail.publicUrl,
@@ -55,6 +59,7 @@ export async function updateSettings(opts: {
       if (c.currency !== undefined && !(await setCurrency(tx, c.currency)))
         return fail({ code: 'invalid_param', param: 'currency' });
       if (c.signupOpen !== undefined) await setSignupOpen(tx, c.signupOpen);
+      if (c.publicServices !== undefined) await setPublicServices(tx, c.publicServices);
       if (c.mail) await setMailSettings(tx, c.mail);
       const after = await current(tx);
       const changed = Object.keys(after).filter((k) => after[k] !== before[k]);

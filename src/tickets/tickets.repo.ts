@@ -115,6 +115,30 @@ export async function findTickets(
   return (await q.execute()).map(toTicket);
 }
 
+/**
+ * One user's tickets, the most recently updated first, a page at a time: keyset on (updated_at, id),
+ * `before` being the previous page's last ticket, so equal timestamps neither repeat nor skip.
+ */
+export async function findTicketsPage(
+  db: Executor,
+  filter: { userId: number; before?: { updatedAt: number; id: number } | undefined; limit: number },
+): Promise<Ticket[]> {
+  let q = ticketsWithUser(db)
+    .where('tickets.user_id', '=', filter.userId)
+    .orderBy('tickets.updated_at', 'desc')
+    .orderBy('tickets.id', 'desc')
+    .limit(filter.limit);
+  const b = filter.before;
+  if (b)
+    q = q.where((eb) =>
+      eb.or([
+        eb('tickets.updated_at', '<', b.updatedAt),
+        eb.and([eb('tickets.updated_at', '=', b.updatedAt), eb('tickets.id', '<', b.id)]),
+      ]),
+    );
+  return (await q.execute()).map(toTicket);
+}
+
 /** A ticket's messages, oldest first, with their authors' usernames. */
 export async function findTicketMessages(db: Executor, ticketId: number): Promise<TicketMessage[]> {
   const rows = await db

@@ -13,8 +13,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, onTestFailed } from 'vitest';
-import { main } from '../../src/cli/main.js';
 import { type Db, openDatabase } from '../../src/db/connect.js';
+import { runCliInProcess } from './cli.js';
 import { assertBuilt, type Child, REPO_ROOT, spawnCli } from './processes.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
@@ -154,16 +154,7 @@ export function browserSuite(name: string, env: Record<string, string> = {}): Br
       });
       return page;
     },
-    async cli(args) {
-      const out: string[] = [];
-      const err: string[] = [];
-      const code = await main(args, {
-        out: (l) => out.push(l),
-        err: (l) => err.push(l),
-        env: { DATABASE_URL: state.dbUrl },
-      });
-      return { code, out, err };
-    },
+    cli: (args) => runCliInProcess(state.dbUrl, args),
     async shot(page, shotName) {
       const size = page.viewportSize();
       await page.screenshot({

@@ -18,10 +18,20 @@ export class WebClient {
   readonly cookies = new Map<string, string>();
   #csrf: string | null = null;
 
-  constructor(private readonly app: FastifyInstance) {}
+  /** `userAgent`: the User-Agent this "browser" sends (none by default). */
+  constructor(
+    private readonly app: FastifyInstance,
+    private readonly userAgent?: string,
+  ) {}
 
   #cookieHeader(): string {
     return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+  }
+
+  #headers(): Record<string, string> {
+    const h: Record<string, string> = { cookie: this.#cookieHeader() };
+    if (this.userAgent !== undefined) h['user-agent'] = this.userAgent;
+    return h;
   }
 
   #remember(res: { cookies: { name: string; value: string; maxAge?: number; expires?: Date }[] }) {
@@ -43,7 +53,7 @@ export class WebClient {
     const res = await this.app.inject({
       method: 'GET',
       url: url(path),
-      headers: { cookie: this.#cookieHeader() },
+      headers: this.#headers(),
     });
     this.#remember(res);
     return { status: res.statusCode, body: res.body ? JSON.parse(res.body) : null, headers: res.headers };
@@ -51,7 +61,7 @@ export class WebClient {
 
   async post(path: string, body: unknown = undefined, opts: { csrf?: boolean } = {}): Promise<WebAnswer> {
     const token = opts.csrf !== false ? await this.csrfToken() : null;
-    const headers: Record<string, string> = { cookie: this.#cookieHeader() };
+    const headers = this.#headers();
     if (token !== null) headers['x-csrf-token'] = token;
     if (body !== undefined) headers['content-type'] = 'application/json';
     const res = await this.app.inject({

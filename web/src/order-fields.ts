@@ -43,3 +43,9 @@ export const DELAYS = [0, 5, 10, 15, 30, 60, 90, 120, 150, 180, 210, 240, 270, 3
 export function newIdempotencyKey(): string {
   return crypto.randomUUID().replace(/-/g, '');
 }
+
+/** The `?service=ID` search of /new, /sign-in and /sign-up: a positive whole number, else nothing. */
+export function serviceSearch(s: Record<string, unknown>): { service?: number } {
+  const n = Number(s.service);
+  return Number.isInteger(n) && n > 0 ? { service: n } : {};
+}

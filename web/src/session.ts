@@ -19,3 +19,8 @@ export function useMe() {
     },
   });
 }
+
+/** Panel-wide facts for visitors too (sign-up open, services public, currency). */
+export function usePanel() {
+  return useQuery({ queryKey: ['panel'], queryFn: () => unwrap(api.GET('/api/web/panel')) });
+}

@@ -4,6 +4,7 @@ import {
   getCurrency,
   getMailSettings,
   isEmailAddress,
+  isPublicServices,
   isSignupOpen,
   type MailSettings,
   maskSmtpUrl,
@@ -29,9 +30,12 @@ export function register(program: Command, ctx: CliContext): void {
       const mailFrom = mail.mailFrom ?? OFF;
       const publicUrl = mail.publicUrl ?? OFF;
       const resetByMail = mail.smtpUrl !== null && mail.publicUrl !== null;
-      ctx.emit({ currency, signup, smtpUrl, mailFrom, publicUrl, passwordResetByMail: resetByMail }, [
+      const publicServices = (await isPublicServices(db)) ? 'on' : 'off';
+      const facts = { currency, signup, publicServices, smtpUrl, mailFrom, publicUrl };
+      ctx.emit({ ...facts, passwordResetByMail: resetByMail }, [
         `currency: ${currency}`,
         `signup: ${signup}`,
+        `public-services: ${publicServices}`,
         `smtp-url: ${smtpUrl}`,
         `mail-from: ${mailFrom}`,
         `public-url: ${publicUrl}`,
@@ -43,6 +47,10 @@ export function register(program: Command, ctx: CliContext): void {
     .description('change settings (all are checked first: on an error nothing changes)')
     .option('--currency <code>', 'ISO 4217 code reported by balance and status, e.g. USD, EUR')
     .option('--signup <state>', 'whether visitors may open an account on the web panel: open or closed')
+    .option(
+      '--public-services <state>',
+      'whether visitors who are not signed in may see the services and list prices: on or off',
+    )
     .option(
       '--smtp-url <url>',
       'mail server for password reset mails, e.g. smtp://user:pass@host:587 or smtps://...; off: no mail',
@@ -56,16 +64,18 @@ export function register(program: Command, ctx: CliContext): void {
       "the panel's address that reset links point to, e.g. https://panel.example; off: no reset by mail",
     )
     .action(async (o) => {
-      const given = ['currency', 'signup', 'smtpUrl', 'mailFrom', 'publicUrl'].filter(
+      const given = ['currency', 'signup', 'publicServices', 'smtpUrl', 'mailFrom', 'publicUrl'].filter(
         (k) => o[k] !== undefined,
       );
       if (given.length === 0)
         throw new CliFailure(
-          'nothing to set: give --currency, --signup, --smtp-url, --mail-from and/or --public-url',
+          'nothing to set: give --currency, --signup, --public-services, --smtp-url, --mail-from and/or --public-url',
         );
       // Check everything before writing anything.
       if (o.signup !== undefined && o.signup !== 'open' && o.signup !== 'closed')
         throw new CliFailure('signup must be open or closed');
+      if (o.publicServices !== undefined && o.publicServices !== 'on' && o.publicServices !== 'off')
+        throw new CliFailure('public-services must be on or off');
       if (o.currency !== undefined && !/^[A-Z]{3}$/.test(o.currency))
         throw new CliFailure('currency must be a 3-letter ISO code in capitals, e.g. EUR');
       const mail: Partial<MailSettings> = {};
@@ -93,6 +103,7 @@ export function register(program: Command, ctx: CliContext): void {
         changes: {
           currency: o.currency,
           signupOpen: o.signup === undefined ? undefined : o.signup === 'open',
+          publicServices: o.publicServices === undefined ? undefined : o.publicServices === 'on',
           mail,
         },
       });
@@ -102,6 +113,7 @@ export function register(program: Command, ctx: CliContext): void {
       const shown: Record<string, string> = {};
       if (o.currency !== undefined) shown.currency = o.currency;
       if (o.signup !== undefined) shown.signup = o.signup;
+      if (o.publicServices !== undefined) shown['public-services'] = o.publicServices;
       if (mail.smtpUrl !== undefined)
         shown['smtp-url'] = mail.smtpUrl === null ? OFF : maskSmtpUrl(mail.smtpUrl);
       if (mail.mailFrom !== undefined) shown['mail-from'] = mail.mailFrom ?? OFF;

@@ -11,7 +11,12 @@ import { signIn } from '../../accounts/sign-in.js';
 import { signOut } from '../../accounts/sign-out.js';
 import { signOutEverywhere } from '../../accounts/sign-out-everywhere.js';
 import { signUp } from '../../accounts/sign-up.js';
-import { getCurrency, isPasswordResetByMail, isSignupOpen } from '../../settings/settings.js';
+import {
+  getCurrency,
+  isPasswordResetByMail,
+  isPublicServices,
+  isSignupOpen,
+} from '../../settings/settings.js';
 import {
   Credentials,
   CsrfToken,
@@ -41,6 +46,7 @@ export const authRoutes: FastifyPluginAsyncZod<WebRouteOptions> = async (app, op
     { config: { public: true }, schema: { tags: ['auth'], response: { 200: PanelInfo } } },
     async () => ({
       signupOpen: await isSignupOpen(db),
+      publicServices: await isPublicServices(db),
       currency: await getCurrency(db),
       passwordResetByMail: await isPasswordResetByMail(db),
     }),
@@ -58,7 +64,12 @@ export const authRoutes: FastifyPluginAsyncZod<WebRouteOptions> = async (app, op
         reply.header('retry-after', String(wait));
         throw new TooManyAttempts(wait);
       }
-      const r = await signIn({ db, username: req.body.username, password: req.body.password });
+      const r = await signIn({
+        db,
+        username: req.body.username,
+        password: req.body.password,
+        client: { userAgent: req.headers['user-agent'], ip: req.ip },
+      });
       if (!r.ok) return failWith(r.failure);
       setSessionCookie(reply, r.value.token, secureCookies);
       const s = await authenticateSession({ db, token: r.value.token });
@@ -88,6 +99,7 @@ export const authRoutes: FastifyPluginAsyncZod<WebRouteOptions> = async (app, op
         username: req.body.username,
         password: req.body.password,
         email: req.body.email,
+        client: { userAgent: req.headers['user-agent'], ip: req.ip },
       });
       if (!r.ok) return failWith(r.failure);
       setSessionCookie(reply, r.value.token, secureCookies);

@@ -41,6 +41,7 @@ export const Me = z
 export const PanelInfo = z
   .object({
     signupOpen: z.boolean(),
+    publicServices: z.boolean().describe('the services and list prices are shown to visitors not signed in'),
     currency: z.string(),
     passwordResetByMail: z
       .boolean()

@@ -35,6 +35,7 @@ const STATUS: Partial<Record<Failure['code'], number>> = {
   unknown_refill: 404,
   unknown_user: 404,
   unknown_ticket: 404,
+  unknown_session: 404,
   ticket_closed: 409,
   user_exists: 409,
   email_taken: 409,

@@ -1,6 +1,6 @@
 /**
- * Orders: quote (the live price), place (one per idempotency key), list the caller's own, refill and
- * cancel. Every rule is the use cases' (the same as API v2's); failures map through errors.ts.
+ * Orders: quote (the live price), place (one per idempotency key), list and search the caller's own,
+ * show one (runs, subscription state, refills), list the caller's refills, refill and cancel. Every rule is the use cases' (the same as API v2's); failures map through errors.ts.
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { requestCancel } from '../../cancels/request-cancel.js';
@@ -10,7 +10,9 @@ import type { Params } from '../../orders/order-input.js';
 import { placeMassOrder } from '../../orders/place-mass-order.js';
 import { placeOrder } from '../../orders/place-order.js';
 import { quoteOrder } from '../../orders/quote-order.js';
+import { showCustomerOrder } from '../../orders/show-customer-order.js';
 import { createRefill } from '../../refills/create-refill.js';
+import { listCustomerRefills } from '../../refills/list-customer-refills.js';
 import { failureMessage } from '../../result.js';
 import { getCurrency } from '../../settings/settings.js';
 import { errors, Ok } from './common.schemas.js';
@@ -18,6 +20,7 @@ import { failureParams, failWith } from './errors.js';
 import {
   MassOrder,
   MassResult,
+  OrderDetail,
   OrderFields,
   OrderIdParams,
   OrderList,
@@ -26,6 +29,8 @@ import {
   PlaceOrder,
   Quote,
   RefillCreated,
+  RefillList,
+  RefillListQuery,
 } from './orders.schemas.js';
 import type { WebRouteOptions } from './route-options.js';
 import { callerOf } from './session.js';
@@ -142,11 +147,48 @@ export const ordersRoutes: FastifyPluginAsyncZod<WebRouteOptions> = async (app, 
       const r = await listCustomerOrders({
         db,
         userId: callerOf(req).user.id,
+        q: req.query.q,
         status: req.query.status,
         beforeId: req.query.before,
         limit: req.query.limit,
       });
       return { orders: r.orders, nextBefore: r.nextBeforeId, currency: await getCurrency(db) };
+    },
+  );
+
+  app.get(
+    '/orders/:id',
+    {
+      schema: {
+        tags: ['orders'],
+        params: OrderIdParams,
+        response: { 200: OrderDetail, ...errors(400, 401, 404) },
+      },
+    },
+    async (req) => {
+      const r = await showCustomerOrder({ db, userId: callerOf(req).user.id, orderId: req.params.id });
+      if (!r.ok) return failWith(r.failure);
+      return { ...r.value, currency: await getCurrency(db) };
+    },
+  );
+
+  app.get(
+    '/refills',
+    {
+      schema: {
+        tags: ['orders'],
+        querystring: RefillListQuery,
+        response: { 200: RefillList, ...errors(400, 401) },
+      },
+    },
+    async (req) => {
+      const r = await listCustomerRefills({
+        db,
+        userId: callerOf(req).user.id,
+        beforeId: req.query.before,
+        limit: req.query.limit,
+      });
+      return { refills: r.refills, nextBefore: r.nextBeforeId };
     },
   );
 

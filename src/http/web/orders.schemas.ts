@@ -63,6 +63,13 @@ export const PlacedOrder = z
 export const STATUS_FILTERS = ORDER_STATUSES;
 
 export const OrderListQuery = z.object({
+  q: z
+    .string()
+    .trim()
+    .min(1)
+    .max(200)
+    .optional()
+    .describe('an order id (digits, `#` allowed), or a part of the link (case-insensitive)'),
   status: z.enum(STATUS_FILTERS).optional(),
   before: z.coerce.number().int().positive().optional(),
   limit: z.coerce.number().int().min(1).max(100).default(20),
@@ -75,6 +82,7 @@ export const CustomerOrder = z
     serviceName: z.string().nullable(),
     type: z.string(),
     link: z.string().nullable(),
+    username: z.string().nullable().describe('the username a subscription follows; null for other types'),
     quantity: z.string(),
     runs: z.number().int().nullable(),
     interval: z.number().int().nullable(),
@@ -100,6 +108,68 @@ export const OrderList = z
 export const OrderIdParams = z.object({
   id: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER),
 });
+
+export const CustomerRefill = z
+  .object({
+    id: z.number().int(),
+    order: z.number().int(),
+    status: z
+      .string()
+      .describe("as API v2's refill_status: Pending, In progress, Completed, Rejected, Canceled"),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
+  .meta({ id: 'CustomerRefill' });
+
+export const OrderRun = z
+  .object({
+    run: z.number().int().describe('1 for the first run'),
+    quantity: z.string(),
+    status: z.string(),
+    startCount: z.string().nullable(),
+    remains: z.string(),
+    charge: z.string().describe("the run's part of the charge, less what it did not deliver"),
+    createdAt: z.string(),
+  })
+  .meta({ id: 'OrderRun' });
+
+export const OrderSubscription = z
+  .object({
+    username: z.string().nullable(),
+    min: z.number().int().nullable(),
+    max: z.number().int().nullable(),
+    posts: z.number().int().nullable().describe('the post limit; null: until canceled or expired'),
+    postsDone: z.number().int(),
+    oldPosts: z.number().int().nullable(),
+    delay: z.number().int().nullable().describe('minutes'),
+    expiry: z.string().nullable().describe('d/m/Y as given'),
+  })
+  .meta({ id: 'OrderSubscription' });
+
+export const OrderDetail = z
+  .object({
+    order: CustomerOrder,
+    refills: z.array(CustomerRefill).describe('newest first'),
+    payments: z
+      .array(z.object({ at: z.string(), kind: z.string(), amount: z.string().describe('signed') }))
+      .describe("the order's money moves, oldest first (a per-post subscription: one per payment)"),
+    runs: z.array(OrderRun).nullable().describe('drip-feed only: the runs placed so far'),
+    subscription: OrderSubscription.nullable(),
+    currency: z.string(),
+  })
+  .meta({ id: 'OrderDetail' });
+
+export const RefillListQuery = z.object({
+  before: z.coerce.number().int().positive().optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+});
+
+export const RefillList = z
+  .object({
+    refills: z.array(CustomerRefill),
+    nextBefore: z.number().int().nullable().describe('pass as `before` for the next page; null: last page'),
+  })
+  .meta({ id: 'RefillList' });
 
 export const RefillCreated = z.object({ refill: z.number().int() }).meta({ id: 'RefillCreated' });
 

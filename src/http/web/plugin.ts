@@ -48,6 +48,8 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** Reachable without a session (sign-in, sign-up, the CSRF token, panel facts). */
     public?: boolean;
+    /** The route decides itself whether a session is needed: the caller is resolved when there is one. */
+    optionalSession?: boolean;
   }
 }
 
@@ -112,8 +114,10 @@ export async function webPlugin(app: FastifyInstance, opts: WebOptions): Promise
     }
   });
   app.addHook('preHandler', async (req, reply) => {
-    if (req.routeOptions.config.public) return;
-    const s = await authenticateSession({ db, token: req.cookies[SESSION_COOKIE] });
+    const { config } = req.routeOptions;
+    if (config.public) return;
+    const s = await authenticateSession({ db, token: req.cookies[SESSION_COOKIE], ip: req.ip });
+    if (!s.ok && config.optionalSession) return;
     if (!s.ok) {
       const e = webFailure(s.failure);
       return reply.code(e.status).send(e.body);

@@ -1,22 +1,26 @@
-/** GET /services: the catalogue with the caller's own rates (listServices, the view API v2 shows). */
+/**
+ * GET /services: the catalogue with the caller's own rates (the view API v2 shows), or the list
+ * prices for a visitor when the operator made the services public (listCatalogue decides).
+ */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { listServices } from '../../catalog/list-services.js';
-import { getCurrency } from '../../settings/settings.js';
+import { listCatalogue } from '../../catalog/list-catalogue.js';
 import { errors } from './common.schemas.js';
+import { failWith } from './errors.js';
 import type { WebRouteOptions } from './route-options.js';
 import { ServiceList } from './services.schemas.js';
-import { callerOf } from './session.js';
+import { callerOrNull } from './session.js';
 
 export const servicesRoutes: FastifyPluginAsyncZod<WebRouteOptions> = async (app, { db }) => {
   app.get(
     '/services',
-    { schema: { tags: ['services'], response: { 200: ServiceList, ...errors(401) } } },
+    {
+      config: { optionalSession: true },
+      schema: { tags: ['services'], response: { 200: ServiceList, ...errors(401) } },
+    },
     async (req) => {
-      const list = await listServices({ db, userId: callerOf(req).user.id });
-      return {
-        currency: await getCurrency(db),
-        services: list.map(({ enabled: _e, providerId: _p, ...s }) => s),
-      };
+      const r = await listCatalogue({ db, userId: callerOrNull(req)?.user.id ?? null });
+      if (!r.ok) return failWith(r.failure);
+      return r.value;
     },
   );
 };

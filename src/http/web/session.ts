@@ -26,6 +26,11 @@ export function callerOf(req: FastifyRequest): WebCaller {
   return c;
 }
 
+/** The signed-in caller, or null on a route with an optional session and nobody signed in. */
+export function callerOrNull(req: FastifyRequest): WebCaller | null {
+  return callers.get(req) ?? null;
+}
+
 /**
  * The cookies' path: `/api`, so the admin face (/api/admin) sees the same session and CSRF secret as
  * the customer face (/api/web). Cookies set before on `/api/web` are cleared when a new one is set.

@@ -4,7 +4,7 @@
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { closeTicket } from '../../tickets/close-ticket.js';
-import { listTickets } from '../../tickets/list-tickets.js';
+import { listMyTickets } from '../../tickets/list-my-tickets.js';
 import { openTicket } from '../../tickets/open-ticket.js';
 import { replyToTicket } from '../../tickets/reply-to-ticket.js';
 import { showTicket } from '../../tickets/show-ticket.js';
@@ -19,6 +19,7 @@ import {
   ReplyToTicket,
   TicketIdParams,
   TicketList,
+  TicketListQuery,
   TicketOpened,
   TicketThread,
 } from './tickets.schemas.js';
@@ -29,10 +30,22 @@ const customerTicket = ({ user: _user, ...t }: TicketView) => t;
 export const ticketsRoutes: FastifyPluginAsyncZod<WebRouteOptions> = async (app, { db }) => {
   app.get(
     '/tickets',
-    { schema: { tags: ['tickets'], response: { 200: TicketList, ...errors(401) } } },
+    {
+      schema: {
+        tags: ['tickets'],
+        querystring: TicketListQuery,
+        response: { 200: TicketList, ...errors(400, 401) },
+      },
+    },
     async (req) => {
-      const tickets = await listTickets({ db, by: { customerId: callerOf(req).user.id }, limit: 100 });
-      return { tickets: tickets.map(customerTicket) };
+      const r = await listMyTickets({
+        db,
+        userId: callerOf(req).user.id,
+        before: req.query.before,
+        limit: req.query.limit,
+      });
+      if (!r.ok) return failWith(r.failure);
+      return { tickets: r.value.tickets.map(customerTicket), nextBefore: r.value.nextBefore };
     },
   );
 

@@ -30,7 +30,21 @@ export const TicketMessage = z
   })
   .meta({ id: 'TicketMessage' });
 
-export const TicketList = z.object({ tickets: z.array(Ticket) }).meta({ id: 'TicketList' });
+export const TicketListQuery = z.object({
+  before: z
+    .string()
+    .regex(/^\d{1,15}_\d{1,15}$/)
+    .optional()
+    .describe("the previous page's nextBefore (opaque)"),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+});
+
+export const TicketList = z
+  .object({
+    tickets: z.array(Ticket),
+    nextBefore: z.string().nullable().describe('pass as `before` for the next page; null: last page'),
+  })
+  .meta({ id: 'TicketList' });
 
 export const TicketThread = z
   .object({ ticket: Ticket, messages: z.array(TicketMessage) })

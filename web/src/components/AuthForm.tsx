@@ -1,20 +1,21 @@
 /** Sign in and sign up: the same two fields (sign-up adds an optional e-mail), a different endpoint. */
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { Link, useNavigate } from '@tanstack/react-router';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, errorText, unwrap } from '../api';
-import { meKey } from '../session';
-import { Button, Card, ErrorMessage, Field, inputClass } from './ui';
+import { meKey, usePanel } from '../session';
+import { Button, Card, ErrorMessage, Field, inputClass, PasswordField } from './ui';
 
-export function AuthForm({ mode }: { mode: 'sign-in' | 'sign-up' }) {
+/** `service`: the visitor came from a service's Order button; they go on to order it. */
+export function AuthForm({ mode, service }: { mode: 'sign-in' | 'sign-up'; service?: number | undefined }) {
   const { t } = useTranslation();
   const qc = useQueryClient();
   const navigate = useNavigate();
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
   const [email, setEmail] = useState('');
-  const panel = useQuery({ queryKey: ['panel'], queryFn: () => unwrap(api.GET('/api/web/panel')) });
+  const panel = usePanel();
   const submit = useMutation({
     mutationFn: () =>
       unwrap(
@@ -29,7 +30,8 @@ export function AuthForm({ mode }: { mode: 'sign-in' | 'sign-up' }) {
       // land after this one and send the customer back to sign in.
       await qc.cancelQueries({ queryKey: meKey });
       qc.setQueryData(meKey, me);
-      await navigate({ to: mode === 'sign-in' ? '/new' : '/services' });
+      if (service !== undefined) await navigate({ to: '/new', search: { service } });
+      else await navigate({ to: mode === 'sign-in' ? '/new' : '/services' });
     },
   });
   const closed = mode === 'sign-up' && panel.data && !panel.data.signupOpen;
@@ -64,20 +66,13 @@ export function AuthForm({ mode }: { mode: 'sign-in' | 'sign-up' }) {
                 />
               )}
             </Field>
-            <Field label={t('auth.password')} hint={mode === 'sign-up' ? t('auth.passwordHint') : undefined}>
-              {(id, d) => (
-                <input
-                  id={id}
-                  aria-describedby={d}
-                  type="password"
-                  className={inputClass}
-                  autoComplete={mode === 'sign-in' ? 'current-password' : 'new-password'}
-                  required
-                  value={password}
-                  onChange={(e) => setPassword(e.target.value)}
-                />
-              )}
-            </Field>
+            <PasswordField
+              label={t('auth.password')}
+              hint={mode === 'sign-up' ? t('auth.passwordHint') : undefined}
+              autoComplete={mode === 'sign-in' ? 'current-password' : 'new-password'}
+              value={password}
+              onChange={setPassword}
+            />
             {mode === 'sign-up' && (
               <Field label={t('auth.email')} hint={t('auth.emailHint')}>
                 {(id, d) => (
@@ -110,12 +105,12 @@ export function AuthForm({ mode }: { mode: 'sign-in' | 'sign-up' }) {
         <p className="mt-4 text-center text-sm">
           {mode === 'sign-in' ? (
             panel.data?.signupOpen !== false && (
-              <Link to="/sign-up" className="text-indigo-700 underline">
+              <Link to="/sign-up" search={service ? { service } : {}} className="text-indigo-700 underline">
                 {t('auth.toSignUp')}
               </Link>
             )
           ) : (
-            <Link to="/sign-in" className="text-indigo-700 underline">
+            <Link to="/sign-in" search={service ? { service } : {}} className="text-indigo-700 underline">
               {t('auth.toSignIn')}
             </Link>
           )}

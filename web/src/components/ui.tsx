@@ -27,6 +27,32 @@ export function Field(props: {
   );
 }
 
+/** A required password input with its label; `autoComplete` tells password managers to fill or to suggest. */
+export function PasswordField(props: {
+  label: string;
+  hint?: string | undefined;
+  autoComplete: 'current-password' | 'new-password';
+  value: string;
+  onChange: (value: string) => void;
+}) {
+  return (
+    <Field label={props.label} hint={props.hint}>
+      {(id, describedBy) => (
+        <input
+          id={id}
+          aria-describedby={describedBy}
+          type="password"
+          autoComplete={props.autoComplete}
+          required
+          className={inputClass}
+          value={props.value}
+          onChange={(e) => props.onChange(e.target.value)}
+        />
+      )}
+    </Field>
+  );
+}
+
 export function Button(
   props: React.ButtonHTMLAttributes<HTMLButtonElement> & { variant?: 'primary' | 'secondary' | 'danger' },
 ) {

@@ -1,15 +1,18 @@
 import type { QueryClient } from '@tanstack/react-query';
 import { useQueryClient } from '@tanstack/react-query';
-import { createRootRouteWithContext, Link, Outlet, useNavigate } from '@tanstack/react-router';
+import { createRootRouteWithContext, Link, Outlet, useLocation, useNavigate } from '@tanstack/react-router';
 import { useTranslation } from 'react-i18next';
 import { api, unwrap } from '../api';
-import { useMe } from '../session';
+import { useMe, usePanel } from '../session';
 import { useFormat } from '../use-format';
 
 export const Route = createRootRouteWithContext<{ queryClient: QueryClient }>()({
   component: Layout,
   notFoundComponent: NotFound,
 });
+
+/** Pages that already offer sign-in and sign-up themselves: no second pair of links in the header. */
+const AUTH_PAGES = new Set(['/sign-in', '/sign-up', '/forgot-password', '/reset-password']);
 
 const NAV = [
   { to: '/services', key: 'nav.services' },
@@ -29,6 +32,8 @@ function Layout() {
   const qc = useQueryClient();
   const navigate = useNavigate();
   const user = me.data;
+  const panel = usePanel();
+  const onAuthPage = AUTH_PAGES.has(useLocation().pathname);
 
   async function signOut() {
     await unwrap(api.POST('/api/web/auth/sign-out'));
@@ -40,7 +45,7 @@ function Layout() {
     <div className="min-h-screen">
       <header className="sticky top-0 z-10 border-b border-slate-200 bg-white/95 backdrop-blur">
         <div className="mx-auto flex max-w-5xl items-center justify-between gap-3 px-4 py-2">
-          <Link to="/" className="text-lg font-bold text-indigo-700">
+          <Link to="/" className="whitespace-nowrap text-lg font-bold text-indigo-700">
             {t('app.name')}
           </Link>
           {user && (
@@ -55,6 +60,33 @@ function Layout() {
               <button type="button" onClick={signOut} className="min-h-11 px-1 text-slate-600 underline">
                 {t('auth.signOut')}
               </button>
+            </div>
+          )}
+          {me.data === null && !onAuthPage && (
+            <div className="flex items-center gap-1 whitespace-nowrap text-sm">
+              {panel.data?.publicServices && (
+                // On a phone the three links do not fit beside the name; the services are one tap away there.
+                <Link
+                  to="/services"
+                  className="hidden min-h-11 items-center px-2 text-slate-700 sm:inline-flex"
+                >
+                  {t('nav.services')}
+                </Link>
+              )}
+              <Link
+                to="/sign-in"
+                className="inline-flex min-h-11 items-center px-2 font-semibold text-indigo-700"
+              >
+                {t('auth.signIn')}
+              </Link>
+              {panel.data?.signupOpen && (
+                <Link
+                  to="/sign-up"
+                  className="inline-flex min-h-11 items-center rounded-md bg-indigo-600 px-3 font-semibold text-white"
+                >
+                  {t('auth.createAccount')}
+                </Link>
+              )}
             </div>
           )}
         </div>

@@ -1,8 +1,8 @@
-import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { createFileRoute, useNavigate } from '@tanstack/react-router';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { api, errorText, unwrap } from '../api';
+import { api, errorText, type Schemas, unwrap } from '../api';
 import { RequireUser } from '../components/RequireUser';
 import {
   Button,
@@ -11,10 +11,13 @@ import {
   ErrorMessage,
   Field,
   inputClass,
+  Loading,
   Notice,
   PageTitle,
+  PasswordField,
 } from '../components/ui';
 import { meKey } from '../session';
+import { useFormat } from '../use-format';
 
 export const Route = createFileRoute('/account')({
   component: () => <RequireUser>{(me) => <Account username={me.username} email={me.email} />}</RequireUser>,
@@ -113,33 +116,19 @@ function Account({ username, email }: { username: string; email: string | null }
             if (!password.isPending) password.mutate();
           }}
         >
-          <Field label={t('account.currentPassword')}>
-            {(id) => (
-              <input
-                id={id}
-                type="password"
-                autoComplete="current-password"
-                required
-                className={inputClass}
-                value={current}
-                onChange={(e) => setCurrent(e.target.value)}
-              />
-            )}
-          </Field>
-          <Field label={t('account.newPassword')} hint={t('auth.passwordHint')}>
-            {(id, d) => (
-              <input
-                id={id}
-                aria-describedby={d}
-                type="password"
-                autoComplete="new-password"
-                required
-                className={inputClass}
-                value={next}
-                onChange={(e) => setNext(e.target.value)}
-              />
-            )}
-          </Field>
+          <PasswordField
+            label={t('account.currentPassword')}
+            autoComplete="current-password"
+            value={current}
+            onChange={setCurrent}
+          />
+          <PasswordField
+            label={t('account.newPassword')}
+            hint={t('auth.passwordHint')}
+            autoComplete="new-password"
+            value={next}
+            onChange={setNext}
+          />
           {password.data && (
             <Notice>{t('account.passwordChanged', { count: password.data.endedSessions })}</Notice>
           )}
@@ -175,19 +164,12 @@ function Account({ username, email }: { username: string; email: string | null }
               />
             )}
           </Field>
-          <Field label={t('account.currentPassword')}>
-            {(id) => (
-              <input
-                id={id}
-                type="password"
-                autoComplete="current-password"
-                required
-                className={inputClass}
-                value={emailPassword}
-                onChange={(e) => setEmailPassword(e.target.value)}
-              />
-            )}
-          </Field>
+          <PasswordField
+            label={t('account.currentPassword')}
+            autoComplete="current-password"
+            value={emailPassword}
+            onChange={setEmailPassword}
+          />
           {emailChange.data && (
             <Notice>{t(emailChange.data.email ? 'account.emailSaved' : 'account.emailRemoved')}</Notice>
           )}
@@ -197,8 +179,9 @@ function Account({ username, email }: { username: string; email: string | null }
           </Button>
         </form>
       </Card>
+      <Sessions />
       <Card>
-        <h2 className="mb-2 font-semibold">{t('account.sessions')}</h2>
+        <h2 className="mb-2 font-semibold">{t('account.everywhere')}</h2>
         <p className="mb-3 text-sm text-slate-600">{t('account.sessionsHelp')}</p>
         <ErrorMessage>{errorText(everywhere.error)}</ErrorMessage>
         <ConfirmButton
@@ -211,5 +194,69 @@ function Account({ username, email }: { username: string; email: string | null }
         />
       </Card>
     </div>
+  );
+}
+
+/** Where this account is signed in; any other session can be ended (a lost phone, a shared computer). */
+function Sessions() {
+  const { t } = useTranslation();
+  const q = useQuery({
+    queryKey: ['sessions'],
+    queryFn: () => unwrap(api.GET('/api/web/account/sessions')),
+  });
+  return (
+    <Card>
+      <h2 className="mb-2 font-semibold">{t('account.sessions')}</h2>
+      {q.isPending && <Loading label={t('common.loading')} />}
+      {q.isError && <ErrorMessage>{errorText(q.error)}</ErrorMessage>}
+      {q.data && (
+        <ul className="divide-y divide-slate-200" aria-label={t('account.sessions')}>
+          {q.data.sessions.map((s) => (
+            <SessionRow key={s.id} session={s} />
+          ))}
+        </ul>
+      )}
+    </Card>
+  );
+}
+
+function SessionRow({ session: s }: { session: Schemas['WebSession'] }) {
+  const { t } = useTranslation();
+  const f = useFormat();
+  const qc = useQueryClient();
+  const device = s.device ?? t('account.unknownDevice');
+  const end = useMutation({
+    mutationFn: () =>
+      unwrap(api.POST('/api/web/account/sessions/{id}/end', { params: { path: { id: s.id } } })),
+    onSettled: () => qc.invalidateQueries({ queryKey: ['sessions'] }),
+  });
+  return (
+    <li className="flex flex-wrap items-center justify-between gap-2 py-2">
+      <div className="min-w-0">
+        <p className="font-medium">
+          {device}
+          {s.current && (
+            <span className="ml-2 rounded-full bg-emerald-50 px-2 py-0.5 text-xs font-semibold text-emerald-800">
+              {t('account.thisDevice')}
+            </span>
+          )}
+        </p>
+        <p className="text-xs text-slate-500">
+          {t('account.lastSeen')} <time dateTime={s.lastSeenAt}>{f.dateTime(s.lastSeenAt)}</time>
+          {s.ip ? ` · ${s.ip}` : ''}
+        </p>
+        <ErrorMessage>{errorText(end.error)}</ErrorMessage>
+      </div>
+      {!s.current && (
+        <Button
+          variant="secondary"
+          disabled={end.isPending}
+          onClick={() => end.mutate()}
+          aria-label={t('account.endSession', { device })}
+        >
+          {t('account.end')}
+        </Button>
+      )}
+    </li>
   );
 }

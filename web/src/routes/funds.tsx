@@ -1,37 +1,53 @@
-import { useQuery } from '@tanstack/react-query';
+import { useInfiniteQuery } from '@tanstack/react-query';
 import { createFileRoute } from '@tanstack/react-router';
 import { useTranslation } from 'react-i18next';
 import { api, errorText, unwrap } from '../api';
+import { MoreButton } from '../components/Pager';
 import { RequireUser } from '../components/RequireUser';
 import { Card, Empty, ErrorMessage, Loading, PageTitle } from '../components/ui';
+import { useFormat } from '../use-format';
 
 export const Route = createFileRoute('/funds')({
   component: () => <RequireUser>{() => <Funds />}</RequireUser>,
 });
 
+const PAGE = 50;
+
 function Funds() {
-  const { t, i18n } = useTranslation();
-  const q = useQuery({ queryKey: ['funds'], queryFn: () => unwrap(api.GET('/api/web/funds')) });
+  const { t } = useTranslation();
+  const f = useFormat();
+  // Keyset pages of the history (newest first); "More" appends the next older page.
+  const q = useInfiniteQuery({
+    queryKey: ['funds'],
+    initialPageParam: undefined as number | undefined,
+    queryFn: ({ pageParam }) =>
+      unwrap(
+        api.GET('/api/web/funds', {
+          params: { query: { limit: PAGE, ...(pageParam ? { before: pageParam } : {}) } },
+        }),
+      ),
+    getNextPageParam: (last) => last.nextBefore ?? undefined,
+  });
+  const first = q.data?.pages[0];
+  const entries = q.data?.pages.flatMap((p) => p.entries) ?? [];
   return (
     <div>
       <PageTitle>{t('funds.title')}</PageTitle>
       {q.isPending && <Loading label={t('common.loading')} />}
       {q.isError && <ErrorMessage>{errorText(q.error)}</ErrorMessage>}
-      {q.data && (
+      {first && (
         <>
           <Card className="mb-4">
             <p className="text-sm text-slate-600">{t('funds.balanceLabel')}</p>
-            <p className="text-2xl font-bold">
-              {q.data.balance} {q.data.currency}
-            </p>
+            <p className="text-2xl font-bold">{f.money(first.balance, first.currency)}</p>
             <p className="mt-1 text-sm text-slate-600">{t('funds.howToAdd')}</p>
           </Card>
           <h2 className="mb-2 font-semibold">{t('funds.history')}</h2>
-          {q.data.entries.length === 0 ? (
+          {entries.length === 0 ? (
             <Empty>{t('funds.empty')}</Empty>
           ) : (
             <ul className="divide-y divide-slate-200 rounded-lg border border-slate-200 bg-white">
-              {q.data.entries.map((e) => (
+              {entries.map((e) => (
                 <li key={e.id} className="flex items-start justify-between gap-3 p-3 text-sm">
                   <div className="min-w-0">
                     <p className="font-medium">
@@ -39,7 +55,7 @@ function Funds() {
                       {e.order !== null && ` · ${t('orders.number', { id: e.order })}`}
                     </p>
                     <p className="text-xs text-slate-500">
-                      <time dateTime={e.at}>{new Date(e.at).toLocaleString(i18n.language)}</time>
+                      <time dateTime={e.at}>{f.dateTime(e.at)}</time>
                       {e.note ? ` · ${e.note}` : ''}
                     </p>
                   </div>
@@ -47,13 +63,26 @@ function Funds() {
                     <p
                       className={`font-semibold ${e.amount.startsWith('-') ? 'text-red-700' : 'text-emerald-700'}`}
                     >
-                      {e.amount.startsWith('-') ? e.amount : `+${e.amount}`}
+                      {e.amount.startsWith('-') ? f.decimal(e.amount) : `+${f.decimal(e.amount)}`}
                     </p>
-                    <p className="text-xs text-slate-500">{t('funds.after', { amount: e.balanceAfter })}</p>
+                    <p className="text-xs text-slate-500">
+                      {t('funds.after', { amount: f.decimal(e.balanceAfter) })}
+                    </p>
                   </div>
                 </li>
               ))}
             </ul>
+          )}
+          {q.hasNextPage ? (
+            <MoreButton
+              label={t('funds.more')}
+              loading={q.isFetchingNextPage}
+              onMore={() => void q.fetchNextPage()}
+            />
+          ) : (
+            entries.length > PAGE && (
+              <p className="mt-4 text-center text-sm text-slate-500">{t('funds.allShown')}</p>
+            )
           )}
         </>
       )}

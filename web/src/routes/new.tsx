@@ -13,16 +13,14 @@ import {
   NUMERIC,
   newIdempotencyKey,
   OPTIONAL,
+  serviceSearch,
 } from '../order-fields';
 import { useServices } from '../services';
 import { meKey } from '../session';
 import { useFormat } from '../use-format';
 
 export const Route = createFileRoute('/new')({
-  validateSearch: (s: Record<string, unknown>): { service?: number } => {
-    const n = Number(s.service);
-    return Number.isInteger(n) && n > 0 ? { service: n } : {};
-  },
+  validateSearch: serviceSearch,
   component: () => <RequireUser>{() => <NewOrder />}</RequireUser>,
 });
 

@@ -1,72 +1,153 @@
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { createFileRoute } from '@tanstack/react-router';
-import { useState } from 'react';
+import { useQuery } from '@tanstack/react-query';
+import { createFileRoute, Link, useNavigate } from '@tanstack/react-router';
+import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, errorText, type Schemas, unwrap } from '../api';
+import { KeysetPager, useKeysetPages } from '../components/Pager';
 import { RequireUser } from '../components/RequireUser';
-import {
-  Button,
-  Card,
-  ConfirmButton,
-  Empty,
-  ErrorMessage,
-  LinkText,
-  Loading,
-  Notice,
-  PageTitle,
-} from '../components/ui';
-import { meKey } from '../session';
-
-export const Route = createFileRoute('/orders')({
-  component: () => <RequireUser>{() => <Orders />}</RequireUser>,
-});
+import { Button, Card, Empty, ErrorMessage, inputClass, LinkText, Loading } from '../components/ui';
+import { OrderActions, OrderViews, StatusBadge } from '../orders';
+import { useFormat } from '../use-format';
 
 const TABS = ['', 'pending', 'processing', 'in_progress', 'completed', 'partial', 'canceled'] as const;
 type Tab = (typeof TABS)[number];
+type Status = Exclude<Tab, ''>;
+
+/** The view lives in the URL (`?status=&q=`): a reload or a shared link shows the same orders. */
+interface OrdersSearch {
+  status?: Status | undefined;
+  q?: string | undefined;
+}
+
+export const Route = createFileRoute('/orders')({
+  validateSearch: (s: Record<string, unknown>): OrdersSearch => {
+    const status = TABS.find((x) => x !== '' && x === s.status);
+    // The router reads `?q=123` as a number: an order id is searched as its digits.
+    const q = typeof s.q === 'number' ? String(s.q) : typeof s.q === 'string' ? s.q.trim().slice(0, 200) : '';
+    return { ...(status ? { status } : {}), ...(q ? { q } : {}) };
+  },
+  component: () => <RequireUser>{() => <Orders />}</RequireUser>,
+});
 
 function Orders() {
   const { t } = useTranslation();
-  const [tab, setTab] = useState<Tab>('');
-  // Keyset pages: the `before` of each page seen, so "Previous" goes back exactly.
-  const [pages, setPages] = useState<(number | undefined)[]>([undefined]);
-  const before = pages[pages.length - 1];
-  const q = useQuery({
-    queryKey: ['orders', tab, before],
-    queryFn: () =>
-      unwrap(
-        api.GET('/api/web/orders', {
-          params: { query: { ...(tab ? { status: tab } : {}), ...(before ? { before } : {}), limit: 20 } },
-        }),
-      ),
-    // Statuses move as the engine works: follow them without a reload.
-    refetchInterval: 15_000,
+  const { status, q } = Route.useSearch();
+  const navigate = useNavigate({ from: '/orders' });
+  const [text, setText] = useState(q ?? '');
+  // The search this page last put in the URL: a different `q` came from outside (a link, Back).
+  const asked = useRef(q ?? '');
+  const search = (next: string, replace: boolean) => {
+    asked.current = next;
+    void navigate({ search: (prev) => ({ ...prev, q: next || undefined }), replace });
+  };
+
+  useEffect(() => {
+    if ((q ?? '') === asked.current) return;
+    asked.current = q ?? '';
+    setText(q ?? '');
+  }, [q]);
+
+  // Search as the customer types, once they pause: the URL (and the list) follow the box.
+  useEffect(() => {
+    const next = text.trim().slice(0, 200);
+    if (next === asked.current) return;
+    const timer = setTimeout(() => search(next, true), 400);
+    return () => clearTimeout(timer);
   });
 
   return (
     <div>
-      <PageTitle>{t('orders.title')}</PageTitle>
+      <OrderViews />
+      <h1 className="mb-3 text-xl font-bold sm:text-2xl">{t('orders.title')}</h1>
+      <search className="mb-3 block">
+        <form
+          onSubmit={(e) => {
+            e.preventDefault();
+            search(text.trim().slice(0, 200), false);
+          }}
+        >
+          <label htmlFor="orders-search" className="mb-1 block text-sm font-medium text-slate-700">
+            {t('orders.search')}
+          </label>
+          <div className="flex gap-2">
+            <input
+              id="orders-search"
+              type="search"
+              inputMode="search"
+              autoComplete="off"
+              maxLength={200}
+              value={text}
+              onChange={(e) => setText(e.target.value)}
+              placeholder={t('orders.searchHint')}
+              className={inputClass}
+            />
+            {text && (
+              <Button
+                variant="secondary"
+                onClick={() => {
+                  setText('');
+                  search('', true);
+                }}
+              >
+                {t('orders.clearSearch')}
+              </Button>
+            )}
+          </div>
+        </form>
+      </search>
       <div role="tablist" aria-label={t('orders.statusFilter')} className="mb-4 flex flex-wrap gap-1.5">
         {TABS.map((s) => (
           <button
             key={s || 'all'}
             type="button"
             role="tab"
-            aria-selected={tab === s}
-            onClick={() => {
-              setTab(s);
-              setPages([undefined]);
-            }}
+            aria-selected={(status ?? '') === s}
+            onClick={() => void navigate({ search: (prev) => ({ ...prev, status: s || undefined }) })}
             className={`min-h-11 whitespace-nowrap rounded-full px-3 text-sm font-medium ${
-              tab === s ? 'bg-indigo-600 text-white' : 'bg-white text-slate-700 border border-slate-300'
+              (status ?? '') === s
+                ? 'bg-indigo-600 text-white'
+                : 'border border-slate-300 bg-white text-slate-700'
             }`}
           >
             {t(`status.${s || 'all'}`)}
           </button>
         ))}
       </div>
+      {/* A new filter starts again at the first page. */}
+      <OrderPages key={`${status ?? ''}|${q ?? ''}`} status={status} q={q} />
+    </div>
+  );
+}
+
+function OrderPages({ status, q: search }: OrdersSearch) {
+  const { t } = useTranslation();
+  const pages = useKeysetPages();
+  const { before } = pages;
+  const q = useQuery({
+    queryKey: ['orders', 'list', status, search, before],
+    queryFn: () =>
+      unwrap(
+        api.GET('/api/web/orders', {
+          params: {
+            query: {
+              ...(status ? { status } : {}),
+              ...(search ? { q: search } : {}),
+              ...(before ? { before } : {}),
+              limit: 20,
+            },
+          },
+        }),
+      ),
+    // Statuses move as the engine works: follow them without a reload.
+    refetchInterval: 15_000,
+  });
+  return (
+    <>
       {q.isPending && <Loading label={t('common.loading')} />}
       {q.isError && <ErrorMessage>{errorText(q.error)}</ErrorMessage>}
-      {q.data && q.data.orders.length === 0 && <Empty>{t('orders.empty')}</Empty>}
+      {q.data && q.data.orders.length === 0 && (
+        <Empty>{search ? t('orders.noMatch', { q: search }) : t('orders.empty')}</Empty>
+      )}
       <ul className="space-y-3">
         {q.data?.orders.map((o) => (
           <li key={o.id}>
@@ -74,46 +155,15 @@ function Orders() {
           </li>
         ))}
       </ul>
-      {q.data && (pages.length > 1 || q.data.nextBefore !== null) && (
-        <nav aria-label={t('orders.pages')} className="mt-4 flex justify-between">
-          <Button
-            variant="secondary"
-            disabled={pages.length === 1}
-            onClick={() => setPages((p) => p.slice(0, -1))}
-          >
-            {t('orders.newer')}
-          </Button>
-          <Button
-            variant="secondary"
-            disabled={q.data.nextBefore === null}
-            onClick={() => setPages((p) => [...p, q.data.nextBefore ?? undefined])}
-          >
-            {t('orders.older')}
-          </Button>
-        </nav>
-      )}
-    </div>
+      {q.data && <KeysetPager pages={pages} nextBefore={q.data.nextBefore} />}
+    </>
   );
 }
 
 function OrderCard({ order: o, currency }: { order: Schemas['CustomerOrder']; currency: string }) {
-  const { t, i18n } = useTranslation();
-  const qc = useQueryClient();
-  const [done, setDone] = useState<string | null>(null);
-  const after = async (msg: string) => {
-    setDone(msg);
-    await qc.invalidateQueries({ queryKey: ['orders'] });
-    await qc.invalidateQueries({ queryKey: meKey });
-  };
-  const refill = useMutation({
-    mutationFn: () => unwrap(api.POST('/api/web/orders/{id}/refill', { params: { path: { id: o.id } } })),
-    onSuccess: (r) => after(t('orders.refillRequested', { id: r.refill })),
-  });
-  const cancel = useMutation({
-    mutationFn: () => unwrap(api.POST('/api/web/orders/{id}/cancel', { params: { path: { id: o.id } } })),
-    onSuccess: () => after(t('orders.cancelRequested')),
-  });
-  const date = new Date(o.createdAt).toLocaleString(i18n.language);
+  const { t } = useTranslation();
+  const f = useFormat();
+  const date = f.dateTime(o.createdAt);
   return (
     <Card>
       <div className="flex items-start justify-between gap-2">
@@ -123,19 +173,24 @@ function OrderCard({ order: o, currency }: { order: Schemas['CustomerOrder']; cu
           </p>
           <h2 className="font-semibold">{o.serviceName ?? t('orders.serviceNumber', { id: o.service })}</h2>
         </div>
-        <span className="shrink-0 rounded-full bg-slate-100 px-2 py-0.5 text-xs font-semibold">
-          {o.status}
-        </span>
+        <StatusBadge status={o.status} />
       </div>
       <dl className="mt-2 grid grid-cols-[auto_1fr] gap-x-3 gap-y-1 text-sm">
-        <dt className="text-slate-500">{t('orders.link')}</dt>
-        <dd className="min-w-0">
-          <LinkText link={o.link} />
-        </dd>
+        {o.username !== null ? (
+          <>
+            <dt className="text-slate-500">{t('orders.username')}</dt>
+            <dd className="min-w-0 break-all">{o.username}</dd>
+          </>
+        ) : (
+          <>
+            <dt className="text-slate-500">{t('orders.link')}</dt>
+            <dd className="min-w-0">
+              <LinkText link={o.link} />
+            </dd>
+          </>
+        )}
         <dt className="text-slate-500">{t('orders.charge')}</dt>
-        <dd>
-          {o.charge} {currency}
-        </dd>
+        <dd>{f.money(o.charge, currency)}</dd>
         <dt className="text-slate-500">{t('orders.quantity')}</dt>
         <dd>
           {o.quantity}
@@ -146,38 +201,15 @@ function OrderCard({ order: o, currency }: { order: Schemas['CustomerOrder']; cu
         <dt className="text-slate-500">{t('orders.remains')}</dt>
         <dd>{o.remains}</dd>
       </dl>
-      {o.cancelRequested && <p className="mt-2 text-sm text-slate-600">{t('orders.cancelPending')}</p>}
-      {(o.canRefill || o.canCancel) && (
-        <div className="mt-3 flex gap-2">
-          {o.canRefill && (
-            <Button
-              variant="secondary"
-              disabled={refill.isPending}
-              onClick={() => refill.mutate()}
-              aria-label={t('orders.refillOrder', { id: o.id })}
-            >
-              {t('orders.refill')}
-            </Button>
-          )}
-          {o.canCancel && (
-            <ConfirmButton
-              label={t('orders.cancel')}
-              ariaLabel={t('orders.cancelOrder', { id: o.id })}
-              question={t('orders.cancelConfirm')}
-              confirmLabel={t('orders.cancelYes')}
-              keepLabel={t('common.no')}
-              disabled={cancel.isPending}
-              onConfirm={() => cancel.mutate()}
-            />
-          )}
-        </div>
-      )}
-      {done && (
-        <div className="mt-2">
-          <Notice>{done}</Notice>
-        </div>
-      )}
-      <ErrorMessage>{errorText(refill.error ?? cancel.error)}</ErrorMessage>
+      <OrderActions order={o} />
+      <Link
+        to="/orders/$orderId"
+        params={{ orderId: String(o.id) }}
+        className="mt-2 inline-flex min-h-11 items-center text-sm font-medium text-indigo-700 underline"
+        aria-label={t('orders.openOrder', { id: o.id })}
+      >
+        {t('orders.details')}
+      </Link>
     </Card>
   );
 }

@@ -7,7 +7,7 @@ import { createFileRoute, Link } from '@tanstack/react-router';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ApiError, api, errorText, unwrap } from '../api';
-import { Button, Card, ErrorMessage, Field, inputClass, Notice } from '../components/ui';
+import { Button, Card, ErrorMessage, Notice, PasswordField } from '../components/ui';
 
 export const Route = createFileRoute('/reset-password')({
   validateSearch: (s: Record<string, unknown>): { token?: string } =>
@@ -55,33 +55,19 @@ function ResetPassword() {
               if (!differ && !save.isPending) save.mutate();
             }}
           >
-            <Field label={t('reset.newPassword')} hint={t('auth.passwordHint')}>
-              {(id, d) => (
-                <input
-                  id={id}
-                  aria-describedby={d}
-                  type="password"
-                  autoComplete="new-password"
-                  required
-                  className={inputClass}
-                  value={password}
-                  onChange={(e) => setPassword(e.target.value)}
-                />
-              )}
-            </Field>
-            <Field label={t('reset.repeat')}>
-              {(id) => (
-                <input
-                  id={id}
-                  type="password"
-                  autoComplete="new-password"
-                  required
-                  className={inputClass}
-                  value={repeat}
-                  onChange={(e) => setRepeat(e.target.value)}
-                />
-              )}
-            </Field>
+            <PasswordField
+              label={t('reset.newPassword')}
+              hint={t('auth.passwordHint')}
+              autoComplete="new-password"
+              value={password}
+              onChange={setPassword}
+            />
+            <PasswordField
+              label={t('reset.repeat')}
+              autoComplete="new-password"
+              value={repeat}
+              onChange={setRepeat}
+            />
             <ErrorMessage>{mismatch ? t('reset.mismatch') : errorText(save.error)}</ErrorMessage>
             <Button type="submit" className="w-full" disabled={save.isPending}>
               {t(save.isPending ? 'common.wait' : 'reset.save')}

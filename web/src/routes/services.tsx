@@ -1,17 +1,32 @@
-import { createFileRoute, Link } from '@tanstack/react-router';
+import { createFileRoute, Link, Navigate } from '@tanstack/react-router';
 import { useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { errorText } from '../api';
-import { RequireUser } from '../components/RequireUser';
 import { Card, Empty, ErrorMessage, Field, inputClass, Loading, PageTitle } from '../components/ui';
 import { useServices } from '../services';
+import { useMe, usePanel } from '../session';
+import { useFormat } from '../use-format';
 
-export const Route = createFileRoute('/services')({
-  component: () => <RequireUser>{() => <Services />}</RequireUser>,
-});
+export const Route = createFileRoute('/services')({ component: ServicesGate });
 
-function Services() {
+/**
+ * Signed-in customers see their own rates; visitors see the list prices when the operator made the
+ * services public (`settings set --public-services on`), else they are sent to sign in.
+ */
+function ServicesGate() {
   const { t } = useTranslation();
+  const me = useMe();
+  const panel = usePanel();
+  if (me.isPending || (!me.data && panel.isPending)) return <Loading label={t('common.loading')} />;
+  if (me.isError) return <ErrorMessage>{errorText(me.error)}</ErrorMessage>;
+  if (me.data) return <Services signedIn />;
+  if (panel.data?.publicServices) return <Services signedIn={false} />;
+  return <Navigate to="/sign-in" />;
+}
+
+function Services({ signedIn }: { signedIn: boolean }) {
+  const { t } = useTranslation();
+  const f = useFormat();
   const q = useServices();
   const [search, setSearch] = useState('');
   const [category, setCategory] = useState('');
@@ -69,14 +84,12 @@ function Services() {
                   <h2 className="font-semibold">{s.name}</h2>
                 </div>
                 <p className="text-right">
-                  <span className="block font-bold">
-                    {s.rate} {q.data?.currency}
-                  </span>
+                  <span className="block font-bold">{f.money(s.rate, q.data?.currency ?? '')}</span>
                   <span className="text-xs text-slate-500">{t('services.per1000')}</span>
                 </p>
               </div>
               <p className="mt-2 text-sm text-slate-600">
-                {t('services.minMax', { min: s.min, max: s.max })}
+                {t('services.minMax', { min: f.count(s.min), max: f.count(s.max) })}
               </p>
               <ul className="mt-2 flex flex-wrap gap-1" aria-label={t('services.flags')}>
                 {s.refill && <Flag>{t('flags.refill')}</Flag>}
@@ -87,12 +100,12 @@ function Services() {
                 <p className="mt-2 whitespace-pre-line text-sm text-slate-700">{s.description}</p>
               )}
               <Link
-                to="/new"
+                to={signedIn ? '/new' : '/sign-in'}
                 search={{ service: s.id }}
                 className="mt-3 inline-flex min-h-11 items-center rounded-md bg-indigo-600 px-4 text-sm font-semibold text-white"
-                aria-label={t('services.orderThis', { name: s.name })}
+                aria-label={t(signedIn ? 'services.orderThis' : 'auth.signInToOrderThis', { name: s.name })}
               >
-                {t('services.order')}
+                {t(signedIn ? 'services.order' : 'auth.signInToOrder')}
               </Link>
             </Card>
           </li>

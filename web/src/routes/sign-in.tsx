@@ -1,4 +1,13 @@
 import { createFileRoute } from '@tanstack/react-router';
 import { AuthForm } from '../components/AuthForm';
+import { serviceSearch } from '../order-fields';
 
-export const Route = createFileRoute('/sign-in')({ component: () => <AuthForm mode="sign-in" /> });
+export const Route = createFileRoute('/sign-in')({
+  validateSearch: serviceSearch,
+  component: SignForm,
+});
+
+function SignForm() {
+  const { service } = Route.useSearch();
+  return <AuthForm mode="sign-in" service={service} />;
+}

@@ -1,4 +1,13 @@
 import { createFileRoute } from '@tanstack/react-router';
 import { AuthForm } from '../components/AuthForm';
+import { serviceSearch } from '../order-fields';
 
-export const Route = createFileRoute('/sign-up')({ component: () => <AuthForm mode="sign-up" /> });
+export const Route = createFileRoute('/sign-up')({
+  validateSearch: serviceSearch,
+  component: SignForm,
+});
+
+function SignForm() {
+  const { service } = Route.useSearch();
+  return <AuthForm mode="sign-up" service={service} />;
+}

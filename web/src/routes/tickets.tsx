@@ -1,11 +1,13 @@
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useInfiniteQuery, useMutation, useQueryClient } from '@tanstack/react-query';
 import { createFileRoute, Link, useNavigate } from '@tanstack/react-router';
 import { type FormEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, errorText, type Schemas, unwrap } from '../api';
+import { MoreButton } from '../components/Pager';
 import { RequireUser } from '../components/RequireUser';
 import { Button, Card, Empty, ErrorMessage, Field, inputClass, Loading } from '../components/ui';
 import { TicketState } from '../tickets';
+import { useFormat } from '../use-format';
 
 export const Route = createFileRoute('/tickets')({
   component: () => <RequireUser>{() => <Tickets />}</RequireUser>,
@@ -22,8 +24,21 @@ function parseOrderIds(text: string): number[] | null {
 }
 
 function Tickets() {
-  const { t, i18n } = useTranslation();
-  const q = useQuery({ queryKey: ['tickets'], queryFn: () => unwrap(api.GET('/api/web/tickets')) });
+  const { t } = useTranslation();
+  const f = useFormat();
+  // Keyset pages, most recently updated first; "More" appends the next older page.
+  const q = useInfiniteQuery({
+    queryKey: ['tickets', 'list'],
+    initialPageParam: undefined as string | undefined,
+    queryFn: ({ pageParam }) =>
+      unwrap(
+        api.GET('/api/web/tickets', {
+          params: { query: { limit: 20, ...(pageParam ? { before: pageParam } : {}) } },
+        }),
+      ),
+    getNextPageParam: (last) => last.nextBefore ?? undefined,
+  });
+  const tickets = q.data?.pages.flatMap((p) => p.tickets) ?? [];
   const [writing, setWriting] = useState(false);
 
   return (
@@ -36,11 +51,11 @@ function Tickets() {
       {q.isPending && <Loading label={t('common.loading')} />}
       {q.isError && <ErrorMessage>{errorText(q.error)}</ErrorMessage>}
       {q.data &&
-        (q.data.tickets.length === 0 ? (
+        (tickets.length === 0 ? (
           !writing && <Empty>{t('tickets.empty')}</Empty>
         ) : (
           <ul className="divide-y divide-slate-200 rounded-lg border border-slate-200 bg-white">
-            {q.data.tickets.map((tk) => (
+            {tickets.map((tk) => (
               <li key={tk.id}>
                 <Link
                   to="/tickets/$ticketId"
@@ -52,10 +67,7 @@ function Tickets() {
                       {t('tickets.number', { id: tk.id })} · {t(`tickets.subjects.${tk.subject}`)}
                     </p>
                     <p className="text-xs text-slate-500">
-                      {t('tickets.updated')}{' '}
-                      <time dateTime={tk.updatedAt}>
-                        {new Date(tk.updatedAt).toLocaleString(i18n.language)}
-                      </time>
+                      {t('tickets.updated')} <time dateTime={tk.updatedAt}>{f.dateTime(tk.updatedAt)}</time>
                       {tk.orderIds.length > 0 &&
                         ` · ${t('tickets.aboutOrders', { ids: tk.orderIds.map((id) => `#${id}`).join(', ') })}`}
                     </p>
@@ -66,6 +78,13 @@ function Tickets() {
             ))}
           </ul>
         ))}
+      {q.hasNextPage && (
+        <MoreButton
+          label={t('tickets.more')}
+          loading={q.isFetchingNextPage}
+          onMore={() => void q.fetchNextPage()}
+        />
+      )}
     </div>
   );
 }

@@ -15,13 +15,15 @@ import {
   Notice,
 } from '../components/ui';
 import { TicketState } from '../tickets';
+import { useFormat } from '../use-format';
 
 export const Route = createFileRoute('/tickets_/$ticketId')({
   component: () => <RequireUser>{() => <Thread />}</RequireUser>,
 });
 
 function Thread() {
-  const { t, i18n } = useTranslation();
+  const { t } = useTranslation();
+  const f = useFormat();
   const { ticketId } = Route.useParams();
   const id = Number(ticketId);
   const qc = useQueryClient();
@@ -86,7 +88,7 @@ function Thread() {
                     {m.fromStaff ? t('tickets.support') : t('tickets.you')}
                   </span>
                   {' · '}
-                  <time dateTime={m.createdAt}>{new Date(m.createdAt).toLocaleString(i18n.language)}</time>
+                  <time dateTime={m.createdAt}>{f.dateTime(m.createdAt)}</time>
                 </p>
                 <p className="whitespace-pre-wrap break-words text-sm">{m.body}</p>
               </li>
