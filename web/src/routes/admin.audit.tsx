@@ -8,6 +8,7 @@ import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { adminApi } from '../admin-api';
 import { errorText, unwrap } from '../api';
+import { KeysetPager, useKeysetPages } from '../components/Pager';
 import { RequireStaff } from '../components/RequireStaff';
 import { Button, Empty, ErrorMessage, Field, inputClass, Loading, PageTitle } from '../components/ui';
 import { useFormat } from '../use-format';
@@ -39,21 +40,9 @@ function facts(v: unknown): string {
 
 function Audit() {
   const { t } = useTranslation();
-  const f = useFormat();
   const search = Route.useSearch();
   const navigate = useNavigate();
   const [form, setForm] = useState<AuditSearch>(search);
-  const [pages, setPages] = useState<number[]>([]);
-  const before = pages[pages.length - 1];
-  const list = useQuery({
-    queryKey: ['admin', 'audit', search, before],
-    queryFn: () =>
-      unwrap(
-        adminApi.GET('/api/admin/audit', {
-          params: { query: { ...search, ...(before ? { before } : {}), limit: 50 } },
-        }),
-      ),
-  });
 
   return (
     <div>
@@ -63,7 +52,6 @@ function Audit() {
           className="mb-4 grid gap-3 sm:grid-cols-4 sm:items-end"
           onSubmit={(e) => {
             e.preventDefault();
-            setPages([]);
             const next: AuditSearch = {};
             for (const k of FILTERS) {
               const v = form[k]?.trim();
@@ -89,6 +77,29 @@ function Audit() {
           <Button type="submit">{t('admin.audit.apply')}</Button>
         </form>
       </search>
+      {/* New filters start again at the first page. */}
+      <AuditEntries key={JSON.stringify(search)} search={search} />
+    </div>
+  );
+}
+
+function AuditEntries({ search }: { search: AuditSearch }) {
+  const { t } = useTranslation();
+  const f = useFormat();
+  const pages = useKeysetPages();
+  const before = pages.before;
+  const list = useQuery({
+    queryKey: ['admin', 'audit', search, before],
+    queryFn: () =>
+      unwrap(
+        adminApi.GET('/api/admin/audit', {
+          params: { query: { ...search, ...(before ? { before } : {}), limit: 50 } },
+        }),
+      ),
+  });
+
+  return (
+    <>
       {list.isPending && <Loading label={t('common.loading')} />}
       {list.isError && <ErrorMessage>{errorText(list.error)}</ErrorMessage>}
       {list.data &&
@@ -123,24 +134,7 @@ function Audit() {
             ))}
           </ul>
         ))}
-      {(pages.length > 0 || list.data?.nextBefore) && (
-        <div className="mt-3 flex justify-between gap-2">
-          <Button
-            variant="secondary"
-            disabled={pages.length === 0}
-            onClick={() => setPages(pages.slice(0, -1))}
-          >
-            {t('admin.previous')}
-          </Button>
-          <Button
-            variant="secondary"
-            disabled={!list.data?.nextBefore}
-            onClick={() => list.data?.nextBefore && setPages([...pages, list.data.nextBefore])}
-          >
-            {t('admin.next')}
-          </Button>
-        </div>
-      )}
-    </div>
+      {list.data && <KeysetPager pages={pages} nextBefore={list.data.nextBefore} />}
+    </>
   );
 }

@@ -5,6 +5,7 @@ import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { adminApi } from '../admin-api';
 import { errorText, unwrap } from '../api';
+import { KeysetPager, useKeysetPages } from '../components/Pager';
 import { RequireStaff, StateBadge } from '../components/RequireStaff';
 import { Button, Empty, ErrorMessage, Field, inputClass, Loading, PageTitle } from '../components/ui';
 import { useFormat } from '../use-format';
@@ -17,22 +18,9 @@ export const Route = createFileRoute('/admin/users')({
 
 function Users() {
   const { t } = useTranslation();
-  const f = useFormat();
   const { q } = Route.useSearch();
   const navigate = useNavigate();
   const [text, setText] = useState(q ?? '');
-  // Keyset pages: the `before` of each page seen.
-  const [pages, setPages] = useState<number[]>([]);
-  const before = pages[pages.length - 1];
-  const list = useQuery({
-    queryKey: ['admin', 'users', q ?? '', before],
-    queryFn: () =>
-      unwrap(
-        adminApi.GET('/api/admin/users', {
-          params: { query: { ...(q ? { q } : {}), ...(before ? { before } : {}), limit: 50 } },
-        }),
-      ),
-  });
 
   return (
     <div>
@@ -42,7 +30,6 @@ function Users() {
           className="mb-4 flex items-end gap-2"
           onSubmit={(e) => {
             e.preventDefault();
-            setPages([]);
             void navigate({ to: '/admin/users', search: text.trim() ? { q: text.trim() } : {} });
           }}
         >
@@ -64,6 +51,29 @@ function Users() {
           <Button type="submit">{t('admin.users.find')}</Button>
         </form>
       </search>
+      {/* A new search starts again at the first page. */}
+      <UserResults key={q ?? ''} q={q} />
+    </div>
+  );
+}
+
+function UserResults({ q }: { q: string | undefined }) {
+  const { t } = useTranslation();
+  const f = useFormat();
+  const pages = useKeysetPages();
+  const before = pages.before;
+  const list = useQuery({
+    queryKey: ['admin', 'users', q ?? '', before],
+    queryFn: () =>
+      unwrap(
+        adminApi.GET('/api/admin/users', {
+          params: { query: { ...(q ? { q } : {}), ...(before ? { before } : {}), limit: 50 } },
+        }),
+      ),
+  });
+
+  return (
+    <>
       {list.isPending && <Loading label={t('common.loading')} />}
       {list.isError && <ErrorMessage>{errorText(list.error)}</ErrorMessage>}
       {list.data &&
@@ -95,24 +105,7 @@ function Users() {
             ))}
           </ul>
         ))}
-      {(pages.length > 0 || list.data?.nextBefore) && (
-        <div className="mt-3 flex justify-between gap-2">
-          <Button
-            variant="secondary"
-            disabled={pages.length === 0}
-            onClick={() => setPages(pages.slice(0, -1))}
-          >
-            {t('admin.previous')}
-          </Button>
-          <Button
-            variant="secondary"
-            disabled={!list.data?.nextBefore}
-            onClick={() => list.data?.nextBefore && setPages([...pages, list.data.nextBefore])}
-          >
-            {t('admin.next')}
-          </Button>
-        </div>
-      )}
-    </div>
+      {list.data && <KeysetPager pages={pages} nextBefore={list.data.nextBefore} />}
+    </>
   );
 }
