@@ -285,6 +285,19 @@ describeEachDb('admin API', (ctx) => {
   });
 
   describe('audit', () => {
+    it('a user created with an opening balance is logged with the balance as a decimal, not in units', async () => {
+      const r = await createUser({
+        db: db(),
+        actor: await adminActor(db()),
+        input: { username: `opening_${Date.now() % 1e6}`, balanceUnits: 25_000_000n },
+      });
+      if (!r.ok) throw new Error(r.failure.code);
+      const log = await admin.get(`${A}/audit?action=user.create&subject=user:${r.value.id}`);
+      expect(log.body.entries).toEqual([
+        expect.objectContaining({ after: expect.objectContaining({ balance: '2.50' }) }),
+      ]);
+    });
+
     it('filters by actor, action and subject, pages with before; an unknown actor is 404', async () => {
       const u = await seedUser(db(), '0');
       await admin.post(`${A}/users/${u.id}/funds`, { amount: '1' });

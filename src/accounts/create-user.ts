@@ -9,6 +9,7 @@ import { recordAudit } from '../audit/record-audit.js';
 import type { Executor } from '../db/executor.js';
 import { inTransaction } from '../db/transaction.js';
 import { creditInTx } from '../ledger/ledger.repo.js';
+import { formatAmount } from '../money.js';
 import { type FailureOf, fail, ok, type Result } from '../result.js';
 import { invalidEmail, normalizeEmail } from './email.js';
 import { MIN_PASSWORD_LENGTH } from './reset-password.js';
@@ -92,7 +93,7 @@ export async function createUser(opts: {
         actor,
         action: 'user.create',
         subject: { type: 'user', id },
-        after: { username: input.username, role, email, balance: input.balanceUnits ?? 0n },
+        after: { username: input.username, role, email, balance: formatAmount(input.balanceUnits ?? 0n) },
         now,
       });
     return ok(id);
