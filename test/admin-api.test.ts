@@ -284,6 +284,28 @@ describeEachDb('admin API', (ctx) => {
     });
   });
 
+  it('the last active admin cannot be disabled (409 last_admin), nothing changes', async () => {
+    const first = await adminActor(db());
+    const others = await admin.get(`${A}/users?limit=100`);
+    const admins = others.body.users.filter((u: { role: string; state: string }) => u.role === 'admin');
+    const me = (await admin.get('/me')).body.id as number;
+    // Disable every other admin, then try the last one (the caller itself).
+    const disabled: number[] = [];
+    try {
+      for (const u of admins as { id: number }[]) {
+        if (u.id === me) continue;
+        expect((await admin.post(`${A}/users/${u.id}/disable`)).status).toBe(200);
+        disabled.push(u.id);
+      }
+      expect(disabled).toContain(first.id);
+      const r = await admin.post(`${A}/users/${me}/disable`);
+      expect([r.status, r.body.code]).toEqual([409, 'last_admin']);
+      expect((await admin.get('/me')).status).toBe(200);
+    } finally {
+      for (const id of disabled) await admin.post(`${A}/users/${id}/enable`);
+    }
+  });
+
   describe('audit', () => {
     it('a user created with an opening balance is logged with the balance as a decimal, not in units', async () => {
       const r = await createUser({

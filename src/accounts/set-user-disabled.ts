@@ -1,7 +1,7 @@
 /**
  * Use case: the operator disables a user (or enables them again). A disabled user's API key is
  * refused at once (the API reads the flag on every request), and their web sessions are deleted.
- * Their balance and orders stay as they are.
+ * Their balance and orders stay as they are. The last active admin cannot be disabled (last_admin).
  */
 import type { Actor } from '../audit/actor.js';
 import { recordAudit } from '../audit/record-audit.js';
@@ -9,7 +9,7 @@ import type { Executor } from '../db/executor.js';
 import { type FailureOf, fail, ok, type Result } from '../result.js';
 import { can } from './roles.js';
 import { deleteUserSessions } from './sessions.repo.js';
-import { findUserByUsername, setUserDisabledFlag } from './users.repo.js';
+import { countActiveAdmins, findUserByUsername, setUserDisabledFlag } from './users.repo.js';
 
 export async function setUserDisabled(opts: {
   db: Executor;
@@ -20,7 +20,7 @@ export async function setUserDisabled(opts: {
 }): Promise<
   Result<
     { id: number; username: string; disabled: boolean; changed: boolean },
-    FailureOf<'unknown_user' | 'forbidden'>
+    FailureOf<'unknown_user' | 'forbidden' | 'last_admin'>
   >
 > {
   const { db, disabled, actor } = opts;
@@ -28,6 +28,9 @@ export async function setUserDisabled(opts: {
   return db.transaction().execute(async (tx) => {
     const u = await findUserByUsername(tx, opts.username);
     if (!u) return fail({ code: 'unknown_user' });
+    // The last active admin stays: without one nobody could act (the CLI acts as an admin too).
+    if (disabled && u.role === 'admin' && !u.disabled && (await countActiveAdmins(tx)) <= 1)
+      return fail({ code: 'last_admin' });
     if (u.disabled !== disabled) {
       await setUserDisabledFlag(tx, u.id, disabled);
       await recordAudit(tx, {

@@ -109,7 +109,7 @@ export const usersRoutes: FastifyPluginAsyncZod<{ db: Executor }> = async (app, 
         schema: {
           tags: ['users'],
           params: UserIdParams,
-          response: { 200: UserState, ...errors(400, 401, 403, 404) },
+          response: { 200: UserState, ...errors(400, 401, 403, 404, 409) },
         },
       },
       async (req) => {
