@@ -18,7 +18,7 @@ import { makeApi, seedService, seedUser } from './helpers/api.js';
 import { describeEachDb } from './helpers/db.js';
 import { WebClient } from './helpers/web.js';
 
-/** Every failure a customer of the web panel can be answered with, with sample facts. */
+/** Every failure the web panel (customer pages and the admin area) can answer, with sample facts. */
 const CUSTOMER_FAILURES: Failure[] = [
   { code: 'unknown_service' },
   { code: 'unknown_order' },
@@ -56,6 +56,12 @@ const CUSTOMER_FAILURES: Failure[] = [
   { code: 'invalid_email', maxLength: 254 },
   { code: 'email_taken' },
   { code: 'unknown_session' },
+  // The admin area (staff):
+  { code: 'forbidden' },
+  { code: 'last_admin' },
+  { code: 'invalid_amount', text: '1.2.3' },
+  { code: 'negative_amount' },
+  { code: 'zero_amount' },
 ];
 
 const t = i18next.createInstance();
