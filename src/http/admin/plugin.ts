@@ -8,22 +8,14 @@
  * customer's 403 forbidden. Routes call the operator use cases the CLI calls, as that staff member,
  * so the role checks and the audit entries are the use cases' own.
  */
-import cookie from '@fastify/cookie';
-import csrf from '@fastify/csrf-protection';
-import swagger from '@fastify/swagger';
 import type { FastifyInstance } from 'fastify';
-import {
-  jsonSchemaTransform,
-  jsonSchemaTransformObject,
-  serializerCompiler,
-  validatorCompiler,
-} from 'fastify-type-provider-zod';
 import { authenticateSession } from '../../accounts/authenticate-session.js';
 import { isStaff } from '../../accounts/roles.js';
 import type { Executor } from '../../db/executor.js';
 import { setLogFields } from '../log-fields.js';
-import { webErrorOf, webFailure } from '../web/errors.js';
-import { COOKIE_PATH, SESSION_COOKIE, setCaller } from '../web/session.js';
+import { webFailure } from '../web/errors.js';
+import { setUpJsonFace } from '../web/json-face.js';
+import { SESSION_COOKIE, setCaller } from '../web/session.js';
 import { auditRoutes } from './audit.routes.js';
 import { usersRoutes } from './users.routes.js';
 
@@ -33,58 +25,15 @@ export interface AdminOptions {
   secureCookies: boolean;
 }
 
-const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
-
 export async function adminPlugin(app: FastifyInstance, opts: AdminOptions): Promise<void> {
   const { db, secureCookies } = opts;
 
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser(
-    'application/json',
-    { parseAs: 'string' },
-    app.getDefaultJsonParser('error', 'error'),
-  );
-  app.setValidatorCompiler(validatorCompiler);
-  app.setSerializerCompiler(serializerCompiler);
-
-  await app.register(cookie);
-  // Same cookie and options as the customer face: a token from GET /api/web/csrf is valid here.
-  await app.register(csrf, {
-    sessionPlugin: '@fastify/cookie',
-    cookieKey: 'smm_csrf',
-    cookieOpts: { path: COOKIE_PATH, httpOnly: true, sameSite: 'lax', secure: secureCookies },
-  });
-  await app.register(swagger, {
-    openapi: {
-      openapi: '3.1.0',
-      info: {
-        title: 'smm-panel admin API',
-        version: '1',
-        description:
-          'The JSON endpoints of the admin area (web session cookie of a support or admin account, ' +
-          'x-csrf-token from GET /api/web/csrf on state changes).',
-      },
-    },
-    transform: jsonSchemaTransform,
-    transformObject: jsonSchemaTransformObject,
-  });
-
-  app.setErrorHandler((err, req, reply) => {
-    const e = webErrorOf(err);
-    if (e.status >= 500) req.log.error({ err }, 'request failed');
-    reply.code(e.status).header('cache-control', 'no-store').send(e.body);
-  });
-  app.setNotFoundHandler((_req, reply) => {
-    reply.code(404).send({ error: 'Not found', code: 'not_found' });
-  });
-
-  app.addHook('onRequest', async (req, reply) => {
-    reply.header('cache-control', 'no-store');
-    if (STATE_CHANGING.has(req.method)) {
-      await new Promise<void>((resolve, reject) => {
-        app.csrfProtection(req, reply, (err?: Error) => (err ? reject(err) : resolve()));
-      });
-    }
+  await setUpJsonFace(app, {
+    secureCookies,
+    title: 'smm-panel admin API',
+    description:
+      'The JSON endpoints of the admin area (web session cookie of a support or admin account, ' +
+      'x-csrf-token from GET /api/web/csrf on state changes).',
   });
   app.addHook('preHandler', async (req, reply) => {
     if (req.routeOptions.config.public) return;
@@ -100,8 +49,6 @@ export async function adminPlugin(app: FastifyInstance, opts: AdminOptions): Pro
     setCaller(req, s.value);
     setLogFields(req, { user: s.value.user.id });
   });
-
-  app.get('/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
 
   await app.register(usersRoutes, { db });
   await app.register(auditRoutes, { db });

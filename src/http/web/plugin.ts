@@ -6,27 +6,19 @@
  * a secret in an HttpOnly cookie, the token from GET /csrf sent back in `x-csrf-token`) on every
  * state change. Every route calls use cases; none holds SQL or money rules.
  */
-import cookie from '@fastify/cookie';
-import csrf from '@fastify/csrf-protection';
-import swagger from '@fastify/swagger';
 import type { FastifyInstance } from 'fastify';
-import {
-  jsonSchemaTransform,
-  jsonSchemaTransformObject,
-  serializerCompiler,
-  validatorCompiler,
-} from 'fastify-type-provider-zod';
 import { authenticateSession } from '../../accounts/authenticate-session.js';
 import type { Executor } from '../../db/executor.js';
 import { setLogFields } from '../log-fields.js';
 import { accountRoutes } from './account.routes.js';
 import { apiDocsRoutes } from './api-docs.routes.js';
 import { authRoutes } from './auth.routes.js';
-import { webErrorOf, webFailure } from './errors.js';
+import { webFailure } from './errors.js';
+import { setUpJsonFace } from './json-face.js';
 import { ordersRoutes } from './orders.routes.js';
 import type { WebRouteOptions } from './route-options.js';
 import { servicesRoutes } from './services.routes.js';
-import { COOKIE_PATH, SESSION_COOKIE, setCaller } from './session.js';
+import { SESSION_COOKIE, setCaller } from './session.js';
 import {
   DEFAULT_RESET_LIMITS,
   DEFAULT_SIGN_IN_LIMITS,
@@ -53,8 +45,6 @@ declare module 'fastify' {
   }
 }
 
-const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
-
 export async function webPlugin(app: FastifyInstance, opts: WebOptions): Promise<void> {
   const { db, secureCookies } = opts;
   const routeOpts: WebRouteOptions = {
@@ -64,54 +54,12 @@ export async function webPlugin(app: FastifyInstance, opts: WebOptions): Promise
     resetLimiter: new SignInLimiter(opts.resetLimits ?? DEFAULT_RESET_LIMITS),
   };
 
-  // JSON only: a form post from another site (text/plain, urlencoded, multipart) is refused (415).
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser(
-    'application/json',
-    { parseAs: 'string' },
-    app.getDefaultJsonParser('error', 'error'),
-  );
-  app.setValidatorCompiler(validatorCompiler);
-  app.setSerializerCompiler(serializerCompiler);
-
-  await app.register(cookie);
-  await app.register(csrf, {
-    sessionPlugin: '@fastify/cookie',
-    cookieKey: 'smm_csrf',
-    cookieOpts: { path: COOKIE_PATH, httpOnly: true, sameSite: 'lax', secure: secureCookies },
-  });
-  await app.register(swagger, {
-    openapi: {
-      openapi: '3.1.0',
-      info: {
-        title: 'smm-panel web API',
-        version: '1',
-        description:
-          'The JSON endpoints of the web panel (session cookie + x-csrf-token on state changes). ' +
-          'Resellers and bots use API v2 (/api/v2) instead.',
-      },
-    },
-    transform: jsonSchemaTransform,
-    transformObject: jsonSchemaTransformObject,
-  });
-
-  app.setErrorHandler((err, req, reply) => {
-    const e = webErrorOf(err);
-    if (e.status >= 500) req.log.error({ err }, 'request failed');
-    reply.code(e.status).header('cache-control', 'no-store').send(e.body);
-  });
-  app.setNotFoundHandler((_req, reply) => {
-    reply.code(404).send({ error: 'Not found', code: 'not_found' });
-  });
-
-  // CSRF first (a forged request is refused before anything else), then who is calling.
-  app.addHook('onRequest', async (req, reply) => {
-    reply.header('cache-control', 'no-store');
-    if (STATE_CHANGING.has(req.method)) {
-      await new Promise<void>((resolve, reject) => {
-        app.csrfProtection(req, reply, (err?: Error) => (err ? reject(err) : resolve()));
-      });
-    }
+  await setUpJsonFace(app, {
+    secureCookies,
+    title: 'smm-panel web API',
+    description:
+      'The JSON endpoints of the web panel (session cookie + x-csrf-token on state changes). ' +
+      'Resellers and bots use API v2 (/api/v2) instead.',
   });
   app.addHook('preHandler', async (req, reply) => {
     const { config } = req.routeOptions;
@@ -125,8 +73,6 @@ export async function webPlugin(app: FastifyInstance, opts: WebOptions): Promise
     setCaller(req, s.value);
     setLogFields(req, { user: s.value.user.id });
   });
-
-  app.get('/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
 
   await app.register(authRoutes, routeOpts);
   await app.register(servicesRoutes, routeOpts);

@@ -3,12 +3,14 @@
  * note, after a confirm), disables or enables the account and sets a new password (shown once).
  * Support sees the same facts without the buttons (the server refuses them anyway).
  */
+
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { createFileRoute, Link } from '@tanstack/react-router';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { type AdminSchemas, adminApi } from '../admin-api';
 import { errorText, unwrap } from '../api';
+import { FundsEntryList } from '../components/FundsEntryList';
 import { RequireStaff, StateBadge } from '../components/RequireStaff';
 import {
   Button,
@@ -269,40 +271,10 @@ function AccountActions({ user }: { user: AdminSchemas['AdminStaffUser'] }) {
 
 function RecentFunds({ entries }: { entries: AdminSchemas['AdminFundsEntry'][] }) {
   const { t } = useTranslation();
-  const f = useFormat();
   return (
     <section>
       <h2 className="mb-2 font-semibold">{t('admin.user.recentFunds')}</h2>
-      {entries.length === 0 ? (
-        <Empty>{t('funds.empty')}</Empty>
-      ) : (
-        <ul className="divide-y divide-slate-200 rounded-lg border border-slate-200 bg-white">
-          {entries.map((e) => (
-            <li key={e.id} className="flex items-start justify-between gap-3 p-3 text-sm">
-              <div className="min-w-0">
-                <p className="font-medium">
-                  {t(`ledger.${e.kind}`, { defaultValue: e.kind })}
-                  {e.order !== null && ` · ${t('orders.number', { id: e.order })}`}
-                </p>
-                <p className="break-words text-xs text-slate-500">
-                  <time dateTime={e.at}>{f.dateTime(e.at)}</time>
-                  {e.note ? ` · ${e.note}` : ''}
-                </p>
-              </div>
-              <div className="shrink-0 text-right">
-                <p
-                  className={`font-semibold ${e.amount.startsWith('-') ? 'text-red-700' : 'text-emerald-700'}`}
-                >
-                  {e.amount.startsWith('-') ? f.decimal(e.amount) : `+${f.decimal(e.amount)}`}
-                </p>
-                <p className="text-xs text-slate-500">
-                  {t('funds.after', { amount: f.decimal(e.balanceAfter) })}
-                </p>
-              </div>
-            </li>
-          ))}
-        </ul>
-      )}
+      <FundsEntryList entries={entries} />
     </section>
   );
 }

@@ -2,9 +2,10 @@ import { useInfiniteQuery } from '@tanstack/react-query';
 import { createFileRoute } from '@tanstack/react-router';
 import { useTranslation } from 'react-i18next';
 import { api, errorText, unwrap } from '../api';
+import { FundsEntryList } from '../components/FundsEntryList';
 import { MoreButton } from '../components/Pager';
 import { RequireUser } from '../components/RequireUser';
-import { Card, Empty, ErrorMessage, Loading, PageTitle } from '../components/ui';
+import { Card, ErrorMessage, Loading, PageTitle } from '../components/ui';
 import { useFormat } from '../use-format';
 
 export const Route = createFileRoute('/funds')({
@@ -43,36 +44,7 @@ function Funds() {
             <p className="mt-1 text-sm text-slate-600">{t('funds.howToAdd')}</p>
           </Card>
           <h2 className="mb-2 font-semibold">{t('funds.history')}</h2>
-          {entries.length === 0 ? (
-            <Empty>{t('funds.empty')}</Empty>
-          ) : (
-            <ul className="divide-y divide-slate-200 rounded-lg border border-slate-200 bg-white">
-              {entries.map((e) => (
-                <li key={e.id} className="flex items-start justify-between gap-3 p-3 text-sm">
-                  <div className="min-w-0">
-                    <p className="font-medium">
-                      {t(`ledger.${e.kind}`, { defaultValue: e.kind })}
-                      {e.order !== null && ` · ${t('orders.number', { id: e.order })}`}
-                    </p>
-                    <p className="text-xs text-slate-500">
-                      <time dateTime={e.at}>{f.dateTime(e.at)}</time>
-                      {e.note ? ` · ${e.note}` : ''}
-                    </p>
-                  </div>
-                  <div className="text-right">
-                    <p
-                      className={`font-semibold ${e.amount.startsWith('-') ? 'text-red-700' : 'text-emerald-700'}`}
-                    >
-                      {e.amount.startsWith('-') ? f.decimal(e.amount) : `+${f.decimal(e.amount)}`}
-                    </p>
-                    <p className="text-xs text-slate-500">
-                      {t('funds.after', { amount: f.decimal(e.balanceAfter) })}
-                    </p>
-                  </div>
-                </li>
-              ))}
-            </ul>
-          )}
+          <FundsEntryList entries={entries} />
           {q.hasNextPage ? (
             <MoreButton
               label={t('funds.more')}
