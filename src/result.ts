@@ -5,6 +5,16 @@
  */
 import { type ServiceRule, serviceRuleMessage } from './catalog/service-rules.js';
 
+export type SettingName = 'currency' | 'panel-name' | 'smtp-url' | 'mail-from' | 'public-url';
+
+const SETTING_RULES: Record<SettingName, string> = {
+  currency: 'currency must be a 3-letter ISO code in capitals, e.g. EUR',
+  'panel-name': 'panel name must be 1-60 characters, without control characters',
+  'smtp-url': 'smtp-url must be smtp://[user:pass@]host[:port] or smtps://...',
+  'mail-from': 'mail-from must be an e-mail address, e.g. support@panel.example',
+  'public-url': 'public-url must be an http(s) address without query, e.g. https://panel.example',
+};
+
 export type Failure =
   | { code: 'invalid_key' }
   | { code: 'bad_request' }
@@ -84,6 +94,8 @@ export type Failure =
   | { code: 'invalid_ticket_subject' }
   // Staff roles and the audit log:
   | { code: 'forbidden' }
+  /** A setting's value that does not pass its check (the CLI's and the admin page's words). */
+  | { code: 'invalid_setting'; setting: SettingName }
   | { code: 'last_admin' }
   | { code: 'not_staff'; username: string }
   | { code: 'no_admin' }
@@ -237,6 +249,8 @@ export function failureMessage(f: Failure): string {
       return 'The subject must be order, payment or other';
     case 'forbidden':
       return 'Not allowed for your role';
+    case 'invalid_setting':
+      return SETTING_RULES[f.setting];
     case 'last_admin':
       return 'This is the last admin; make another admin first';
     case 'not_staff':

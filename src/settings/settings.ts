@@ -4,6 +4,7 @@
  * for a few seconds per process.
  */
 import type { Executor } from '../db/executor.js';
+import { type FailureOf, fail, ok, type Result } from '../result.js';
 import { deleteSetting, readSetting, writeSetting } from './settings.repo.js';
 
 export const DEFAULT_CURRENCY = 'USD';
@@ -31,6 +32,25 @@ export async function setCurrency(db: Executor, currency: string): Promise<boole
   await writeSetting(db, 'currency', currency);
   cache.delete(db);
   return true;
+}
+
+export const DEFAULT_PANEL_NAME = 'SMM panel';
+export const MAX_PANEL_NAME = 60;
+
+/** The panel's name shown in the web app's header (`settings set --panel-name`). */
+export async function getPanelName(db: Executor): Promise<string> {
+  return (await readSetting(db, 'panel_name')) ?? DEFAULT_PANEL_NAME;
+}
+
+/** A valid panel name (trimmed, 1-60 characters, no control characters), or null. */
+export function parsePanelName(text: string): string | null {
+  const name = text.trim();
+  if (name.length === 0 || [...name].length > MAX_PANEL_NAME || /\p{Cc}/u.test(name)) return null;
+  return name;
+}
+
+export async function setPanelName(db: Executor, name: string): Promise<void> {
+  await writeSetting(db, 'panel_name', name);
 }
 
 /** Whether visitors may open an account on the web panel (`settings set --signup open|closed`). */
@@ -135,4 +155,59 @@ export async function setMailSettings(db: Executor, values: Partial<MailSettings
     if (v === null) await deleteSetting(db, key);
     else await writeSetting(db, key, v);
   }
+}
+
+/** Settings as typed by staff (CLI or admin page); null clears a mail setting, undefined keeps it. */
+export interface SettingsInput {
+  currency?: string | undefined;
+  panelName?: string | undefined;
+  signupOpen?: boolean | undefined;
+  publicServices?: boolean | undefined;
+  smtpUrl?: string | null | undefined;
+  mailFrom?: string | null | undefined;
+  publicUrl?: string | null | undefined;
+}
+
+/** The checked values of a change, ready for updateSettings. */
+export interface CheckedSettings {
+  currency?: string | undefined;
+  panelName?: string | undefined;
+  signupOpen?: boolean | undefined;
+  publicServices?: boolean | undefined;
+  mail: Partial<MailSettings>;
+}
+
+/** Check every value first (the CLI and the admin page share the rules): the first bad one fails. */
+export function checkSettings(input: SettingsInput): Result<CheckedSettings, FailureOf<'invalid_setting'>> {
+  const out: CheckedSettings = {
+    signupOpen: input.signupOpen,
+    publicServices: input.publicServices,
+    mail: {},
+  };
+  if (input.currency !== undefined) {
+    if (!CURRENCY_RE.test(input.currency)) return fail({ code: 'invalid_setting', setting: 'currency' });
+    out.currency = input.currency;
+  }
+  if (input.panelName !== undefined) {
+    const name = parsePanelName(input.panelName);
+    if (name === null) return fail({ code: 'invalid_setting', setting: 'panel-name' });
+    out.panelName = name;
+  }
+  if (input.smtpUrl !== undefined) {
+    const v = input.smtpUrl === null ? null : parseSmtpUrl(input.smtpUrl);
+    if (v === null && input.smtpUrl !== null) return fail({ code: 'invalid_setting', setting: 'smtp-url' });
+    out.mail.smtpUrl = v;
+  }
+  if (input.mailFrom !== undefined) {
+    if (input.mailFrom !== null && !isEmailAddress(input.mailFrom))
+      return fail({ code: 'invalid_setting', setting: 'mail-from' });
+    out.mail.mailFrom = input.mailFrom;
+  }
+  if (input.publicUrl !== undefined) {
+    const v = input.publicUrl === null ? null : parsePublicUrl(input.publicUrl);
+    if (v === null && input.publicUrl !== null)
+      return fail({ code: 'invalid_setting', setting: 'public-url' });
+    out.mail.publicUrl = v;
+  }
+  return ok(out);
 }

@@ -13,18 +13,22 @@ import {
   forgetCachedCurrency,
   getCurrency,
   getMailSettings,
+  getPanelName,
   isPublicServices,
   isSignupOpen,
   type MailSettings,
   maskSmtpUrl,
+  parsePanelName,
   setCurrency,
   setMailSettings,
+  setPanelName,
   setPublicServices,
   setSignupOpen,
 } from './settings.js';
 
 export interface SettingsChanges {
   currency?: string | undefined;
+  panelName?: string | undefined;
   signupOpen?: boolean | undefined;
   publicServices?: boolean | undefined;
   mail?: Partial<MailSettings> | undefined;
@@ -35,6 +39,7 @@ type Shown = Record<string, string | boolean | null>;
 async function current(db: Executor): Promise<Shown> {
   const mail = await getMailSettings(db);
   return {
+    panelName: await getPanelName(db),
     currency: await getCurrency(db),
     signupOpen: await isSignupOpen(db),
     publicServices: await isPublicServices(db),
@@ -58,6 +63,11 @@ export async function updateSettings(opts: {
       const before = await current(tx);
       if (c.currency !== undefined && !(await setCurrency(tx, c.currency)))
         return fail({ code: 'invalid_param', param: 'currency' });
+      if (c.panelName !== undefined) {
+        if (parsePanelName(c.panelName) !== c.panelName)
+          return fail({ code: 'invalid_param', param: 'panel name' });
+        await setPanelName(tx, c.panelName);
+      }
       if (c.signupOpen !== undefined) await setSignupOpen(tx, c.signupOpen);
       if (c.publicServices !== undefined) await setPublicServices(tx, c.publicServices);
       if (c.mail) await setMailSettings(tx, c.mail);

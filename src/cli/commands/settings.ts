@@ -1,15 +1,14 @@
 /** `settings`: panel-wide settings. */
 import type { Command } from 'commander';
+import { failureMessage } from '../../result.js';
 import {
+  checkSettings,
   getCurrency,
   getMailSettings,
-  isEmailAddress,
+  getPanelName,
   isPublicServices,
   isSignupOpen,
-  type MailSettings,
   maskSmtpUrl,
-  parsePublicUrl,
-  parseSmtpUrl,
 } from '../../settings/settings.js';
 import { updateSettings } from '../../settings/update-settings.js';
 import { type CliContext, CliFailure, unwrap } from '../context.js';
@@ -24,6 +23,7 @@ export function register(program: Command, ctx: CliContext): void {
     .action(async () => {
       const db = await ctx.database();
       const currency = await getCurrency(db);
+      const panelName = await getPanelName(db);
       const signup = (await isSignupOpen(db)) ? 'open' : 'closed';
       const mail = await getMailSettings(db);
       const smtpUrl = mail.smtpUrl === null ? OFF : maskSmtpUrl(mail.smtpUrl);
@@ -31,8 +31,9 @@ export function register(program: Command, ctx: CliContext): void {
       const publicUrl = mail.publicUrl ?? OFF;
       const resetByMail = mail.smtpUrl !== null && mail.publicUrl !== null;
       const publicServices = (await isPublicServices(db)) ? 'on' : 'off';
-      const facts = { currency, signup, publicServices, smtpUrl, mailFrom, publicUrl };
+      const facts = { panelName, currency, signup, publicServices, smtpUrl, mailFrom, publicUrl };
       ctx.emit({ ...facts, passwordResetByMail: resetByMail }, [
+        `panel-name: ${panelName}`,
         `currency: ${currency}`,
         `signup: ${signup}`,
         `public-services: ${publicServices}`,
@@ -46,6 +47,7 @@ export function register(program: Command, ctx: CliContext): void {
     .command('set')
     .description('change settings (all are checked first: on an error nothing changes)')
     .option('--currency <code>', 'ISO 4217 code reported by balance and status, e.g. USD, EUR')
+    .option('--panel-name <name>', 'the name in the web panel\'s header (1-60 characters), e.g. "Fast Likes"')
     .option('--signup <state>', 'whether visitors may open an account on the web panel: open or closed')
     .option(
       '--public-services <state>',
@@ -64,54 +66,50 @@ export function register(program: Command, ctx: CliContext): void {
       "the panel's address that reset links point to, e.g. https://panel.example; off: no reset by mail",
     )
     .action(async (o) => {
-      const given = ['currency', 'signup', 'publicServices', 'smtpUrl', 'mailFrom', 'publicUrl'].filter(
-        (k) => o[k] !== undefined,
-      );
+      const given = [
+        'currency',
+        'panelName',
+        'signup',
+        'publicServices',
+        'smtpUrl',
+        'mailFrom',
+        'publicUrl',
+      ].filter((k) => o[k] !== undefined);
       if (given.length === 0)
         throw new CliFailure(
-          'nothing to set: give --currency, --signup, --public-services, --smtp-url, --mail-from and/or --public-url',
+          'nothing to set: give --currency, --panel-name, --signup, --public-services, --smtp-url, --mail-from and/or --public-url',
         );
       // Check everything before writing anything.
       if (o.signup !== undefined && o.signup !== 'open' && o.signup !== 'closed')
         throw new CliFailure('signup must be open or closed');
       if (o.publicServices !== undefined && o.publicServices !== 'on' && o.publicServices !== 'off')
         throw new CliFailure('public-services must be on or off');
-      if (o.currency !== undefined && !/^[A-Z]{3}$/.test(o.currency))
-        throw new CliFailure('currency must be a 3-letter ISO code in capitals, e.g. EUR');
-      const mail: Partial<MailSettings> = {};
-      if (o.smtpUrl !== undefined) {
-        mail.smtpUrl = o.smtpUrl === OFF ? null : parseSmtpUrl(o.smtpUrl);
-        if (mail.smtpUrl === null && o.smtpUrl !== OFF)
-          throw new CliFailure('smtp-url must be smtp://[user:pass@]host[:port] or smtps://..., or off');
+      const offOrValue = (v: string | undefined) => (v === OFF ? null : v);
+      const checked = checkSettings({
+        currency: o.currency,
+        panelName: o.panelName,
+        signupOpen: o.signup === undefined ? undefined : o.signup === 'open',
+        publicServices: o.publicServices === undefined ? undefined : o.publicServices === 'on',
+        smtpUrl: offOrValue(o.smtpUrl),
+        mailFrom: offOrValue(o.mailFrom),
+        publicUrl: offOrValue(o.publicUrl),
+      });
+      if (!checked.ok) {
+        const f = checked.failure;
+        const mailish = f.setting === 'smtp-url' || f.setting === 'mail-from' || f.setting === 'public-url';
+        throw new CliFailure(`${failureMessage(f)}${mailish ? ', or off' : ''}`);
       }
-      if (o.mailFrom !== undefined) {
-        mail.mailFrom = o.mailFrom === OFF ? null : o.mailFrom;
-        if (o.mailFrom !== OFF && !isEmailAddress(o.mailFrom))
-          throw new CliFailure('mail-from must be an e-mail address, e.g. support@panel.example, or off');
-      }
-      if (o.publicUrl !== undefined) {
-        mail.publicUrl = o.publicUrl === OFF ? null : parsePublicUrl(o.publicUrl);
-        if (mail.publicUrl === null && o.publicUrl !== OFF)
-          throw new CliFailure(
-            'public-url must be an http(s) address without query, e.g. https://panel.example, or off',
-          );
-      }
+      const { mail, ...rest } = checked.value;
       const db = await ctx.database();
       const r = await updateSettings({
         db,
         actor: await ctx.actor(),
-        changes: {
-          currency: o.currency,
-          signupOpen: o.signup === undefined ? undefined : o.signup === 'open',
-          publicServices: o.publicServices === undefined ? undefined : o.publicServices === 'on',
-          mail,
-        },
+        changes: { ...rest, mail },
       });
-      if (!r.ok && r.failure.code === 'invalid_param')
-        throw new CliFailure('currency must be a 3-letter ISO code in capitals, e.g. EUR');
       unwrap(r);
       const shown: Record<string, string> = {};
       if (o.currency !== undefined) shown.currency = o.currency;
+      if (rest.panelName !== undefined) shown['panel-name'] = rest.panelName;
       if (o.signup !== undefined) shown.signup = o.signup;
       if (o.publicServices !== undefined) shown['public-services'] = o.publicServices;
       if (mail.smtpUrl !== undefined)

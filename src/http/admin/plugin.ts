@@ -17,6 +17,7 @@ import { webFailure } from '../web/errors.js';
 import { setUpJsonFace } from '../web/json-face.js';
 import { SESSION_COOKIE, setCaller } from '../web/session.js';
 import { auditRoutes } from './audit.routes.js';
+import { settingsRoutes } from './settings.routes.js';
 import { usersRoutes } from './users.routes.js';
 
 export interface AdminOptions {
@@ -52,4 +53,5 @@ export async function adminPlugin(app: FastifyInstance, opts: AdminOptions): Pro
 
   await app.register(usersRoutes, { db });
   await app.register(auditRoutes, { db });
+  await app.register(settingsRoutes, { db });
 }

@@ -116,3 +116,43 @@ export const AuditEntry = z
 export const AuditList = z
   .object({ entries: z.array(AuditEntry), nextBefore: z.number().int().nullable() })
   .meta({ id: 'AdminAuditList' });
+
+export const AdminSettings = z
+  .object({
+    panelName: z.string(),
+    currency: z.string(),
+    signupOpen: z.boolean(),
+    publicServices: z.boolean(),
+    smtpUrl: z.string().nullable().describe('password masked as ****; null: no mail server'),
+    mailFrom: z.string().nullable(),
+    publicUrl: z.string().nullable(),
+    passwordResetByMail: z.boolean(),
+  })
+  .meta({ id: 'AdminSettings' });
+
+export const AdminSettingsChange = z
+  .object({
+    panelName: z.string().max(200).optional().describe('1-60 characters, no control characters'),
+    currency: z.string().max(10).optional().describe('ISO 4217 code in capitals, e.g. EUR'),
+    signupOpen: z.boolean().optional(),
+    publicServices: z.boolean().optional(),
+    smtpUrl: z
+      .string()
+      .max(500)
+      .nullable()
+      .optional()
+      .describe(
+        'smtp://user:pass@host:587 or smtps://...; null clears it; leave it out to keep the stored one ' +
+          '(the masked value from GET is never stored)',
+      ),
+    mailFrom: z.string().max(254).nullable().optional().describe('null clears it'),
+    publicUrl: z.string().max(500).nullable().optional().describe('null clears it'),
+  })
+  .meta({ id: 'AdminSettingsChange' });
+
+export const AdminSettingsSaved = z
+  .object({
+    changed: z.array(z.string()).describe('names of the settings that changed'),
+    settings: AdminSettings,
+  })
+  .meta({ id: 'AdminSettingsSaved' });

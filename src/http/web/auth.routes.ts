@@ -13,6 +13,7 @@ import { signOutEverywhere } from '../../accounts/sign-out-everywhere.js';
 import { signUp } from '../../accounts/sign-up.js';
 import {
   getCurrency,
+  getPanelName,
   isPasswordResetByMail,
   isPublicServices,
   isSignupOpen,
@@ -45,6 +46,7 @@ export const authRoutes: FastifyPluginAsyncZod<WebRouteOptions> = async (app, op
     '/panel',
     { config: { public: true }, schema: { tags: ['auth'], response: { 200: PanelInfo } } },
     async () => ({
+      panelName: await getPanelName(db),
       signupOpen: await isSignupOpen(db),
       publicServices: await isPublicServices(db),
       currency: await getCurrency(db),

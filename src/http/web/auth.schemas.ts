@@ -40,6 +40,7 @@ export const Me = z
 
 export const PanelInfo = z
   .object({
+    panelName: z.string().describe('the name shown in the header'),
     signupOpen: z.boolean(),
     publicServices: z.boolean().describe('the services and list prices are shown to visitors not signed in'),
     currency: z.string(),

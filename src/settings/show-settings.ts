@@ -1,0 +1,47 @@
+/**
+ * Use case: the panel-wide settings as an admin sees them on the admin page (settings.write: only who
+ * may change them may read them all). The SMTP URL's password is masked, as in `settings show`.
+ */
+import { can } from '../accounts/roles.js';
+import type { Actor } from '../audit/actor.js';
+import type { Executor } from '../db/executor.js';
+import { type FailureOf, fail, ok, type Result } from '../result.js';
+import {
+  getCurrency,
+  getMailSettings,
+  getPanelName,
+  isPublicServices,
+  isSignupOpen,
+  maskSmtpUrl,
+} from './settings.js';
+
+export interface SettingsView {
+  panelName: string;
+  currency: string;
+  signupOpen: boolean;
+  publicServices: boolean;
+  /** Masked (`smtp://user:****@host:587`); null: no mail server. */
+  smtpUrl: string | null;
+  mailFrom: string | null;
+  publicUrl: string | null;
+  passwordResetByMail: boolean;
+}
+
+export async function showSettings(opts: {
+  db: Executor;
+  actor: Actor;
+}): Promise<Result<SettingsView, FailureOf<'forbidden'>>> {
+  const { db, actor } = opts;
+  if (!can(actor.role, 'settings.write')) return fail({ code: 'forbidden' });
+  const mail = await getMailSettings(db);
+  return ok({
+    panelName: await getPanelName(db),
+    currency: await getCurrency(db),
+    signupOpen: await isSignupOpen(db),
+    publicServices: await isPublicServices(db),
+    smtpUrl: mail.smtpUrl === null ? null : maskSmtpUrl(mail.smtpUrl),
+    mailFrom: mail.mailFrom,
+    publicUrl: mail.publicUrl,
+    passwordResetByMail: mail.smtpUrl !== null && mail.publicUrl !== null,
+  });
+}
