@@ -21,6 +21,7 @@ export function RequireStaff({ children }: { children: (me: Schemas['Me']) => Re
             <nav aria-label={t('admin.navLabel')} className="mb-3 flex gap-1 border-b border-slate-200">
               <AdminTab to="/admin/users" label={t('admin.users.tab')} />
               {me.role === 'admin' && <AdminTab to="/admin/audit" label={t('admin.audit.tab')} />}
+              {me.role === 'admin' && <AdminTab to="/admin/settings" label={t('admin.settings.tab')} />}
             </nav>
             {children(me)}
           </div>
@@ -30,7 +31,7 @@ export function RequireStaff({ children }: { children: (me: Schemas['Me']) => Re
   );
 }
 
-function AdminTab({ to, label }: { to: '/admin/users' | '/admin/audit'; label: string }) {
+function AdminTab({ to, label }: { to: '/admin/users' | '/admin/audit' | '/admin/settings'; label: string }) {
   return (
     <Link
       to={to}

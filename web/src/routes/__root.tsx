@@ -45,8 +45,8 @@ function Layout() {
     <div className="min-h-screen">
       <header className="sticky top-0 z-10 border-b border-slate-200 bg-white/95 backdrop-blur">
         <div className="mx-auto flex max-w-5xl items-center justify-between gap-3 px-4 py-2">
-          <Link to="/" className="whitespace-nowrap text-lg font-bold text-indigo-700">
-            {t('app.name')}
+          <Link to="/" className="min-w-0 truncate text-lg font-bold text-indigo-700">
+            {panel.data?.panelName ?? t('app.name')}
           </Link>
           {user && (
             <div className="flex items-center gap-3 text-sm">
