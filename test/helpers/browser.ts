@@ -157,6 +157,8 @@ export function browserSuite(name: string, env: Record<string, string> = {}): Br
     cli: (args) => runCliInProcess(state.dbUrl, args),
     async shot(page, shotName) {
       const size = page.viewportSize();
+      // From the top: a full-page picture of a scrolled page draws the sticky header mid-page.
+      await page.evaluate('window.scrollTo(0, 0)');
       await page.screenshot({
         path: join(SHOTS, `${shotName}-${size?.width}x${size?.height}.png`),
         fullPage: true,
