@@ -31,10 +31,14 @@ export async function showSettings(opts: {
   db: Executor;
   actor: Actor;
 }): Promise<Result<SettingsView, FailureOf<'forbidden'>>> {
-  const { db, actor } = opts;
-  if (!can(actor.role, 'settings.write')) return fail({ code: 'forbidden' });
+  if (!can(opts.actor.role, 'settings.write')) return fail({ code: 'forbidden' });
+  return ok(await readSettingsView(opts.db));
+}
+
+/** Every setting as staff see it (the SMTP password masked); also what the audit log records. */
+export async function readSettingsView(db: Executor): Promise<SettingsView> {
   const mail = await getMailSettings(db);
-  return ok({
+  return {
     panelName: await getPanelName(db),
     currency: await getCurrency(db),
     signupOpen: await isSignupOpen(db),
@@ -43,5 +47,5 @@ export async function showSettings(opts: {
     mailFrom: mail.mailFrom,
     publicUrl: mail.publicUrl,
     passwordResetByMail: mail.smtpUrl !== null && mail.publicUrl !== null,
-  });
+  };
 }

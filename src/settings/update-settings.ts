@@ -11,13 +11,7 @@ import { inTransaction } from '../db/transaction.js';
 import { type FailureOf, fail, ok, type Result } from '../result.js';
 import {
   forgetCachedCurrency,
-  getCurrency,
-  getMailSettings,
-  getPanelName,
-  isPublicServices,
-  isSignupOpen,
   type MailSettings,
-  maskSmtpUrl,
   parsePanelName,
   setCurrency,
   setMailSettings,
@@ -25,6 +19,7 @@ import {
   setPublicServices,
   setSignupOpen,
 } from './settings.js';
+import { readSettingsView } from './show-settings.js';
 
 export interface SettingsChanges {
   currency?: string | undefined;
@@ -37,16 +32,8 @@ export interface SettingsChanges {
 type Shown = Record<string, string | boolean | null>;
 
 async function current(db: Executor): Promise<Shown> {
-  const mail = await getMailSettings(db);
-  return {
-    panelName: await getPanelName(db),
-    currency: await getCurrency(db),
-    signupOpen: await isSignupOpen(db),
-    publicServices: await isPublicServices(db),
-    smtpUrl: mail.smtpUrl === null ? null : maskSmtpUrl(mail.smtpUrl),
-    mailFrom: mail.mailFrom,
-    publicUrl: mail.publicUrl,
-  };
+  const { passwordResetByMail: _derived, ...settings } = await readSettingsView(db);
+  return settings;
 }
 
 export async function updateSettings(opts: {

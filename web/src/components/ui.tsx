@@ -1,5 +1,5 @@
 /** Small building blocks shared by the pages: labelled fields, buttons, messages. */
-import type { ReactNode } from 'react';
+import type { InputHTMLAttributes, ReactNode } from 'react';
 import { useId, useState } from 'react';
 
 export const inputClass =
@@ -24,6 +24,35 @@ export function Field(props: {
         </p>
       )}
     </div>
+  );
+}
+
+/** A one-line text input with its label and hint; the other input attributes pass through. */
+export function TextField({
+  label,
+  hint,
+  value,
+  onChange,
+  ...input
+}: {
+  label: string;
+  hint?: string | undefined;
+  value: string;
+  onChange: (value: string) => void;
+} & Omit<InputHTMLAttributes<HTMLInputElement>, 'value' | 'onChange' | 'id' | 'className'>) {
+  return (
+    <Field label={label} hint={hint}>
+      {(id, describedBy) => (
+        <input
+          {...input}
+          id={id}
+          aria-describedby={describedBy}
+          className={inputClass}
+          value={value}
+          onChange={(e) => onChange(e.target.value)}
+        />
+      )}
+    </Field>
   );
 }
 

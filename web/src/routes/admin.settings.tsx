@@ -20,6 +20,7 @@ import {
   Loading,
   Notice,
   PageTitle,
+  TextField,
 } from '../components/ui';
 import { meKey } from '../session';
 
@@ -103,22 +104,17 @@ function SettingsForm({ current }: { current: AdminSchemas['AdminSettings'] }) {
     >
       <Card className="space-y-3 sm:max-w-lg">
         <h2 className="font-semibold">{t('admin.settings.panel')}</h2>
-        <Field label={t('admin.settings.panelName')} hint={t('admin.settings.panelNameHint')}>
-          {(id, hint) => (
-            <input
-              id={id}
-              aria-describedby={hint}
-              className={inputClass}
-              maxLength={60}
-              required
-              value={panelName}
-              onChange={(e) => {
-                setPanelName(e.target.value);
-                edited();
-              }}
-            />
-          )}
-        </Field>
+        <TextField
+          label={t('admin.settings.panelName')}
+          hint={t('admin.settings.panelNameHint')}
+          maxLength={60}
+          required
+          value={panelName}
+          onChange={(v) => {
+            setPanelName(v);
+            edited();
+          }}
+        />
         <Field label={t('admin.settings.currency')} hint={t('admin.settings.currencyHint')}>
           {(id, hint) => (
             <input
@@ -164,25 +160,20 @@ function SettingsForm({ current }: { current: AdminSchemas['AdminSettings'] }) {
           {t('admin.settings.smtpNow')}{' '}
           <span className="break-all font-mono text-xs">{current.smtpUrl ?? t('admin.settings.none')}</span>
         </p>
-        <Field label={t('admin.settings.smtpUrl')} hint={t('admin.settings.smtpUrlHint')}>
-          {(id, hint) => (
-            <input
-              id={id}
-              aria-describedby={hint}
-              className={inputClass}
-              type="url"
-              inputMode="url"
-              autoComplete="off"
-              placeholder="smtps://user:pass@mail.example:465"
-              disabled={smtpOff}
-              value={smtpUrl}
-              onChange={(e) => {
-                setSmtpUrl(e.target.value);
-                edited();
-              }}
-            />
-          )}
-        </Field>
+        <TextField
+          label={t('admin.settings.smtpUrl')}
+          hint={t('admin.settings.smtpUrlHint')}
+          type="url"
+          inputMode="url"
+          autoComplete="off"
+          placeholder="smtps://user:pass@mail.example:465"
+          disabled={smtpOff}
+          value={smtpUrl}
+          onChange={(v) => {
+            setSmtpUrl(v);
+            edited();
+          }}
+        />
         {current.smtpUrl !== null && (
           <Toggle
             label={t('admin.settings.smtpOff')}
@@ -193,40 +184,30 @@ function SettingsForm({ current }: { current: AdminSchemas['AdminSettings'] }) {
             }}
           />
         )}
-        <Field label={t('admin.settings.mailFrom')} hint={t('admin.settings.mailFromHint')}>
-          {(id, hint) => (
-            <input
-              id={id}
-              aria-describedby={hint}
-              className={inputClass}
-              type="email"
-              autoComplete="off"
-              value={mailFrom}
-              onChange={(e) => {
-                setMailFrom(e.target.value);
-                edited();
-              }}
-            />
-          )}
-        </Field>
-        <Field label={t('admin.settings.publicUrl')} hint={t('admin.settings.publicUrlHint')}>
-          {(id, hint) => (
-            <input
-              id={id}
-              aria-describedby={hint}
-              className={inputClass}
-              type="url"
-              inputMode="url"
-              autoComplete="off"
-              placeholder="https://panel.example"
-              value={publicUrl}
-              onChange={(e) => {
-                setPublicUrl(e.target.value);
-                edited();
-              }}
-            />
-          )}
-        </Field>
+        <TextField
+          label={t('admin.settings.mailFrom')}
+          hint={t('admin.settings.mailFromHint')}
+          type="email"
+          autoComplete="off"
+          value={mailFrom}
+          onChange={(v) => {
+            setMailFrom(v);
+            edited();
+          }}
+        />
+        <TextField
+          label={t('admin.settings.publicUrl')}
+          hint={t('admin.settings.publicUrlHint')}
+          type="url"
+          inputMode="url"
+          autoComplete="off"
+          placeholder="https://panel.example"
+          value={publicUrl}
+          onChange={(v) => {
+            setPublicUrl(v);
+            edited();
+          }}
+        />
       </Card>
       <div className="space-y-3 sm:max-w-lg">
         {save.isError && <ErrorMessage>{errorText(save.error)}</ErrorMessage>}
