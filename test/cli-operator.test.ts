@@ -102,12 +102,19 @@ describeEachDb('CLI operator tools', (ctx) => {
       const c = `${tag}_c`;
       await ok('users', 'create', '--username', a, '--balance', '5');
       await ok('users', 'create', '--username', b, '--balance', '20.5', '--admin');
-      await ok('users', 'create', '--username', c);
+      await ok('users', 'create', '--username', c, '--role', 'support');
       await ok('users', 'disable', '--username', c);
 
       const byName = await ok('users', 'list', '--search', tag.toUpperCase());
       expect(byName.users.map((u: { username: string }) => u.username)).toEqual([a, b, c]);
-      expect(byName.users[1]).toMatchObject({ username: b, balance: '20.50', state: 'active', admin: true });
+      expect(byName.users[1]).toMatchObject({
+        username: b,
+        balance: '20.50',
+        state: 'active',
+        role: 'admin',
+        admin: true,
+      });
+      expect(byName.users[2]).toMatchObject({ username: c, role: 'support', admin: false });
 
       const byBalance = await ok('users', 'list', '--search', tag, '--sort', 'balance', '--limit', '2');
       expect(byBalance.users.map((u: { username: string }) => u.username)).toEqual([b, a]);
@@ -119,8 +126,8 @@ describeEachDb('CLI operator tools', (ctx) => {
 
       const human = await cli(['users', 'list', '--search', tag, '--state', 'active']);
       expect(human.out).toEqual([
-        'id\tusername\tbalance\tstate\tadmin',
-        `${byName.users[0].id}\t${a}\t5.00\tactive\t`,
+        'id\tusername\tbalance\tstate\trole',
+        `${byName.users[0].id}\t${a}\t5.00\tactive\tcustomer`,
         `${byName.users[1].id}\t${b}\t20.50\tactive\tadmin`,
       ]);
       expect((await cli(['users', 'list', '--search', 'no_such_name_anywhere'])).out).toEqual(['no users']);

@@ -1,6 +1,7 @@
 /** Use case: the operator's list of users, as a view every face shows as it is. */
 import type { Executor } from '../db/executor.js';
 import { formatAmount } from '../money.js';
+import type { Role } from './roles.js';
 import { searchUsers } from './users.repo.js';
 
 export type UserState = 'active' | 'disabled';
@@ -11,6 +12,9 @@ export interface UserView {
   /** Exact, in the panel currency. */
   balance: string;
   state: UserState;
+  /** customer, support or admin. */
+  role: Role;
+  /** role is admin (kept for scripts written before staff roles). */
   admin: boolean;
   createdAt: string;
 }
@@ -38,6 +42,7 @@ export async function listUsers(opts: {
     username: u.username,
     balance: formatAmount(u.balanceUnits),
     state: userState(u.disabled),
+    role: u.role,
     admin: u.isAdmin,
     createdAt: new Date(u.createdAt).toISOString(),
   }));

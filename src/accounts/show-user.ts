@@ -26,6 +26,7 @@ export async function showUser(opts: {
     username: u.username,
     balance: formatAmount(u.balanceUnits),
     state: userState(u.disabled),
+    role: u.role,
     admin: u.isAdmin,
     createdAt: new Date(facts.createdAt).toISOString(),
     currency: await getCurrency(opts.db),

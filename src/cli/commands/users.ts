@@ -42,8 +42,8 @@ export function register(program: Command, ctx: CliContext): void {
       ctx.emit(
         { users: rows },
         table(
-          ['id', 'username', 'balance', 'state', 'admin'],
-          rows.map((u) => [u.id, u.username, u.balance, u.state, u.admin ? 'admin' : '']),
+          ['id', 'username', 'balance', 'state', 'role'],
+          rows.map((u) => [u.id, u.username, u.balance, u.state, u.role]),
           'no users',
         ),
       );
@@ -137,7 +137,7 @@ export function register(program: Command, ctx: CliContext): void {
           created_at: u.createdAt,
           email: u.email,
         },
-        `${u.username} (id ${u.id}${u.admin ? ', admin' : ''}${u.state === 'disabled' ? ', DISABLED' : ''}): balance ${u.balance} ${u.currency}, ${u.orders} order(s), since ${u.createdAt}, e-mail ${u.email ?? 'none'}`,
+        `${u.username} (id ${u.id}${u.role !== 'customer' ? `, ${u.role}` : ''}${u.state === 'disabled' ? ', DISABLED' : ''}): balance ${u.balance} ${u.currency}, ${u.orders} order(s), since ${u.createdAt}, e-mail ${u.email ?? 'none'}`,
       );
     });
   for (const [name, disabled] of [
