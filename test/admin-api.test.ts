@@ -8,13 +8,12 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createUser } from '../src/accounts/create-user.js';
-import { resetPassword } from '../src/accounts/reset-password.js';
 import { SYSTEM } from '../src/audit/actor.js';
 import { listAudit } from '../src/audit/list-audit.js';
 import { adminActor } from './helpers/actor.js';
 import { makeApi, seedUser } from './helpers/api.js';
 import { describeEachDb } from './helpers/db.js';
-import { WebClient } from './helpers/web.js';
+import { signedInClient, WebClient } from './helpers/web.js';
 
 const PASSWORD = 'correct horse battery';
 const A = '/api/admin';
@@ -30,11 +29,7 @@ describeEachDb('admin API', (ctx) => {
   const db = () => ctx().db.db;
 
   async function signedIn(username: string): Promise<WebClient> {
-    const r = await resetPassword({ db: db(), actor: await adminActor(db()), username, password: PASSWORD });
-    if (!r.ok) throw new Error(r.failure.code);
-    const c = new WebClient(app);
-    expect((await c.signIn(username, PASSWORD)).status).toBe(200);
-    return c;
+    return signedInClient(app, db(), username, { password: PASSWORD });
   }
 
   async function staff(role: 'admin' | 'support') {

@@ -9,14 +9,13 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createUser } from '../src/accounts/create-user.js';
-import { resetPassword } from '../src/accounts/reset-password.js';
 import { SYSTEM } from '../src/audit/actor.js';
 import { main } from '../src/cli/main.js';
 import { readSetting } from '../src/settings/settings.repo.js';
 import { adminActor } from './helpers/actor.js';
 import { makeApi, seedUser } from './helpers/api.js';
 import { describeEachDb } from './helpers/db.js';
-import { WebClient } from './helpers/web.js';
+import { signedInClient, WebClient } from './helpers/web.js';
 
 const PASSWORD = 'correct horse battery';
 const S = '/api/admin/settings';
@@ -31,11 +30,7 @@ describeEachDb('admin settings', (ctx) => {
   const db = () => ctx().db.db;
 
   async function signedIn(username: string): Promise<WebClient> {
-    const r = await resetPassword({ db: db(), actor: await adminActor(db()), username, password: PASSWORD });
-    if (!r.ok) throw new Error(r.failure.code);
-    const c = new WebClient(app);
-    expect((await c.signIn(username, PASSWORD)).status).toBe(200);
-    return c;
+    return signedInClient(app, db(), username, { password: PASSWORD });
   }
   async function staff(role: 'admin' | 'support') {
     const r = await createUser({

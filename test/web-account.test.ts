@@ -5,7 +5,6 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { resetPassword } from '../src/accounts/reset-password.js';
 import { countUserSessions } from '../src/accounts/sessions.repo.js';
 import { describeDevice } from '../src/accounts/user-agent.js';
 import { setUserRate } from '../src/catalog/set-user-rate.js';
@@ -16,7 +15,7 @@ import { openTicket } from '../src/tickets/open-ticket.js';
 import { adminActor } from './helpers/actor.js';
 import { makeApi, seedService, seedUser } from './helpers/api.js';
 import { describeEachDb } from './helpers/db.js';
-import { WebClient } from './helpers/web.js';
+import { signedInClient, WebClient } from './helpers/web.js';
 
 const PASSWORD = 'correct horse battery';
 const PHONE_UA =
@@ -90,14 +89,7 @@ describeEachDb('web account, paging and public services', (ctx) => {
 
   async function customer(balance = '0', userAgent = PHONE_UA) {
     const u = await seedUser(ctx().db.db, balance);
-    await resetPassword({
-      db: ctx().db.db,
-      actor: await adminActor(ctx().db.db),
-      username: u.username,
-      password: PASSWORD,
-    });
-    const c = new WebClient(app, userAgent);
-    expect((await c.signIn(u.username, PASSWORD)).status).toBe(200);
+    const c = await signedInClient(app, ctx().db.db, u.username, { password: PASSWORD, userAgent });
     return { ...u, c };
   }
 

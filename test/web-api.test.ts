@@ -16,7 +16,7 @@ import { setSignupOpen } from '../src/settings/settings.js';
 import { adminActor } from './helpers/actor.js';
 import { callApi, makeApi, seedService, seedUser, uniqueName } from './helpers/api.js';
 import { describeEachDb } from './helpers/db.js';
-import { WebClient } from './helpers/web.js';
+import { signedInClient, WebClient } from './helpers/web.js';
 
 const PASSWORD = 'correct horse battery';
 
@@ -85,15 +85,7 @@ describeEachDb('web API', (ctx) => {
   /** A customer with a web password, some funds, signed in. */
   async function customer(balance = '100') {
     const u = await seedUser(ctx().db.db, balance);
-    await resetPassword({
-      db: ctx().db.db,
-      actor: await adminActor(ctx().db.db),
-      username: u.username,
-      password: PASSWORD,
-    });
-    const c = new WebClient(app);
-    const r = await c.signIn(u.username, PASSWORD);
-    expect(r.status).toBe(200);
+    const c = await signedInClient(app, ctx().db.db, u.username, { password: PASSWORD });
     return { ...u, c };
   }
 

@@ -8,15 +8,13 @@
 
 import i18next from 'i18next';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { resetPassword } from '../src/accounts/reset-password.js';
 import { TooManyAttempts, type WebError, webErrorOf, webFailure } from '../src/http/web/errors.js';
 import type { Failure } from '../src/result.js';
 import { errorKey } from '../web/src/error-key.js';
 import en from '../web/src/locales/en.json' with { type: 'json' };
-import { adminActor } from './helpers/actor.js';
 import { makeApi, seedService, seedUser } from './helpers/api.js';
 import { describeEachDb } from './helpers/db.js';
-import { WebClient } from './helpers/web.js';
+import { signedInClient, type WebClient } from './helpers/web.js';
 
 /** Every failure the web panel (customer pages and the admin area) can answer, with sample facts. */
 const CUSTOMER_FAILURES: Failure[] = [
@@ -125,14 +123,7 @@ describeEachDb('refusals through the web API carry their facts', (ctx) => {
     app = await makeApi(ctx().db.db, {});
     serviceId = await seedService(ctx().db.db, { rate: '1', min: 100, max: 5000 });
     const u = await seedUser(ctx().db.db, '1');
-    await resetPassword({
-      db: ctx().db.db,
-      actor: await adminActor(ctx().db.db),
-      username: u.username,
-      password: 'messages password',
-    });
-    web = new WebClient(app);
-    expect((await web.signIn(u.username, 'messages password')).status).toBe(200);
+    web = await signedInClient(app, ctx().db.db, u.username, { password: 'messages password' });
   });
   afterAll(async () => {
     await app.close();

@@ -7,7 +7,6 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { resetPassword } from '../src/accounts/reset-password.js';
 import { inTransaction } from '../src/db/transaction.js';
 import { insertRun } from '../src/orders/dripfeed.repo.js';
 import { findOrder } from '../src/orders/orders.repo.js';
@@ -16,7 +15,7 @@ import { payDeliveredPostsInTx } from '../src/orders/subscription-reserve.js';
 import { adminActor } from './helpers/actor.js';
 import { makeApi, seedService, seedUser } from './helpers/api.js';
 import { describeEachDb } from './helpers/db.js';
-import { WebClient } from './helpers/web.js';
+import { signedInClient, WebClient } from './helpers/web.js';
 
 const PASSWORD = 'correct horse battery';
 let seq = 0;
@@ -48,14 +47,7 @@ describeEachDb('web orders pages', (ctx) => {
 
   async function customer(balance = '100') {
     const u = await seedUser(db(), balance);
-    await resetPassword({
-      db: db(),
-      actor: await adminActor(db()),
-      username: u.username,
-      password: PASSWORD,
-    });
-    const c = new WebClient(app);
-    expect((await c.signIn(u.username, PASSWORD)).status).toBe(200);
+    const c = await signedInClient(app, db(), u.username, { password: PASSWORD });
     return { ...u, c };
   }
 

@@ -8,15 +8,13 @@
 
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { resetPassword } from '../src/accounts/reset-password.js';
 import { closeTicket } from '../src/tickets/close-ticket.js';
 import { openTicket } from '../src/tickets/open-ticket.js';
 import { replyToTicket } from '../src/tickets/reply-to-ticket.js';
 import { showTicket } from '../src/tickets/show-ticket.js';
-import { adminActor } from './helpers/actor.js';
 import { makeApi, seedService, seedUser } from './helpers/api.js';
 import { describeEachDb } from './helpers/db.js';
-import { WebClient } from './helpers/web.js';
+import { signedInClient, type WebClient } from './helpers/web.js';
 
 const PASSWORD = 'correct horse battery';
 
@@ -36,14 +34,7 @@ describeEachDb('web tickets', (ctx) => {
 
   async function customer(balance = '100') {
     const u = await seedUser(ctx().db.db, balance);
-    await resetPassword({
-      db: ctx().db.db,
-      actor: await adminActor(ctx().db.db),
-      username: u.username,
-      password: PASSWORD,
-    });
-    const c = new WebClient(app);
-    expect((await c.signIn(u.username, PASSWORD)).status).toBe(200);
+    const c = await signedInClient(app, ctx().db.db, u.username, { password: PASSWORD });
     return { ...u, c };
   }
 

@@ -3,6 +3,9 @@
  * CSRF secret) and sends the CSRF token on state changes, unless told not to.
  */
 import type { FastifyInstance } from 'fastify';
+import { resetPassword } from '../../src/accounts/reset-password.js';
+import type { Executor } from '../../src/db/executor.js';
+import { adminActor } from './actor.js';
 
 export interface WebAnswer {
   status: number;
@@ -77,4 +80,23 @@ export class WebClient {
   signIn(username: string, password: string) {
     return this.post('/auth/sign-in', { username, password });
   }
+}
+
+/**
+ * A new client signed in as `username`, after the operator set its web password (`resetPassword`,
+ * as the first admin): how the web tests get a customer's or a staff member's session.
+ */
+export async function signedInClient(
+  app: FastifyInstance,
+  db: Executor,
+  username: string,
+  opts: { password?: string; userAgent?: string } = {},
+): Promise<WebClient> {
+  const password = opts.password ?? 'correct horse battery';
+  const set = await resetPassword({ db, actor: await adminActor(db), username, password });
+  if (!set.ok) throw new Error(`password for ${username}: ${set.failure.code}`);
+  const c = new WebClient(app, opts.userAgent);
+  const r = await c.signIn(username, password);
+  if (r.status !== 200) throw new Error(`sign-in of ${username}: HTTP ${r.status} ${JSON.stringify(r.body)}`);
+  return c;
 }
