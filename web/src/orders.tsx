@@ -70,7 +70,6 @@ export function OrderActions({ order: o }: { order: Schemas['CustomerOrder'] }) 
               ariaLabel={t('orders.cancelOrder', { id: o.id })}
               question={t('orders.cancelConfirm')}
               confirmLabel={t('orders.cancelYes')}
-              keepLabel={t('common.no')}
               disabled={cancel.isPending}
               onConfirm={() => cancel.mutate()}
             />

@@ -1,6 +1,7 @@
 /** Small building blocks shared by the pages: labelled fields, buttons, messages. */
 import type { InputHTMLAttributes, ReactNode } from 'react';
 import { useId, useState } from 'react';
+import { useTranslation } from 'react-i18next';
 
 export const inputClass =
   'block w-full rounded-md border border-slate-300 bg-white px-3 py-2 text-base shadow-sm focus:border-indigo-500';
@@ -110,11 +111,13 @@ export function ConfirmButton(props: {
   ariaLabel?: string | undefined;
   question: string;
   confirmLabel: string;
-  keepLabel: string;
+  /** The button that asks nothing more; "No, keep it" unless told. */
+  keepLabel?: string | undefined;
   disabled?: boolean | undefined;
   variant?: 'secondary' | 'danger';
   onConfirm: () => void;
 }) {
+  const { t } = useTranslation();
   const [asking, setAsking] = useState(false);
   if (!asking)
     return (
@@ -141,7 +144,7 @@ export function ConfirmButton(props: {
         {props.confirmLabel}
       </Button>
       <Button variant="secondary" onClick={() => setAsking(false)}>
-        {props.keepLabel}
+        {props.keepLabel ?? t('common.no')}
       </Button>
     </fieldset>
   );

@@ -102,7 +102,6 @@ function Account({ username, email }: { username: string; email: string | null }
           label={t('account.rotateKey')}
           question={t('account.rotateConfirm')}
           confirmLabel={t('account.rotateYes')}
-          keepLabel={t('common.no')}
           disabled={key.isPending}
           onConfirm={() => key.mutate()}
         />
@@ -188,7 +187,6 @@ function Account({ username, email }: { username: string; email: string | null }
           label={t('account.signOutEverywhere')}
           question={t('account.everywhereConfirm')}
           confirmLabel={t('account.everywhereYes')}
-          keepLabel={t('common.no')}
           disabled={everywhere.isPending}
           onConfirm={() => everywhere.mutate()}
         />

@@ -230,7 +230,6 @@ function AccountActions({ user }: { user: AdminSchemas['AdminStaffUser'] }) {
             label={t('admin.user.disable')}
             question={t('admin.user.disableAsk', { user: user.username })}
             confirmLabel={t('admin.user.disableYes')}
-            keepLabel={t('common.no')}
             disabled={toggle.isPending}
             onConfirm={() => toggle.mutate()}
           />
@@ -248,7 +247,6 @@ function AccountActions({ user }: { user: AdminSchemas['AdminStaffUser'] }) {
           variant="secondary"
           question={t('admin.user.passwordAsk', { user: user.username })}
           confirmLabel={t('admin.user.passwordYes')}
-          keepLabel={t('common.no')}
           disabled={password.isPending}
           onConfirm={() => password.mutate()}
         />

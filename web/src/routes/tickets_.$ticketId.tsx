@@ -124,7 +124,6 @@ function Thread() {
                     label={t('tickets.close')}
                     question={t('tickets.closeConfirm')}
                     confirmLabel={t('tickets.closeYes')}
-                    keepLabel={t('common.no')}
                     disabled={close.isPending}
                     onConfirm={() => close.mutate()}
                   />
