@@ -2,7 +2,7 @@
  * A page of the admin area: for signed-in staff (support or admin) only, with the area's tabs. A
  * customer who opens one is told it is for staff (the server refuses them anyway).
  */
-import { Link } from '@tanstack/react-router';
+import { Link, type LinkProps } from '@tanstack/react-router';
 import type { ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { Schemas } from '../api';
@@ -18,10 +18,13 @@ export function RequireStaff({ children }: { children: (me: Schemas['Me']) => Re
           <Empty>{t('admin.staffOnly')}</Empty>
         ) : (
           <div>
-            <nav aria-label={t('admin.navLabel')} className="mb-3 flex gap-1 border-b border-slate-200">
-              <AdminTab to="/admin/users" label={t('admin.users.tab')} />
-              {me.role === 'admin' && <AdminTab to="/admin/audit" label={t('admin.audit.tab')} />}
-              {me.role === 'admin' && <AdminTab to="/admin/settings" label={t('admin.settings.tab')} />}
+            <nav
+              aria-label={t('admin.navLabel')}
+              className="-mx-4 mb-3 flex gap-1 overflow-x-auto border-b border-slate-200 px-4 whitespace-nowrap"
+            >
+              {ADMIN_TABS.filter((tab) => me.role === 'admin' || !tab.adminOnly).map((tab) => (
+                <AdminTab key={tab.to} to={tab.to} label={t(tab.label)} />
+              ))}
             </nav>
             {children(me)}
           </div>
@@ -31,7 +34,19 @@ export function RequireStaff({ children }: { children: (me: Schemas['Me']) => Re
   );
 }
 
-function AdminTab({ to, label }: { to: '/admin/users' | '/admin/audit' | '/admin/settings'; label: string }) {
+/**
+ * The admin area's tabs, in the order shown: one line per page. `adminOnly` tabs are hidden from
+ * support (the server refuses them anyway).
+ */
+const ADMIN_TABS: { to: AdminPath; label: string; adminOnly?: boolean }[] = [
+  { to: '/admin/users', label: 'admin.users.tab' },
+  { to: '/admin/audit', label: 'admin.audit.tab', adminOnly: true },
+  { to: '/admin/settings', label: 'admin.settings.tab', adminOnly: true },
+];
+
+type AdminPath = Extract<LinkProps['to'], `/admin/${string}`>;
+
+function AdminTab({ to, label }: { to: AdminPath; label: string }) {
   return (
     <Link
       to={to}
