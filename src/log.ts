@@ -4,8 +4,9 @@
  * write through it. What is never logged: request parameters and bodies (so no API key, password or
  * link), headers, secrets of providers.
  */
+
+import { createRequire } from 'node:module';
 import { type Logger, pino } from 'pino';
-import pretty from 'pino-pretty';
 
 export type { Logger };
 
@@ -22,6 +23,8 @@ export function createLogger(opts: LogOptions): Logger {
   // ISO times: readable in a file as well as by collectors.
   const options = { level: opts.level, base: undefined, timestamp: pino.stdTimeFunctions.isoTime };
   if (readable) {
+    // Loaded only for a terminal: a panel logging JSON to a file does not load it at start.
+    const pretty = createRequire(import.meta.url)('pino-pretty') as typeof import('pino-pretty');
     return pino(
       options,
       pretty({ sync: true, colorize: true, translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname,reqId' }),

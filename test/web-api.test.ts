@@ -585,7 +585,7 @@ describeEachDb('web API', (ctx) => {
         headers: { host: 'x"><script>alert(1)</script>' },
       });
       expect(r.body).not.toContain('<script');
-      const html = safeHtmlOf(
+      const html = await safeHtmlOf(
         '# t\n<script>alert(1)</script>\n\n<img src=x onerror=alert(1)>\n\n[a](javascript:alert(1)) [b](https://ok.example/)\n\n<a href="#" onclick="x()">c</a>',
       );
       // Raw HTML in the doc is shown as text (escaped), never as a tag or an attribute.

@@ -6,7 +6,6 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, PostgresDialect } from 'kysely';
-import pg from 'pg';
 import type { DialectName } from './executor.js';
 import { migrateToLatest } from './migrations.js';
 import type { Database } from './schema.js';
@@ -19,12 +18,6 @@ export interface Db {
   dialect: DialectName;
   close(): Promise<void>;
 }
-
-// int8 (bigint, count(*)) as number when it fits exactly, otherwise as bigint; numeric as string.
-pg.types.setTypeParser(20, (text: string) => {
-  const n = Number(text);
-  return Number.isSafeInteger(n) ? n : BigInt(text);
-});
 
 export function parseDatabaseUrl(url: string): { dialect: DialectName; target: string } {
   if (url.startsWith('sqlite:')) {
@@ -57,6 +50,13 @@ export async function openDatabase(url: string, options: OpenOptions = {}): Prom
     sqlite.pragma('foreign_keys = ON');
     db = new Kysely<Database>({ dialect: panelSqliteDialect(sqlite) });
   } else {
+    // Loaded only for Postgres: a panel on SQLite does not pay for the driver at start.
+    const { default: pg } = await import('pg');
+    // int8 (bigint, count(*)) as number when it fits exactly, otherwise as bigint; numeric as string.
+    pg.types.setTypeParser(20, (text: string) => {
+      const n = Number(text);
+      return Number.isSafeInteger(n) ? n : BigInt(text);
+    });
     const pool = new pg.Pool({ connectionString: target, max: options.poolSize ?? 10 });
     // An idle client's error (server restart) must not crash the process; the next query reports it.
     pool.on('error', () => {});

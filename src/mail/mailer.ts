@@ -4,7 +4,6 @@
  * is sent, so a change applies at once in every process. Errors thrown here never carry the SMTP
  * password: `mailErrorText` is what may be logged.
  */
-import { createTransport } from 'nodemailer';
 
 export interface MailMessage {
   to: string;
@@ -24,6 +23,8 @@ const TIMEOUT_MS = 10_000;
 export function smtpMailer(opts: { url: string; from: string }): Mailer {
   return {
     async send(message) {
+      // Loaded at the first mail, not at start.
+      const { createTransport } = await import('nodemailer');
       const transport = createTransport({
         url: opts.url,
         connectionTimeout: TIMEOUT_MS,

@@ -11,8 +11,7 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { marked } from 'marked';
-import sanitizeHtml from 'sanitize-html';
+import type sanitizeHtml from 'sanitize-html';
 import type { WebRouteOptions } from './route-options.js';
 
 /** What docs/api-v2.md writes where the panel's own address goes. */
@@ -62,8 +61,10 @@ const ALLOWED: sanitizeHtml.IOptions = {
 };
 
 /** Markdown as HTML that can be inserted into a page: only the allowlisted tags and links. */
-export function safeHtmlOf(markdown: string): string {
-  return sanitizeHtml(marked.parse(markdown, { async: false, gfm: true }), ALLOWED);
+export async function safeHtmlOf(markdown: string): Promise<string> {
+  // Loaded at the first request of the page, not at start.
+  const [{ marked }, { default: sanitize }] = await Promise.all([import('marked'), import('sanitize-html')]);
+  return sanitize(marked.parse(markdown, { async: false, gfm: true }), ALLOWED);
 }
 
 let rendered: Promise<string> | null = null;
