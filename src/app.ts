@@ -48,6 +48,7 @@ export async function startPanel(
     redis,
     logger,
     webHttps: config.WEB_HTTPS,
+    expectWorker: config.READY_EXPECT_WORKER ?? options.worker !== false,
   });
   await app.listen({ port: config.PORT, host: config.HOST });
   const address = app.server.address();

@@ -38,6 +38,14 @@ const schema = z
       .enum(['true', 'false', '1', '0'])
       .default('false')
       .transform((v) => v === 'true' || v === '1'),
+    /**
+     * /ready also requires a recent worker heartbeat. Default: when this process runs the worker
+     * (`npm start`, `serve`); set it on API-only processes (`serve --no-worker`) whose workers run apart.
+     */
+    READY_EXPECT_WORKER: z
+      .enum(['true', 'false', '1', '0'])
+      .optional()
+      .transform((v) => (v === undefined ? undefined : v === 'true' || v === '1')),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     // The fulfilment engine's timings (docs/fulfilment.md), in milliseconds unless named otherwise.
     WORKER_HTTP_TIMEOUT_MS: ms(30_000),

@@ -429,6 +429,19 @@ function migrations(dialect: DialectName): Record<string, Migration> {
         }
       },
     },
+    '0015_worker_heartbeats': {
+      async up(db: AnyDb) {
+        // Each running worker's last sign of life, so /ready can tell a panel whose engine stopped.
+        await db.schema
+          .createTable('worker_heartbeats')
+          .addColumn('worker_id', 'text', (c) => c.primaryKey())
+          .addColumn('started_at', big, (c) => c.notNull())
+          .addColumn('seen_at', big, (c) => c.notNull())
+          .addColumn('pid', 'integer', (c) => c.notNull())
+          .addColumn('host', 'text', (c) => c.notNull())
+          .execute();
+      },
+    },
   };
 }
 
@@ -437,6 +450,14 @@ class CodeMigrations implements MigrationProvider {
   async getMigrations(): Promise<Record<string, Migration>> {
     return migrations(this.dialect);
   }
+}
+
+/** The migrations this code knows that the database has not run (empty when it is current). */
+export async function pendingMigrations(db: AnyDb): Promise<string[]> {
+  // The names are the same in both dialects; only the steps differ, and nothing runs here.
+  const migrator = new Migrator({ db, provider: new CodeMigrations('sqlite') });
+  const all = await migrator.getMigrations();
+  return all.filter((m) => m.executedAt === undefined).map((m) => m.name);
 }
 
 /** Bring the schema up to date; safe to call from several processes at once (Kysely locks). */

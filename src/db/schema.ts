@@ -207,6 +207,15 @@ export interface AuditLogTable {
   note: string | null;
 }
 
+/** Each running worker's last sign of life (0015_worker_heartbeats), read by /ready. */
+export interface WorkerHeartbeatsTable {
+  worker_id: string;
+  started_at: Int;
+  seen_at: Int;
+  pid: number;
+  host: string;
+}
+
 export interface Database {
   users: UsersTable;
   ledger_entries: LedgerEntriesTable;
@@ -222,4 +231,5 @@ export interface Database {
   ticket_messages: TicketMessagesTable;
   password_resets: PasswordResetsTable;
   audit_log: AuditLogTable;
+  worker_heartbeats: WorkerHeartbeatsTable;
 }

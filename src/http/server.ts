@@ -13,6 +13,7 @@ import Fastify, {
 } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { Executor } from '../db/executor.js';
+import { checkReadiness } from '../health/check-readiness.js';
 import { createLogger, type Logger } from '../log.js';
 import { adminPlugin } from './admin/plugin.js';
 import { apiV2Plugin } from './api-v2/plugin.js';
@@ -40,6 +41,8 @@ export interface ServerOptions {
   signInLimits?: SignInLimits | undefined;
   /** Forgot-password requests allowed per login and per address (tests lower them). */
   resetLimits?: SignInLimits | undefined;
+  /** /ready requires a recent worker heartbeat (default false). */
+  expectWorker?: boolean | undefined;
   /** Where the built browser app is (default dist/web); none there: the API only. */
   webRoot?: string | undefined;
 }
@@ -96,7 +99,13 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
     );
   });
 
+  // Liveness: the process answers. Readiness: the database answers, its schema is current and, when
+  // one is expected, a worker lives (docs/operations.md). 503 with the failing check otherwise.
   app.get('/health', async () => ({ ok: true }));
+  app.get('/ready', async (_req, reply) => {
+    const r = await checkReadiness({ db: opts.db, expectWorker: opts.expectWorker ?? false });
+    return reply.code(r.ready ? 200 : 503).send(r);
+  });
   await app.register(apiV2Plugin, {
     prefix: '/api/v2',
     db: opts.db,

@@ -5,6 +5,7 @@
  * compare-and-set, on Postgres with SKIP LOCKED).
  */
 
+import { heartbeatOf } from '../health/heartbeat.js';
 import { cancelRound } from './cancels.js';
 import { dispatchRound, type EngineContext } from './dispatch.js';
 import { runsRound } from './dripfeed.js';
@@ -32,11 +33,15 @@ export interface RunningWorker {
 export function startWorker(ctx: EngineContext): RunningWorker {
   const controller = new AbortController();
   let wake: (() => void) | null = null;
+  const heartbeat = heartbeatOf(ctx.db, ctx.settings.workerId);
   const done = (async () => {
     ctx.log('info', 'worker started', { worker: ctx.settings.workerId });
+    let first = true;
     while (!controller.signal.aborted) {
       let work = 0;
       try {
+        await heartbeat.beat(first);
+        first = false;
         work = await workerRound(ctx);
       } catch (err) {
         ctx.log('error', 'worker round failed', { error: err instanceof Error ? err.message : String(err) });
@@ -52,6 +57,7 @@ export function startWorker(ctx: EngineContext): RunningWorker {
         wake = null;
       }
     }
+    await heartbeat.end().catch(() => {});
     ctx.log('info', 'worker stopped', { worker: ctx.settings.workerId });
   })();
   return {
