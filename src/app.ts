@@ -6,6 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import { bootstrapAdmin } from './accounts/bootstrap.js';
 import { type Config, engineTimings } from './config.js';
 import { type Db, openDatabase } from './db/connect.js';
+import { type MetricsServer, startMetricsServer } from './http/metrics-server.js';
 import { buildServer } from './http/server.js';
 import { createLogger } from './log.js';
 import { connectRedis } from './redis.js';
@@ -67,6 +68,8 @@ export async function startPanel(
   );
   print(`  Web panel: open ${url}/ in a browser (the operator signs in as admin)`);
   print(`  API v2 endpoint: ${url}/api/v2   (docs/api-v2.md)`);
+  const metrics = await metricsFor(config, db);
+  if (metrics) print(`  Metrics (Prometheus): ${metrics.url}`);
   if (admin) {
     const lines = [
       `    username: ${admin.username}`,
@@ -92,6 +95,7 @@ export async function startPanel(
     db,
     url,
     async stop() {
+      await metrics?.close();
       await worker?.stop();
       await app.close();
       await redis?.quit();
@@ -111,10 +115,19 @@ export async function startWorkerProcess(
   const settings = workerSettings(db.dialect, engineTimings(config));
   const worker = startWorker({ db: db.db, settings, log: engineLogger(logger) });
   print(`smm-panel worker ${settings.workerId} running on ${db.dialect}`);
+  const metrics = await metricsFor(config, db);
+  if (metrics) print(`  Metrics (Prometheus): ${metrics.url}`);
   return {
     async stop() {
+      await metrics?.close();
       await worker.stop();
       await db.close();
     },
   };
+}
+
+/** The metrics listener when METRICS_PORT is set. */
+async function metricsFor(config: Config, db: Db): Promise<MetricsServer | null> {
+  if (config.METRICS_PORT === undefined) return null;
+  return startMetricsServer({ db: db.db, port: config.METRICS_PORT, host: config.METRICS_HOST });
 }

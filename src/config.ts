@@ -46,6 +46,9 @@ const schema = z
       .enum(['true', 'false', '1', '0'])
       .optional()
       .transform((v) => (v === undefined ? undefined : v === 'true' || v === '1')),
+    /** Serve Prometheus metrics on this port (off when unset), apart from the public port. */
+    METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+    METRICS_HOST: z.string().min(1).default('127.0.0.1'),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     // The fulfilment engine's timings (docs/fulfilment.md), in milliseconds unless named otherwise.
     WORKER_HTTP_TIMEOUT_MS: ms(30_000),

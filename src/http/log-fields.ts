@@ -7,12 +7,15 @@ import type { FastifyRequest } from 'fastify';
 export interface LogFields {
   action?: string;
   user?: number;
+  /** API v2: how the request ended (ok, error, invalid_key, internal), for the metrics, not the log. */
+  outcome?: string;
 }
 
 const FIELDS = Symbol('logFields');
 
 export function setLogFields(req: FastifyRequest, fields: LogFields): void {
-  (req as FastifyRequest & { [FIELDS]?: LogFields })[FIELDS] = fields;
+  const r = req as FastifyRequest & { [FIELDS]?: LogFields };
+  r[FIELDS] = { ...r[FIELDS], ...fields };
 }
 
 export function logFieldsOf(req: FastifyRequest): LogFields {

@@ -15,6 +15,7 @@ import type { Redis } from 'ioredis';
 import type { Executor } from '../db/executor.js';
 import { checkReadiness } from '../health/check-readiness.js';
 import { createLogger, type Logger } from '../log.js';
+import { apiLatency, apiRequests } from '../metrics/registry.js';
 import { adminPlugin } from './admin/plugin.js';
 import { apiV2Plugin } from './api-v2/plugin.js';
 import { logFieldsOf } from './log-fields.js';
@@ -87,16 +88,28 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
   // The request's line: route, method, status, time, and what the face adds (API v2: action and user
   // id). Never the URL's query, the body or the headers.
   app.addHook('onResponse', async (req, reply) => {
+    const { outcome, ...fields } = logFieldsOf(req);
     req.log.info(
       {
         method: req.method,
         route: req.routeOptions.url ?? 'unrouted',
         status: reply.statusCode,
         ms: Math.round(reply.elapsedTime * 10) / 10,
-        ...logFieldsOf(req),
+        ...fields,
       },
       'request',
     );
+    if (req.routeOptions.url?.startsWith('/api/v2')) {
+      const action = fields.action ?? 'none';
+      const ended =
+        reply.statusCode === 429
+          ? 'rate_limited'
+          : reply.statusCode >= 500
+            ? 'internal'
+            : (outcome ?? 'error');
+      apiRequests.inc({ action, outcome: ended });
+      apiLatency.observe({ action }, reply.elapsedTime / 1000);
+    }
   });
 
   // Liveness: the process answers. Readiness: the database answers, its schema is current and, when

@@ -97,7 +97,10 @@ export async function apiV2Plugin(app: FastifyInstance, opts: ApiV2Options): Pro
 
   app.setErrorHandler((err, req, reply) => {
     const { status, message } = httpErrorMessage(err);
-    if (status >= 500) req.log.error({ err }, 'request failed');
+    if (status >= 500) {
+      req.log.error({ err }, 'request failed');
+      setLogFields(req, { outcome: 'internal' });
+    }
     reply.code(200).header('content-type', 'application/json; charset=utf-8').send({ error: message });
   });
   // Any other method (PUT, DELETE, ...) and any path below /api/v2 is still an API answer: JSON, 200.
@@ -111,13 +114,23 @@ export async function apiV2Plugin(app: FastifyInstance, opts: ApiV2Options): Pro
     config: { rateLimit: {} },
     handler: async (req) => {
       const parsed = parsedOf(req);
-      if (!parsed?.user) return errorBody({ code: 'invalid_key' });
+      if (!parsed?.user) {
+        setLogFields(req, { outcome: 'invalid_key' });
+        return errorBody({ code: 'invalid_key' });
+      }
       const { params, user } = parsed;
       const action = params.isMalformed('action') ? undefined : params.get('action')?.trim();
       const run = action && Object.hasOwn(ACTIONS, action) ? ACTIONS[action] : undefined;
       setLogFields(req, { user: user.id, ...(run ? { action } : {}) });
       if (!run) return errorBody({ code: 'bad_request' });
-      return run({ db, user, params });
+      const answer = await run({ db, user, params });
+      setLogFields(req, { outcome: isErrorAnswer(answer) ? 'error' : 'ok' });
+      return answer;
     },
   });
+}
+
+/** An API v2 answer that refuses: `{error: …}` (a list answer, e.g. `services`, never is). */
+function isErrorAnswer(answer: unknown): boolean {
+  return typeof answer === 'object' && answer !== null && !Array.isArray(answer) && 'error' in answer;
 }

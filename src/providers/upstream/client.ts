@@ -17,10 +17,13 @@
  */
 import http from 'node:http';
 import https from 'node:https';
+import { upstreamCalls, upstreamLatency } from '../../metrics/registry.js';
 
 export interface UpstreamEndpoint {
   url: string;
   apiKey: string;
+  /** The provider's name: the `provider` label of the call metrics (else the URL's host). */
+  name?: string;
 }
 
 export type CallOutcome =
@@ -74,11 +77,33 @@ function refusedAtHttpLevel(status: number): boolean {
  * upstream closed meanwhile fails with a reset after the request may have been written, which would
  * make an `add` look like an unknown outcome; on a fresh connection a refusal is a clean "not sent".
  */
-export function callUpstream(
+export async function callUpstream(
   endpoint: UpstreamEndpoint,
   params: Record<string, string | number>,
   timeoutMs = 30_000,
   options: { freshConnection?: boolean } = {},
+): Promise<CallOutcome> {
+  const started = performance.now();
+  const outcome = await post(endpoint, params, timeoutMs, options);
+  let provider = endpoint.name;
+  if (provider === undefined) {
+    try {
+      provider = new URL(endpoint.url).host;
+    } catch {
+      provider = 'invalid URL';
+    }
+  }
+  const action = String(params.action ?? 'none');
+  upstreamCalls.inc({ provider, action, outcome: outcome.kind });
+  upstreamLatency.observe({ provider, action }, (performance.now() - started) / 1000);
+  return outcome;
+}
+
+function post(
+  endpoint: UpstreamEndpoint,
+  params: Record<string, string | number>,
+  timeoutMs: number,
+  options: { freshConnection?: boolean },
 ): Promise<CallOutcome> {
   let url: URL;
   try {
