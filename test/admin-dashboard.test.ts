@@ -115,6 +115,7 @@ describeEachDb('admin dashboard and exports', (ctx) => {
     | 'manual'
     | 'waiting'
     | 'old'
+    | 'subscription'
     | 'goodProvider'
     | 'deadProvider'
     | 'slowProvider';
@@ -235,6 +236,9 @@ describeEachDb('admin dashboard and exports', (ctx) => {
     ids.waiting = await place(manual, { link: link('waiting'), quantity: '100' });
     const rc = await requestCancel({ db: db(), userId: buyer.id, orderId: ids.waiting });
     if (!rc.ok) throw new Error(JSON.stringify(rc.failure));
+    // A subscription without a post limit: its reserve is set aside through the ledger, not revenue.
+    const subs = await seedService(db(), { name: 'Auto likes', type: 'Subscriptions', rate: '1', min: 50 });
+    ids.subscription = await place(subs, { username: `fan${process.pid}`, min: '100', max: '100' });
     // 40 days ago, completed then: outside every period.
     const old = Date.now() - 40 * DAY;
     ids.old = await place(manual, { link: link('old'), quantity: '1000' }, old);
@@ -353,6 +357,15 @@ describeEachDb('admin dashboard and exports', (ctx) => {
       }
       // completed 2.00 + partial 2.00 − 0.80 + canceled 2.00 − 2.00 + drip 0.40 + manual 3.00 + waiting 0.30.
       expect(dash.periods.today.revenue).toBe('6.90');
+      // The subscription's reserve (0.10) moved the balance but is no revenue.
+      const reserve = await db()
+        .selectFrom('ledger_entries')
+        .select(['kind', 'amount_units'])
+        .where('order_id', '=', ids.subscription)
+        .execute();
+      expect(reserve.map((e) => [e.kind, toUnits(e.amount_units)])).toEqual([
+        ['order_reserve', -units('0.10')],
+      ]);
       // The order of 40 days ago is in no period: its 3.00 is not revenue now.
       expect(dash.periods.last30Days.revenue).toBe('6.90');
 
@@ -364,12 +377,12 @@ describeEachDb('admin dashboard and exports', (ctx) => {
         .executeTakeFirstOrThrow();
       expect(units(dash.periods.today.cost)).toBe(toUnits(recorded.s ?? 0));
       expect(dash.periods.today.cost).toBe('2.0845'); // 1.2345 + 0.70 + 0.15
-      // Unknown: the manual order, the waiting manual order, the drip-feed whose second run is silent;
-      // not the order canceled before it was sent (it cost nothing).
-      expect(dash.periods.today.costUnknownOrders).toBe(3);
+      // Unknown: the manual order, the waiting manual order, the manual subscription, the drip-feed
+      // whose second run is silent; not the order canceled before it was sent (it cost nothing).
+      expect(dash.periods.today.costUnknownOrders).toBe(4);
       expect(dash.periods.today.profit).toBe('4.8155');
-      // Customer orders: six today (runs not counted), none more in 30 days (the old one is 40 days back).
-      expect(dash.periods.today.orders).toBe(6);
+      // Customer orders: seven today (runs not counted), none more in 30 days (the old one is 40 days back).
+      expect(dash.periods.today.orders).toBe(7);
       expect(dash.periods.last7Days).toEqual(dash.periods.today);
       expect(dash.periods.last30Days).toEqual(dash.periods.today);
 
@@ -413,8 +426,8 @@ describeEachDb('admin dashboard and exports', (ctx) => {
       expect(header.slice(0, 4)).toEqual(['order_id', 'created_at', 'user_id', 'username']);
       const recs = rows.slice(1).map((x) => Object.fromEntries(header.map((h, i) => [h, x[i]])));
       const byId = new Map(recs.map((x) => [Number(x.order_id), x]));
-      // Six customer orders and two drip-feed runs; not the one of 40 days ago.
-      expect(recs).toHaveLength(8);
+      // Seven customer orders and two drip-feed runs; not the one of 40 days ago.
+      expect(recs).toHaveLength(9);
       expect(byId.has(ids.old)).toBe(false);
       expect(byId.get(ids.partial)).toMatchObject({
         status: 'Partial',
@@ -559,8 +572,8 @@ describeEachDb('admin dashboard and exports', (ctx) => {
       const got = parseCsv(text)
         .slice(1)
         .map((x) => Number(x[0]));
-      expect(got).toHaveLength(8);
-      expect(new Set(got).size).toBe(8);
+      expect(got).toHaveLength(9);
+      expect(new Set(got).size).toBe(9);
       expect(got).toEqual([...got].sort((a, b) => a - b));
     });
 

@@ -36,6 +36,8 @@ function DashboardPage() {
   const q = useQuery({
     queryKey: ['admin', 'dashboard'],
     queryFn: () => unwrap(adminApi.GET('/api/admin/dashboard')),
+    // Each load asks every provider for its balance: not again on every focus of the window.
+    staleTime: 60_000,
   });
   return (
     <div className="space-y-6">
