@@ -4,7 +4,8 @@
  * Paths are relative to the project's root; `tools/check-architecture.mjs` runs this together with the
  * check that SQL is written only in repositories and db/.
  */
-const DOMAIN = '^src/(accounts|alerts|audit|cancels|catalog|health|ledger|mail|metrics|orders|providers|refills|settings|tickets)/';
+const DOMAIN =
+  '^src/(accounts|alerts|audit|cancels|catalog|health|ledger|mail|metrics|orders|providers|refills|reports|settings|tickets)/';
 const FACES = '^src/(http|cli)/';
 
 module.exports = {

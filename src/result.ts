@@ -100,7 +100,10 @@ export type Failure =
   | { code: 'not_staff'; username: string }
   | { code: 'no_admin' }
   | { code: 'invalid_role' }
-  | { code: 'invalid_period' };
+  | { code: 'invalid_period' }
+  // Reports (the admin dashboard's exports):
+  | { code: 'invalid_export_period' }
+  | { code: 'export_period_too_long'; maxDays: number };
 
 /**
  * A use case's outcome. `F` names the failures it can return (a subset of Failure), so a face handles
@@ -261,5 +264,9 @@ export function failureMessage(f: Failure): string {
       return 'role must be customer, support or admin';
     case 'invalid_period':
       return 'since and until must be ISO times, since before until';
+    case 'invalid_export_period':
+      return 'from and to must be dates (YYYY-MM-DD), from not after to';
+    case 'export_period_too_long':
+      return `An export covers at most ${f.maxDays} days; choose a shorter period`;
   }
 }

@@ -43,6 +43,9 @@ describeBrowser('admin area in chromium', () => {
   async function addFunds(page: Page, size: string, customer: string) {
     await signIn(page, 'admin', web.adminPassword);
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Admin' }).click();
+    // An admin starts at the dashboard; Users is a tab.
+    await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
+    await page.getByRole('navigation', { name: 'Admin' }).getByRole('link', { name: 'Users' }).click();
     await page.getByRole('heading', { name: 'Users' }).waitFor();
     await page.getByLabel('Find a user').fill(`${customer}@EXAMPLE`);
     await page.getByRole('button', { name: 'Find' }).click();

@@ -60,6 +60,8 @@ const CUSTOMER_FAILURES: Failure[] = [
   { code: 'invalid_amount', text: '1.2.3' },
   { code: 'negative_amount' },
   { code: 'zero_amount' },
+  { code: 'invalid_export_period' },
+  { code: 'export_period_too_long', maxDays: 366 },
 ];
 
 const t = i18next.createInstance();

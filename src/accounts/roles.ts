@@ -31,6 +31,8 @@ export const PERMISSIONS = [
   'tickets.answer',
   'audit.read',
   'staff.manage',
+  /** The dashboard (revenue, cost, profit, provider balances) and the CSV exports: admin only. */
+  'reports.read',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 

@@ -17,6 +17,8 @@ import { webFailure } from '../web/errors.js';
 import { setUpJsonFace } from '../web/json-face.js';
 import { SESSION_COOKIE, setCaller } from '../web/session.js';
 import { auditRoutes } from './audit.routes.js';
+import { dashboardRoutes } from './dashboard.routes.js';
+import { exportsRoutes } from './exports.routes.js';
 import { settingsRoutes } from './settings.routes.js';
 import { usersRoutes } from './users.routes.js';
 
@@ -54,4 +56,6 @@ export async function adminPlugin(app: FastifyInstance, opts: AdminOptions): Pro
   await app.register(usersRoutes, { db });
   await app.register(auditRoutes, { db });
   await app.register(settingsRoutes, { db });
+  await app.register(dashboardRoutes, { db });
+  await app.register(exportsRoutes, { db });
 }

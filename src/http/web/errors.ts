@@ -48,6 +48,8 @@ const STATUS: Partial<Record<Failure['code'], number>> = {
   forbidden: 403,
   not_staff: 403,
   last_admin: 409,
+  invalid_export_period: 400,
+  export_period_too_long: 400,
 };
 
 /** A use case's failure as the web face answers it; anything not listed is bad input (422). */

@@ -39,6 +39,7 @@ export function RequireStaff({ children }: { children: (me: Schemas['Me']) => Re
  * support (the server refuses them anyway).
  */
 const ADMIN_TABS: { to: AdminPath; label: string; adminOnly?: boolean }[] = [
+  { to: '/admin/dashboard', label: 'admin.dashboard.tab', adminOnly: true },
   { to: '/admin/users', label: 'admin.users.tab' },
   { to: '/admin/audit', label: 'admin.audit.tab', adminOnly: true },
   { to: '/admin/settings', label: 'admin.settings.tab', adminOnly: true },

@@ -111,7 +111,7 @@ function Layout() {
               {user.role !== 'customer' && (
                 <li>
                   <Link
-                    to="/admin/users"
+                    to="/admin"
                     className="inline-block min-h-11 px-2 py-3 text-sm font-medium text-amber-800 sm:px-3"
                     activeProps={{
                       className: 'border-b-2 border-amber-600 text-amber-900',

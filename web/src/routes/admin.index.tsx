@@ -1,8 +1,11 @@
-/** `/admin`: the admin area starts at its users. */
-import { createFileRoute, redirect } from '@tanstack/react-router';
+/** `/admin`: the admin area starts at the dashboard for admins, at the users for support. */
+import { createFileRoute, Navigate } from '@tanstack/react-router';
+import { RequireUser } from '../components/RequireUser';
 
 export const Route = createFileRoute('/admin/')({
-  beforeLoad: () => {
-    throw redirect({ to: '/admin/users' });
-  },
+  component: () => (
+    <RequireUser>
+      {(me) => <Navigate to={me.role === 'admin' ? '/admin/dashboard' : '/admin/users'} replace />}
+    </RequireUser>
+  ),
 });
