@@ -18,6 +18,8 @@
  *   BENCH_SYNC_SECONDS seconds measured per sync scenario, after the warm-up (default 10)
  *   BENCH_DISPATCH_ORDERS  queued orders each dispatch scenario sends (default 5000)
  *   BENCH_PIN=1        pin the server child to the last core and this process to the others (taskset)
+ *   BENCH_START_RUNS   starts of the panel measured per database for the start time (default 5;
+ *                      BENCH_ONLY='^start' measures only that)
  *   BENCH_PG_URL       the Postgres used to create and drop the throwaway database
  *                      (default postgres://postgres@127.0.0.1:5432/postgres; must be on this machine)
  *   BENCH_PG_POOL      the Postgres pool size of the server and worker children (default 10, the
@@ -57,6 +59,7 @@ import {
   textReport,
 } from './report.js';
 import { ADD_LINK, ADD_QUANTITY, OTHER_USERS, SERVICE_COUNT, type Seeded, seed } from './seed.js';
+import { benchStart, type StartRow, startReport } from './start.js';
 
 function envNumber(name: string, fallback: number, min: number, max: number): number {
   const raw = process.env[name];
@@ -78,6 +81,9 @@ const SYNC_ORDERS = envNumber('BENCH_SYNC_ORDERS', 100_000, 100, 10_000_000);
 const SYNC_SECONDS = envNumber('BENCH_SYNC_SECONDS', 10, 1, 600);
 const DISPATCH_ORDERS = envNumber('BENCH_DISPATCH_ORDERS', 5_000, 1, 1_000_000);
 const PG_POOL = envNumber('BENCH_PG_POOL', 10, 1, 1000);
+const START_RUNS = envNumber('BENCH_START_RUNS', 5, 1, 100);
+/** The name BENCH_ONLY matches to select the start-time measurement. */
+const START_NAME = 'start time';
 const selected = (name: string) => !ONLY || ONLY.test(name);
 const MARKDOWN_ONLY = process.argv.includes('--markdown');
 const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
@@ -433,7 +439,8 @@ async function main(): Promise<number> {
   const apiCount = panelScenarioNames().filter(selected).length;
   const syncSelected = anySyncSelected(engine);
   const dispatchRuns = selected(dispatchName(engine)) ? dbs.length * DISPATCH_WORKERS.length : 0;
-  if (apiCount === 0 && !syncSelected && dispatchRuns === 0)
+  const startSelected = selected(START_NAME);
+  if (apiCount === 0 && !syncSelected && dispatchRuns === 0 && !startSelected)
     throw new Error(`BENCH_ONLY=${process.env.BENCH_ONLY} selects no scenario`);
 
   const scenarioCount = (apiCount ? 2 * ceilingScenarios.length : 0) + apiCount * dbs.length;
@@ -441,7 +448,8 @@ async function main(): Promise<number> {
     (syncSelected
       ? 2 * (DURATION + WARMUP + 30) + dbs.length * (2 * (SYNC_SECONDS + WARMUP + 60) + 120)
       : 0) +
-    dispatchRuns * 240;
+    dispatchRuns * 240 +
+    (startSelected ? 120 * (dbs.length + 1) : 0);
   const budgetS = scenarioCount * (DURATION + WARMUP + 20) + 300 * dbs.length + engineBudgetS;
   const watchdog = setTimeout(
     () => abort(`the bench did not finish within its ${budgetS} s budget`, 2),
@@ -462,6 +470,7 @@ async function main(): Promise<number> {
 
   const rows: Row[] = [];
   const engineRows: EngineRow[] = [];
+  const startRows: StartRow[] = [];
   const ceilingRuns: { get: number[]; post: number[]; sync: number[] } = { get: [], post: [], sync: [] };
   const ceiling = apiCount ? await startServer({ BENCH_SERVER_MODE: 'ceiling' }, serverCpu) : null;
   const measureCeilings = async (when: string) => {
@@ -503,6 +512,16 @@ async function main(): Promise<number> {
     }
     await measureSyncCeilings('end');
     await measureCeilings('end');
+    if (startSelected && !aborting) {
+      const pgDb = dbs.includes('postgres') ? await createPgDatabase() : null;
+      if (pgDb) cleanups.add(() => pgDb.drop());
+      try {
+        startRows.push(...(await benchStart({ runs: START_RUNS, postgresUrl: pgDb?.url ?? null, log })));
+      } catch (err) {
+        failed = true;
+        notices.push(`start time failed: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
   } finally {
     await ceiling?.stop();
     await syncSim?.stop();
@@ -536,10 +555,12 @@ async function main(): Promise<number> {
   const textTables = [
     ...(rows.length ? [textReport(rows, ceilings)] : []),
     ...(engineRows.length ? [`Engine:\n${engineTextReport(engineRows, syncCeiling)}`] : []),
+    ...(startRows.length ? [`Start time:\n${startReport(startRows, false)}`] : []),
   ];
   const markdownTables = [
     ...(rows.length ? [markdownReport(rows, ceilings)] : []),
     ...(engineRows.length ? [engineMarkdownReport(engineRows, syncCeiling)] : []),
+    ...(startRows.length ? [startReport(startRows, true)] : []),
   ];
   if (!MARKDOWN_ONLY) out.push(...header, '', textTables.join('\n\n'), '', '--- markdown ---', '');
   out.push(...(MARKDOWN_ONLY ? header.map((h) => `${h}  `) : []), markdownTables.join('\n\n'));
