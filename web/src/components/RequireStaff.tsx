@@ -40,6 +40,9 @@ export function RequireStaff({ children }: { children: (me: Schemas['Me']) => Re
  */
 const ADMIN_TABS: { to: AdminPath; label: string; adminOnly?: boolean }[] = [
   { to: '/admin/users', label: 'admin.users.tab' },
+  { to: '/admin/tickets', label: 'admin.tickets.tab' },
+  { to: '/admin/alerts', label: 'admin.alerts.tab', adminOnly: true },
+  { to: '/admin/providers', label: 'admin.providers.tab', adminOnly: true },
   { to: '/admin/audit', label: 'admin.audit.tab', adminOnly: true },
   { to: '/admin/settings', label: 'admin.settings.tab', adminOnly: true },
 ];

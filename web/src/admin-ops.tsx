@@ -1,0 +1,25 @@
+/** What the admin Providers, Alerts and Tickets pages share: the provider state badge, "admins only". */
+import { useTranslation } from 'react-i18next';
+import type { AdminSchemas } from './admin-api';
+import { Empty } from './components/ui';
+
+/** Shown to support on an admins-only page (the server refuses them anyway). */
+export function AdminOnly({ what }: { what: 'providers' | 'alerts' }) {
+  const { t } = useTranslation();
+  return <Empty>{t(`admin.${what}.adminOnly`)}</Empty>;
+}
+
+const LOOK: Record<AdminSchemas['AdminProvider']['state'], string> = {
+  active: 'bg-emerald-50 text-emerald-800',
+  held: 'bg-red-50 text-red-800',
+  disabled: 'bg-amber-50 text-amber-900',
+};
+
+export function ProviderStateBadge({ state }: { state: AdminSchemas['AdminProvider']['state'] }) {
+  const { t } = useTranslation();
+  return (
+    <span className={`inline-block shrink-0 rounded px-1.5 text-xs font-medium ${LOOK[state]}`}>
+      {t(`admin.providers.state.${state}`)}
+    </span>
+  );
+}
