@@ -23,3 +23,19 @@ export function ProviderStateBadge({ state }: { state: AdminSchemas['AdminProvid
     </span>
   );
 }
+
+const TICKET_LOOK: Record<AdminSchemas['AdminInboxTicket']['state'], string> = {
+  open: 'bg-amber-100 text-amber-900',
+  answered: 'bg-emerald-100 text-emerald-900',
+  closed: 'bg-slate-100 text-slate-700',
+};
+
+/** A ticket's state in staff words (open: waiting for us to answer). */
+export function StaffTicketState({ state }: { state: AdminSchemas['AdminInboxTicket']['state'] }) {
+  const { t } = useTranslation();
+  return (
+    <span className={`shrink-0 rounded-full px-2 py-0.5 text-xs font-semibold ${TICKET_LOOK[state]}`}>
+      {t(`admin.tickets.states.${state}`)}
+    </span>
+  );
+}

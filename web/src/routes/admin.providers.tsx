@@ -151,7 +151,7 @@ function AddProvider() {
               params={{ providerId: String(add.data.provider.id) }}
               className="text-indigo-700 underline"
             >
-              {add.data.provider.name}
+              {t('admin.providers.openIt')}
             </Link>
           </Notice>
         )}

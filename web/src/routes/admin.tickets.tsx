@@ -7,11 +7,11 @@ import { useInfiniteQuery } from '@tanstack/react-query';
 import { createFileRoute, Link } from '@tanstack/react-router';
 import { useTranslation } from 'react-i18next';
 import { adminApi } from '../admin-api';
+import { StaffTicketState } from '../admin-ops';
 import { errorText, unwrap } from '../api';
 import { MoreButton } from '../components/Pager';
 import { RequireStaff } from '../components/RequireStaff';
 import { Empty, ErrorMessage, Loading, PageTitle } from '../components/ui';
-import { TicketState } from '../tickets';
 import { useFormat } from '../use-format';
 
 const STATES = ['open', 'answered', 'closed'] as const;
@@ -70,7 +70,7 @@ function Inbox() {
                 : 'border-slate-300 bg-white text-slate-700'
             }`}
           >
-            {s ? t(`tickets.states.${s}`) : t('admin.tickets.all')}
+            {s ? t(`admin.tickets.states.${s}`) : t('admin.tickets.all')}
           </Link>
         ))}
       </nav>
@@ -93,12 +93,14 @@ function Inbox() {
                       {t('tickets.number', { id: tk.id })} · {t(`tickets.subjects.${tk.subject}`)}
                     </p>
                     <p className="truncate text-xs text-slate-500">
-                      {t('admin.tickets.from', { user: tk.user })} ·{' '}
+                      {t('admin.tickets.from', { user: tk.user })}
+                    </p>
+                    <p className="text-xs text-slate-500">
                       <time dateTime={tk.updatedAt}>{f.dateTime(tk.updatedAt)}</time>
                     </p>
                   </div>
                   <div className="flex shrink-0 flex-col items-end gap-1">
-                    <TicketState state={tk.state} />
+                    <StaffTicketState state={tk.state} />
                     {tk.unread > 0 && (
                       <span className="rounded-full bg-indigo-600 px-2 text-xs font-semibold text-white">
                         {t('admin.tickets.newMessages', { count: tk.unread })}

@@ -8,6 +8,7 @@ import { createFileRoute, Link } from '@tanstack/react-router';
 import { type FormEvent, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { adminApi } from '../admin-api';
+import { StaffTicketState } from '../admin-ops';
 import { errorText, unwrap } from '../api';
 import { RequireStaff } from '../components/RequireStaff';
 import {
@@ -20,7 +21,6 @@ import {
   Loading,
   Notice,
 } from '../components/ui';
-import { TicketState } from '../tickets';
 import { useFormat } from '../use-format';
 
 export const Route = createFileRoute('/admin/tickets_/$ticketId')({
@@ -78,7 +78,7 @@ function Thread() {
               {t('tickets.number', { id: q.data.ticket.id })} ·{' '}
               {t(`tickets.subjects.${q.data.ticket.subject}`)}
             </h1>
-            <TicketState state={q.data.ticket.state} />
+            <StaffTicketState state={q.data.ticket.state} />
           </div>
           <dl className="mb-4 grid grid-cols-2 gap-x-4 text-sm">
             <div className="min-w-0">
