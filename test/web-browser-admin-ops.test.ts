@@ -157,7 +157,10 @@ describeBrowser('admin providers, alerts and tickets in chromium', () => {
       const tabs = page.getByRole('navigation', { name: 'Admin' });
       expect(await tabs.getByRole('link', { name: 'Providers' }).count()).toBe(0);
       expect(await tabs.getByRole('link', { name: 'Alerts' }).count()).toBe(0);
-      await page.getByText(/\d+ unread/).waitFor();
+      // The tab and the heading count the unread ticket.
+      await tabs.getByRole('link', { name: 'Tickets 1 unread' }).waitFor();
+      await page.getByText('1 unread', { exact: true }).nth(1).waitFor(); // the tab's words, the heading's
+      expect(await page.getByText('1 unread', { exact: true }).count()).toBe(2);
       const row = page.getByRole('link', { name: new RegExp(`Ticket #${ticketId}\\b`) });
       await row.getByText('1 new').waitFor();
       await web.shot(page, `admin-tickets-${size}`);
@@ -179,6 +182,8 @@ describeBrowser('admin providers, alerts and tickets in chromium', () => {
       const back = page.getByRole('link', { name: new RegExp(`Ticket #${ticketId}\\b`) });
       await back.getByText('Closed').waitFor();
       expect(await back.getByText('1 new').count()).toBe(0);
+      await tabs.getByRole('link', { name: 'Tickets', exact: true }).waitFor();
+      await page.getByText('All read').waitFor();
       const audit = await web.cli(['--json', 'audit', 'list', '--subject', `ticket:${ticketId}`]);
       const actions = JSON.stringify(JSON.parse(audit.out.join('\n')));
       expect(actions).toContain('ticket.reply');
