@@ -120,7 +120,20 @@ describeEachDb('admin providers and alerts', (ctx) => {
       );
     });
 
-    it('without the CSRF token a change is 403 csrf and saves nothing', async () => {
+    it('without the CSRF token every change is 403 csrf and changes nothing', async () => {
+      const id = await add();
+      await raiseAlert(db(), { kind: 'review', message: 'csrf alert' });
+      const [alert] = (await admin.get(`${A}/alerts?limit=1`)).body.alerts;
+      const before = await audit();
+      for (const [m, p, b] of ENDPOINTS) {
+        if (m !== 'post') continue;
+        const path = p(p(0).includes('alerts/') ? alert.id : id);
+        const r = await admin.post(path, b, { csrf: false });
+        expect([path, r.status, r.body.code]).toEqual([path, 403, 'csrf']);
+      }
+      expect(await audit()).toEqual(before);
+      expect((await admin.get(`${A}/providers/${id}`)).body.state).toBe('active');
+      expect((await admin.get(`${A}/alerts?limit=1`)).body.alerts[0].id).toBe(alert.id);
       const n = await providerCount();
       const r = await admin.post(
         `${A}/providers`,
