@@ -23,7 +23,7 @@ const LOOK: Record<AdminSchemas['AdminProvider']['state'], string> = {
 export function ProviderStateBadge({ state }: { state: AdminSchemas['AdminProvider']['state'] }) {
   const { t } = useTranslation();
   return (
-    <span className={`inline-block shrink-0 rounded px-1.5 text-xs font-medium ${LOOK[state]}`}>
+    <span className={`inline-block shrink-0 rounded px-2 py-0.5 text-xs font-semibold ${LOOK[state]}`}>
       {t(`admin.providers.state.${state}`)}
     </span>
   );

@@ -10,16 +10,7 @@ import { type AdminSchemas, adminApi } from '../admin-api';
 import { AdminOnly, ProviderStateBadge } from '../admin-ops';
 import { errorText, unwrap } from '../api';
 import { RequireStaff } from '../components/RequireStaff';
-import {
-  Button,
-  Card,
-  ConfirmButton,
-  Empty,
-  ErrorMessage,
-  Loading,
-  Notice,
-  PageTitle,
-} from '../components/ui';
+import { Button, Card, ConfirmButton, Empty, ErrorMessage, Loading, Notice } from '../components/ui';
 import { useFormat } from '../use-format';
 
 export const Route = createFileRoute('/admin/providers_/$providerId')({
@@ -48,8 +39,10 @@ function ProviderPage() {
       {q.data && (
         <>
           <div className="flex items-start justify-between gap-3">
-            <PageTitle>{q.data.name}</PageTitle>
-            <ProviderStateBadge state={q.data.state} />
+            <h1 className="min-w-0 break-words text-xl font-bold sm:text-2xl">{q.data.name}</h1>
+            <span className="pt-1.5">
+              <ProviderStateBadge state={q.data.state} />
+            </span>
           </div>
           <Card>
             <p className="mb-3 text-sm text-slate-700">
