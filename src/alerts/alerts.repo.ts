@@ -101,3 +101,56 @@ export async function resolveAlertsAbout(
       : q.where('provider_id', '=', about.providerId).where('kind', '=', about.kind);
   await q.execute();
 }
+
+/** An alert with the name of the provider it is about (null when none, or the provider was removed). */
+export interface AlertWithProvider extends Alert {
+  providerName: string | null;
+}
+
+/**
+ * Open or resolved alerts, newest first, a page at a time (`beforeId`: the previous page's last id),
+ * with the names of the providers they are about.
+ */
+export async function findAlertsPage(
+  db: Executor,
+  filter: { state: 'open' | 'resolved'; beforeId?: number | undefined; limit: number },
+): Promise<AlertWithProvider[]> {
+  let q = db
+    .selectFrom('alerts')
+    .leftJoin('providers', 'providers.id', 'alerts.provider_id')
+    .select([
+      'alerts.id',
+      'alerts.kind',
+      'alerts.provider_id',
+      'alerts.order_id',
+      'alerts.message',
+      'alerts.created_at',
+      'alerts.resolved_at',
+      'providers.name as provider_name',
+    ])
+    .where('alerts.resolved_at', filter.state === 'open' ? 'is' : 'is not', null)
+    .orderBy('alerts.id', 'desc')
+    .limit(filter.limit);
+  if (filter.beforeId !== undefined) q = q.where('alerts.id', '<', filter.beforeId);
+  const rows = await q.execute();
+  return rows.map((a) => ({
+    id: Number(a.id),
+    kind: a.kind,
+    providerId: a.provider_id === null ? null : Number(a.provider_id),
+    providerName: a.provider_name ?? null,
+    orderId: a.order_id === null ? null : Number(a.order_id),
+    message: a.message,
+    createdAt: Number(a.created_at),
+    resolvedAt: a.resolved_at === null ? null : Number(a.resolved_at),
+  }));
+}
+
+/** How many alerts are open. */
+export async function countOpenAlerts(db: Executor): Promise<number> {
+  const row = await db
+    .selectFrom('alerts')
+    .select((eb) => eb.fn.countAll().as('n'))
+    .where('resolved_at', 'is', null)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}

@@ -11,6 +11,8 @@ export async function resolveAlert(opts: {
   db: Executor;
   actor: Actor;
   alertId: number;
+  /** Why or how it was dealt with (kept in the audit entry). */
+  note?: string | undefined;
   now?: number;
 }): Promise<Result<{ alertId: number }, FailureOf<'unknown_alert' | 'forbidden'>>> {
   const { actor, alertId } = opts;
@@ -24,6 +26,7 @@ export async function resolveAlert(opts: {
       subject: { type: 'alert', id: alertId },
       before: { resolved: false },
       after: { resolved: true },
+      note: opts.note?.trim() || null,
       now,
     });
     return true;

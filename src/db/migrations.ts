@@ -429,6 +429,20 @@ function migrations(dialect: DialectName): Record<string, Migration> {
         }
       },
     },
+    '0013_ticket_reads': {
+      async up(db: AnyDb) {
+        // The staff inbox's unread counts: the last message of a ticket that any staff member has seen
+        // (opening the ticket in the admin area sets it). A customer message with a larger id is
+        // unread. Message ids, not times: two messages in the same millisecond stay apart.
+        await db.schema.alterTable('tickets').addColumn('staff_read_message_id', idType).execute();
+        // The inbox lists everyone's tickets by state and most recent activity.
+        await db.schema
+          .createIndex('tickets_state_updated_idx')
+          .on('tickets')
+          .columns(['state', 'updated_at', 'id'])
+          .execute();
+      },
+    },
     '0015_worker_heartbeats': {
       async up(db: AnyDb) {
         // Each running worker's last sign of life, so /ready can tell a panel whose engine stopped.

@@ -170,6 +170,8 @@ export interface TicketsTable {
   state: string;
   created_at: Int;
   updated_at: Int;
+  /** The last message any staff member has seen in the admin area (0013_ticket_reads); null: none. */
+  staff_read_message_id: Int | null;
 }
 
 export interface TicketMessagesTable {

@@ -9,6 +9,8 @@ export interface Provider extends UpstreamEndpoint {
   name: string;
   state: ProviderState;
   heldReason: string | null;
+  /** When it was held (ms), null when it is not held. */
+  heldAt: number | null;
   nextProbeAt: number | null;
   /** Sends in flight at once at this provider, per worker process. */
   sendLimit: number;
@@ -24,6 +26,7 @@ function toProvider(row: any): Provider {
     // An unknown state (written by a newer version) is treated as disabled: send nothing.
     state: parseProviderState(row.state) ?? 'disabled',
     heldReason: row.held_reason,
+    heldAt: row.held_at === null || row.held_at === undefined ? null : Number(row.held_at),
     nextProbeAt: row.next_probe_at === null ? null : Number(row.next_probe_at),
     sendLimit: Math.max(1, Number(row.send_limit ?? 1)),
   };
@@ -155,4 +158,54 @@ export async function insertProvider(
 ): Promise<number> {
   const row = await db.insertInto('providers').values(values).returning('id').executeTakeFirstOrThrow();
   return Number(row.id);
+}
+
+/** Per provider: how many of our services point at it and how many of its orders have not ended. */
+export async function providerUsageAll(
+  db: Executor,
+): Promise<Map<number, { openOrders: number; services: number }>> {
+  const out = new Map<number, { openOrders: number; services: number }>();
+  const entry = (id: number) => {
+    let e = out.get(id);
+    if (!e) {
+      e = { openOrders: 0, services: 0 };
+      out.set(id, e);
+    }
+    return e;
+  };
+  const services = await db
+    .selectFrom('services')
+    .select(['provider_id', (eb) => eb.fn.countAll().as('n')])
+    .where('provider_id', 'is not', null)
+    .groupBy('provider_id')
+    .execute();
+  for (const r of services) entry(Number(r.provider_id)).services = Number(r.n);
+  const orders = await db
+    .selectFrom('orders')
+    .select(['provider_id', (eb) => eb.fn.countAll().as('n')])
+    .where('provider_id', 'is not', null)
+    .where('status', 'in', [...ACTIVE_STATUSES])
+    .groupBy('provider_id')
+    .execute();
+  for (const r of orders) entry(Number(r.provider_id)).openOrders = Number(r.n);
+  return out;
+}
+
+/** Our services that point at a provider, with the provider's service id each is linked to. */
+export async function servicesLinkedTo(
+  db: Executor,
+  providerId: number,
+): Promise<{ id: number; name: string; enabled: boolean; providerServiceId: string | null }[]> {
+  const rows = await db
+    .selectFrom('services')
+    .select(['id', 'name', 'enabled', 'provider_service_id'])
+    .where('provider_id', '=', providerId)
+    .orderBy('id')
+    .execute();
+  return rows.map((r) => ({
+    id: Number(r.id),
+    name: r.name,
+    enabled: Number(r.enabled) === 1,
+    providerServiceId: r.provider_service_id,
+  }));
 }

@@ -39,7 +39,9 @@ export async function setProviderEnabled(opts: {
     if (!moved) return fail({ code: 'conflict', reason: 'changed_meanwhile', what: 'provider', id: p.id });
     let requeued = 0;
     if (enabled) requeued = await requeueHeld(tx, { providerId: p.id, now });
-    else await resolveAlertsAbout(tx, { providerId: p.id, kind: 'provider_held' }, now);
+    // Disabled, or enabled again after the engine held it (like `resume`): its held alert is dealt with.
+    if (!enabled || p.state === 'held')
+      await resolveAlertsAbout(tx, { providerId: p.id, kind: 'provider_held' }, now);
     await recordAudit(tx, {
       actor,
       action: enabled ? 'provider.enable' : 'provider.disable',

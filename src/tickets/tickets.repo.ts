@@ -2,7 +2,9 @@
  * Tickets' SQL: the ticket rows, their messages, and the compare-and-set state changes checked
  * against ticket.state.ts. Takes the database or a transaction; the use cases own transactions.
  */
+import { type ExpressionBuilder, sql } from 'kysely';
 import type { Executor } from '../db/executor.js';
+import type { Database } from '../db/schema.js';
 import { assertTicketTransition, type TicketState, type TicketSubject } from './ticket.state.js';
 
 export interface Ticket {
@@ -199,4 +201,89 @@ export async function countOwnOrders(
     .where('id', 'in', [...orderIds])
     .executeTakeFirstOrThrow();
   return Number(row.n);
+}
+
+/** Where a ticket stands in the staff inbox: open (waiting for staff) 0, answered 1, closed 2. */
+const inboxRank = sql<number>`case when tickets.state = 'open' then 0 when tickets.state = 'answered' then 1 else 2 end`;
+
+/** Customer messages of the ticket newer than the last one staff have seen. */
+function unreadMessages(eb: ExpressionBuilder<Database, 'tickets'>) {
+  return eb
+    .selectFrom('ticket_messages')
+    .whereRef('ticket_messages.ticket_id', '=', 'tickets.id')
+    .where('ticket_messages.from_staff', '=', 0)
+    .where(sql<boolean>`ticket_messages.id > coalesce(tickets.staff_read_message_id, 0)`);
+}
+
+/** A ticket in the staff inbox: where it stands (the keyset's first part) and its unread messages. */
+export interface InboxTicket extends Ticket {
+  rank: number;
+  unread: number;
+}
+
+/**
+ * Everyone's tickets for staff: open first, then answered, then closed, each the most recently
+ * updated first, optionally in one state, a page at a time (keyset on rank, updated_at, id), each
+ * with its count of customer messages staff have not seen.
+ */
+export async function findInboxPage(
+  db: Executor,
+  filter: {
+    state?: TicketState | undefined;
+    before?: { rank: number; updatedAt: number; id: number } | undefined;
+    limit: number;
+  },
+): Promise<InboxTicket[]> {
+  let q = ticketsWithUser(db)
+    .select((eb) => [
+      inboxRank.as('rank'),
+      unreadMessages(eb)
+        .select((s) => s.fn.countAll().as('n'))
+        .as('unread'),
+    ])
+    .orderBy(inboxRank)
+    .orderBy('tickets.updated_at', 'desc')
+    .orderBy('tickets.id', 'desc')
+    .limit(filter.limit);
+  if (filter.state !== undefined) q = q.where('tickets.state', '=', filter.state);
+  const b = filter.before;
+  if (b)
+    q = q.where((eb) =>
+      eb.or([
+        eb(inboxRank, '>', b.rank),
+        eb.and([eb(inboxRank, '=', b.rank), eb('tickets.updated_at', '<', b.updatedAt)]),
+        eb.and([
+          eb(inboxRank, '=', b.rank),
+          eb('tickets.updated_at', '=', b.updatedAt),
+          eb('tickets.id', '<', b.id),
+        ]),
+      ]),
+    );
+  return (await q.execute()).map((r) => ({
+    ...toTicket(r),
+    rank: Number(r.rank),
+    unread: Number(r.unread ?? 0),
+  }));
+}
+
+/** How many tickets hold a customer message staff have not seen. */
+export async function countUnreadTickets(db: Executor): Promise<number> {
+  const row = await db
+    .selectFrom('tickets')
+    .select((eb) => eb.fn.countAll().as('n'))
+    .where((eb) => eb.exists(unreadMessages(eb).select('ticket_messages.id')))
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+/** Staff have seen the ticket's thread up to this message (never moves back). */
+export async function markTicketRead(db: Executor, ticketId: number, messageId: number): Promise<void> {
+  await db
+    .updateTable('tickets')
+    .set({ staff_read_message_id: messageId })
+    .where('id', '=', ticketId)
+    .where((eb) =>
+      eb.or([eb('staff_read_message_id', 'is', null), eb('staff_read_message_id', '<', messageId)]),
+    )
+    .execute();
 }

@@ -1,6 +1,6 @@
 /**
- * `tickets`: the operator's side of support tickets (until the admin area exists): list, read a
- * thread, reply (recorded as staff, written as the first admin account or the user named by --as)
+ * `tickets`: the operator's side of support tickets (the same use cases as the admin area's inbox):
+ * list, read a thread, reply (recorded as staff, written as the first admin account or the user named by --as)
  * and close.
  */
 import type { Command } from 'commander';

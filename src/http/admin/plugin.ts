@@ -16,10 +16,13 @@ import { setLogFields } from '../log-fields.js';
 import { webFailure } from '../web/errors.js';
 import { setUpJsonFace } from '../web/json-face.js';
 import { SESSION_COOKIE, setCaller } from '../web/session.js';
+import { alertsRoutes } from './alerts.routes.js';
 import { auditRoutes } from './audit.routes.js';
 import { dashboardRoutes } from './dashboard.routes.js';
 import { exportsRoutes } from './exports.routes.js';
+import { providersRoutes } from './providers.routes.js';
 import { settingsRoutes } from './settings.routes.js';
+import { ticketsRoutes } from './tickets.routes.js';
 import { usersRoutes } from './users.routes.js';
 
 export interface AdminOptions {
@@ -58,4 +61,7 @@ export async function adminPlugin(app: FastifyInstance, opts: AdminOptions): Pro
   await app.register(settingsRoutes, { db });
   await app.register(dashboardRoutes, { db });
   await app.register(exportsRoutes, { db });
+  await app.register(providersRoutes, { db });
+  await app.register(alertsRoutes, { db });
+  await app.register(ticketsRoutes, { db });
 }

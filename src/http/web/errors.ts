@@ -50,6 +50,16 @@ const STATUS: Partial<Record<Failure['code'], number>> = {
   last_admin: 409,
   invalid_export_period: 400,
   export_period_too_long: 400,
+  // The admin area's providers and alerts:
+  unknown_provider: 404,
+  unknown_alert: 404,
+  provider_exists: 409,
+  provider_in_use: 409,
+  provider_disabled: 409,
+  // A saved provider that did not answer (its balance, its services): the upstream's fault.
+  provider_unreachable: 502,
+  provider_refused: 502,
+  provider_bad_answer: 502,
 };
 
 /** A use case's failure as the web face answers it; anything not listed is bad input (422). */

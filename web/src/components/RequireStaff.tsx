@@ -5,6 +5,7 @@
 import { Link, type LinkProps } from '@tanstack/react-router';
 import type { ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
+import { UnreadTicketsBadge } from '../admin-ops';
 import type { Schemas } from '../api';
 import { RequireUser } from './RequireUser';
 import { Empty } from './ui';
@@ -23,7 +24,7 @@ export function RequireStaff({ children }: { children: (me: Schemas['Me']) => Re
               className="-mx-4 mb-3 flex gap-1 overflow-x-auto border-b border-slate-200 px-4 whitespace-nowrap"
             >
               {ADMIN_TABS.filter((tab) => me.role === 'admin' || !tab.adminOnly).map((tab) => (
-                <AdminTab key={tab.to} to={tab.to} label={t(tab.label)} />
+                <AdminTab key={tab.to} to={tab.to} label={t(tab.label)} badge={tab.badge} />
               ))}
             </nav>
             {children(me)}
@@ -36,18 +37,29 @@ export function RequireStaff({ children }: { children: (me: Schemas['Me']) => Re
 
 /**
  * The admin area's tabs, in the order shown: one line per page. `adminOnly` tabs are hidden from
- * support (the server refuses them anyway).
+ * support (the server refuses them anyway); `badge` is a small count drawn beside the label.
  */
-const ADMIN_TABS: { to: AdminPath; label: string; adminOnly?: boolean }[] = [
+const ADMIN_TABS: { to: AdminPath; label: string; adminOnly?: boolean; badge?: () => ReactNode }[] = [
   { to: '/admin/dashboard', label: 'admin.dashboard.tab', adminOnly: true },
   { to: '/admin/users', label: 'admin.users.tab' },
+  { to: '/admin/tickets', label: 'admin.tickets.tab', badge: UnreadTicketsBadge },
+  { to: '/admin/alerts', label: 'admin.alerts.tab', adminOnly: true },
+  { to: '/admin/providers', label: 'admin.providers.tab', adminOnly: true },
   { to: '/admin/audit', label: 'admin.audit.tab', adminOnly: true },
   { to: '/admin/settings', label: 'admin.settings.tab', adminOnly: true },
 ];
 
 type AdminPath = Extract<LinkProps['to'], `/admin/${string}`>;
 
-function AdminTab({ to, label }: { to: AdminPath; label: string }) {
+function AdminTab({
+  to,
+  label,
+  badge: Badge,
+}: {
+  to: AdminPath;
+  label: string;
+  badge?: (() => ReactNode) | undefined;
+}) {
   return (
     <Link
       to={to}
@@ -55,6 +67,7 @@ function AdminTab({ to, label }: { to: AdminPath; label: string }) {
       activeProps={{ className: 'border-b-2 border-indigo-600 text-indigo-700', 'aria-current': 'page' }}
     >
       {label}
+      {Badge && <Badge />}
     </Link>
   );
 }
