@@ -48,6 +48,9 @@ const STATUS: Partial<Record<Failure['code'], number>> = {
   forbidden: 403,
   not_staff: 403,
   last_admin: 409,
+  unknown_provider: 404,
+  not_in_review: 409,
+  order_at_provider: 409,
 };
 
 /** A use case's failure as the web face answers it; anything not listed is bad input (422). */
