@@ -40,6 +40,7 @@ export function RequireStaff({ children }: { children: (me: Schemas['Me']) => Re
  */
 const ADMIN_TABS: { to: AdminPath; label: string; adminOnly?: boolean }[] = [
   { to: '/admin/users', label: 'admin.users.tab' },
+  { to: '/admin/orders', label: 'admin.orders.tab' },
   { to: '/admin/audit', label: 'admin.audit.tab', adminOnly: true },
   { to: '/admin/settings', label: 'admin.settings.tab', adminOnly: true },
 ];
