@@ -10,13 +10,7 @@ import { createFileRoute, Link } from '@tanstack/react-router';
 import { type ReactNode, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { type AdminSchemas, adminApi } from '../admin-api';
-import {
-  AdminOrderViews,
-  AT_PROVIDER,
-  DispatchBadge,
-  type DispatchState,
-  StatusBadge,
-} from '../admin-orders';
+import { AT_PROVIDER, DispatchBadge, type DispatchState, StatusBadge } from '../admin-orders';
 import { errorText, unwrap } from '../api';
 import { FundsEntryList } from '../components/FundsEntryList';
 import { RequireStaff } from '../components/RequireStaff';
@@ -51,7 +45,11 @@ function OrderPage({ isAdmin }: { isAdmin: boolean }) {
   });
   return (
     <div className="space-y-4">
-      <AdminOrderViews />
+      <p>
+        <Link to="/admin/orders" className="inline-block min-h-11 py-3 text-sm text-indigo-700 underline">
+          ← {t('admin.orders.back')}
+        </Link>
+      </p>
       {q.isPending && <Loading label={t('common.loading')} />}
       {q.isError && <ErrorMessage>{errorText(q.error)}</ErrorMessage>}
       {q.data && <OrderBody o={q.data} isAdmin={isAdmin} />}
