@@ -398,6 +398,35 @@ describeEachDb('admin orders API', (ctx) => {
       });
     });
 
+    it('a sent order shows its upstream order id and what the provider reported it charges us', async () => {
+      const u = await seedUser(db(), '10');
+      const o = await place(u.apiKey, sentService, 250);
+      const e = makeEngine(db(), ctx().dialect);
+      await e.until(
+        async () => {
+          const r = await db()
+            .selectFrom('orders')
+            .select('provider_charge_units')
+            .where('id', '=', o)
+            .executeTakeFirstOrThrow();
+          return r.provider_charge_units !== null;
+        },
+        10,
+        'provider cost',
+      );
+      const r = await admin.get(`${A}/orders/${o}`);
+      expect(r.body).toMatchObject({
+        dispatch: 'sent',
+        provider: { id: providerId },
+        upstreamOrder: up.orderByLink(r.body.link)?.id,
+        providerCost: '0.10',
+        charge: '1.00',
+      });
+      // A cost is never shown for an order whose provider did not report one.
+      const manual = await place(u.apiKey, handService, 100);
+      expect((await admin.get(`${A}/orders/${manual}`)).body.providerCost).toBe(null);
+    });
+
     it('unknown order: 404 unknown_order on each order endpoint; a bad id 400', async () => {
       for (const [m, p, b] of ENDPOINTS.filter((_, i) => [1, 4, 7].includes(i))) {
         const r = m === 'get' ? await admin.get(p(99_999_999)) : await admin.post(p(99_999_999), b);
