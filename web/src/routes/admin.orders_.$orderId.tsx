@@ -115,7 +115,14 @@ function Facts({ o, isAdmin }: { o: Detail; isAdmin: boolean }) {
           </Link>
         </Fact>
         <Fact label={t('admin.orders.order.service')}>
-          {o.service.name ?? '—'} <span className="text-slate-500">#{o.service.id}</span>
+          <Link
+            to="/admin/orders"
+            search={{ service: o.service.id }}
+            className="text-indigo-700 underline"
+            title={t('admin.orders.order.itsOrders')}
+          >
+            {o.service.name ?? '—'} #{o.service.id}
+          </Link>
         </Fact>
         <Fact label={t('admin.orders.order.placed')}>{f.dateTime(o.createdAt)}</Fact>
         <Fact label={t('admin.orders.order.link')} wide>
@@ -141,7 +148,18 @@ function Facts({ o, isAdmin }: { o: Detail; isAdmin: boolean }) {
           )}
         </Fact>
         <Fact label={t('admin.orders.order.provider')}>
-          {o.provider ? `${o.provider.name ?? '—'} #${o.provider.id}` : t('admin.orders.byHand')}
+          {o.provider ? (
+            <Link
+              to="/admin/orders"
+              search={{ provider: o.provider.id }}
+              className="text-indigo-700 underline"
+              title={t('admin.orders.order.itsOrders')}
+            >
+              {o.provider.name ?? '—'} #{o.provider.id}
+            </Link>
+          ) : (
+            t('admin.orders.byHand')
+          )}
         </Fact>
         <Fact label={t('admin.orders.order.upstreamOrder')}>{o.upstreamOrder ?? '—'}</Fact>
         {o.provider && <Fact label={t('admin.orders.order.attempts')}>{f.count(o.attempts)}</Fact>}
