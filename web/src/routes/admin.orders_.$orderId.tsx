@@ -305,7 +305,9 @@ function StatusForm({ o, isAdmin, onDone }: { o: Detail; isAdmin: boolean; onDon
           params: { path: { id: o.id } },
           body: {
             status: status as Target,
-            ...(remains.trim() ? { remains: remains.trim() } : {}),
+            ...(remains.trim() && status !== 'completed' && status !== 'canceled'
+              ? { remains: remains.trim() }
+              : {}),
             ...(startCount.trim() ? { startCount: startCount.trim() } : {}),
             ...(note.trim() ? { note: note.trim() } : {}),
             ...(force ? { force: true } : {}),
@@ -355,18 +357,21 @@ function StatusForm({ o, isAdmin, onDone }: { o: Detail; isAdmin: boolean; onDon
             </select>
           )}
         </Field>
-        <TextField
-          label={t('admin.orders.setStatus.remains')}
-          hint={
-            status === 'partial'
-              ? t('admin.orders.setStatus.remainsPartial')
-              : t('admin.orders.setStatus.remainsHint')
-          }
-          value={remains}
-          onChange={setRemains}
-          inputMode="numeric"
-          autoComplete="off"
-        />
+        {/* Completed delivers everything; Canceled gives back what is left of the charge: no remains. */}
+        {status !== 'completed' && status !== 'canceled' && (
+          <TextField
+            label={t('admin.orders.setStatus.remains')}
+            hint={
+              status === 'partial'
+                ? t('admin.orders.setStatus.remainsPartial')
+                : t('admin.orders.setStatus.remainsHint')
+            }
+            value={remains}
+            onChange={setRemains}
+            inputMode="numeric"
+            autoComplete="off"
+          />
+        )}
         <TextField
           label={t('admin.orders.setStatus.startCount')}
           value={startCount}
