@@ -65,6 +65,7 @@ function order(over: Partial<Order> = {}): Order {
     finishedAt: null,
     dispatchState: 'sent',
     providerId: 1,
+    providerChargeUnits: null,
     providerOrderId: '555',
     parentOrderId: null,
     runIndex: null,

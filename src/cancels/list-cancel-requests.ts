@@ -1,7 +1,13 @@
-/** Use case: the cancel requests still waiting (their order has not ended), oldest first. */
+/**
+ * Use case: the cancel requests still waiting (their order has not ended), oldest first. Staff (the
+ * admin area) need orders.read; the CLI passes no actor.
+ */
+import { can } from '../accounts/roles.js';
+import type { Actor } from '../audit/actor.js';
 import type { Executor } from '../db/executor.js';
 import { API_STATUS } from '../orders/order.state.js';
-import { findWaitingCancelRequests } from './cancels.repo.js';
+import { type FailureOf, fail, ok, type Result } from '../result.js';
+import { type CancelRequestRow, findWaitingCancelRequests } from './cancels.repo.js';
 
 export interface CancelRequestView {
   order: number;
@@ -19,12 +25,26 @@ export async function listCancelRequests(opts: {
   limit?: number | undefined;
 }): Promise<CancelRequestView[]> {
   const rows = await findWaitingCancelRequests(opts.db, opts.limit ?? 100);
-  return rows.map((r) => ({
+  return rows.map(cancelRequestView);
+}
+
+/** The same list for staff (orders.read). */
+export async function listCancelRequestsForStaff(opts: {
+  db: Executor;
+  actor: Actor;
+  limit?: number | undefined;
+}): Promise<Result<CancelRequestView[], FailureOf<'forbidden'>>> {
+  if (!can(opts.actor.role, 'orders.read')) return fail({ code: 'forbidden' });
+  return ok(await listCancelRequests(opts));
+}
+
+function cancelRequestView(r: CancelRequestRow): CancelRequestView {
+  return {
     order: r.orderId,
     username: r.username,
     service: r.serviceName,
     status: API_STATUS[r.status],
     requestedAt: new Date(r.requestedAt).toISOString(),
     state: r.cancelState ?? 'waiting',
-  }));
+  };
 }

@@ -11,6 +11,7 @@ import type { Executor } from '../db/executor.js';
 import { formatAmount } from '../money.js';
 import { refillAllowed } from '../refills/refill-rules.js';
 import { findOrdersWithOpenRefill } from '../refills/refills.repo.js';
+import { orderSearchOf } from './list-orders.js';
 import { API_STATUS, type OrderStatus } from './order.state.js';
 import { findOrdersForOperator, type Order } from './orders.repo.js';
 
@@ -66,14 +67,6 @@ export function customerOrderView(
   };
 }
 
-/** A search text: all digits is an order id, anything else a part of the link. */
-function searchOf(q: string | undefined): { id?: number; linkContains?: string } {
-  const text = q?.trim() ?? '';
-  if (text === '') return {};
-  if (/^#?\d{1,15}$/.test(text)) return { id: Number(text.replace('#', '')) };
-  return { linkContains: text };
-}
-
 export async function listCustomerOrders(opts: {
   db: Executor;
   userId: number;
@@ -91,7 +84,7 @@ export async function listCustomerOrders(opts: {
     userId,
     status: opts.status,
     beforeId: opts.beforeId,
-    ...searchOf(opts.q),
+    ...orderSearchOf(opts.q),
     limit: limit + 1,
   });
   const page = rows.slice(0, limit);

@@ -31,6 +31,8 @@ export interface Order {
   dispatchState: DispatchState;
   providerId: number | null;
   providerOrderId: string | null;
+  /** What the provider reported it charges us for this order; null: unknown (manual, silent upstream). */
+  providerChargeUnits: bigint | null;
   parentOrderId: number | null;
   runIndex: number | null;
   lastError: string | null;
@@ -71,6 +73,10 @@ export function toOrder(row: any): Order {
     dispatchState: row.dispatch_state,
     providerId: row.provider_id === null ? null : Number(row.provider_id),
     providerOrderId: row.provider_order_id,
+    providerChargeUnits:
+      row.provider_charge_units === null || row.provider_charge_units === undefined
+        ? null
+        : toUnits(row.provider_charge_units),
     parentOrderId: row.parent_order_id === null ? null : Number(row.parent_order_id),
     runIndex: row.run_index === null ? null : Number(row.run_index),
     lastError: row.last_error,
@@ -173,6 +179,7 @@ export async function findOrdersForOperator(
   filter: {
     userId?: number | undefined;
     providerId?: number | undefined;
+    serviceId?: number | undefined;
     status?: OrderStatus | undefined;
     dispatchState?: DispatchState | undefined;
     since?: number | undefined;
@@ -200,6 +207,7 @@ export async function findOrdersForOperator(
       : q.where('orders.parent_order_id', '=', filter.runsOf);
   if (filter.userId !== undefined) q = q.where('orders.user_id', '=', filter.userId);
   if (filter.providerId !== undefined) q = q.where('orders.provider_id', '=', filter.providerId);
+  if (filter.serviceId !== undefined) q = q.where('orders.service_id', '=', filter.serviceId);
   if (filter.status !== undefined) q = q.where('orders.status', '=', filter.status);
   if (filter.dispatchState !== undefined) q = q.where('orders.dispatch_state', '=', filter.dispatchState);
   if (filter.since !== undefined) q = q.where('orders.created_at', '>=', filter.since);

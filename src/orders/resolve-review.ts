@@ -27,6 +27,8 @@ export async function resolveReview(opts: {
   actor: Actor;
   orderId: number;
   resolution: ReviewResolution;
+  /** Why, for the audit log. */
+  note?: string | undefined;
   now?: number;
 }): Promise<
   Result<
@@ -86,6 +88,7 @@ export async function resolveReview(opts: {
         status: after ? API_STATUS[after.status] : null,
         dispatchState: after?.dispatchState ?? null,
       },
+      note: opts.note,
       now,
     });
     return ok({ orderId });

@@ -30,6 +30,8 @@ export async function setOrderStatus(opts: {
   orderId: number;
   change: StatusChange;
   force?: boolean | undefined;
+  /** Why, for the audit log. */
+  note?: string | undefined;
   now?: number;
 }): Promise<Result<OrderChangeView, SettleFailure | FailureOf<'order_at_provider' | 'forbidden'>>> {
   const { db, orderId, change } = opts;
@@ -63,6 +65,7 @@ export async function setOrderStatus(opts: {
         refund: formatAmount(r.value.refundUnits),
         ...(opts.force ? { force: true } : {}),
       },
+      note: opts.note,
       now,
     });
     return ok({

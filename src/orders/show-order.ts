@@ -3,6 +3,8 @@
  * ids), where it stands upstream, its money and its ledger entries, refills, the cancel request and
  * the drip-feed runs the engine placed.
  */
+import { can } from '../accounts/roles.js';
+import type { Actor } from '../audit/actor.js';
 import type { Executor } from '../db/executor.js';
 import { findEntries } from '../ledger/ledger.repo.js';
 import { type LedgerEntryView, ledgerEntryView } from '../ledger/list-funds-history.js';
@@ -32,8 +34,14 @@ export interface OrderDetailView {
   upstreamOrder: string | null;
   /** The last thing the provider (or the engine about it) said: an error, a refusal. */
   upstreamMessage: string | null;
+  /** What the provider reported it charges us for this order; null: unknown (never 0 for unknown). */
+  providerCost: string | null;
+  /** Sends tried so far. */
+  attempts: number;
   type: string;
   link: string | null;
+  /** The order's extra fields (comments, usernames, posts, ...), as placed; null when none. */
+  params: Record<string, unknown> | null;
   quantity: string;
   runs: number | null;
   interval: number | null;
@@ -57,9 +65,12 @@ const iso = (ms: number) => new Date(ms).toISOString();
 
 export async function showOrder(opts: {
   db: Executor;
+  /** Staff acting (needs orders.read); none for the CLI. */
+  actor?: Actor | undefined;
   orderId: number;
-}): Promise<Result<OrderDetailView, FailureOf<'unknown_order'>>> {
+}): Promise<Result<OrderDetailView, FailureOf<'unknown_order' | 'forbidden'>>> {
   const { db, orderId } = opts;
+  if (opts.actor && !can(opts.actor.role, 'orders.read')) return fail({ code: 'forbidden' });
   const o = await findNamedOrder(db, orderId);
   if (!o) return fail({ code: 'unknown_order' });
   const [entries, refills, runs] = await Promise.all([
@@ -74,8 +85,11 @@ export async function showOrder(opts: {
     provider: o.providerId === null ? null : { id: o.providerId, name: o.providerName },
     upstreamOrder: o.providerOrderId,
     upstreamMessage: o.lastError,
+    providerCost: o.providerChargeUnits === null ? null : formatAmount(o.providerChargeUnits),
+    attempts: o.dispatchAttempts,
     type: o.type,
     link: o.link,
+    params: o.params,
     quantity: o.quantity.toString(),
     runs: o.runs,
     interval: o.intervalMinutes,

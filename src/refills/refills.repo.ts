@@ -60,7 +60,15 @@ export interface RefillRow extends Refill {
 /** Refill requests for the operator: open ones first, then newest first; or those of one order. */
 export async function findRefills(
   db: Executor,
-  filter: { orderId?: number; openOnly?: boolean; limit: number },
+  filter: {
+    orderId?: number;
+    openOnly?: boolean;
+    status?: RefillStatus | undefined;
+    /** Keyset pages, newest first (no open-first order): only refills with a smaller id. */
+    beforeId?: number | undefined;
+    newestFirst?: boolean;
+    limit: number;
+  },
 ): Promise<RefillRow[]> {
   let q = db
     .selectFrom('refills')
@@ -69,11 +77,13 @@ export async function findRefills(
     .select('users.username');
   if (filter.orderId !== undefined) q = q.where('refills.order_id', '=', filter.orderId);
   if (filter.openOnly) q = q.where('refills.status', 'in', [...OPEN_REFILL_STATUSES]);
-  const rows = await q
-    .orderBy(sql`case when refills.status in (${sql.join([...OPEN_REFILL_STATUSES])}) then 0 else 1 end`)
-    .orderBy('refills.id', 'desc')
-    .limit(filter.limit)
-    .execute();
+  if (filter.status !== undefined) q = q.where('refills.status', '=', filter.status);
+  if (filter.beforeId !== undefined) q = q.where('refills.id', '<', filter.beforeId);
+  if (!filter.newestFirst)
+    q = q.orderBy(
+      sql`case when refills.status in (${sql.join([...OPEN_REFILL_STATUSES])}) then 0 else 1 end`,
+    );
+  const rows = await q.orderBy('refills.id', 'desc').limit(filter.limit).execute();
   return rows.map((r) => ({
     id: Number(r.id),
     orderId: Number(r.order_id),

@@ -27,6 +27,8 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--username <name>', "only this user's orders")
     .option('--status <status>', 'only orders in this status (e.g. Pending, "In progress")')
     .option('--provider <id>', 'only orders sent (or to be sent) to this provider')
+    .option('--service <id>', 'only orders of this service')
+    .option('--before <id>', 'only orders with a smaller id (the next page after that order)')
     .option('--since <date>', 'only orders placed at or after this ISO date/time, e.g. 2025-03-01')
     .option('--until <date>', 'only orders placed before this ISO time; a bare date includes that day')
     .option('--limit <n>', 'how many', '50')
@@ -34,11 +36,23 @@ export function register(program: Command, ctx: CliContext): void {
       const limit = Number(intArg(o.limit, 'limit', 1));
       const status = o.status === undefined ? undefined : statusArg(o.status);
       const providerId = o.provider === undefined ? undefined : idArg(o.provider, 'provider');
+      const serviceId = o.service === undefined ? undefined : idArg(o.service, 'service');
+      const beforeId = o.before === undefined ? undefined : idArg(o.before, 'before');
       const since = o.since === undefined ? undefined : dateArg(o.since, 'since');
       const until = o.until === undefined ? undefined : dateArg(o.until, 'until', true);
       const db = await ctx.database();
       const rows = unwrap(
-        await listOrders({ db, username: o.username, status, providerId, since, until, limit }),
+        await listOrders({
+          db,
+          username: o.username,
+          status,
+          providerId,
+          serviceId,
+          since,
+          until,
+          beforeId,
+          limit,
+        }),
       );
       ctx.emit(
         { orders: rows },
@@ -91,7 +105,8 @@ export function register(program: Command, ctx: CliContext): void {
         ...(v.upstreamMessage ? [`message:   ${v.upstreamMessage}`] : []),
         `link:      ${v.link ?? '-'}`,
         `quantity:  ${v.quantity}${v.runs ? ` × ${v.runs} runs every ${v.interval} min` : ''}, remains ${v.remains}, start count ${v.startCount ?? '-'}`,
-        `charge:    ${v.charge}, refunded ${v.refunded}`,
+        `charge:    ${v.charge}, refunded ${v.refunded}, provider cost ${v.providerCost ?? 'unknown'}`,
+        ...(v.provider ? [`sends:     ${v.attempts} attempt(s)`] : []),
         `placed:    ${v.createdAt}, updated ${v.updatedAt}${v.finishedAt ? `, finished ${v.finishedAt}` : ''}`,
         `cancel:    ${v.cancel ? `requested ${v.cancel.requestedAt}, ${v.cancel.state}` : 'not requested'}`,
         'ledger:',

@@ -20,6 +20,7 @@ import { alertsRoutes } from './alerts.routes.js';
 import { auditRoutes } from './audit.routes.js';
 import { dashboardRoutes } from './dashboard.routes.js';
 import { exportsRoutes } from './exports.routes.js';
+import { ordersRoutes } from './orders.routes.js';
 import { providersRoutes } from './providers.routes.js';
 import { settingsRoutes } from './settings.routes.js';
 import { ticketsRoutes } from './tickets.routes.js';
@@ -64,4 +65,5 @@ export async function adminPlugin(app: FastifyInstance, opts: AdminOptions): Pro
   await app.register(providersRoutes, { db });
   await app.register(alertsRoutes, { db });
   await app.register(ticketsRoutes, { db });
+  await app.register(ordersRoutes, { db });
 }

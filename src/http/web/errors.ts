@@ -60,6 +60,8 @@ const STATUS: Partial<Record<Failure['code'], number>> = {
   provider_unreachable: 502,
   provider_refused: 502,
   provider_bad_answer: 502,
+  not_in_review: 409,
+  order_at_provider: 409,
 };
 
 /** A use case's failure as the web face answers it; anything not listed is bad input (422). */

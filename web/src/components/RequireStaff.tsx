@@ -41,10 +41,11 @@ export function RequireStaff({ children }: { children: (me: Schemas['Me']) => Re
  */
 const ADMIN_TABS: { to: AdminPath; label: string; adminOnly?: boolean; badge?: () => ReactNode }[] = [
   { to: '/admin/dashboard', label: 'admin.dashboard.tab', adminOnly: true },
+  { to: '/admin/orders', label: 'admin.orders.tab' },
   { to: '/admin/users', label: 'admin.users.tab' },
   { to: '/admin/tickets', label: 'admin.tickets.tab', badge: UnreadTicketsBadge },
-  { to: '/admin/alerts', label: 'admin.alerts.tab', adminOnly: true },
   { to: '/admin/providers', label: 'admin.providers.tab', adminOnly: true },
+  { to: '/admin/alerts', label: 'admin.alerts.tab', adminOnly: true },
   { to: '/admin/audit', label: 'admin.audit.tab', adminOnly: true },
   { to: '/admin/settings', label: 'admin.settings.tab', adminOnly: true },
 ];
