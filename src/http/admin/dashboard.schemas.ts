@@ -35,7 +35,7 @@ const Balance = z
     currency: z.string().nullable(),
     error: z.string().nullable().describe('why there is no balance'),
   })
-  .meta({ id: 'AdminProviderBalance' });
+  .meta({ id: 'AdminDashboardProviderBalance' });
 
 export const Dashboard = z
   .object({
