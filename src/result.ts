@@ -100,7 +100,13 @@ export type Failure =
   | { code: 'not_staff'; username: string }
   | { code: 'no_admin' }
   | { code: 'invalid_role' }
-  | { code: 'invalid_period' };
+  | { code: 'invalid_period' }
+  // The catalogue's order and bulk changes (admin):
+  | { code: 'unknown_category' }
+  | { code: 'category_exists'; name: string }
+  | { code: 'invalid_position'; max: number }
+  | { code: 'invalid_percent' }
+  | { code: 'rate_too_low'; serviceId: number };
 
 /**
  * A use case's outcome. `F` names the failures it can return (a subset of Failure), so a face handles
@@ -261,5 +267,15 @@ export function failureMessage(f: Failure): string {
       return 'role must be customer, support or admin';
     case 'invalid_period':
       return 'since and until must be ISO times, since before until';
+    case 'unknown_category':
+      return 'Category not found';
+    case 'category_exists':
+      return `category ${f.name} already exists`;
+    case 'invalid_position':
+      return `position must be a whole number from 1 to ${f.max}`;
+    case 'invalid_percent':
+      return 'percent must be a decimal number above -100, e.g. 10 or -5.5';
+    case 'rate_too_low':
+      return `the new rate of service ${f.serviceId} would be below 0.0001`;
   }
 }

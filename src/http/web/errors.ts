@@ -48,6 +48,8 @@ const STATUS: Partial<Record<Failure['code'], number>> = {
   forbidden: 403,
   not_staff: 403,
   last_admin: 409,
+  unknown_category: 404,
+  category_exists: 409,
 };
 
 /** A use case's failure as the web face answers it; anything not listed is bad input (422). */
