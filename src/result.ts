@@ -106,6 +106,8 @@ export type Failure =
   | { code: 'category_exists'; name: string }
   | { code: 'invalid_position'; max: number }
   | { code: 'invalid_percent' }
+  /** A rate typed by staff that is not a plain decimal with at most 4 decimals (the CLI's words). */
+  | { code: 'invalid_rate'; text: string }
   | { code: 'rate_too_low'; serviceId: number };
 
 /**
@@ -273,6 +275,8 @@ export function failureMessage(f: Failure): string {
       return `category ${f.name} already exists`;
     case 'invalid_position':
       return `position must be a whole number from 1 to ${f.max}`;
+    case 'invalid_rate':
+      return `rate must be a non-negative decimal with at most 4 decimals (got "${f.text}")`;
     case 'invalid_percent':
       return 'percent must be a decimal number above -100, e.g. 10 or -5.5';
     case 'rate_too_low':

@@ -17,6 +17,7 @@ import { webFailure } from '../web/errors.js';
 import { setUpJsonFace } from '../web/json-face.js';
 import { SESSION_COOKIE, setCaller } from '../web/session.js';
 import { auditRoutes } from './audit.routes.js';
+import { servicesRoutes } from './services.routes.js';
 import { settingsRoutes } from './settings.routes.js';
 import { usersRoutes } from './users.routes.js';
 
@@ -54,4 +55,5 @@ export async function adminPlugin(app: FastifyInstance, opts: AdminOptions): Pro
   await app.register(usersRoutes, { db });
   await app.register(auditRoutes, { db });
   await app.register(settingsRoutes, { db });
+  await app.register(servicesRoutes, { db });
 }

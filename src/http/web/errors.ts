@@ -50,6 +50,7 @@ const STATUS: Partial<Record<Failure['code'], number>> = {
   last_admin: 409,
   unknown_category: 404,
   category_exists: 409,
+  unknown_provider: 404,
 };
 
 /** A use case's failure as the web face answers it; anything not listed is bad input (422). */
