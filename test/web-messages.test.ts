@@ -60,6 +60,12 @@ const CUSTOMER_FAILURES: Failure[] = [
   { code: 'invalid_amount', text: '1.2.3' },
   { code: 'negative_amount' },
   { code: 'zero_amount' },
+  { code: 'unknown_category' },
+  { code: 'category_exists', name: 'Instagram' },
+  { code: 'invalid_position', max: 7 },
+  { code: 'invalid_percent' },
+  { code: 'rate_too_low', serviceId: 12 },
+  { code: 'invalid_rate', text: '1.23456' },
 ];
 
 const t = i18next.createInstance();
