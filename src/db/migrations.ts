@@ -479,3 +479,10 @@ export async function migrateToLatest(db: AnyDb, dialect: DialectName): Promise<
     throw new Error(`migration ${failed?.migrationName ?? '?'} failed: ${String(error)}`);
   }
 }
+
+/** Bring the schema up to `name` and no further: for tests of a migration on rows written before it. */
+export async function migrateUpTo(db: AnyDb, dialect: DialectName, name: string): Promise<void> {
+  const migrator = new Migrator({ db, provider: new CodeMigrations(dialect) });
+  const { error } = await migrator.migrateTo(name);
+  if (error) throw new Error(`migration to ${name} failed: ${String(error)}`);
+}

@@ -6,23 +6,13 @@
  */
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { createFileRoute, Link } from '@tanstack/react-router';
-import { useState } from 'react';
+import { useId, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { type AdminSchemas, adminApi } from '../admin-api';
 import { AdminOnly, catalogueKey, useCatalogue } from '../admin-catalogue';
 import { errorText, unwrap } from '../api';
 import { RequireStaff } from '../components/RequireStaff';
-import {
-  Button,
-  Card,
-  Empty,
-  ErrorMessage,
-  Field,
-  inputClass,
-  Loading,
-  Notice,
-  PageTitle,
-} from '../components/ui';
+import { Button, Empty, ErrorMessage, inputClass, Loading, Notice, PageTitle } from '../components/ui';
 import { useFormat } from '../use-format';
 
 export const Route = createFileRoute('/admin/services')({
@@ -64,7 +54,6 @@ function Services() {
       {q.isError && <ErrorMessage>{errorText(q.error)}</ErrorMessage>}
       {q.data && (
         <>
-          <BulkBar picked={[...picked]} onDone={() => setPicked(new Set())} />
           {q.data.categories.length === 0 ? (
             <Empty>{t('admin.services.none')}</Empty>
           ) : (
@@ -80,6 +69,7 @@ function Services() {
               />
             ))
           )}
+          <BulkBar picked={[...picked]} onDone={() => setPicked(new Set())} />
         </>
       )}
     </div>
@@ -255,6 +245,7 @@ function BulkBar({ picked, onDone }: { picked: number[]; onDone: () => void }) {
   const { t } = useTranslation();
   const qc = useQueryClient();
   const [percent, setPercent] = useState('');
+  const percentId = useId();
   const bulk = useMutation({
     mutationFn: (action: 'enable' | 'disable' | 'rate') =>
       unwrap(
@@ -269,49 +260,57 @@ function BulkBar({ picked, onDone }: { picked: number[]; onDone: () => void }) {
     },
   });
   const none = picked.length === 0;
+  // Out of the way until something is picked; then it stays at the bottom, under the thumb.
+  if (none && !bulk.isSuccess && !bulk.isError)
+    return <p className="text-sm text-slate-600">{t('admin.services.pickHint')}</p>;
   return (
-    <Card className="sticky top-0 z-10 space-y-3">
-      <p className="text-sm font-medium" aria-live="polite">
-        {t('admin.services.picked', { count: picked.length })}
-      </p>
-      <div className="flex flex-wrap items-end gap-2">
-        <Button variant="secondary" disabled={none || bulk.isPending} onClick={() => bulk.mutate('enable')}>
-          {t('admin.services.enable')}
-        </Button>
-        <Button variant="secondary" disabled={none || bulk.isPending} onClick={() => bulk.mutate('disable')}>
-          {t('admin.services.disable')}
-        </Button>
+    <div className="sticky bottom-0 z-10 -mx-4 border-t border-slate-200 bg-white p-4 shadow-[0_-4px_12px_rgba(0,0,0,0.08)] sm:mx-0 sm:rounded-lg sm:border">
+      <div className="space-y-2">
+        <div className="flex flex-wrap items-center gap-2">
+          <p className="mr-auto text-sm font-medium" aria-live="polite">
+            {t('admin.services.picked', { count: picked.length })}
+          </p>
+          <Button variant="secondary" disabled={none || bulk.isPending} onClick={() => bulk.mutate('enable')}>
+            {t('admin.services.enable')}
+          </Button>
+          <Button
+            variant="secondary"
+            disabled={none || bulk.isPending}
+            onClick={() => bulk.mutate('disable')}
+          >
+            {t('admin.services.disable')}
+          </Button>
+        </div>
         <form
-          className="flex items-end gap-2"
+          className="flex items-center justify-end gap-2"
           onSubmit={(e) => {
             e.preventDefault();
             bulk.mutate('rate');
           }}
         >
-          <div className="w-28">
-            <Field label={t('admin.services.percent')}>
-              {(id) => (
-                <input
-                  id={id}
-                  className={inputClass}
-                  inputMode="decimal"
-                  placeholder="10"
-                  value={percent}
-                  onChange={(e) => {
-                    setPercent(e.target.value);
-                    bulk.reset();
-                  }}
-                />
-              )}
-            </Field>
-          </div>
+          <label htmlFor={percentId} className="text-sm font-medium text-slate-700">
+            {t('admin.services.percent')}
+          </label>
+          <input
+            id={percentId}
+            className={`${inputClass} w-24`}
+            inputMode="decimal"
+            placeholder="10"
+            value={percent}
+            onChange={(e) => {
+              setPercent(e.target.value);
+              bulk.reset();
+            }}
+          />
           <Button type="submit" disabled={none || !percent.trim() || bulk.isPending}>
             {t('admin.services.changeRate')}
           </Button>
         </form>
+        {bulk.isError && <ErrorMessage>{errorText(bulk.error)}</ErrorMessage>}
+        {bulk.isSuccess && (
+          <Notice>{t('admin.services.bulkDone', { count: bulk.data.changed.length })}</Notice>
+        )}
       </div>
-      {bulk.isError && <ErrorMessage>{errorText(bulk.error)}</ErrorMessage>}
-      {bulk.isSuccess && <Notice>{t('admin.services.bulkDone', { count: bulk.data.changed.length })}</Notice>}
-    </Card>
+    </div>
   );
 }
