@@ -6,9 +6,10 @@
  * re-import's preview lists a changed rate and a hand-set rate kept. Support has no Services tab.
  * Screenshots at 390x844 and 1280x800 (look at them).
  */
+import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { browserSuite, DESKTOP, describeBrowser, PHONE } from './helpers/browser.js';
+import { browserSuite, DESKTOP, describeBrowser, PHONE, SHOTS } from './helpers/browser.js';
 import { type ScriptedUpstream, startScriptedUpstream, upstreamService } from './helpers/engine.js';
 
 const PASSWORD = 'correct horse battery';
@@ -149,9 +150,13 @@ describeBrowser('admin services in chromium', () => {
       .toBe(true);
 
     // Bulk: pick the two Likes services and turn them off.
+    await web.shot(page, 'admin-services');
     await page.getByRole('checkbox', { name: `Pick all of ${likes}` }).check();
     await page.getByText('2 services picked').waitFor();
-    await web.shot(page, 'admin-services');
+    // The bar at the bottom of the screen, as a thumb sees it.
+    await page.screenshot({
+      path: join(SHOTS, `admin-services-bulk-${viewport.width}x${viewport.height}.png`),
+    });
     await page.getByRole('button', { name: 'Turn off', exact: true }).click();
     await page.getByRole('status').getByText('Done: 2 services changed.').waitFor();
     const after = await v2Names();

@@ -288,21 +288,27 @@ function BulkBar({ picked, onDone }: { picked: number[]; onDone: () => void }) {
             bulk.mutate('rate');
           }}
         >
-          <label htmlFor={percentId} className="text-sm font-medium text-slate-700">
+          <label htmlFor={percentId} className="whitespace-nowrap text-sm font-medium text-slate-700">
             {t('admin.services.percent')}
           </label>
-          <input
-            id={percentId}
-            className={`${inputClass} w-24`}
-            inputMode="decimal"
-            placeholder="10"
-            value={percent}
-            onChange={(e) => {
-              setPercent(e.target.value);
-              bulk.reset();
-            }}
-          />
-          <Button type="submit" disabled={none || !percent.trim() || bulk.isPending}>
+          <div className="w-24 shrink-0">
+            <input
+              id={percentId}
+              className={inputClass}
+              inputMode="decimal"
+              placeholder="10"
+              value={percent}
+              onChange={(e) => {
+                setPercent(e.target.value);
+                bulk.reset();
+              }}
+            />
+          </div>
+          <Button
+            type="submit"
+            className="whitespace-nowrap"
+            disabled={none || !percent.trim() || bulk.isPending}
+          >
             {t('admin.services.changeRate')}
           </Button>
         </form>
