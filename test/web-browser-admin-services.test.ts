@@ -165,6 +165,15 @@ describeBrowser('admin services in chromium', () => {
     await page.getByRole('link', { name: `Likes A ${tag}` }).waitFor();
     expect(await page.getByText('Off', { exact: true }).count()).toBeGreaterThanOrEqual(2);
 
+    // Rename a category: a taken name is refused with the server's words, a new one is kept.
+    await page.getByRole('button', { name: `Rename ${likes}` }).click();
+    await page.getByLabel('New name of the category').fill(cat);
+    await page.getByRole('button', { name: 'Rename', exact: true }).click();
+    await page.getByRole('alert').getByText(`category ${cat} already exists`).waitFor();
+    await page.getByLabel('New name of the category').fill(`${likes} & more`);
+    await page.getByRole('button', { name: 'Rename', exact: true }).click();
+    await page.getByRole('heading', { name: `${likes} & more` }).waitFor();
+
     // Edit: the form shows the service, a new name is saved.
     await page.getByRole('link', { name: `Real followers ${tag}` }).click();
     await page.getByRole('heading', { name: /^Service #\d+$/ }).waitFor();

@@ -142,6 +142,7 @@ function CategoryCard(props: {
   const c = props.category;
   const ids = c.services.map((s) => s.id);
   const all = ids.length > 0 && ids.every((id) => props.picked.has(id));
+  const [renaming, setRenaming] = useState(false);
   return (
     <section aria-label={c.name} className="rounded-lg border border-slate-200 bg-white shadow-sm">
       <header className="flex items-center justify-between gap-2 border-b border-slate-200 p-3">
@@ -157,8 +158,22 @@ function CategoryCard(props: {
           />
           <h2 className="truncate font-semibold">{c.name}</h2>
         </label>
-        {c.id > 0 && <UpDown name={c.name} kind="category" id={c.id} first={props.first} last={props.last} />}
+        {c.id > 0 && (
+          <div className="flex shrink-0 gap-1">
+            <Button
+              variant="secondary"
+              className="w-11 px-0"
+              aria-label={t('admin.services.renameCategory', { name: c.name })}
+              aria-expanded={renaming}
+              onClick={() => setRenaming((v) => !v)}
+            >
+              ✎
+            </Button>
+            <UpDown name={c.name} kind="category" id={c.id} first={props.first} last={props.last} />
+          </div>
+        )}
       </header>
+      {renaming && <RenameForm id={c.id} name={c.name} onDone={() => setRenaming(false)} />}
       <ul className="divide-y divide-slate-200">
         {c.services.map((s, i) => (
           <ServiceRow
@@ -173,6 +188,56 @@ function CategoryCard(props: {
         ))}
       </ul>
     </section>
+  );
+}
+
+function RenameForm(props: { id: number; name: string; onDone: () => void }) {
+  const { t } = useTranslation();
+  const qc = useQueryClient();
+  const [name, setName] = useState(props.name);
+  const inputId = useId();
+  const rename = useMutation({
+    mutationFn: () =>
+      unwrap(
+        adminApi.POST('/api/admin/services/categories/{id}/rename', {
+          params: { path: { id: props.id } },
+          body: { name },
+        }),
+      ),
+    onSuccess: async () => {
+      await qc.invalidateQueries({ queryKey: catalogueKey });
+      props.onDone();
+    },
+  });
+  return (
+    <form
+      className="space-y-2 border-b border-slate-200 bg-slate-50 p-3"
+      onSubmit={(e) => {
+        e.preventDefault();
+        rename.mutate();
+      }}
+    >
+      <label htmlFor={inputId} className="block text-sm font-medium text-slate-700">
+        {t('admin.services.newName')}
+      </label>
+      <div className="flex gap-2">
+        <input
+          id={inputId}
+          className={inputClass}
+          required
+          maxLength={200}
+          value={name}
+          onChange={(e) => {
+            setName(e.target.value);
+            rename.reset();
+          }}
+        />
+        <Button type="submit" disabled={rename.isPending}>
+          {t('admin.services.rename')}
+        </Button>
+      </div>
+      {rename.isError && <ErrorMessage>{errorText(rename.error)}</ErrorMessage>}
+    </form>
   );
 }
 
