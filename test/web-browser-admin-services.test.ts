@@ -200,12 +200,12 @@ describeBrowser('admin services in chromium', () => {
     if (first) {
       await preview.getByRole('heading', { name: 'Added (3)' }).waitFor();
       // 0.0123 × 1.25 = 0.015375 -> 0.0154 (half up).
-      await preview.getByText(/rate 0\.0154 \(provider 0\.0123\)/).waitFor();
+      await preview.getByText(/rate 0\.0154 USD \(provider 0\.0123\)/).waitFor();
     } else {
       await preview.getByRole('heading', { name: 'Changed (1)' }).waitFor();
       await preview.getByRole('heading', { name: 'Rates set by hand, kept (1)' }).waitFor();
-      await preview.getByText('Stays 9 (import would set 2.5)').waitFor();
-      await preview.getByText('rate 1 → 1.25').waitFor();
+      await preview.getByText('Stays 9 USD (import would set 2.5 USD)').waitFor();
+      await preview.getByText('rate 1 USD → 1.25 USD').waitFor();
     }
     // The preview wrote nothing and asked the provider once.
     expect((await cliJson('services', 'list', '--all')).services.length).toBe(before);

@@ -9,7 +9,7 @@ import { createFileRoute, Link } from '@tanstack/react-router';
 import { type ReactNode, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { type AdminSchemas, adminApi } from '../admin-api';
-import { AdminOnly, catalogueKey } from '../admin-catalogue';
+import { AdminOnly, catalogueKey, useCatalogue } from '../admin-catalogue';
 import { errorText, unwrap } from '../api';
 import { RequireStaff } from '../components/RequireStaff';
 import {
@@ -41,6 +41,8 @@ function Import() {
     queryKey: ['admin', 'services', 'import', 'providers'],
     queryFn: () => unwrap(adminApi.GET('/api/admin/services/import/providers')),
   });
+  // Our rates are shown with the panel's currency (the provider's rates are in the provider's own).
+  const currency = useCatalogue().data?.currency ?? '';
   const [providerId, setProviderId] = useState('');
   const [markup, setMarkup] = useState('');
   const [category, setCategory] = useState('');
@@ -175,7 +177,7 @@ function Import() {
       {preview.data && previewed && !apply.data && (
         <section aria-label={t('admin.services.previewTitle')} className="space-y-3">
           <h2 className="text-lg font-semibold">{t('admin.services.previewTitle')}</h2>
-          <PlanView plan={preview.data} />
+          <PlanView plan={preview.data} currency={currency} />
           <Card className="space-y-2 sm:max-w-lg">
             <p className="text-sm text-slate-600">{t('admin.services.applyHint')}</p>
             <ConfirmButton
@@ -200,7 +202,7 @@ function Import() {
               disabled: apply.data.disabled.length,
             })}
           </Notice>
-          <PlanView plan={apply.data.applied} createdIds={apply.data.created} />
+          <PlanView plan={apply.data.applied} createdIds={apply.data.created} currency={currency} />
           <Link to="/admin/services" className="inline-flex min-h-11 items-center text-indigo-700 underline">
             {t('admin.services.toCatalogue')}
           </Link>
@@ -210,7 +212,7 @@ function Import() {
   );
 }
 
-function PlanView({ plan, createdIds }: { plan: Plan; createdIds?: number[] }) {
+function PlanView({ plan, createdIds, currency }: { plan: Plan; createdIds?: number[]; currency: string }) {
   const { t } = useTranslation();
   const f = useFormat();
   const arrow = (c: { from: string | null; to: string | null } | undefined, label: string) =>
@@ -230,7 +232,7 @@ function PlanView({ plan, createdIds }: { plan: Plan; createdIds?: number[] }) {
               {t('admin.services.addedLine', {
                 upstream: a.upstreamId,
                 category: a.category,
-                rate: f.decimal(a.rate),
+                rate: f.money(a.rate, currency),
                 providerRate: f.decimal(a.providerRate),
                 min: f.count(a.min),
                 max: f.count(a.max),
@@ -247,7 +249,9 @@ function PlanView({ plan, createdIds }: { plan: Plan; createdIds?: number[] }) {
             </p>
             <p className="text-xs text-slate-600">
               {[
-                arrow(c.rate, t('admin.services.rateWord')),
+                c.rate
+                  ? `${t('admin.services.rateWord')} ${f.money(c.rate.from, currency)} → ${f.money(c.rate.to, currency)}`
+                  : null,
                 arrow(c.providerRate, t('admin.services.providerRateWord')),
                 arrow(c.min, t('admin.services.min')),
                 arrow(c.max, t('admin.services.max')),
@@ -281,7 +285,10 @@ function PlanView({ plan, createdIds }: { plan: Plan; createdIds?: number[] }) {
               #{k.id} {k.name}
             </p>
             <p className="text-xs text-slate-600">
-              {t('admin.services.keptLine', { rate: f.decimal(k.rate), importRate: f.decimal(k.importRate) })}
+              {t('admin.services.keptLine', {
+                rate: f.money(k.rate, currency),
+                importRate: f.money(k.importRate, currency),
+              })}
             </p>
           </li>
         ))}
