@@ -103,7 +103,15 @@ export type Failure =
   | { code: 'invalid_period' }
   // Reports (the admin dashboard's exports):
   | { code: 'invalid_export_period' }
-  | { code: 'export_period_too_long'; maxDays: number };
+  | { code: 'export_period_too_long'; maxDays: number }
+  // The catalogue's order and bulk changes (admin):
+  | { code: 'unknown_category' }
+  | { code: 'category_exists'; name: string }
+  | { code: 'invalid_position'; max: number }
+  | { code: 'invalid_percent' }
+  /** A rate typed by staff that is not a plain decimal with at most 4 decimals (the CLI's words). */
+  | { code: 'invalid_rate'; text: string }
+  | { code: 'rate_too_low'; serviceId: number };
 
 /**
  * A use case's outcome. `F` names the failures it can return (a subset of Failure), so a face handles
@@ -268,5 +276,17 @@ export function failureMessage(f: Failure): string {
       return 'from and to must be dates (YYYY-MM-DD), from not after to';
     case 'export_period_too_long':
       return `An export covers at most ${f.maxDays} days; choose a shorter period`;
+    case 'unknown_category':
+      return 'Category not found';
+    case 'category_exists':
+      return `category ${f.name} already exists`;
+    case 'invalid_position':
+      return `position must be a whole number from 1 to ${f.max}`;
+    case 'invalid_rate':
+      return `rate must be a non-negative decimal with at most 4 decimals (got "${f.text}")`;
+    case 'invalid_percent':
+      return 'percent must be a decimal number above -100, e.g. 10 or -5.5';
+    case 'rate_too_low':
+      return `the new rate of service ${f.serviceId} would be below 0.0001`;
   }
 }

@@ -62,6 +62,12 @@ const CUSTOMER_FAILURES: Failure[] = [
   { code: 'zero_amount' },
   { code: 'invalid_export_period' },
   { code: 'export_period_too_long', maxDays: 366 },
+  { code: 'unknown_category' },
+  { code: 'category_exists', name: 'Instagram' },
+  { code: 'invalid_position', max: 7 },
+  { code: 'invalid_percent' },
+  { code: 'rate_too_low', serviceId: 12 },
+  { code: 'invalid_rate', text: '1.23456' },
 ];
 
 const t = i18next.createInstance();

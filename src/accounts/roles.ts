@@ -23,6 +23,8 @@ export const PERMISSIONS = [
   'funds.adjust',
   'settings.write',
   'providers.write',
+  /** The catalogue as staff see it, with the providers' rates (admin only). */
+  'services.read',
   'services.write',
   'alerts.resolve',
   'users.read',

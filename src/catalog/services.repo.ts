@@ -1,5 +1,5 @@
 /** Reads of the service catalogue, with a user's own rate applied where the operator set one. */
-import type { Insertable, Updateable } from 'kysely';
+import { type Insertable, sql, type Updateable } from 'kysely';
 import type { Executor } from '../db/executor.js';
 import type { ServicesTable } from '../db/schema.js';
 import { toUnits } from '../money.js';
@@ -77,8 +77,23 @@ export async function listServices(
 ): Promise<Service[]> {
   let q = baseQuery(db, userId);
   if (!includeDisabled) q = q.where('services.enabled', '=', 1);
-  const rows = await q.orderBy('services.category').orderBy('services.id').execute();
+  const rows = await inCatalogueOrder(q).execute();
   return rows.map(toService);
+}
+
+/**
+ * The order customers see: categories by position, then services by position, then id. A category
+ * without its row (none should be) goes last, by name.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: any select over services
+function inCatalogueOrder<Q extends ReturnType<typeof baseQuery> | any>(q: Q): Q {
+  // biome-ignore lint/suspicious/noExplicitAny: the join and order apply to any select over services
+  return (q as any)
+    .leftJoin('categories', 'categories.name', 'services.category')
+    .orderBy(sql`coalesce(categories.position, 2147483647)`)
+    .orderBy('services.category')
+    .orderBy('services.position')
+    .orderBy('services.id');
 }
 
 /** Whether the service exists (and now has the given state). */
@@ -91,9 +106,156 @@ export async function setServiceEnabledById(db: Executor, id: number, enabled: b
   return Number(r.numUpdatedRows) === 1;
 }
 
-export async function insertService(db: Executor, values: Insertable<ServicesTable>): Promise<number> {
-  const row = await db.insertInto('services').values(values).returning('id').executeTakeFirstOrThrow();
+/** A new service goes last in its category; a new category goes last in the catalogue. */
+export async function insertService(
+  db: Executor,
+  values: Omit<Insertable<ServicesTable>, 'position'>,
+): Promise<number> {
+  await ensureCategory(db, values.category);
+  const position = await nextServicePosition(db, values.category);
+  const row = await db
+    .insertInto('services')
+    .values({ ...values, position })
+    .returning('id')
+    .executeTakeFirstOrThrow();
   return Number(row.id);
+}
+
+/** The position after the last service of `category`. */
+export async function nextServicePosition(db: Executor, category: string): Promise<number> {
+  const row = await db
+    .selectFrom('services')
+    .select((eb) => eb.fn.max('position').as('last'))
+    .where('category', '=', category)
+    .executeTakeFirst();
+  return Number(row?.last ?? 0) + 1;
+}
+
+/** Give `name` a place in the catalogue (last) unless it has one. */
+export async function ensureCategory(db: Executor, name: string): Promise<void> {
+  const found = await db.selectFrom('categories').select('id').where('name', '=', name).executeTakeFirst();
+  if (found) return;
+  const row = await db
+    .selectFrom('categories')
+    .select((eb) => eb.fn.max('position').as('last'))
+    .executeTakeFirst();
+  await db
+    .insertInto('categories')
+    .values({ name, position: Number(row?.last ?? 0) + 1 })
+    .onConflict((oc) => oc.column('name').doNothing())
+    .execute();
+}
+
+export interface CategoryPlace {
+  id: number;
+  name: string;
+  position: number;
+}
+
+/** The categories that hold at least one service (enabled or not), in catalogue order. */
+export async function listCategories(db: Executor): Promise<CategoryPlace[]> {
+  const rows = await db
+    .selectFrom('categories')
+    .select(['id', 'name', 'position'])
+    .where((eb) =>
+      eb.exists(
+        eb.selectFrom('services').select('services.id').whereRef('services.category', '=', 'categories.name'),
+      ),
+    )
+    .orderBy('position')
+    .orderBy('name')
+    .execute();
+  return rows.map((r) => ({ id: Number(r.id), name: r.name, position: Number(r.position) }));
+}
+
+export async function setCategoryPosition(db: Executor, id: number, position: number): Promise<void> {
+  await db.updateTable('categories').set({ position }).where('id', '=', id).execute();
+}
+
+/** Rename a category and move its services with it. */
+export async function renameCategoryRows(db: Executor, id: number, from: string, to: string): Promise<void> {
+  // A row of that name left without services (all moved away) gives way.
+  await db.deleteFrom('categories').where('name', '=', to).where('id', '!=', id).execute();
+  await db.updateTable('categories').set({ name: to }).where('id', '=', id).execute();
+  await db.updateTable('services').set({ category: to }).where('category', '=', from).execute();
+}
+
+/** Whether any service is in the category of this name. */
+export async function categoryNamed(db: Executor, name: string): Promise<boolean> {
+  const row = await db.selectFrom('services').select('id').where('category', '=', name).executeTakeFirst();
+  return row !== undefined;
+}
+
+/** The services of one category (enabled or not) in catalogue order: id and position. */
+export async function servicePlaces(
+  db: Executor,
+  category: string,
+): Promise<{ id: number; position: number }[]> {
+  const rows = await db
+    .selectFrom('services')
+    .select(['id', 'position'])
+    .where('category', '=', category)
+    .orderBy('position')
+    .orderBy('id')
+    .execute();
+  return rows.map((r) => ({ id: Number(r.id), position: Number(r.position) }));
+}
+
+export async function setServicePosition(db: Executor, id: number, position: number): Promise<void> {
+  await db.updateTable('services').set({ position }).where('id', '=', id).execute();
+}
+
+/** A service as staff see it: list price, the provider's rate and name, its place. */
+export interface StaffServiceRow extends Service {
+  position: number;
+  providerName: string | null;
+  /** The upstream's rate text as the provider answered it; null for manual services. */
+  providerRate: string | null;
+  rateSetByHand: boolean;
+}
+
+/** Every service (enabled or not) in catalogue order, with what staff need beside it. */
+export async function listServicesForStaff(db: Executor): Promise<StaffServiceRow[]> {
+  const q = baseQuery(db, null)
+    .leftJoin('providers', 'providers.id', 'services.provider_id')
+    .select('providers.name as provider_name');
+  const rows = await inCatalogueOrder(q).execute();
+  // biome-ignore lint/suspicious/noExplicitAny: row shape from either driver
+  return rows.map((r: any) => ({
+    ...toService(r),
+    position: Number(r.position),
+    providerName: r.provider_name ?? null,
+    providerRate: r.provider_rate ?? null,
+    rateSetByHand: Number(r.rate_set_by_hand) === 1,
+  }));
+}
+
+/** The services with these ids that exist, with their list rates. */
+export async function findServiceRates(
+  db: Executor,
+  ids: number[],
+): Promise<{ id: number; rateUnits: bigint; enabled: boolean }[]> {
+  if (ids.length === 0) return [];
+  const rows = await db
+    .selectFrom('services')
+    .select(['id', 'rate_units', 'enabled'])
+    .where('id', 'in', ids)
+    .orderBy('id')
+    .execute();
+  return rows.map((r) => ({
+    id: Number(r.id),
+    rateUnits: toUnits(r.rate_units),
+    enabled: Number(r.enabled) === 1,
+  }));
+}
+
+/** Set the list rate of a service as the operator's own (kept by re-imports). */
+export async function setServiceRate(db: Executor, id: number, rateUnits: bigint): Promise<void> {
+  await db
+    .updateTable('services')
+    .set({ rate_units: rateUnits, rate_set_by_hand: 1 })
+    .where('id', '=', id)
+    .execute();
 }
 
 export async function updateServiceRow(
@@ -165,4 +327,51 @@ export async function findImportedServices(
   if (filter.enabledOnly) q = q.where('enabled', '=', 1);
   const rows = await q.orderBy('id').execute();
   return rows.map((r) => ({ id: Number(r.id), upstreamId: String(r.provider_service_id) }));
+}
+
+/** Our services imported from a provider, with what a re-import compares (first per upstream id). */
+export interface ImportedServiceRow {
+  id: number;
+  upstreamId: string;
+  name: string;
+  type: string;
+  rateUnits: bigint;
+  minQuantity: bigint;
+  maxQuantity: bigint;
+  dripfeed: boolean;
+  refill: boolean;
+  cancel: boolean;
+  providerRate: string | null;
+  providerDripfeed: boolean;
+  rateSetByHand: boolean;
+  enabled: boolean;
+}
+
+export async function findImportedServiceRows(
+  db: Executor,
+  providerId: number,
+): Promise<ImportedServiceRow[]> {
+  const rows = await db
+    .selectFrom('services')
+    .selectAll()
+    .where('provider_id', '=', providerId)
+    .where('provider_service_id', 'is not', null)
+    .orderBy('id')
+    .execute();
+  return rows.map((r) => ({
+    id: Number(r.id),
+    upstreamId: String(r.provider_service_id),
+    name: r.name,
+    type: r.type,
+    rateUnits: toUnits(r.rate_units),
+    minQuantity: toUnits(r.min_quantity),
+    maxQuantity: toUnits(r.max_quantity),
+    dripfeed: Number(r.dripfeed) === 1,
+    refill: Number(r.refill) === 1,
+    cancel: Number(r.cancel) === 1,
+    providerRate: r.provider_rate,
+    providerDripfeed: Number(r.provider_dripfeed) === 1,
+    rateSetByHand: Number(r.rate_set_by_hand) === 1,
+    enabled: Number(r.enabled) === 1,
+  }));
 }

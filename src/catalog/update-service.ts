@@ -7,7 +7,7 @@ import { inTransaction } from '../db/transaction.js';
 import { formatRate } from '../money.js';
 import { type FailureOf, fail, ok, type Result } from '../result.js';
 import { brokenServiceRule, serviceColumns, validRefillDays } from './service-rules.js';
-import { findService, updateServiceRow } from './services.repo.js';
+import { ensureCategory, findService, nextServicePosition, updateServiceRow } from './services.repo.js';
 
 export interface ServiceChanges {
   name?: string;
@@ -53,9 +53,17 @@ export async function updateService(opts: {
   if (c.refillDays !== undefined && !validRefillDays(c.refillDays)) {
     return fail({ code: 'invalid_service', rule: 'refill_days_range' });
   }
+  const columns = serviceColumns(merged);
   await inTransaction(db, async (tx) => {
+    // A service moved to another category goes last there (a new category goes last in the catalogue).
+    let moved = {};
+    if (columns.category !== current.category) {
+      await ensureCategory(tx, columns.category);
+      moved = { position: await nextServicePosition(tx, columns.category) };
+    }
     await updateServiceRow(tx, serviceId, {
-      ...serviceColumns(merged),
+      ...columns,
+      ...moved,
       ...(c.refillDays !== undefined ? { refill_days: c.refillDays } : {}),
       // A rate the operator sets survives re-imports (services import --overwrite-rates replaces it).
       ...(c.rateUnits !== undefined ? { rate_set_by_hand: 1 } : {}),

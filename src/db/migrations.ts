@@ -443,6 +443,36 @@ function migrations(dialect: DialectName): Record<string, Migration> {
           .execute();
       },
     },
+    '0014_catalogue_positions': {
+      async up(db: AnyDb) {
+        // The order customers see (API v2 `services`, the web catalogue): categories by their
+        // position, then services by theirs within the category, then id. A category is still named
+        // by services.category; the table only holds its place. Existing rows keep today's order
+        // (category by the database's own sort of the name, then id).
+        await db.schema
+          .createTable('categories')
+          .addColumn('id', idType, idColumn)
+          .addColumn('name', 'text', (c) => c.notNull().unique())
+          .addColumn('position', 'integer', (c) => c.notNull())
+          .execute();
+        await db.schema
+          .alterTable('services')
+          .addColumn('position', 'integer', (c) => c.notNull().defaultTo(0))
+          .execute();
+        const names = await db
+          .selectFrom('services')
+          .select('category')
+          .distinct()
+          .orderBy('category')
+          .execute();
+        let position = 0;
+        for (const { category } of names) {
+          position += 1;
+          await db.insertInto('categories').values({ name: category, position }).execute();
+        }
+        await db.updateTable('services').set({ position: sql`id` }).execute();
+      },
+    },
     '0015_worker_heartbeats': {
       async up(db: AnyDb) {
         // Each running worker's last sign of life, so /ready can tell a panel whose engine stopped.
@@ -483,4 +513,11 @@ export async function migrateToLatest(db: AnyDb, dialect: DialectName): Promise<
     const failed = results?.find((r) => r.status === 'Error');
     throw new Error(`migration ${failed?.migrationName ?? '?'} failed: ${String(error)}`);
   }
+}
+
+/** Bring the schema up to `name` and no further: for tests of a migration on rows written before it. */
+export async function migrateUpTo(db: AnyDb, dialect: DialectName, name: string): Promise<void> {
+  const migrator = new Migrator({ db, provider: new CodeMigrations(dialect) });
+  const { error } = await migrator.migrateTo(name);
+  if (error) throw new Error(`migration to ${name} failed: ${String(error)}`);
 }

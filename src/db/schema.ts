@@ -61,6 +61,15 @@ export interface ServicesTable {
   provider_dripfeed: Generated<number>;
   refill_days: number | null;
   rate_set_by_hand: Generated<number>;
+  /** Place within its category (customers see categories, then services, by position, then id). */
+  position: Generated<number>;
+}
+
+/** The place of each category in the catalogue (services name their category by `name`). */
+export interface CategoriesTable {
+  id: Generated<number>;
+  name: string;
+  position: number;
 }
 
 export interface UserRatesTable {
@@ -234,4 +243,5 @@ export interface Database {
   password_resets: PasswordResetsTable;
   audit_log: AuditLogTable;
   worker_heartbeats: WorkerHeartbeatsTable;
+  categories: CategoriesTable;
 }

@@ -3,30 +3,19 @@
  * one of ours, remembered by (provider, upstream service id): type, min/max and flags follow the
  * upstream, the rate is the upstream rate plus the markup, rounded by money.ts's one rule. A
  * re-import updates rates and limits and disables our services whose upstream service vanished.
+ * What it does is planned by import-plan.ts (the same plan previewImportServices shows), computed
+ * inside the transaction from the provider's answer to this call: the report is what happened.
  */
 
 import { can } from '../accounts/roles.js';
 import type { Actor, System } from '../audit/actor.js';
 import { recordAudit } from '../audit/record-audit.js';
-import {
-  brokenServiceRule,
-  MAX_QUANTITY_LIMIT,
-  type ServiceInput,
-  serviceColumns,
-  serviceRuleMessage,
-} from '../catalog/service-rules.js';
-import {
-  findImportedService,
-  findImportedServices,
-  insertService,
-  setServiceEnabledById,
-  updateServiceRow,
-} from '../catalog/services.repo.js';
+import { insertService, setServiceEnabledById, updateServiceRow } from '../catalog/services.repo.js';
 import type { Executor } from '../db/executor.js';
 import { markupDecimalRate } from '../money.js';
 import { type FailureOf, fail, ok, type Result } from '../result.js';
+import { type ImportPlan, planImport } from './import-plan.js';
 import { getProviderServices, type ProviderCallFailure } from './provider-queries.js';
-import { normaliseServiceType } from './upstream/service-types.js';
 
 export interface ImportReport {
   created: number[];
@@ -35,12 +24,11 @@ export interface ImportReport {
   /** Updated services whose rate the operator set by hand and the import left as it was. */
   keptRates: number[];
   skipped: { service: string; reason: string }[];
+  /** The plan that was applied, in full (the web page shows it; `created` holds the new ids). */
+  applied: ImportPlan;
 }
 
-export async function importServices(opts: {
-  db: Executor;
-  /** Staff (services.write, audited), or SYSTEM for the demo and tests' fixtures. */
-  actor: Actor | System;
+export interface ImportRequest {
   providerId: number;
   markupPercent?: string;
   category?: string;
@@ -49,10 +37,20 @@ export async function importServices(opts: {
   dripfeed?: boolean;
   /** Replace rates the operator set by hand too (by default they are kept and reported). */
   overwriteRates?: boolean;
-  now?: number;
-}): Promise<
-  Result<ImportReport, ProviderCallFailure | FailureOf<'invalid_markup' | 'invalid_service' | 'forbidden'>>
-> {
+}
+
+export type ImportFailure =
+  | ProviderCallFailure
+  | FailureOf<'invalid_markup' | 'invalid_service' | 'forbidden'>;
+
+export async function importServices(
+  opts: {
+    db: Executor;
+    /** Staff (services.write, audited), or SYSTEM for the demo and tests' fixtures. */
+    actor: Actor | System;
+    now?: number;
+  } & ImportRequest,
+): Promise<Result<ImportReport, ImportFailure>> {
   const { db, providerId, actor } = opts;
   if (actor !== 'system' && !can(actor.role, 'services.write')) return fail({ code: 'forbidden' });
   const now = opts.now ?? Date.now();
@@ -63,80 +61,28 @@ export async function importServices(opts: {
   }
   const upstream = await getProviderServices({ db, providerId });
   if (!upstream.ok) return upstream;
-  const report: ImportReport = { created: [], updated: [], disabled: [], keptRates: [], skipped: [] };
-  const wanted = opts.ids ? new Set(opts.ids.map((s) => s.trim())) : null;
-  const seen = new Set(upstream.value.services.map((s) => s.service));
-  if (upstream.value.skipped > 0)
-    report.skipped.push({ service: '?', reason: `${upstream.value.skipped} unreadable entries` });
 
-  await db.transaction().execute(async (tx) => {
-    for (const s of upstream.value.services) {
-      if (wanted && !wanted.has(s.service)) continue;
-      const known = normaliseServiceType(s.type);
-      if ('unknown' in known) {
-        report.skipped.push({ service: s.service, reason: known.unknown });
-        continue;
-      }
-      const type = known.type;
-      if (s.min < 1n || s.max < s.min || s.max > MAX_QUANTITY_LIMIT) {
-        report.skipped.push({ service: s.service, reason: `bad min/max ${s.min}/${s.max}` });
-        continue;
-      }
-      const rateUnits = markupDecimalRate(s.rate, markup);
-      if (rateUnits === null) {
-        report.skipped.push({ service: s.service, reason: `bad rate "${s.rate}"` });
-        continue;
-      }
-      const input: ServiceInput = {
-        name: s.name.trim() || `Service ${s.service}`,
-        category: (opts.category ?? s.category).trim() || 'Other',
-        type,
-        rateUnits,
-        min: s.min,
-        max: s.max,
-        dripfeed: type === 'Default' && (s.dripfeed || !!opts.dripfeed),
-        refill: s.refill,
-        cancel: s.cancel,
-        description: s.description ?? '',
-      };
-      // The same rules as a service the operator creates.
-      const rule = brokenServiceRule(input);
-      if (rule) {
-        report.skipped.push({ service: s.service, reason: serviceRuleMessage(rule, type) });
-        continue;
-      }
-      const { name, category, description, ...columns } = serviceColumns(input);
-      const upstreamColumns = { ...columns, provider_rate: s.rate, provider_dripfeed: s.dripfeed ? 1 : 0 };
-      const existing = await findImportedService(tx, providerId, s.service);
-      if (existing) {
-        const keepRate = existing.rateSetByHand && !opts.overwriteRates;
-        if (keepRate) report.keptRates.push(existing.id);
-        const { rate_units: _rate, ...others } = upstreamColumns;
-        await updateServiceRow(
-          tx,
-          existing.id,
-          keepRate ? others : { ...upstreamColumns, rate_set_by_hand: 0 },
-        );
-        report.updated.push(existing.id);
-      } else {
-        const id = await insertService(tx, {
-          ...upstreamColumns,
-          name,
-          category,
-          description,
-          provider_id: providerId,
-          provider_service_id: s.service,
-          created_at: now,
-        });
-        report.created.push(id);
-      }
+  const report = await db.transaction().execute(async (tx) => {
+    const plan = await planImport(tx, { ...opts, markup }, upstream.value);
+    const report: ImportReport = {
+      created: [],
+      updated: [...plan.changed.map((c) => c.id), ...plan.unchanged].sort((a, b) => a - b),
+      disabled: plan.disabled.map((d) => d.id),
+      keptRates: plan.keptRates.map((k) => k.id),
+      skipped: plan.skipped,
+      applied: plan,
+    };
+    for (const c of plan.changed) await updateServiceRow(tx, c.id, c.columns);
+    for (const a of plan.added) {
+      const id = await insertService(tx, {
+        ...a.columns,
+        provider_id: providerId,
+        provider_service_id: a.upstreamId,
+        created_at: now,
+      });
+      report.created.push(id);
     }
-    for (const o of await findImportedServices(tx, providerId, { enabledOnly: true })) {
-      if (!seen.has(o.upstreamId)) {
-        await setServiceEnabledById(tx, o.id, false);
-        report.disabled.push(o.id);
-      }
-    }
+    for (const d of plan.disabled) await setServiceEnabledById(tx, d.id, false);
     if (actor !== 'system')
       await recordAudit(tx, {
         actor,
@@ -152,6 +98,7 @@ export async function importServices(opts: {
         },
         now,
       });
+    return report;
   });
   return ok(report);
 }

@@ -116,7 +116,7 @@ export function register(program: Command, ctx: CliContext): void {
               .split(',')
               .map((x: string) => x.trim())
               .filter(Boolean);
-      const r = unwrap(
+      const { applied: _plan, ...r } = unwrap(
         await importServices({
           db,
           actor: await ctx.actor(),

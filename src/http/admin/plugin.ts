@@ -22,6 +22,7 @@ import { dashboardRoutes } from './dashboard.routes.js';
 import { exportsRoutes } from './exports.routes.js';
 import { ordersRoutes } from './orders.routes.js';
 import { providersRoutes } from './providers.routes.js';
+import { servicesRoutes } from './services.routes.js';
 import { settingsRoutes } from './settings.routes.js';
 import { ticketsRoutes } from './tickets.routes.js';
 import { usersRoutes } from './users.routes.js';
@@ -66,4 +67,5 @@ export async function adminPlugin(app: FastifyInstance, opts: AdminOptions): Pro
   await app.register(alertsRoutes, { db });
   await app.register(ticketsRoutes, { db });
   await app.register(ordersRoutes, { db });
+  await app.register(servicesRoutes, { db });
 }

@@ -62,6 +62,8 @@ const STATUS: Partial<Record<Failure['code'], number>> = {
   provider_bad_answer: 502,
   not_in_review: 409,
   order_at_provider: 409,
+  unknown_category: 404,
+  category_exists: 409,
 };
 
 /** A use case's failure as the web face answers it; anything not listed is bad input (422). */

@@ -48,6 +48,7 @@ const ADMIN_TABS: { to: AdminPath; label: string; adminOnly?: boolean; badge?: (
   { to: '/admin/alerts', label: 'admin.alerts.tab', adminOnly: true },
   { to: '/admin/audit', label: 'admin.audit.tab', adminOnly: true },
   { to: '/admin/settings', label: 'admin.settings.tab', adminOnly: true },
+  { to: '/admin/services', label: 'admin.services.tab', adminOnly: true },
 ];
 
 type AdminPath = Extract<LinkProps['to'], `/admin/${string}`>;
