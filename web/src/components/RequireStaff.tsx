@@ -44,11 +44,11 @@ const ADMIN_TABS: { to: AdminPath; label: string; adminOnly?: boolean; badge?: (
   { to: '/admin/orders', label: 'admin.orders.tab' },
   { to: '/admin/users', label: 'admin.users.tab' },
   { to: '/admin/tickets', label: 'admin.tickets.tab', badge: UnreadTicketsBadge },
+  { to: '/admin/services', label: 'admin.services.tab', adminOnly: true },
   { to: '/admin/providers', label: 'admin.providers.tab', adminOnly: true },
   { to: '/admin/alerts', label: 'admin.alerts.tab', adminOnly: true },
   { to: '/admin/audit', label: 'admin.audit.tab', adminOnly: true },
   { to: '/admin/settings', label: 'admin.settings.tab', adminOnly: true },
-  { to: '/admin/services', label: 'admin.services.tab', adminOnly: true },
 ];
 
 type AdminPath = Extract<LinkProps['to'], `/admin/${string}`>;
