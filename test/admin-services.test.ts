@@ -566,7 +566,7 @@ describeEachDb('admin services', (ctx) => {
           [{ providerId, markup: '-101' }, 422, 'invalid_markup'],
           [{ providerId, markup: '0', category: 'c'.repeat(201) }, 422, 'invalid_service'],
           [{ providerId: 999999, markup: '0' }, 404, 'unknown_provider'],
-          [{ providerId: dead.value.id, markup: '0' }, 422, 'provider_unreachable'],
+          [{ providerId: dead.value.id, markup: '0' }, 502, 'provider_unreachable'],
           [{ markup: '0' }, 400, 'bad_request'],
         ] as const) {
           const r = await admin.post(path, body);
