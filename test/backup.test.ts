@@ -28,7 +28,12 @@ import { openTicket } from '../src/tickets/open-ticket.js';
 import { callApi, makeApi, seedService, seedUser, uniqueName } from './helpers/api.js';
 import { runCliInProcess } from './helpers/cli.js';
 import { describeEachDb, freshDatabase, pgEnabled } from './helpers/db.js';
-import { makeEngine, type ScriptedUpstream, startScriptedUpstream, upstreamService } from './helpers/engine.js';
+import {
+  makeEngine,
+  type ScriptedUpstream,
+  startScriptedUpstream,
+  upstreamService,
+} from './helpers/engine.js';
 import { createPgDatabase } from './helpers/pg.js';
 
 const dirs: string[] = [];
@@ -94,7 +99,13 @@ interface Seeded {
 async function seedPanel(db: Kysely<Database>, url: string): Promise<Seeded> {
   const app = await makeApi(db);
   const upstream = await startScriptedUpstream({ services: [upstreamService(1, { rate: '2.00' })] });
-  const p = await addProvider({ db, actor: SYSTEM, name: uniqueName('prov'), url: upstream.url, apiKey: upstream.key });
+  const p = await addProvider({
+    db,
+    actor: SYSTEM,
+    name: uniqueName('prov'),
+    url: upstream.url,
+    apiKey: upstream.key,
+  });
   if (!p.ok) throw new Error(JSON.stringify(p.failure));
   const imp = await importServices({ db, actor: SYSTEM, providerId: p.value.id, markupPercent: '10' });
   if (!imp.ok) throw new Error(JSON.stringify(imp.failure));
@@ -153,7 +164,9 @@ describe('the snapshot table list', () => {
   it('names every table the migrated database has, in an order whose parents come first', async () => {
     const t = await freshDatabase('sqlite');
     try {
-      const tables = (await t.db.db.introspection.getTables()).map((x) => x.name).filter((n) => !n.startsWith('kysely_'));
+      const tables = (await t.db.db.introspection.getTables())
+        .map((x) => x.name)
+        .filter((n) => !n.startsWith('kysely_'));
       expect([...TABLE_NAMES, ...SKIPPED_TABLES].sort()).toStrictEqual(tables.sort());
       // Foreign keys point backwards in the list (SQLite reports them per table).
       for (const [i, name] of TABLE_NAMES.entries()) {
@@ -162,7 +175,8 @@ describe('the snapshot table list', () => {
           parameters: [],
           query: { kind: 'SelectQueryNode' },
         } as never)) as { rows: { parent: string }[] };
-        for (const fk of fks.rows) expect(TABLE_NAMES.indexOf(fk.parent), `${name} -> ${fk.parent}`).toBeLessThan(i);
+        for (const fk of fks.rows)
+          expect(TABLE_NAMES.indexOf(fk.parent), `${name} -> ${fk.parent}`).toBeLessThan(i);
       }
     } finally {
       await t.cleanup();
@@ -206,8 +220,13 @@ describeEachDb('restore drill', (t) => {
     const engine = makeEngine(db(), t().dialect);
     await engine.until(
       async () =>
-        (await db().selectFrom('orders').select('dispatch_state').where('id', '=', sendingOrder).executeTakeFirstOrThrow())
-          .dispatch_state === 'sent',
+        (
+          await db()
+            .selectFrom('orders')
+            .select('dispatch_state')
+            .where('id', '=', sendingOrder)
+            .executeTakeFirstOrThrow()
+        ).dispatch_state === 'sent',
       5,
       'the provider order sent',
     );
@@ -229,8 +248,12 @@ describeEachDb('restore drill', (t) => {
         expect(await count(restored, table as keyof Database), table).toBe(n);
       }
       // Exactly what was committed before the backup's point: a prefix of the orders placed meanwhile.
-      const ids = (await restored.selectFrom('orders').select('id').orderBy('id').execute()).map((o) => Number(o.id));
-      const sourceIds = (await db().selectFrom('orders').select('id').orderBy('id').execute()).map((o) => Number(o.id));
+      const ids = (await restored.selectFrom('orders').select('id').orderBy('id').execute()).map((o) =>
+        Number(o.id),
+      );
+      const sourceIds = (await db().selectFrom('orders').select('id').orderBy('id').execute()).map((o) =>
+        Number(o.id),
+      );
       expect(sourceIds.slice(0, ids.length)).toStrictEqual(ids);
       const missing = sourceIds.slice(ids.length);
       expect(missing.every((id) => placedDuring.includes(id))).toBe(true);
@@ -266,7 +289,13 @@ describeEachDb('restore drill', (t) => {
         expect(st.statusCode).toBe(200);
         expect(src.statusCode).toBe(200);
         // New orders get new ids (Postgres sequences were set past the restored ids).
-        const fresh = await callApi(app, { key: b, action: 'add', service: seeded.manual, link: newLink(), quantity: 100 });
+        const fresh = await callApi(app, {
+          key: b,
+          action: 'add',
+          service: seeded.manual,
+          link: newLink(),
+          quantity: 100,
+        });
         expect(fresh.body.order).toBeGreaterThan(Math.max(...ids));
       } finally {
         await app.close();
@@ -282,8 +311,13 @@ describeEachDb('restore drill', (t) => {
       e2.advance(60_000);
       await e2.until(
         async () =>
-          (await restored.selectFrom('orders').select('dispatch_state').where('id', '=', sendingOrder).executeTakeFirstOrThrow())
-            .dispatch_state === 'review',
+          (
+            await restored
+              .selectFrom('orders')
+              .select('dispatch_state')
+              .where('id', '=', sendingOrder)
+              .executeTakeFirstOrThrow()
+          ).dispatch_state === 'review',
         5,
         'the order in review',
       );
@@ -353,7 +387,9 @@ describeEachDb('restore drill', (t) => {
     expect(b1.json().counts.users).toBe(await count(db(), 'users'));
     const b2 = await runCliInProcess(t().url, ['--json', 'backup', '--to', file]);
     expect(b2.code).toBe(1);
-    expect(b2.json()).toStrictEqual({ error: `${file} exists; choose another file or use --force to overwrite it` });
+    expect(b2.json()).toStrictEqual({
+      error: `${file} exists; choose another file or use --force to overwrite it`,
+    });
     const b3 = await runCliInProcess(t().url, ['backup', '--to', file, '--force']);
     expect(b3.code).toBe(0);
     expect(b3.out[0]).toMatch(/^backup written: .* rows, as of /);
@@ -362,7 +398,9 @@ describeEachDb('restore drill', (t) => {
     try {
       const r = await runCliInProcess(target.url, ['restore', '--from', file]);
       expect(r.code, r.out.join('\n') + r.err.join('\n')).toBe(0);
-      expect(r.out.at(-1)).toMatch(/^verified: every table's rows and all \d+ balances equal the snapshot's, ledger check clean$/);
+      expect(r.out.at(-1)).toMatch(
+        /^verified: every table's rows and all \d+ balances equal the snapshot's, ledger check clean$/,
+      );
       const again = await runCliInProcess(target.url, ['--json', 'restore', '--from', file]);
       expect(again.code).toBe(1);
       expect(again.json().error).toMatch(/^the target database is not empty/);
@@ -377,7 +415,9 @@ describeEachDb('restore drill', (t) => {
     try {
       const m = await runCliInProcess(t().url, ['--json', 'move', '--to', target2.url]);
       expect(m.code).toBe(1);
-      expect(m.json().error).toMatch(/^a worker was seen 1\d s ago on this database; stop the panel's workers/);
+      expect(m.json().error).toMatch(
+        /^a worker was seen 1\d s ago on this database; stop the panel's workers/,
+      );
       const conn = await openDatabase(target2.url, { migrate: false });
       expect(await executedMigrations(conn.db)).toStrictEqual([]);
       await conn.close();
@@ -406,7 +446,11 @@ describeEachDb('restore drill', (t) => {
 
       const m1 = await runCliInProcess(source.url, ['--json', 'move', '--to', pgTarget.url]);
       expect(m1.code, m1.out.join('\n')).toBe(0);
-      expect(m1.json()).toMatchObject({ ok: true, target: 'postgres', switchTo: `DATABASE_URL=${pgTarget.url}` });
+      expect(m1.json()).toMatchObject({
+        ok: true,
+        target: 'postgres',
+        switchTo: `DATABASE_URL=${pgTarget.url}`,
+      });
       const pg = await openDatabase(pgTarget.url);
       try {
         expect(await dump(pg.db)).toStrictEqual(original);
@@ -415,7 +459,9 @@ describeEachDb('restore drill', (t) => {
       }
       const m2 = await runCliInProcess(pgTarget.url, ['move', '--to', back]);
       expect(m2.code, m2.out.join('\n')).toBe(0);
-      expect(m2.out.at(-1)).toBe(`to switch, set DATABASE_URL=${back} for the panel and its workers, then start them`);
+      expect(m2.out.at(-1)).toBe(
+        `to switch, set DATABASE_URL=${back} for the panel and its workers, then start them`,
+      );
       const home = await openDatabase(back);
       try {
         expect(await dump(home.db)).toStrictEqual(original);

@@ -17,7 +17,11 @@ const any = (db: Executor): AnyDb => db as unknown as AnyDb;
  * Run `work` in one read-only transaction that sees a single point in time: Postgres REPEATABLE READ
  * READ ONLY; SQLite (WAL) a deferred transaction whose first read fixes the snapshot while writers go on.
  */
-export async function inReadSnapshot<T>(db: Executor, dialect: DialectName, work: (tx: Executor) => Promise<T>): Promise<T> {
+export async function inReadSnapshot<T>(
+  db: Executor,
+  dialect: DialectName,
+  work: (tx: Executor) => Promise<T>,
+): Promise<T> {
   if (dialect === 'postgres') {
     return db.transaction().setIsolationLevel('repeatable read').setAccessMode('read only').execute(work);
   }
@@ -34,7 +38,12 @@ export async function inReadSnapshot<T>(db: Executor, dialect: DialectName, work
 }
 
 /** The next page of a table's rows in key order, after `after` (the last page's last key). */
-export async function readPage(db: Executor, table: SnapshotTable, after: unknown[] | null, limit: number): Promise<Row[]> {
+export async function readPage(
+  db: Executor,
+  table: SnapshotTable,
+  after: unknown[] | null,
+  limit: number,
+): Promise<Row[]> {
   let q = any(db).selectFrom(table.name).selectAll();
   if (after) {
     if (table.key.length === 1) {

@@ -9,9 +9,15 @@ import { existsSync } from 'node:fs';
 import { rename, rm, stat } from 'node:fs/promises';
 import type { DialectName, Executor } from '../db/executor.js';
 import { executedMigrations } from '../db/migrations.js';
-import { fail, type FailureOf, ok, type Result } from '../result.js';
+import { type FailureOf, fail, ok, type Result } from '../result.js';
 import { inReadSnapshot, readPage } from './backup.repo.js';
-import { encodeRow, SNAPSHOT_FORMAT, SNAPSHOT_VERSION, type SnapshotHeader, writeSnapshotFile } from './snapshot-file.js';
+import {
+  encodeRow,
+  SNAPSHOT_FORMAT,
+  SNAPSHOT_VERSION,
+  type SnapshotHeader,
+  writeSnapshotFile,
+} from './snapshot-file.js';
 import { SNAPSHOT_TABLES, TABLE_NAMES } from './snapshot-tables.js';
 
 const PAGE = 500;
@@ -71,5 +77,11 @@ export async function createBackup(opts: {
     throw err;
   }
   const h = header as SnapshotHeader;
-  return ok({ path, bytes: (await stat(path)).size, createdAt: h.createdAt, migrations: h.migrations, counts });
+  return ok({
+    path,
+    bytes: (await stat(path)).size,
+    createdAt: h.createdAt,
+    migrations: h.migrations,
+    counts,
+  });
 }

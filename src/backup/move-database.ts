@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDatabase, parseDatabaseUrl } from '../db/connect.js';
 import type { DialectName, Executor } from '../db/executor.js';
-import { fail, type FailureOf, ok, type Result } from '../result.js';
+import { type FailureOf, fail, ok, type Result } from '../result.js';
 import { newestHeartbeat } from './backup.repo.js';
 import { createBackup } from './create-backup.js';
 import { type RestoreReport, restoreBackup } from './restore-backup.js';
@@ -46,7 +46,8 @@ export async function moveDatabase(opts: {
   const { db, dialect, sourceUrl, targetUrl } = opts;
   const target = parseDatabaseUrl(targetUrl);
   const source = parseDatabaseUrl(sourceUrl);
-  if (target.dialect === source.dialect && target.target === source.target) return fail({ code: 'same_database' });
+  if (target.dialect === source.dialect && target.target === source.target)
+    return fail({ code: 'same_database' });
   const now = (opts.now ?? Date.now)();
   const seen = await newestHeartbeat(db);
   if (seen !== null && now - seen < WORKER_ALIVE_MS) {

@@ -11,8 +11,8 @@ import type { DialectName, Executor } from '../db/executor.js';
 import { executedMigrations, knownMigrations, migrateToLatest, migrateUpTo } from '../db/migrations.js';
 import { inTransaction } from '../db/transaction.js';
 import { checkLedger, type LedgerProblem } from '../ledger/check-ledger.js';
-import { fail, type FailureOf, ok, type Result } from '../result.js';
-import { countRows, insertRows, resetIdentity, type Row, tableExists, userBalances } from './backup.repo.js';
+import { type FailureOf, fail, ok, type Result } from '../result.js';
+import { countRows, insertRows, type Row, resetIdentity, tableExists, userBalances } from './backup.repo.js';
 import { readSnapshotFile, type SnapshotHeader, SnapshotUnreadable } from './snapshot-file.js';
 import { SNAPSHOT_TABLES, TABLE_NAMES } from './snapshot-tables.js';
 
@@ -64,15 +64,18 @@ export async function verifyRestore(
     const restored = await countRows(db, t);
     const snapshot = counts[t] ?? 0;
     tables.push({ table: t, snapshot, restored });
-    if (restored !== snapshot) problems.push(`table ${t}: ${snapshot} rows in the snapshot, ${restored} restored`);
+    if (restored !== snapshot)
+      problems.push(`table ${t}: ${snapshot} rows in the snapshot, ${restored} restored`);
   }
   const now = await userBalances(db);
   for (const u of now) {
     const want = balances.get(String(u.id));
     if (want === undefined) problems.push(`user ${String(u.id)} is not in the snapshot`);
-    else if (want !== String(u.balance)) problems.push(`user ${String(u.id)}: balance ${String(u.balance)}, the snapshot says ${want}`);
+    else if (want !== String(u.balance))
+      problems.push(`user ${String(u.id)}: balance ${String(u.balance)}, the snapshot says ${want}`);
   }
-  if (now.length !== balances.size) problems.push(`${balances.size} users in the snapshot, ${now.length} restored`);
+  if (now.length !== balances.size)
+    problems.push(`${balances.size} users in the snapshot, ${now.length} restored`);
   const ledger = await checkLedger({ db });
   return {
     tables,
@@ -109,7 +112,11 @@ export async function restoreBackup(opts: {
   const unknown = header.migrations.find((m) => !known.includes(m));
   if (unknown) return fail({ code: 'snapshot_too_new', migration: unknown });
   if (header.migrations.some((m, i) => known[i] !== m) || header.migrations.length === 0) {
-    return fail({ code: 'snapshot_unreadable', path, reason: 'its migration list does not match this version' });
+    return fail({
+      code: 'snapshot_unreadable',
+      path,
+      reason: 'its migration list does not match this version',
+    });
   }
   const missingTable = TABLE_NAMES.find((t) => !header.tables.includes(t));
   if (missingTable && header.migrations.length === known.length) {
@@ -121,10 +128,15 @@ export async function restoreBackup(opts: {
   if (executed.length > 0) {
     // Refuse a database with rows before anything else: it is somebody's panel.
     for (const t of TABLE_NAMES) {
-      if ((await tableExists(db, t)) && (await countRows(db, t)) > 0) return fail({ code: 'target_not_empty', table: t });
+      if ((await tableExists(db, t)) && (await countRows(db, t)) > 0)
+        return fail({ code: 'target_not_empty', table: t });
     }
     if (executed.join() !== header.migrations.join()) {
-      return fail({ code: 'target_schema_mismatch', target: executed[executed.length - 1] as string, snapshot: last });
+      return fail({
+        code: 'target_schema_mismatch',
+        target: executed[executed.length - 1] as string,
+        snapshot: last,
+      });
     }
   } else {
     await migrateUpTo(db, dialect, last);
@@ -146,7 +158,8 @@ export async function restoreBackup(opts: {
     await flush();
     if (dialect === 'postgres') {
       for (const t of SNAPSHOT_TABLES) {
-        if (t.key.length === 1 && t.key[0] === 'id' && header.tables.includes(t.name)) await resetIdentity(tx, t.name);
+        if (t.key.length === 1 && t.key[0] === 'id' && header.tables.includes(t.name))
+          await resetIdentity(tx, t.name);
       }
     }
   });

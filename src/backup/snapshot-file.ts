@@ -60,7 +60,8 @@ const isObject = (v: unknown): v is Record<string, unknown> =>
 
 function parseHeader(v: unknown): SnapshotHeader {
   if (!isObject(v) || v.format !== SNAPSHOT_FORMAT) throw new SnapshotUnreadable('no snapshot header');
-  if (v.version !== SNAPSHOT_VERSION) throw new SnapshotUnreadable(`unknown format version ${String(v.version)}`);
+  if (v.version !== SNAPSHOT_VERSION)
+    throw new SnapshotUnreadable(`unknown format version ${String(v.version)}`);
   const strings = (x: unknown) => Array.isArray(x) && x.every((s) => typeof s === 'string');
   if (!strings(v.migrations) || !strings(v.tables) || (v.source !== 'sqlite' && v.source !== 'postgres')) {
     throw new SnapshotUnreadable('malformed header');
@@ -78,7 +79,8 @@ export async function* readSnapshotFile(path: string): AsyncGenerator<SnapshotRe
   const gunzip = createGunzip();
   file.on('error', (e) => {
     streamError = e;
-    gunzip.destroy();
+    // The error ends the lines (readline ends only on an error or the end of its input).
+    gunzip.destroy(e);
   });
   gunzip.on('error', (e) => {
     streamError = e;
@@ -109,7 +111,9 @@ export async function* readSnapshotFile(path: string): AsyncGenerator<SnapshotRe
         const said = v.end.counts;
         for (const t of header.tables) {
           if (!isObject(said) || said[t] !== counts[t]) {
-            throw new SnapshotUnreadable(`table ${t}: the end line says ${String(isObject(said) ? said[t] : '?')} rows, ${counts[t]} were read`);
+            throw new SnapshotUnreadable(
+              `table ${t}: the end line says ${String(isObject(said) ? said[t] : '?')} rows, ${counts[t]} were read`,
+            );
           }
         }
         ended = true;

@@ -13,10 +13,14 @@ import { type CliContext, unwrap } from '../context.js';
 
 function verifyLines(r: RestoreReport): string[] {
   return [
-    ...r.tables.map((t) => `  ${t.table}: ${t.restored} rows${t.restored === t.snapshot ? '' : ` (snapshot: ${t.snapshot})`}`),
+    ...r.tables.map(
+      (t) =>
+        `  ${t.table}: ${t.restored} rows${t.restored === t.snapshot ? '' : ` (snapshot: ${t.snapshot})`}`,
+    ),
     ...r.problems.map((p) => `  problem: ${p}`),
     ...r.ledgerProblems.map(
-      (p) => `  ledger ${p.kind} user ${p.userId ?? '-'} order ${p.orderId ?? '-'}: expected ${p.expected}, found ${p.actual}`,
+      (p) =>
+        `  ledger ${p.kind} user ${p.userId ?? '-'} order ${p.orderId ?? '-'}: expected ${p.expected}, found ${p.actual}`,
     ),
     r.ok
       ? `verified: every table's rows and all ${r.users} balances equal the snapshot's, ledger check clean`
@@ -40,7 +44,9 @@ export function register(program: Command, ctx: CliContext): void {
 
   program
     .command('backup')
-    .description('write a consistent snapshot of the whole panel to FILE (gzip JSON lines), safe while it runs')
+    .description(
+      'write a consistent snapshot of the whole panel to FILE (gzip JSON lines), safe while it runs',
+    )
     .requiredOption('--to <file>', 'the snapshot file to write')
     .option('--force', 'overwrite FILE if it exists')
     .action(async (o) => {
@@ -59,14 +65,19 @@ export function register(program: Command, ctx: CliContext): void {
 
   program
     .command('restore')
-    .description('restore a snapshot FILE into the empty database DATABASE_URL names, then verify it (exit 2 if not)')
+    .description(
+      'restore a snapshot FILE into the empty database DATABASE_URL names, then verify it (exit 2 if not)',
+    )
     .requiredOption('--from <file>', 'the snapshot file (from `smm-panel backup`)')
     .action(async (o) => {
       // Opened without migrating: the schema is built to the snapshot's own migrations.
       const target = await openDatabase(databaseUrl(), { migrate: false });
       try {
         const r = unwrap(await restoreBackup({ db: target.db, dialect: target.dialect, path: o.from }));
-        ctx.emit(reportJson(r), [`restored ${o.from} (made ${r.createdAt} on ${r.source})`, ...verifyLines(r)]);
+        ctx.emit(reportJson(r), [
+          `restored ${o.from} (made ${r.createdAt} on ${r.source})`,
+          ...verifyLines(r),
+        ]);
         if (!r.ok) ctx.setExitCode(2);
       } finally {
         await target.close();
@@ -75,7 +86,9 @@ export function register(program: Command, ctx: CliContext): void {
 
   program
     .command('move')
-    .description('copy the whole panel into another, empty database and verify it (stop the panel and workers first)')
+    .description(
+      'copy the whole panel into another, empty database and verify it (stop the panel and workers first)',
+    )
     .requiredOption('--to <database-url>', 'the target database: postgres://... or sqlite:PATH')
     .action(async (o) => {
       const db = await ctx.database();
