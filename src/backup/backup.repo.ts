@@ -80,6 +80,12 @@ export async function tableExists(db: Executor, table: string): Promise<boolean>
   return tables.some((t) => t.name === table);
 }
 
+/** Each table's column names. */
+export async function columnsOf(db: Executor): Promise<Map<string, Set<string>>> {
+  const tables = await db.introspection.getTables();
+  return new Map(tables.map((t) => [t.name, new Set(t.columns.map((c) => c.name))]));
+}
+
 /** Every table in the database, without Kysely's migration bookkeeping. */
 export async function listTables(db: Executor): Promise<string[]> {
   const tables = await db.introspection.getTables();

@@ -12,7 +12,15 @@ import { executedMigrations, knownMigrations, migrateToLatest, migrateUpTo } fro
 import { inTransaction } from '../db/transaction.js';
 import { checkLedger, type LedgerProblem } from '../ledger/check-ledger.js';
 import { type FailureOf, fail, ok, type Result } from '../result.js';
-import { countRows, insertRows, type Row, resetIdentity, tableExists, userBalances } from './backup.repo.js';
+import {
+  columnsOf,
+  countRows,
+  insertRows,
+  type Row,
+  resetIdentity,
+  tableExists,
+  userBalances,
+} from './backup.repo.js';
 import { readSnapshotFile, type SnapshotHeader, SnapshotUnreadable } from './snapshot-file.js';
 import { SNAPSHOT_TABLES, TABLE_NAMES } from './snapshot-tables.js';
 
@@ -86,6 +94,17 @@ export async function verifyRestore(
   };
 }
 
+/** The first row naming a column its table does not have, described; null when every row fits. */
+async function firstUnknownColumn(path: string, columns: Map<string, Set<string>>): Promise<string | null> {
+  for await (const rec of readSnapshotFile(path)) {
+    if (rec.kind !== 'row') continue;
+    const known = columns.get(rec.table);
+    const bad = Object.keys(rec.row).find((c) => !known?.has(c));
+    if (bad !== undefined) return `table ${rec.table} has no column ${bad}`;
+  }
+  return null;
+}
+
 export async function restoreBackup(opts: {
   /** The target, opened without running migrations (connect.ts `migrate: false`). */
   db: Executor;
@@ -118,6 +137,8 @@ export async function restoreBackup(opts: {
       reason: 'its migration list does not match this version',
     });
   }
+  const strange = header.tables.find((t) => !TABLE_NAMES.includes(t));
+  if (strange) return fail({ code: 'snapshot_unreadable', path, reason: `unknown table ${strange}` });
   const missingTable = TABLE_NAMES.find((t) => !header.tables.includes(t));
   if (missingTable && header.migrations.length === known.length) {
     return fail({ code: 'snapshot_unreadable', path, reason: `table ${missingTable} is missing` });
@@ -141,6 +162,11 @@ export async function restoreBackup(opts: {
   } else {
     await migrateUpTo(db, dialect, last);
   }
+
+  // The columns the rows may name (the file's keys become column names: only real ones pass).
+  const columns = await columnsOf(db);
+  const badColumn = await firstUnknownColumn(path, columns);
+  if (badColumn) return fail({ code: 'snapshot_unreadable', path, reason: badColumn });
 
   await inTransaction(db, async (tx) => {
     let table = '';
