@@ -14,6 +14,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SYSTEM } from '../src/audit/actor.js';
+import { countRows, inReadSnapshot } from '../src/backup/backup.repo.js';
 import { createBackup } from '../src/backup/create-backup.js';
 import { restoreBackup } from '../src/backup/restore-backup.js';
 import { SKIPPED_TABLES, SNAPSHOT_TABLES, TABLE_NAMES } from '../src/backup/snapshot-tables.js';
@@ -89,6 +90,8 @@ interface Seeded {
   manual: number;
   sent: number;
   place(apiKey: string, service?: number): Promise<number>;
+  /** `smm-panel orders set` (its own connection, as the operator's CLI would). */
+  settle(orderId: number, status: string): Promise<void>;
 }
 
 /**
@@ -157,7 +160,9 @@ async function seedPanel(db: Kysely<Database>, url: string): Promise<Seeded> {
   if (!ticket.ok) throw new Error(JSON.stringify(ticket.failure));
   await cli(['tickets', 'reply', '--ticket', String(ticket.value.ticketId), '--message', 'On its way']);
   await cli(['settings', 'set', '--currency', 'EUR']);
-  return { app, upstream, keys: users.map((u) => u.apiKey), manual, sent: Number(sentRow.id), place };
+  const settle = (orderId: number, status: string) =>
+    cli(['orders', 'set', '--order', String(orderId), '--status', status]);
+  return { app, upstream, keys: users.map((u) => u.apiKey), manual, sent: Number(sentRow.id), place, settle };
 }
 
 describe('the snapshot table list', () => {
@@ -208,7 +213,12 @@ describeEachDb('restore drill', (t) => {
     seeded.upstream.handlers.add = (params, up) => ({
       before: async () => {
         const placing = (async () => {
-          for (let i = 0; i < 6; i++) placedDuring.push(await seeded.place(i % 2 ? a : b));
+          for (let i = 0; i < 6; i++) {
+            const id = await seeded.place(i % 2 ? a : b);
+            placedDuring.push(id);
+            // Settled at once, half of them refunded: a refund is in the snapshot with its order or not at all.
+            await seeded.settle(id, i % 2 ? 'Completed' : 'Canceled');
+          }
         })();
         const r = await createBackup({ db: backupConn.db, dialect: t().dialect, path: file });
         await placing;
@@ -325,6 +335,23 @@ describeEachDb('restore drill', (t) => {
       expect(seeded.upstream.callsOf('add').length).toBe(addsBefore);
     } finally {
       await target.cleanup();
+    }
+  });
+
+  it("the backup's read transaction sees one point in time while the panel goes on writing", async () => {
+    const conn = await openDatabase(t().url, { migrate: false });
+    try {
+      await inReadSnapshot(conn.db, t().dialect, async (tx) => {
+        const orders = await countRows(tx, 'orders');
+        const entries = await countRows(tx, 'ledger_entries');
+        const id = await seeded.place(seeded.keys[0] as string);
+        await seeded.settle(id, 'Canceled');
+        expect(await count(db(), 'orders')).toBe(orders + 1);
+        expect(await countRows(tx, 'orders')).toBe(orders);
+        expect(await countRows(tx, 'ledger_entries')).toBe(entries);
+      });
+    } finally {
+      await conn.close();
     }
   });
 
