@@ -6,7 +6,7 @@
  * use cases and through the CLI (`--json` and for people).
  */
 
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -464,6 +464,7 @@ describeEachDb('restore drill', (t) => {
     const b1 = await runCliInProcess(t().url, ['--json', 'backup', '--to', file]);
     expect(b1.code).toBe(0);
     expect(b1.json().path).toBe(file);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
     expect(b1.json().counts.users).toBe(await count(db(), 'users'));
     const b2 = await runCliInProcess(t().url, ['--json', 'backup', '--to', file]);
     expect(b2.code).toBe(1);

@@ -48,7 +48,8 @@ export async function writeSnapshotFile(path: string, lines: () => AsyncGenerato
       for await (const line of lines()) yield `${line}\n`;
     },
     createGzip(),
-    createWriteStream(path, { flags: 'wx' }),
+    // Owner-only: the file holds password hashes and the providers' API keys.
+    createWriteStream(path, { flags: 'wx', mode: 0o600 }),
   );
 }
 
