@@ -111,7 +111,15 @@ export type Failure =
   | { code: 'invalid_percent' }
   /** A rate typed by staff that is not a plain decimal with at most 4 decimals (the CLI's words). */
   | { code: 'invalid_rate'; text: string }
-  | { code: 'rate_too_low'; serviceId: number };
+  | { code: 'rate_too_low'; serviceId: number }
+  // Backups, restores and moves (src/backup/, operator CLI only):
+  | { code: 'backup_file_exists'; path: string }
+  | { code: 'snapshot_unreadable'; path: string; reason: string }
+  | { code: 'snapshot_too_new'; migration: string }
+  | { code: 'target_not_empty'; table: string }
+  | { code: 'target_schema_mismatch'; target: string; snapshot: string }
+  | { code: 'worker_running'; secondsAgo: number }
+  | { code: 'same_database' };
 
 /**
  * A use case's outcome. `F` names the failures it can return (a subset of Failure), so a face handles
@@ -288,5 +296,19 @@ export function failureMessage(f: Failure): string {
       return 'percent must be a decimal number above -100, e.g. 10 or -5.5';
     case 'rate_too_low':
       return `the new rate of service ${f.serviceId} would be below 0.0001`;
+    case 'backup_file_exists':
+      return `${f.path} exists; choose another file or use --force to overwrite it`;
+    case 'snapshot_unreadable':
+      return `${f.path} is not a readable smm-panel snapshot: ${f.reason}`;
+    case 'snapshot_too_new':
+      return `the snapshot was made by a newer smm-panel (migration ${f.migration} is unknown here); restore it with that version or a newer one`;
+    case 'target_not_empty':
+      return `the target database is not empty (table ${f.table} has rows); restore only into a new, empty database`;
+    case 'target_schema_mismatch':
+      return `the target database was migrated to ${f.target}, the snapshot to ${f.snapshot}; restore into a new database nothing has migrated yet`;
+    case 'worker_running':
+      return `a worker was seen ${f.secondsAgo} s ago on this database; stop the panel's workers (and the panel) first, then move`;
+    case 'same_database':
+      return 'the target is the database the panel uses now; give another DATABASE_URL';
   }
 }

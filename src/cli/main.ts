@@ -14,6 +14,7 @@ import { type Db, openDatabase } from '../db/connect.js';
 import { ok } from '../result.js';
 import { register as alerts } from './commands/alerts.js';
 import { register as audit } from './commands/audit.js';
+import { register as backup } from './commands/backup.js';
 import { register as cancels } from './commands/cancels.js';
 import { register as funds } from './commands/funds.js';
 import { register as ledger } from './commands/ledger.js';
@@ -91,6 +92,7 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
     tickets,
     settings,
     audit,
+    backup,
   ])
     group(program, ctx);
 

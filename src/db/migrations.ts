@@ -515,9 +515,24 @@ export async function migrateToLatest(db: AnyDb, dialect: DialectName): Promise<
   }
 }
 
-/** Bring the schema up to `name` and no further: for tests of a migration on rows written before it. */
+/** Every migration this code knows, in order (the same names in both dialects). */
+export function knownMigrations(): string[] {
+  return Object.keys(migrations('sqlite')).sort();
+}
+
+/** The migrations the database has run, in order (empty for a database never migrated). */
+export async function executedMigrations(db: AnyDb): Promise<string[]> {
+  const migrator = new Migrator({ db, provider: new CodeMigrations('sqlite') });
+  const all = await migrator.getMigrations();
+  return all.filter((m) => m.executedAt !== undefined).map((m) => m.name);
+}
+
+/** Run the migrations up to and including `name` (a restore builds the schema its snapshot was made on). */
 export async function migrateUpTo(db: AnyDb, dialect: DialectName, name: string): Promise<void> {
   const migrator = new Migrator({ db, provider: new CodeMigrations(dialect) });
-  const { error } = await migrator.migrateTo(name);
-  if (error) throw new Error(`migration to ${name} failed: ${String(error)}`);
+  const { error, results } = await migrator.migrateTo(name);
+  if (error) {
+    const failed = results?.find((r) => r.status === 'Error');
+    throw new Error(`migration ${failed?.migrationName ?? '?'} failed: ${String(error)}`);
+  }
 }
