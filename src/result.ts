@@ -100,7 +100,14 @@ export type Failure =
   | { code: 'not_staff'; username: string }
   | { code: 'no_admin' }
   | { code: 'invalid_role' }
-  | { code: 'invalid_period' };
+  | { code: 'invalid_period' }
+  // Two-factor sign-in:
+  | { code: 'two_factor_required' }
+  | { code: 'wrong_two_factor_code' }
+  | { code: 'invalid_two_factor_token' }
+  | { code: 'two_factor_on' }
+  | { code: 'two_factor_off' }
+  | { code: 'two_factor_not_started' };
 
 /**
  * A use case's outcome. `F` names the failures it can return (a subset of Failure), so a face handles
@@ -261,5 +268,17 @@ export function failureMessage(f: Failure): string {
       return 'role must be customer, support or admin';
     case 'invalid_period':
       return 'since and until must be ISO times, since before until';
+    case 'two_factor_required':
+      return 'Set up two-factor sign-in first (Account page)';
+    case 'wrong_two_factor_code':
+      return 'Wrong code, or a code already used; try the next one';
+    case 'invalid_two_factor_token':
+      return 'This sign-in step expired or ran out of tries; sign in again';
+    case 'two_factor_on':
+      return 'Two-factor sign-in is already on';
+    case 'two_factor_off':
+      return 'Two-factor sign-in is not on';
+    case 'two_factor_not_started':
+      return 'Start the two-factor setup first';
   }
 }
