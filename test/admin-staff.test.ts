@@ -223,9 +223,7 @@ describeEachDb('admin staff management', (ctx) => {
     const service = await seedService(db(), { rate: '2.00' });
     const set = await admin.post(`${A}/users/${u.id}/rates`, { service, rate: '1.2345' });
     expect(set.status).toBe(200);
-    expect(set.body.rates).toEqual([
-      { service, name: expect.any(String), rate: '1.2345', serviceRate: '2' },
-    ]);
+    expect(set.body.rates).toEqual([{ service, name: expect.any(String), rate: '1.2345', serviceRate: '2' }]);
     expect((await support.get(`${A}/users/${u.id}/rates`)).body).toEqual(set.body);
     const before = (await audit()).length;
     for (const [body, status, code] of [
