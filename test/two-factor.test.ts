@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createUser } from '../src/accounts/create-user.js';
 import { SYSTEM } from '../src/audit/actor.js';
 import { listAudit } from '../src/audit/list-audit.js';
+import { main } from '../src/cli/main.js';
 import { buildServer } from '../src/http/server.js';
 import { adminActor } from './helpers/actor.js';
 import { seedUser } from './helpers/api.js';
@@ -352,6 +353,40 @@ describeEachDb('two-factor sign-in', (ctx) => {
     expect(
       log.value.entries.some((e) => (e.after as Record<string, unknown>)?.staffTwoFactorRequired === true),
     ).toBe(true);
+  });
+
+  it('the CLI sets staff-two-factor required|optional and shows it; a bad value changes nothing', async () => {
+    async function cli(...args: string[]) {
+      const out: string[] = [];
+      const err: string[] = [];
+      const code = await main(['--json', ...args], {
+        out: (l) => out.push(l),
+        err: (l) => err.push(l),
+        env: { DATABASE_URL: ctx().url },
+      });
+      return { code, json: () => JSON.parse(out.join('\n')), text: [...out, ...err].join('\n') };
+    }
+    const s = await createUser({
+      db: db(),
+      actor: SYSTEM,
+      input: { username: 'tf_cli_support', role: 'support' },
+    });
+    if (!s.ok) throw new Error(s.failure.code);
+    const c = await signedInClient(app, db(), 'tf_cli_support', { password: PASSWORD });
+    const bad = await cli('settings', 'set', '--staff-two-factor', 'always');
+    expect(bad.code).not.toBe(0);
+    expect(bad.text).toContain('staff-two-factor must be required or optional');
+    expect((await cli('settings', 'show')).json().staffTwoFactor).toBe('optional');
+    try {
+      const on = await cli('settings', 'set', '--staff-two-factor', 'required');
+      expect(on.code).toBe(0);
+      expect(on.json()).toEqual({ 'staff-two-factor': 'required' });
+      expect((await cli('settings', 'show')).json().staffTwoFactor).toBe('required');
+      expect((await c.get(`${A}/users`)).body.code).toBe('two_factor_required');
+    } finally {
+      expect((await cli('settings', 'set', '--staff-two-factor', 'optional')).code).toBe(0);
+    }
+    expect((await c.get(`${A}/users`)).status).toBe(200);
   });
 
   describe('the sign-in limiter counts code tries per account', () => {

@@ -60,6 +60,13 @@ const CUSTOMER_FAILURES: Failure[] = [
   { code: 'invalid_amount', text: '1.2.3' },
   { code: 'negative_amount' },
   { code: 'zero_amount' },
+  // Two-factor sign-in:
+  { code: 'two_factor_required' },
+  { code: 'wrong_two_factor_code' },
+  { code: 'invalid_two_factor_token' },
+  { code: 'two_factor_on' },
+  { code: 'two_factor_off' },
+  { code: 'two_factor_not_started' },
 ];
 
 const t = i18next.createInstance();

@@ -22,6 +22,7 @@ export const StaffUser = z
     balance: z.string().describe('exact decimal in the panel currency'),
     state: z.enum(['active', 'disabled']),
     createdAt: z.string(),
+    twoFactor: z.boolean().describe('two-factor sign-in is on'),
   })
   .meta({ id: 'AdminStaffUser' });
 

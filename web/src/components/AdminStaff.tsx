@@ -278,19 +278,21 @@ export function StaffActions({ user }: { user: AdminSchemas['AdminStaffUser'] })
           </>
         )}
       </div>
-      <div className="space-y-2">
-        <p className="text-sm text-slate-600">{t('admin.staff.twoFactorHelp')}</p>
-        <ConfirmButton
-          variant="secondary"
-          label={t('admin.staff.twoFactorOff')}
-          question={t('admin.staff.twoFactorAsk', { user: user.username })}
-          confirmLabel={t('admin.staff.twoFactorYes')}
-          disabled={reset.isPending}
-          onConfirm={() => reset.mutate()}
-        />
-        {reset.isError && <ErrorMessage>{errorText(reset.error)}</ErrorMessage>}
-        {reset.data && <Notice>{t('admin.staff.twoFactorDone')}</Notice>}
-      </div>
+      {user.twoFactor && (
+        <div className="space-y-2">
+          <p className="text-sm text-slate-600">{t('admin.staff.twoFactorHelp')}</p>
+          <ConfirmButton
+            variant="secondary"
+            label={t('admin.staff.twoFactorOff')}
+            question={t('admin.staff.twoFactorAsk', { user: user.username })}
+            confirmLabel={t('admin.staff.twoFactorYes')}
+            disabled={reset.isPending}
+            onConfirm={() => reset.mutate()}
+          />
+          {reset.isError && <ErrorMessage>{errorText(reset.error)}</ErrorMessage>}
+        </div>
+      )}
+      {reset.data && <Notice>{t('admin.staff.twoFactorDone')}</Notice>}
     </Card>
   );
 }

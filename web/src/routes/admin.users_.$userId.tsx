@@ -61,6 +61,9 @@ function UserPage({ canWrite }: { canWrite: boolean }) {
           </Fact>
           <Fact label={t('admin.user.orders')}>{f.count(d.orders)}</Fact>
           <Fact label={t('admin.user.sessions')}>{f.count(d.sessions)}</Fact>
+          <Fact label={t('admin.staff.twoFactor')}>
+            {t(u.twoFactor ? 'admin.staff.twoFactorOn' : 'admin.staff.twoFactorNone')}
+          </Fact>
           <Fact label={t('admin.user.since')}>{f.dateTime(u.createdAt)}</Fact>
         </dl>
         {canWrite && (
