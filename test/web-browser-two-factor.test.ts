@@ -153,4 +153,33 @@ describeBrowser('two-factor sign-in in chromium', () => {
   it('desktop: the same', async () => {
     await newSupport(DESKTOP, 'helper_desk');
   }, 120_000);
+
+  it('staff-two-factor required: staff without it see "Set up two-factor sign-in first" with a link to Account', async () => {
+    const made = await createUser({
+      db: web.db.db,
+      actor: SYSTEM,
+      input: { username: 'helper_bare', password: PASSWORD, role: 'support' },
+    });
+    expect(made.ok).toBe(true);
+    expect((await web.cli(['settings', 'set', '--staff-two-factor', 'required'])).code).toBe(0);
+    try {
+      for (const [viewport, size] of [
+        [PHONE, 'phone'],
+        [DESKTOP, 'desktop'],
+      ] as const) {
+        const page = await web.newPage(viewport);
+        await signIn(page, 'helper_bare', PASSWORD);
+        await page.goto('/admin/users');
+        await page.getByText('Set up two-factor sign-in first').waitFor();
+        expect(await page.getByRole('heading', { name: 'Users' }).count()).toBe(0);
+        await web.shot(page, `admin-two-factor-required-${size}`);
+        await page.getByRole('link', { name: 'Go to Account' }).click();
+        await page.getByRole('heading', { name: 'Two-factor sign-in' }).waitFor();
+        await page.getByText('Staff must use two-factor sign-in on this panel').waitFor();
+        await page.context().close();
+      }
+    } finally {
+      await web.cli(['settings', 'set', '--staff-two-factor', 'optional']);
+    }
+  }, 120_000);
 });
