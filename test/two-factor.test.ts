@@ -389,6 +389,37 @@ describeEachDb('two-factor sign-in', (ctx) => {
     expect((await c.get(`${A}/users`)).status).toBe(200);
   });
 
+  it('the CLI turns off a user’s two-factor (the admin locked out of the web), audited via cli', async () => {
+    await awayFromStepEdge();
+    const u = await withTwoFactor('admin');
+    const out: string[] = [];
+    const code = await main(
+      ['--json', 'users', 'two-factor-off', '--username', u.username, '--note', 'lost phone'],
+      {
+        out: (l) => out.push(l),
+        err: (l) => out.push(l),
+        env: { DATABASE_URL: ctx().url },
+      },
+    );
+    expect(code).toBe(0);
+    expect(JSON.parse(out.join('\n'))).toEqual({ username: u.username, twoFactor: false, endedSessions: 1 });
+    const plain = await new WebClient(app).signIn(u.username, PASSWORD);
+    expect(plain.body.username).toBe(u.username);
+    const log = await listAudit({
+      db: db(),
+      actor: await adminActor(db()),
+      filter: { actionPrefix: 'user.two_factor_reset', subject: `user:${u.id}`, limit: 50 },
+    });
+    if (!log.ok) throw new Error(log.failure.code);
+    expect(log.value.entries).toEqual([expect.objectContaining({ via: 'cli', note: 'lost phone' })]);
+    const again = await main(['users', 'two-factor-off', '--username', u.username], {
+      out: () => {},
+      err: () => {},
+      env: { DATABASE_URL: ctx().url },
+    });
+    expect(again).not.toBe(0);
+  });
+
   describe('the sign-in limiter counts code tries per account', () => {
     it('after the account’s tries are used up, 429 with retry-after', async () => {
       await awayFromStepEdge();

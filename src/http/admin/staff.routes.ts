@@ -132,7 +132,7 @@ export const staffRoutes: FastifyPluginAsyncZod<{ db: Executor }> = async (app, 
       const r = await resetTwoFactor({
         db,
         actor: actorOf(req),
-        userId: req.params.id,
+        user: { id: req.params.id },
         note: req.body.note || undefined,
       });
       if (!r.ok) return failWith(r.failure);
