@@ -119,7 +119,14 @@ export type Failure =
   | { code: 'target_not_empty'; table: string }
   | { code: 'target_schema_mismatch'; target: string; snapshot: string }
   | { code: 'worker_running'; secondsAgo: number }
-  | { code: 'same_database' };
+  | { code: 'same_database' }
+  // Two-factor sign-in:
+  | { code: 'two_factor_required' }
+  | { code: 'wrong_two_factor_code' }
+  | { code: 'invalid_two_factor_token' }
+  | { code: 'two_factor_on' }
+  | { code: 'two_factor_off' }
+  | { code: 'two_factor_not_started' };
 
 /**
  * A use case's outcome. `F` names the failures it can return (a subset of Failure), so a face handles
@@ -310,5 +317,17 @@ export function failureMessage(f: Failure): string {
       return `a worker was seen ${f.secondsAgo} s ago on this database; stop the panel's workers (and the panel) first, then move`;
     case 'same_database':
       return 'the target is the database the panel uses now; give another DATABASE_URL';
+    case 'two_factor_required':
+      return 'Set up two-factor sign-in first (Account page)';
+    case 'wrong_two_factor_code':
+      return 'Wrong code, or a code already used; try the next one';
+    case 'invalid_two_factor_token':
+      return 'This sign-in step expired or ran out of tries; sign in again';
+    case 'two_factor_on':
+      return 'Two-factor sign-in is already on';
+    case 'two_factor_off':
+      return 'Two-factor sign-in is not on';
+    case 'two_factor_not_started':
+      return 'Start the two-factor setup first';
   }
 }

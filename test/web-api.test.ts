@@ -46,6 +46,11 @@ const ENDPOINTS: { method: 'GET' | 'POST'; path: string; body?: unknown }[] = [
   { method: 'POST', path: '/account/sessions/1/end' },
   { method: 'POST', path: '/account/password', body: { currentPassword: 'x', newPassword: 'yyyyyyyyyy' } },
   { method: 'POST', path: '/account/email', body: { currentPassword: 'x', email: 'a@example.com' } },
+  { method: 'GET', path: '/account/two-factor' },
+  { method: 'POST', path: '/account/two-factor/setup' },
+  { method: 'POST', path: '/account/two-factor/enable', body: { code: '123456' } },
+  { method: 'POST', path: '/account/two-factor/disable', body: { password: 'x', code: '123456' } },
+  { method: 'POST', path: '/account/two-factor/recovery-codes', body: { code: '123456' } },
   { method: 'GET', path: '/tickets' },
   { method: 'GET', path: '/tickets/1' },
   { method: 'POST', path: '/tickets', body: { subject: 'other', message: 'Hello' } },
@@ -262,6 +267,7 @@ describeEachDb('web API', (ctx) => {
         { path: '/auth/sign-up', body: { username: uniqueName('x'), password: PASSWORD } },
         { path: '/auth/forgot-password', body: { login: a.username } },
         { path: '/auth/reset-password', body: { token: 'x'.repeat(43), newPassword: PASSWORD } },
+        { path: '/auth/two-factor', body: { token: 'x'.repeat(43), code: '123456' } },
       ];
       for (const e of posts) {
         const r = await a.c.post(e.path, e.body, { csrf: false });

@@ -115,7 +115,7 @@ describeBrowser('admin area in chromium', () => {
     await page.getByRole('button', { name: 'Find' }).click();
     await page.getByRole('link', { name: /plain_buyer/ }).click();
     await page.getByRole('heading', { name: 'plain_buyer' }).waitFor();
-    await page.getByRole('heading', { name: 'Latest funds' }).waitFor();
+    await page.getByRole('heading', { name: 'Funds history' }).waitFor();
     expect(await page.getByLabel('Amount (USD)').count()).toBe(0);
     expect(await page.getByRole('button', { name: 'Disable' }).count()).toBe(0);
     expect(await page.getByRole('link', { name: 'Audit log' }).count()).toBe(0);

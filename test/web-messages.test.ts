@@ -68,6 +68,13 @@ const CUSTOMER_FAILURES: Failure[] = [
   { code: 'invalid_percent' },
   { code: 'rate_too_low', serviceId: 12 },
   { code: 'invalid_rate', text: '1.23456' },
+  // Two-factor sign-in:
+  { code: 'two_factor_required' },
+  { code: 'wrong_two_factor_code' },
+  { code: 'invalid_two_factor_token' },
+  { code: 'two_factor_on' },
+  { code: 'two_factor_off' },
+  { code: 'two_factor_not_started' },
 ];
 
 const t = i18next.createInstance();

@@ -19,6 +19,8 @@ export interface StaffUserView {
   balance: string;
   state: UserState;
   createdAt: string;
+  /** Two-factor sign-in is on. */
+  twoFactor: boolean;
 }
 
 export function staffUserView(u: User & { createdAt: number }): StaffUserView {
@@ -30,6 +32,7 @@ export function staffUserView(u: User & { createdAt: number }): StaffUserView {
     balance: formatAmount(u.balanceUnits),
     state: userState(u.disabled),
     createdAt: new Date(u.createdAt).toISOString(),
+    twoFactor: u.twoFactor,
   };
 }
 

@@ -14,7 +14,7 @@ import { type FailureOf, fail, ok, type Result } from '../result.js';
 import { invalidEmail, normalizeEmail } from './email.js';
 import { MIN_PASSWORD_LENGTH } from './reset-password.js';
 import { can, isStaff, type Role } from './roles.js';
-import { generateApiKey, hashApiKey, hashPassword } from './secrets.js';
+import { generateApiKey, generatePassword, hashApiKey, hashPassword } from './secrets.js';
 import { findUserByEmail, findUserByUsername, insertUser } from './users.repo.js';
 
 export const USERNAME_RE = /^[A-Za-z0-9_.-]{3,64}$/;
@@ -37,6 +37,8 @@ export interface CreateUserInput {
   role?: Role | undefined;
   /** Optional; where password reset links go. */
   email?: string | undefined;
+  /** No password given: make one (answered once as `generatedPassword`). */
+  generatePassword?: boolean | undefined;
 }
 
 export async function createUser(opts: {
@@ -44,7 +46,12 @@ export async function createUser(opts: {
   actor: Actor | System;
   input: CreateUserInput;
   now?: number;
-}): Promise<Result<{ id: number; username: string; apiKey: string }, CreateUserFailure>> {
+}): Promise<
+  Result<
+    { id: number; username: string; apiKey: string; generatedPassword: string | null },
+    CreateUserFailure
+  >
+> {
   const { db, input, actor } = opts;
   const now = opts.now ?? Date.now();
   const role = input.role ?? 'customer';
@@ -64,7 +71,9 @@ export async function createUser(opts: {
   const email = input.email === undefined || input.email.trim() === '' ? null : normalizeEmail(input.email);
   if (email === null && input.email !== undefined && input.email.trim() !== '') return invalidEmail();
   const apiKey = generateApiKey();
-  const passwordHash = input.password ? await hashPassword(input.password) : null;
+  const generated = input.password === undefined && input.generatePassword ? generatePassword() : null;
+  const password = input.password ?? generated;
+  const passwordHash = password ? await hashPassword(password) : null;
   // A transient failure (serialization, deadlock, lost connection) before COMMIT runs it all again.
   const outcome = await inTransaction(db, async (tx): Promise<Result<number, CreateUserFailure>> => {
     if (await findUserByUsername(tx, input.username))
@@ -99,5 +108,5 @@ export async function createUser(opts: {
     return ok(id);
   });
   if (!outcome.ok) return outcome;
-  return ok({ id: outcome.value, username: input.username, apiKey });
+  return ok({ id: outcome.value, username: input.username, apiKey, generatedPassword: generated });
 }

@@ -57,6 +57,7 @@ export async function findSessionWithUser(
       'users.balance_units',
       'users.password_hash',
       'users.email',
+      'users.totp_enabled_at',
     ])
     .where('web_sessions.token_hash', '=', tokenHash)
     .executeTakeFirst();
@@ -76,6 +77,7 @@ export async function findSessionWithUser(
       disabled: Number(r.disabled) === 1,
       balanceUnits: toUnits(r.balance_units),
       email: r.email,
+      twoFactor: r.totp_enabled_at !== null,
       passwordHash: r.password_hash,
     },
   };

@@ -17,6 +17,8 @@ export interface User {
   balanceUnits: bigint;
   /** Lower-cased; null when the user gave none. */
   email: string | null;
+  /** Two-factor sign-in is on (0012_two_factor). */
+  twoFactor: boolean;
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: row shape from either driver
@@ -29,10 +31,11 @@ function toUser(row: any): User {
     disabled: Number(row.disabled) === 1,
     balanceUnits: toUnits(row.balance_units),
     email: row.email ?? null,
+    twoFactor: row.totp_enabled_at !== null && row.totp_enabled_at !== undefined,
   };
 }
 
-const columns = ['id', 'username', 'role', 'disabled', 'balance_units', 'email'] as const;
+const columns = ['id', 'username', 'role', 'disabled', 'balance_units', 'email', 'totp_enabled_at'] as const;
 
 export async function findUserByKeyHash(db: Executor, keyHash: string): Promise<User | null> {
   const row = await db

@@ -27,6 +27,8 @@ export const SNAPSHOT_TABLES = [
   { name: 'ticket_messages', key: ['id'] },
   { name: 'web_sessions', key: ['id'] },
   { name: 'password_resets', key: ['id'] },
+  { name: 'recovery_codes', key: ['id'] },
+  { name: 'two_factor_challenges', key: ['id'] },
   { name: 'audit_log', key: ['id'] },
 ] as const satisfies readonly SnapshotTable[];
 

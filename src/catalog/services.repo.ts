@@ -375,3 +375,28 @@ export async function findImportedServiceRows(
     enabled: Number(r.enabled) === 1,
   }));
 }
+
+/** A user's own rates with each service's name and list rate, by service id. */
+export async function findUserRates(
+  db: Executor,
+  userId: number,
+): Promise<{ serviceId: number; name: string; rateUnits: bigint; serviceRateUnits: bigint }[]> {
+  const rows = await db
+    .selectFrom('user_rates')
+    .innerJoin('services', 'services.id', 'user_rates.service_id')
+    .select([
+      'user_rates.service_id',
+      'services.name',
+      'user_rates.rate_units',
+      'services.rate_units as service_rate',
+    ])
+    .where('user_rates.user_id', '=', userId)
+    .orderBy('user_rates.service_id')
+    .execute();
+  return rows.map((r) => ({
+    serviceId: Number(r.service_id),
+    name: r.name,
+    rateUnits: toUnits(r.rate_units),
+    serviceRateUnits: toUnits(r.service_rate),
+  }));
+}

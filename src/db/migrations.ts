@@ -429,6 +429,41 @@ function migrations(dialect: DialectName): Record<string, Migration> {
         }
       },
     },
+    '0012_two_factor': {
+      async up(db: AnyDb) {
+        // Two-factor sign-in (src/accounts/two-factor.ts): the TOTP secret (pending until the first
+        // code confirms it), when it was turned on, and the last time step used (a code works once).
+        await db.schema.alterTable('users').addColumn('totp_secret', 'text').execute();
+        await db.schema.alterTable('users').addColumn('totp_enabled_at', big).execute();
+        await db.schema.alterTable('users').addColumn('totp_last_step', big).execute();
+        // Recovery codes: SHA-256 only (high entropy, like API keys), each works once.
+        await db.schema
+          .createTable('recovery_codes')
+          .addColumn('id', idType, idColumn)
+          .addColumn('user_id', idType, (c) => c.notNull().references('users.id'))
+          .addColumn('code_hash', 'text', (c) => c.notNull())
+          .addColumn('created_at', big, (c) => c.notNull())
+          .addColumn('used_at', big)
+          .execute();
+        await db.schema
+          .createIndex('recovery_codes_user_idx')
+          .on('recovery_codes')
+          .columns(['user_id', 'code_hash'])
+          .execute();
+        // The sign-in step between the password and the code: a random token (SHA-256 stored), short
+        // lived, one use, a few tries.
+        await db.schema
+          .createTable('two_factor_challenges')
+          .addColumn('id', idType, idColumn)
+          .addColumn('user_id', idType, (c) => c.notNull().references('users.id'))
+          .addColumn('token_hash', 'text', (c) => c.notNull().unique())
+          .addColumn('created_at', big, (c) => c.notNull())
+          .addColumn('expires_at', big, (c) => c.notNull())
+          .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('used_at', big)
+          .execute();
+      },
+    },
     '0013_ticket_reads': {
       async up(db: AnyDb) {
         // The staff inbox's unread counts: the last message of a ticket that any staff member has seen

@@ -22,6 +22,12 @@ export interface UsersTable {
   created_at: Int;
   /** Lower-cased, unique when set (0009_password_resets); for password resets by mail. */
   email: ColumnType<string | null, string | null | undefined, string | null>;
+  /** Base32 TOTP secret (0012_two_factor); set but not enabled while the setup is pending. */
+  totp_secret: ColumnType<string | null, string | null | undefined, string | null>;
+  /** When two-factor sign-in was turned on; null: off. */
+  totp_enabled_at: ColumnType<number | bigint | string | null, number | null | undefined, number | null>;
+  /** The last TOTP time step accepted: a code of that step or an earlier one is refused. */
+  totp_last_step: ColumnType<number | bigint | string | null, number | null | undefined, number | null>;
 }
 
 export interface LedgerEntriesTable {
@@ -227,6 +233,26 @@ export interface WorkerHeartbeatsTable {
   host: string;
 }
 
+/** Two-factor recovery codes (0012_two_factor): SHA-256 only, each used once. */
+export interface RecoveryCodesTable {
+  id: Generated<number>;
+  user_id: number;
+  code_hash: string;
+  created_at: Int;
+  used_at: Int | null;
+}
+
+/** The pending step of a two-factor sign-in (0012_two_factor): token stored as SHA-256. */
+export interface TwoFactorChallengesTable {
+  id: Generated<number>;
+  user_id: number;
+  token_hash: string;
+  created_at: Int;
+  expires_at: Int;
+  attempts: Generated<number>;
+  used_at: Int | null;
+}
+
 export interface Database {
   users: UsersTable;
   ledger_entries: LedgerEntriesTable;
@@ -244,4 +270,6 @@ export interface Database {
   audit_log: AuditLogTable;
   worker_heartbeats: WorkerHeartbeatsTable;
   categories: CategoriesTable;
+  recovery_codes: RecoveryCodesTable;
+  two_factor_challenges: TwoFactorChallengesTable;
 }

@@ -75,6 +75,19 @@ export async function setPublicServices(db: Executor, on: boolean): Promise<void
 }
 
 /**
+ * Whether staff (support and admin) must use two-factor sign-in (`settings set --staff-two-factor
+ * required|optional`; optional by default). When required, a staff member without it can still sign in
+ * (to set it up on the Account page) but every admin endpoint answers 403 two_factor_required.
+ */
+export async function isStaffTwoFactorRequired(db: Executor): Promise<boolean> {
+  return (await readSetting(db, 'staff_two_factor')) === 'required';
+}
+
+export async function setStaffTwoFactorRequired(db: Executor, required: boolean): Promise<void> {
+  await writeSetting(db, 'staff_two_factor', required ? 'required' : 'optional');
+}
+
+/**
  * Mail for password resets: the SMTP server (`smtp://user:pass@host:587`, `smtps://...`), the sender
  * address, and the panel's public address that reset links point to. The link is never built from a
  * request's Host header (an attacker chooses it: "password reset poisoning"), so reset by mail needs
@@ -163,6 +176,7 @@ export interface SettingsInput {
   panelName?: string | undefined;
   signupOpen?: boolean | undefined;
   publicServices?: boolean | undefined;
+  staffTwoFactorRequired?: boolean | undefined;
   smtpUrl?: string | null | undefined;
   mailFrom?: string | null | undefined;
   publicUrl?: string | null | undefined;
@@ -174,6 +188,7 @@ export interface CheckedSettings {
   panelName?: string | undefined;
   signupOpen?: boolean | undefined;
   publicServices?: boolean | undefined;
+  staffTwoFactorRequired?: boolean | undefined;
   mail: Partial<MailSettings>;
 }
 
@@ -182,6 +197,7 @@ export function checkSettings(input: SettingsInput): Result<CheckedSettings, Fai
   const out: CheckedSettings = {
     signupOpen: input.signupOpen,
     publicServices: input.publicServices,
+    staffTwoFactorRequired: input.staffTwoFactorRequired,
     mail: {},
   };
   if (input.currency !== undefined) {

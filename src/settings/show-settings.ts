@@ -12,6 +12,7 @@ import {
   getPanelName,
   isPublicServices,
   isSignupOpen,
+  isStaffTwoFactorRequired,
   maskSmtpUrl,
 } from './settings.js';
 
@@ -20,6 +21,8 @@ export interface SettingsView {
   currency: string;
   signupOpen: boolean;
   publicServices: boolean;
+  /** Staff must use two-factor sign-in to use the admin area. */
+  staffTwoFactorRequired: boolean;
   /** Masked (`smtp://user:****@host:587`); null: no mail server. */
   smtpUrl: string | null;
   mailFrom: string | null;
@@ -43,6 +46,7 @@ export async function readSettingsView(db: Executor): Promise<SettingsView> {
     currency: await getCurrency(db),
     signupOpen: await isSignupOpen(db),
     publicServices: await isPublicServices(db),
+    staffTwoFactorRequired: await isStaffTwoFactorRequired(db),
     smtpUrl: mail.smtpUrl === null ? null : maskSmtpUrl(mail.smtpUrl),
     mailFrom: mail.mailFrom,
     publicUrl: mail.publicUrl,

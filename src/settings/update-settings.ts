@@ -18,6 +18,7 @@ import {
   setPanelName,
   setPublicServices,
   setSignupOpen,
+  setStaffTwoFactorRequired,
 } from './settings.js';
 import { readSettingsView } from './show-settings.js';
 
@@ -26,6 +27,7 @@ export interface SettingsChanges {
   panelName?: string | undefined;
   signupOpen?: boolean | undefined;
   publicServices?: boolean | undefined;
+  staffTwoFactorRequired?: boolean | undefined;
   mail?: Partial<MailSettings> | undefined;
 }
 
@@ -57,6 +59,8 @@ export async function updateSettings(opts: {
       }
       if (c.signupOpen !== undefined) await setSignupOpen(tx, c.signupOpen);
       if (c.publicServices !== undefined) await setPublicServices(tx, c.publicServices);
+      if (c.staffTwoFactorRequired !== undefined)
+        await setStaffTwoFactorRequired(tx, c.staffTwoFactorRequired);
       if (c.mail) await setMailSettings(tx, c.mail);
       const after = await current(tx);
       const changed = Object.keys(after).filter((k) => after[k] !== before[k]);

@@ -8,6 +8,7 @@ import {
   getPanelName,
   isPublicServices,
   isSignupOpen,
+  isStaffTwoFactorRequired,
   maskSmtpUrl,
 } from '../../settings/settings.js';
 import { updateSettings } from '../../settings/update-settings.js';
@@ -31,12 +32,23 @@ export function register(program: Command, ctx: CliContext): void {
       const publicUrl = mail.publicUrl ?? OFF;
       const resetByMail = mail.smtpUrl !== null && mail.publicUrl !== null;
       const publicServices = (await isPublicServices(db)) ? 'on' : 'off';
-      const facts = { panelName, currency, signup, publicServices, smtpUrl, mailFrom, publicUrl };
+      const staffTwoFactor = (await isStaffTwoFactorRequired(db)) ? 'required' : 'optional';
+      const facts = {
+        panelName,
+        currency,
+        signup,
+        publicServices,
+        staffTwoFactor,
+        smtpUrl,
+        mailFrom,
+        publicUrl,
+      };
       ctx.emit({ ...facts, passwordResetByMail: resetByMail }, [
         `panel-name: ${panelName}`,
         `currency: ${currency}`,
         `signup: ${signup}`,
         `public-services: ${publicServices}`,
+        `staff-two-factor: ${staffTwoFactor}`,
         `smtp-url: ${smtpUrl}`,
         `mail-from: ${mailFrom}`,
         `public-url: ${publicUrl}`,
@@ -52,6 +64,10 @@ export function register(program: Command, ctx: CliContext): void {
     .option(
       '--public-services <state>',
       'whether visitors who are not signed in may see the services and list prices: on or off',
+    )
+    .option(
+      '--staff-two-factor <state>',
+      'whether staff must use two-factor sign-in for the admin area: required or optional',
     )
     .option(
       '--smtp-url <url>',
@@ -71,25 +87,33 @@ export function register(program: Command, ctx: CliContext): void {
         'panelName',
         'signup',
         'publicServices',
+        'staffTwoFactor',
         'smtpUrl',
         'mailFrom',
         'publicUrl',
       ].filter((k) => o[k] !== undefined);
       if (given.length === 0)
         throw new CliFailure(
-          'nothing to set: give --currency, --panel-name, --signup, --public-services, --smtp-url, --mail-from and/or --public-url',
+          'nothing to set: give --currency, --panel-name, --signup, --public-services, --staff-two-factor, --smtp-url, --mail-from and/or --public-url',
         );
       // Check everything before writing anything.
       if (o.signup !== undefined && o.signup !== 'open' && o.signup !== 'closed')
         throw new CliFailure('signup must be open or closed');
       if (o.publicServices !== undefined && o.publicServices !== 'on' && o.publicServices !== 'off')
         throw new CliFailure('public-services must be on or off');
+      if (
+        o.staffTwoFactor !== undefined &&
+        o.staffTwoFactor !== 'required' &&
+        o.staffTwoFactor !== 'optional'
+      )
+        throw new CliFailure('staff-two-factor must be required or optional');
       const offOrValue = (v: string | undefined) => (v === OFF ? null : v);
       const checked = checkSettings({
         currency: o.currency,
         panelName: o.panelName,
         signupOpen: o.signup === undefined ? undefined : o.signup === 'open',
         publicServices: o.publicServices === undefined ? undefined : o.publicServices === 'on',
+        staffTwoFactorRequired: o.staffTwoFactor === undefined ? undefined : o.staffTwoFactor === 'required',
         smtpUrl: offOrValue(o.smtpUrl),
         mailFrom: offOrValue(o.mailFrom),
         publicUrl: offOrValue(o.publicUrl),
@@ -112,6 +136,7 @@ export function register(program: Command, ctx: CliContext): void {
       if (rest.panelName !== undefined) shown['panel-name'] = rest.panelName;
       if (o.signup !== undefined) shown.signup = o.signup;
       if (o.publicServices !== undefined) shown['public-services'] = o.publicServices;
+      if (o.staffTwoFactor !== undefined) shown['staff-two-factor'] = o.staffTwoFactor;
       if (mail.smtpUrl !== undefined)
         shown['smtp-url'] = mail.smtpUrl === null ? OFF : maskSmtpUrl(mail.smtpUrl);
       if (mail.mailFrom !== undefined) shown['mail-from'] = mail.mailFrom ?? OFF;

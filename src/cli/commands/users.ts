@@ -4,6 +4,7 @@ import { type Command, Option } from 'commander';
 import { createUser } from '../../accounts/create-user.js';
 import { listUsers } from '../../accounts/list-users.js';
 import { resetPassword } from '../../accounts/reset-password.js';
+import { resetTwoFactor } from '../../accounts/reset-two-factor.js';
 import { rotateApiKey } from '../../accounts/rotate-key.js';
 import { setUserDisabled } from '../../accounts/set-user-disabled.js';
 import { setUserEmailAddress } from '../../accounts/set-user-email.js';
@@ -163,6 +164,23 @@ export function register(program: Command, ctx: CliContext): void {
         );
       });
   }
+  users
+    .command('two-factor-off')
+    .description(
+      "turn off a user's two-factor sign-in (lost phone and recovery codes); ends their web sessions",
+    )
+    .requiredOption('--username <name>', 'the user')
+    .option('--note <text>', 'why (kept in the audit log)')
+    .action(async (o) => {
+      const db = await ctx.database();
+      const r = unwrap(
+        await resetTwoFactor({ db, actor: await ctx.actor(), user: { username: o.username }, note: o.note }),
+      );
+      ctx.emit(
+        { username: o.username, twoFactor: false, endedSessions: r.endedSessions },
+        `two-factor sign-in of ${o.username} is off; ${r.endedSessions} session(s) ended`,
+      );
+    });
   users
     .command('password')
     .description('set a new web password (without one, generate it and print it once)')

@@ -5,11 +5,13 @@
  * answers `{error, code, params?}`. It shares the customer face's session cookie and CSRF secret (both
  * on path `/api`; the token comes from GET /api/web/csrf): staff sign in on the ordinary sign-in page.
  * Every route needs a session of a staff member (support or admin): none is 401 no_session, a
- * customer's 403 forbidden. Routes call the operator use cases the CLI calls, as that staff member,
+ * customer's 403 forbidden; when staff must use two-factor sign-in, a staff member without it 403
+ * two_factor_required. Routes call the operator use cases the CLI calls, as that staff member,
  * so the role checks and the audit entries are the use cases' own.
  */
 import type { FastifyInstance } from 'fastify';
 import { authenticateSession } from '../../accounts/authenticate-session.js';
+import { checkStaffTwoFactor } from '../../accounts/check-staff-two-factor.js';
 import { isStaff } from '../../accounts/roles.js';
 import type { Executor } from '../../db/executor.js';
 import { setLogFields } from '../log-fields.js';
@@ -24,6 +26,7 @@ import { ordersRoutes } from './orders.routes.js';
 import { providersRoutes } from './providers.routes.js';
 import { servicesRoutes } from './services.routes.js';
 import { settingsRoutes } from './settings.routes.js';
+import { staffRoutes } from './staff.routes.js';
 import { ticketsRoutes } from './tickets.routes.js';
 import { usersRoutes } from './users.routes.js';
 
@@ -54,8 +57,13 @@ export async function adminPlugin(app: FastifyInstance, opts: AdminOptions): Pro
       const e = webFailure({ code: 'forbidden' });
       return reply.code(e.status).send(e.body);
     }
-    setCaller(req, s.value);
     setLogFields(req, { user: s.value.user.id });
+    const gate = await checkStaffTwoFactor({ db, user: s.value.user });
+    if (!gate.ok) {
+      const e = webFailure(gate.failure);
+      return reply.code(e.status).send(e.body);
+    }
+    setCaller(req, s.value);
   });
 
   await app.register(usersRoutes, { db });
@@ -68,4 +76,5 @@ export async function adminPlugin(app: FastifyInstance, opts: AdminOptions): Pro
   await app.register(ticketsRoutes, { db });
   await app.register(ordersRoutes, { db });
   await app.register(servicesRoutes, { db });
+  await app.register(staffRoutes, { db });
 }

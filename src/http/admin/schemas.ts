@@ -22,6 +22,7 @@ export const StaffUser = z
     balance: z.string().describe('exact decimal in the panel currency'),
     state: z.enum(['active', 'disabled']),
     createdAt: z.string(),
+    twoFactor: z.boolean().describe('two-factor sign-in is on'),
   })
   .meta({ id: 'AdminStaffUser' });
 
@@ -123,6 +124,9 @@ export const AdminSettings = z
     currency: z.string(),
     signupOpen: z.boolean(),
     publicServices: z.boolean(),
+    staffTwoFactorRequired: z
+      .boolean()
+      .describe('staff must turn on two-factor sign-in before using the admin area'),
     smtpUrl: z.string().nullable().describe('password masked as ****; null: no mail server'),
     mailFrom: z.string().nullable(),
     publicUrl: z.string().nullable(),
@@ -136,6 +140,7 @@ export const AdminSettingsChange = z
     currency: z.string().max(10).optional().describe('ISO 4217 code in capitals, e.g. EUR'),
     signupOpen: z.boolean().optional(),
     publicServices: z.boolean().optional(),
+    staffTwoFactorRequired: z.boolean().optional(),
     smtpUrl: z
       .string()
       .max(500)

@@ -3,6 +3,7 @@
  * reset by mail (forgot-password, reset-password).
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
 import { authenticateSession } from '../../accounts/authenticate-session.js';
 import { completePasswordReset } from '../../accounts/complete-password-reset.js';
 import { getAccount } from '../../accounts/get-account.js';
@@ -32,6 +33,7 @@ import { errors, Ok } from './common.schemas.js';
 import { failWith, TooManyAttempts } from './errors.js';
 import type { WebRouteOptions } from './route-options.js';
 import { callerOf, clearSessionCookie, setSessionCookie } from './session.js';
+import { TwoFactorPending } from './two-factor.schemas.js';
 
 export const authRoutes: FastifyPluginAsyncZod<WebRouteOptions> = async (app, opts) => {
   const { db, secureCookies, limiter, resetLimiter } = opts;
@@ -58,7 +60,12 @@ export const authRoutes: FastifyPluginAsyncZod<WebRouteOptions> = async (app, op
     '/auth/sign-in',
     {
       config: { public: true },
-      schema: { tags: ['auth'], body: Credentials, response: { 200: Me, ...errors(400, 401, 403, 429) } },
+      schema: {
+        tags: ['auth'],
+        summary: 'Sign in; with two-factor sign-in on, answers a token for POST /auth/two-factor instead',
+        body: Credentials,
+        response: { 200: z.union([Me, TwoFactorPending]), ...errors(400, 401, 403, 429) },
+      },
     },
     async (req, reply) => {
       const wait = limiter.attempt(req.body.username, req.ip);
@@ -73,6 +80,7 @@ export const authRoutes: FastifyPluginAsyncZod<WebRouteOptions> = async (app, op
         client: { userAgent: req.headers['user-agent'], ip: req.ip },
       });
       if (!r.ok) return failWith(r.failure);
+      if (r.value.kind === 'two_factor') return { twoFactor: 'required' as const, token: r.value.challenge };
       setSessionCookie(reply, r.value.token, secureCookies);
       const s = await authenticateSession({ db, token: r.value.token });
       if (!s.ok) throw new Error('a new session did not authenticate');

@@ -35,6 +35,10 @@ export const Me = z
     role: z.enum(ROLES).describe('support and admin may open the admin area'),
     balance: z.string().describe('exact decimal in the panel currency'),
     currency: z.string(),
+    twoFactor: z.boolean().describe('two-factor sign-in is on'),
+    twoFactorSetupNeeded: z
+      .boolean()
+      .describe('a staff member who must turn on two-factor sign-in before the admin area answers'),
   })
   .meta({ id: 'Me' });
 

@@ -64,6 +64,11 @@ const STATUS: Partial<Record<Failure['code'], number>> = {
   order_at_provider: 409,
   unknown_category: 404,
   category_exists: 409,
+  two_factor_required: 403,
+  invalid_two_factor_token: 401,
+  two_factor_on: 409,
+  two_factor_off: 409,
+  two_factor_not_started: 409,
 };
 
 /** A use case's failure as the web face answers it; anything not listed is bad input (422). */

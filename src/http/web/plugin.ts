@@ -26,6 +26,7 @@ import {
   type SignInLimits,
 } from './sign-in-limit.js';
 import { ticketsRoutes } from './tickets.routes.js';
+import { twoFactorRoutes } from './two-factor.routes.js';
 
 export interface WebOptions {
   db: Executor;
@@ -80,4 +81,5 @@ export async function webPlugin(app: FastifyInstance, opts: WebOptions): Promise
   await app.register(accountRoutes, routeOpts);
   await app.register(apiDocsRoutes, routeOpts);
   await app.register(ticketsRoutes, routeOpts);
+  await app.register(twoFactorRoutes, routeOpts);
 }

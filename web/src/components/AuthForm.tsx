@@ -3,7 +3,7 @@ import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { Link, useNavigate } from '@tanstack/react-router';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { api, errorText, unwrap } from '../api';
+import { ApiError, api, errorText, type Schemas, unwrap } from '../api';
 import { meKey, usePanel } from '../session';
 import { Button, Card, ErrorMessage, Field, inputClass, PasswordField } from './ui';
 
@@ -16,6 +16,16 @@ export function AuthForm({ mode, service }: { mode: 'sign-in' | 'sign-up'; servi
   const [password, setPassword] = useState('');
   const [email, setEmail] = useState('');
   const panel = usePanel();
+  /** Two-factor sign-in on: the password step answered this token; the code step takes it. */
+  const [pending, setPending] = useState<string | null>(null);
+  const signedIn = async (me: Schemas['Me']) => {
+    // A /me asked before the session existed may still be on its way; its "nobody" answer must not
+    // land after this one and send the customer back to sign in.
+    await qc.cancelQueries({ queryKey: meKey });
+    qc.setQueryData(meKey, me);
+    if (service !== undefined) await navigate({ to: '/new', search: { service } });
+    else await navigate({ to: mode === 'sign-in' ? '/new' : '/services' });
+  };
   const submit = useMutation({
     mutationFn: () =>
       unwrap(
@@ -25,13 +35,13 @@ export function AuthForm({ mode, service }: { mode: 'sign-in' | 'sign-up'; servi
               body: { username, password, ...(email.trim() ? { email } : {}) },
             }),
       ),
-    onSuccess: async (me) => {
-      // A /me asked before the session existed may still be on its way; its "nobody" answer must not
-      // land after this one and send the customer back to sign in.
-      await qc.cancelQueries({ queryKey: meKey });
-      qc.setQueryData(meKey, me);
-      if (service !== undefined) await navigate({ to: '/new', search: { service } });
-      else await navigate({ to: mode === 'sign-in' ? '/new' : '/services' });
+    onSuccess: async (answer) => {
+      if ('token' in answer) {
+        setPassword('');
+        setPending(answer.token);
+        return;
+      }
+      await signedIn(answer);
     },
   });
   const closed = mode === 'sign-up' && panel.data && !panel.data.signupOpen;
@@ -42,7 +52,16 @@ export function AuthForm({ mode, service }: { mode: 'sign-in' | 'sign-up'; servi
         <h1 className="mb-4 text-xl font-bold">
           {t(mode === 'sign-in' ? 'auth.signInTitle' : 'auth.signUpTitle')}
         </h1>
-        {closed ? (
+        {pending !== null ? (
+          <CodeStep
+            token={pending}
+            onDone={signedIn}
+            onRestart={() => {
+              setPending(null);
+              submit.reset();
+            }}
+          />
+        ) : closed ? (
           <ErrorMessage>{t('auth.signupClosed')}</ErrorMessage>
         ) : (
           <form
@@ -117,5 +136,81 @@ export function AuthForm({ mode, service }: { mode: 'sign-in' | 'sign-up'; servi
         </p>
       </Card>
     </div>
+  );
+}
+
+/**
+ * The second sign-in step with two-factor on: the 6-digit code from the app, or (switch) one of the
+ * recovery codes. An expired or used-up step goes back to the password.
+ */
+function CodeStep(props: {
+  token: string;
+  onDone: (me: Schemas['Me']) => Promise<void>;
+  onRestart: () => void;
+}) {
+  const { t } = useTranslation();
+  const [recovery, setRecovery] = useState(false);
+  const [code, setCode] = useState('');
+  const send = useMutation({
+    mutationFn: () =>
+      unwrap(
+        api.POST('/api/web/auth/two-factor', {
+          body: recovery ? { token: props.token, recoveryCode: code } : { token: props.token, code },
+        }),
+      ),
+    onSuccess: props.onDone,
+    onError: () => setCode(''),
+  });
+  const expired = send.error instanceof ApiError && send.error.code === 'invalid_two_factor_token';
+  return (
+    <form
+      className="space-y-4"
+      onSubmit={(e) => {
+        e.preventDefault();
+        if (!send.isPending && code.trim()) send.mutate();
+      }}
+    >
+      <p className="text-sm text-slate-700">
+        {t(recovery ? 'twoFactor.recoveryPrompt' : 'twoFactor.codePrompt')}
+      </p>
+      <Field label={t(recovery ? 'twoFactor.recoveryCode' : 'twoFactor.code')}>
+        {(id) => (
+          <input
+            id={id}
+            className={`${inputClass} font-mono tracking-widest`}
+            autoComplete="one-time-code"
+            inputMode={recovery ? 'text' : 'numeric'}
+            autoCapitalize="none"
+            maxLength={recovery ? 40 : 7}
+            // biome-ignore lint/a11y/noAutofocus: the one field of this step, just revealed
+            autoFocus
+            required
+            value={code}
+            onChange={(e) => setCode(e.target.value)}
+          />
+        )}
+      </Field>
+      <ErrorMessage>{errorText(send.error)}</ErrorMessage>
+      {expired ? (
+        <Button className="w-full" onClick={props.onRestart}>
+          {t('twoFactor.again')}
+        </Button>
+      ) : (
+        <Button type="submit" className="w-full" disabled={send.isPending}>
+          {t(send.isPending ? 'common.wait' : 'twoFactor.verify')}
+        </Button>
+      )}
+      <Button
+        variant="secondary"
+        className="w-full"
+        onClick={() => {
+          setRecovery(!recovery);
+          setCode('');
+          send.reset();
+        }}
+      >
+        {t(recovery ? 'twoFactor.useApp' : 'twoFactor.useRecovery')}
+      </Button>
+    </form>
   );
 }

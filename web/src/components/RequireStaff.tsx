@@ -17,6 +17,17 @@ export function RequireStaff({ children }: { children: (me: Schemas['Me']) => Re
       {(me) =>
         me.role === 'customer' ? (
           <Empty>{t('admin.staffOnly')}</Empty>
+        ) : me.twoFactorSetupNeeded ? (
+          <div className="mx-auto max-w-md space-y-3 rounded-lg border border-amber-300 bg-amber-50 p-4">
+            <p className="font-semibold">{t('admin.staff.setUpFirst')}</p>
+            <p className="text-sm">{t('admin.staff.setUpFirstHelp')}</p>
+            <Link
+              to="/account"
+              className="inline-block min-h-11 py-3 font-semibold text-indigo-700 underline"
+            >
+              {t('admin.staff.toAccount')}
+            </Link>
+          </div>
         ) : (
           <div>
             <nav

@@ -4,6 +4,7 @@ import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, errorText, type Schemas, unwrap } from '../api';
 import { RequireUser } from '../components/RequireUser';
+import { TwoFactorCard } from '../components/TwoFactorCard';
 import {
   Button,
   Card,
@@ -137,6 +138,7 @@ function Account({ username, email }: { username: string; email: string | null }
           </Button>
         </form>
       </Card>
+      <TwoFactorCard />
       <Card>
         <h2 className="mb-2 font-semibold">{t('account.email')}</h2>
         <p className="mb-1 text-sm text-slate-600">{t('account.emailHelp')}</p>

@@ -62,6 +62,7 @@ function SettingsForm({ current }: { current: AdminSchemas['AdminSettings'] }) {
   const [currency, setCurrency] = useState(current.currency);
   const [signupOpen, setSignupOpen] = useState(current.signupOpen);
   const [publicServices, setPublicServices] = useState(current.publicServices);
+  const [staffTwoFactor, setStaffTwoFactor] = useState(current.staffTwoFactorRequired);
   const [smtpUrl, setSmtpUrl] = useState('');
   const [smtpOff, setSmtpOff] = useState(false);
   const [mailFrom, setMailFrom] = useState(current.mailFrom ?? '');
@@ -75,6 +76,7 @@ function SettingsForm({ current }: { current: AdminSchemas['AdminSettings'] }) {
             currency: currency.trim(),
             signupOpen,
             publicServices,
+            staffTwoFactorRequired: staffTwoFactor,
             // Empty: keep the stored server (its password is never sent to the browser).
             ...(smtpOff ? { smtpUrl: null } : smtpUrl.trim() ? { smtpUrl: smtpUrl.trim() } : {}),
             mailFrom: mailFrom.trim() || null,
@@ -147,6 +149,15 @@ function SettingsForm({ current }: { current: AdminSchemas['AdminSettings'] }) {
           checked={publicServices}
           onChange={(v) => {
             setPublicServices(v);
+            edited();
+          }}
+        />
+        <Toggle
+          label={t('admin.settings.staffTwoFactor')}
+          hint={t('admin.settings.staffTwoFactorHint')}
+          checked={staffTwoFactor}
+          onChange={(v) => {
+            setStaffTwoFactor(v);
             edited();
           }}
         />

@@ -5,6 +5,7 @@ import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { adminApi } from '../admin-api';
 import { errorText, unwrap } from '../api';
+import { NewAccount } from '../components/AdminStaff';
 import { KeysetPager, useKeysetPages } from '../components/Pager';
 import { RequireStaff, StateBadge } from '../components/RequireStaff';
 import { Button, Empty, ErrorMessage, Field, inputClass, Loading, PageTitle } from '../components/ui';
@@ -13,10 +14,10 @@ import { useFormat } from '../use-format';
 export const Route = createFileRoute('/admin/users')({
   validateSearch: (s: Record<string, unknown>): { q?: string } =>
     typeof s.q === 'string' && s.q !== '' ? { q: s.q } : {},
-  component: () => <RequireStaff>{() => <Users />}</RequireStaff>,
+  component: () => <RequireStaff>{(me) => <Users canCreate={me.role === 'admin'} />}</RequireStaff>,
 });
 
-function Users() {
+function Users({ canCreate }: { canCreate: boolean }) {
   const { t } = useTranslation();
   const { q } = Route.useSearch();
   const navigate = useNavigate();
@@ -25,6 +26,7 @@ function Users() {
   return (
     <div>
       <PageTitle>{t('admin.users.title')}</PageTitle>
+      {canCreate && <NewAccount />}
       <search>
         <form
           className="mb-4 flex items-end gap-2"

@@ -1,7 +1,9 @@
 /**
- * Admin area: one user. Facts, latest funds entries and orders; an admin adds or deducts funds (with a
- * note, after a confirm), disables or enables the account and sets a new password (shown once).
- * Support sees the same facts without the buttons (the server refuses them anyway).
+ * Admin area: one user. Facts, latest orders, custom rates, the funds history in pages, tickets and
+ * sessions; an admin adds or deducts funds (with a note, after a confirm), disables or enables the
+ * account, sets a new password or API key (shown once), changes the role (after a confirm), turns off
+ * two-factor sign-in and sets or clears custom rates. Support sees the same facts without the buttons
+ * (the server refuses them anyway).
  */
 
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
@@ -10,7 +12,7 @@ import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { type AdminSchemas, adminApi } from '../admin-api';
 import { errorText, unwrap } from '../api';
-import { FundsEntryList } from '../components/FundsEntryList';
+import { StaffActions, UserFunds, UserRates, UserSessions, UserTickets } from '../components/AdminStaff';
 import { RequireStaff, StateBadge } from '../components/RequireStaff';
 import {
   Button,
@@ -59,6 +61,9 @@ function UserPage({ canWrite }: { canWrite: boolean }) {
           </Fact>
           <Fact label={t('admin.user.orders')}>{f.count(d.orders)}</Fact>
           <Fact label={t('admin.user.sessions')}>{f.count(d.sessions)}</Fact>
+          <Fact label={t('admin.staff.twoFactor')}>
+            {t(u.twoFactor ? 'admin.staff.twoFactorOn' : 'admin.staff.twoFactorNone')}
+          </Fact>
           <Fact label={t('admin.user.since')}>{f.dateTime(u.createdAt)}</Fact>
         </dl>
         {canWrite && (
@@ -75,8 +80,12 @@ function UserPage({ canWrite }: { canWrite: boolean }) {
       </Card>
       {canWrite && <FundsForm user={u} currency={d.currency} />}
       {canWrite && <AccountActions user={u} />}
-      <RecentFunds entries={d.recentFunds} />
+      {canWrite && <StaffActions key={`${u.id}-${u.role}`} user={u} />}
       <RecentOrders orders={d.recentOrders} />
+      <UserRates userId={u.id} canWrite={canWrite} currency={d.currency} />
+      <UserFunds userId={u.id} />
+      <UserTickets userId={u.id} />
+      <UserSessions userId={u.id} />
     </div>
   );
 }
@@ -264,16 +273,6 @@ function AccountActions({ user }: { user: AdminSchemas['AdminStaffUser'] }) {
         )}
       </div>
     </Card>
-  );
-}
-
-function RecentFunds({ entries }: { entries: AdminSchemas['AdminFundsEntry'][] }) {
-  const { t } = useTranslation();
-  return (
-    <section>
-      <h2 className="mb-2 font-semibold">{t('admin.user.recentFunds')}</h2>
-      <FundsEntryList entries={entries} />
-    </section>
   );
 }
 
