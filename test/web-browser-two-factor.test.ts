@@ -120,6 +120,9 @@ describeBrowser('two-factor sign-in in chromium', () => {
     const page = await web.newPage(viewport);
     await signIn(page, 'admin', web.adminPassword);
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Admin' }).click();
+    // An admin lands on the dashboard; Users is a tab.
+    await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
+    await page.getByRole('navigation', { name: 'Admin' }).getByRole('link', { name: 'Users' }).click();
     await page.getByRole('heading', { name: 'Users' }).waitFor();
     await page.getByRole('button', { name: 'New account' }).click();
     await page.getByLabel('Username').fill(username);
