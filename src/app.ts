@@ -50,6 +50,7 @@ export async function startPanel(
     logger,
     webHttps: config.WEB_HTTPS,
     expectWorker: config.READY_EXPECT_WORKER ?? options.worker !== false,
+    trustProxy: config.TRUST_PROXY,
   });
   await app.listen({ port: config.PORT, host: config.HOST });
   const address = app.server.address();

@@ -3,6 +3,7 @@
  * object that the rest of the program receives (nothing else reads process.env). A bad value stops
  * the process with one line naming the variable.
  */
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 const ms = (fallback: number) => z.coerce.number().int().min(0).max(2_147_483_647).default(fallback);
@@ -49,6 +50,32 @@ const schema = z
     /** Serve Prometheus metrics on this port (off when unset), apart from the public port. */
     METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
     METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+    /**
+     * The reverse proxies whose X-Forwarded-For the panel believes, so that per-address limits and the
+     * sessions' addresses see the client, not the proxy: a comma-separated list of addresses or CIDR
+     * ranges (`127.0.0.1`, `10.0.0.0/8`, `loopback`). Unset: believe none.
+     */
+    TRUST_PROXY: z
+      .string()
+      .optional()
+      .transform((v, ctx) => {
+        if (v === undefined || v === 'false') return false as const;
+        const items = v.split(',').map((x) => x.trim());
+        const ok = items.every(
+          (x) =>
+            ['loopback', 'linklocal', 'uniquelocal'].includes(x) ||
+            isIP(x) !== 0 ||
+            (/^[^/]+\/\d{1,3}$/.test(x) && isIP(x.split('/')[0] ?? '') !== 0),
+        );
+        if (!ok || v === 'true') {
+          ctx.addIssue({
+            code: 'custom',
+            message: 'must list proxy addresses or CIDR ranges, e.g. 127.0.0.1,10.0.0.0/8',
+          });
+          return z.NEVER;
+        }
+        return items.join(',');
+      }),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     // The fulfilment engine's timings (docs/fulfilment.md), in milliseconds unless named otherwise.
     WORKER_HTTP_TIMEOUT_MS: ms(30_000),

@@ -42,6 +42,8 @@ export interface ServerOptions {
   signInLimits?: SignInLimits | undefined;
   /** Forgot-password requests allowed per login and per address (tests lower them). */
   resetLimits?: SignInLimits | undefined;
+  /** Proxies whose X-Forwarded-For is believed (TRUST_PROXY): comma-separated addresses or CIDRs. */
+  trustProxy?: string | false | undefined;
   /** /ready requires a recent worker heartbeat (default false). */
   expectWorker?: boolean | undefined;
   /** Where the built browser app is (default dist/web); none there: the API only. */
@@ -68,8 +70,8 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
         .header('content-type', 'application/json; charset=utf-8')
         .send({ error: 'Incorrect request' });
     },
-    // Clients behind the panel's own proxy are told apart by their address; see docs/architecture.md.
-    trustProxy: false,
+    // Only the operator's own proxies (TRUST_PROXY) may say who the client is; see docs/operations.md.
+    trustProxy: opts.trustProxy ?? false,
   });
 
   // The panel's own error answers (outside the faces, which map their errors themselves): JSON with an

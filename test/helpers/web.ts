@@ -21,10 +21,11 @@ export class WebClient {
   readonly cookies = new Map<string, string>();
   #csrf: string | null = null;
 
-  /** `userAgent`: the User-Agent this "browser" sends (none by default). */
+  /** `userAgent`: the User-Agent this "browser" sends (none by default); `extra`: more headers on every request. */
   constructor(
     private readonly app: FastifyInstance,
     private readonly userAgent?: string,
+    private readonly extra: Record<string, string> = {},
   ) {}
 
   #cookieHeader(): string {
@@ -32,7 +33,7 @@ export class WebClient {
   }
 
   #headers(): Record<string, string> {
-    const h: Record<string, string> = { cookie: this.#cookieHeader() };
+    const h: Record<string, string> = { ...this.extra, cookie: this.#cookieHeader() };
     if (this.userAgent !== undefined) h['user-agent'] = this.userAgent;
     return h;
   }
