@@ -19,7 +19,8 @@ import { startSimulator } from './simulator.js';
 
 const DIR = './data/demo';
 rmSync(DIR, { recursive: true, force: true });
-// Fast timings so that the demo moves within seconds; production defaults are minutes.
+// Fast timings so that the demo moves within seconds: an order's status is first asked 2 s after it is
+// sent (production: WORKER_SYNC_BASE_MS, 60 s), then at most every 5 s (production: up to 15 minutes).
 Object.assign(process.env, {
   WORKER_SYNC_BASE_MS: '2000',
   WORKER_SYNC_MAX_MS: '5000',
@@ -27,7 +28,8 @@ Object.assign(process.env, {
 });
 
 const sim = await startSimulator({
-  port: Number(process.env.SIM_PORT ?? 9090),
+  // A free port unless SIM_PORT names one: the demo never collides with a panel or another demo.
+  port: Number(process.env.SIM_PORT ?? 0),
   seed: 7,
   speed: 2,
   key: 'demo-upstream-key',
@@ -35,6 +37,7 @@ const sim = await startSimulator({
 const config = loadConfig({
   ...process.env,
   DATABASE_URL: `sqlite:${DIR}/panel.db`,
+  DATA_DIR: DIR,
   LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
 });
 const panel = await startPanel(config);
