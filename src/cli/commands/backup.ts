@@ -57,7 +57,7 @@ export function register(program: Command, ctx: CliContext): void {
       ctx.emit(
         { path: r.path, bytes: r.bytes, createdAt: r.createdAt, migrations: r.migrations, counts: r.counts },
         [
-          `backup written: ${r.path} (${r.bytes} bytes, ${total} rows, as of ${r.createdAt})`,
+          `backup written: ${r.path} (${r.bytes} bytes, ${total} row${total === 1 ? '' : 's'}, as of ${r.createdAt})`,
           ...Object.entries(r.counts).map(([t, n]) => `  ${t}: ${n}`),
         ],
       );
