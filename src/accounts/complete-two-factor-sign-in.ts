@@ -8,8 +8,9 @@
 import type { Executor } from '../db/executor.js';
 import { inTransaction } from '../db/transaction.js';
 import { type FailureOf, fail, ok, type Result } from '../result.js';
+import { hashSessionToken, MAX_SESSION_TOKEN_LENGTH } from './session-token.js';
 import { type SessionClient, startSession } from './start-session.js';
-import { CHALLENGE_MAX_TRIES, hashChallengeToken, spendRecovery, spendTotpCode } from './two-factor.js';
+import { CHALLENGE_MAX_TRIES, spendRecovery, spendTotpCode } from './two-factor.js';
 import { countChallengeTry, findChallenge, markChallengeUsed, readTotp } from './two-factor.repo.js';
 import { findUserById } from './users.repo.js';
 
@@ -29,8 +30,8 @@ export async function completeTwoFactorSignIn(opts: {
 > {
   const { db } = opts;
   const now = opts.now ?? Date.now();
-  if (opts.token.length > 100) return fail({ code: 'invalid_two_factor_token' });
-  const ch = await findChallenge(db, hashChallengeToken(opts.token));
+  if (opts.token.length > MAX_SESSION_TOKEN_LENGTH) return fail({ code: 'invalid_two_factor_token' });
+  const ch = await findChallenge(db, hashSessionToken(opts.token));
   if (!ch || ch.usedAt !== null || ch.expiresAt <= now) return fail({ code: 'invalid_two_factor_token' });
   const user = await findUserById(db, ch.userId);
   if (!user || user.disabled) return fail({ code: 'invalid_two_factor_token' });

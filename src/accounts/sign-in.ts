@@ -7,9 +7,10 @@
 import type { Executor } from '../db/executor.js';
 import { type FailureOf, fail, ok, type Result } from '../result.js';
 import { hashPassword, verifyPassword } from './secrets.js';
+import { generateSessionToken, hashSessionToken } from './session-token.js';
 import { findCredentials } from './sessions.repo.js';
 import { type SessionClient, startSession } from './start-session.js';
-import { CHALLENGE_TTL_MS, hashChallengeToken, newChallengeToken } from './two-factor.js';
+import { CHALLENGE_TTL_MS } from './two-factor.js';
 import { deleteOldChallenges, insertChallenge, readTotp } from './two-factor.repo.js';
 
 export type SignedIn =
@@ -34,11 +35,11 @@ export async function signIn(opts: {
   if (!cred || !cred.passwordHash || cred.disabled || !valid) return fail({ code: 'invalid_credentials' });
   const totp = await readTotp(opts.db, cred.id);
   if (totp?.enabledAt != null) {
-    const challenge = newChallengeToken();
+    const challenge = generateSessionToken();
     await deleteOldChallenges(opts.db, now - CHALLENGE_TTL_MS);
     await insertChallenge(opts.db, {
       userId: cred.id,
-      tokenHash: hashChallengeToken(challenge),
+      tokenHash: hashSessionToken(challenge),
       now,
       expiresAt: now + CHALLENGE_TTL_MS,
     });

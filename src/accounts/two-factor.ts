@@ -4,7 +4,7 @@
  * codes (10 random codes of 10 characters, stored as SHA-256 like API keys, each usable once); the
  * pending sign-in challenge (random token, SHA-256 stored, 5 minutes, 5 tries, one use).
  */
-import { createHash, randomBytes, randomInt } from 'node:crypto';
+import { createHash, randomInt } from 'node:crypto';
 import { generateSecret, generateURI, verify } from 'otplib';
 import type { Executor } from '../db/executor.js';
 import { advanceTotpStep, spendRecoveryCode, type TotpState } from './two-factor.repo.js';
@@ -87,12 +87,4 @@ export function hashRecoveryCode(code: string): string {
 export function spendRecovery(db: Executor, userId: number, code: string, now: number): Promise<boolean> {
   if (code.length > 40) return Promise.resolve(false);
   return spendRecoveryCode(db, userId, hashRecoveryCode(code), now);
-}
-
-export function newChallengeToken(): string {
-  return randomBytes(32).toString('base64url');
-}
-
-export function hashChallengeToken(token: string): string {
-  return createHash('sha256').update(token, 'utf8').digest('hex');
 }
