@@ -2,7 +2,14 @@
  * Schema migrations, kept in code so that both dialects run the same steps. Each migration is
  * append-only: a released migration is never edited, a change is a new one.
  */
-import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
+import {
+  type Kysely,
+  type Migration,
+  type MigrationProvider,
+  type MigrationResultSet,
+  Migrator,
+  sql,
+} from 'kysely';
 import type { DialectName } from './executor.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: migrations work on the untyped schema
@@ -531,23 +538,20 @@ class CodeMigrations implements MigrationProvider {
   }
 }
 
-/** The migrations this code knows that the database has not run (empty when it is current). */
-export async function pendingMigrations(db: AnyDb): Promise<string[]> {
-  // The names are the same in both dialects; only the steps differ, and nothing runs here.
-  const migrator = new Migrator({ db, provider: new CodeMigrations('sqlite') });
-  const all = await migrator.getMigrations();
-  return all.filter((m) => m.executedAt === undefined).map((m) => m.name);
+/** Each migration this code knows, with whether the database ran it (the names are the same in both
+ * dialects; only the steps differ, and nothing runs here). */
+function migrationStates(db: AnyDb) {
+  return new Migrator({ db, provider: new CodeMigrations('sqlite') }).getMigrations();
 }
 
-/** Bring the schema up to date; safe to call from several processes at once (Kysely locks). */
-export async function migrateToLatest(db: AnyDb, dialect: DialectName): Promise<void> {
-  // In order only: a database that ran a later migration than one it lacks is refused, not patched.
-  const migrator = new Migrator({ db, provider: new CodeMigrations(dialect) });
-  const { error, results } = await migrator.migrateToLatest();
-  if (error) {
-    const failed = results?.find((r) => r.status === 'Error');
-    throw new Error(`migration ${failed?.migrationName ?? '?'} failed: ${String(error)}`);
-  }
+/** The migrations this code knows that the database has not run (empty when it is current). */
+export async function pendingMigrations(db: AnyDb): Promise<string[]> {
+  return (await migrationStates(db)).filter((m) => m.executedAt === undefined).map((m) => m.name);
+}
+
+/** The migrations the database has run, in order (empty for a database never migrated). */
+export async function executedMigrations(db: AnyDb): Promise<string[]> {
+  return (await migrationStates(db)).filter((m) => m.executedAt !== undefined).map((m) => m.name);
 }
 
 /** Every migration this code knows, in order (the same names in both dialects). */
@@ -555,19 +559,26 @@ export function knownMigrations(): string[] {
   return Object.keys(migrations('sqlite')).sort();
 }
 
-/** The migrations the database has run, in order (empty for a database never migrated). */
-export async function executedMigrations(db: AnyDb): Promise<string[]> {
-  const migrator = new Migrator({ db, provider: new CodeMigrations('sqlite') });
-  const all = await migrator.getMigrations();
-  return all.filter((m) => m.executedAt !== undefined).map((m) => m.name);
-}
-
-/** Run the migrations up to and including `name` (a restore builds the schema its snapshot was made on). */
-export async function migrateUpTo(db: AnyDb, dialect: DialectName, name: string): Promise<void> {
-  const migrator = new Migrator({ db, provider: new CodeMigrations(dialect) });
-  const { error, results } = await migrator.migrateTo(name);
+/** Run `step` with this dialect's migrations; a failed one is thrown, named. */
+async function runMigrations(
+  db: AnyDb,
+  dialect: DialectName,
+  step: (migrator: Migrator) => Promise<MigrationResultSet>,
+): Promise<void> {
+  const { error, results } = await step(new Migrator({ db, provider: new CodeMigrations(dialect) }));
   if (error) {
     const failed = results?.find((r) => r.status === 'Error');
     throw new Error(`migration ${failed?.migrationName ?? '?'} failed: ${String(error)}`);
   }
+}
+
+/** Bring the schema up to date; safe to call from several processes at once (Kysely locks). */
+export function migrateToLatest(db: AnyDb, dialect: DialectName): Promise<void> {
+  // In order only: a database that ran a later migration than one it lacks is refused, not patched.
+  return runMigrations(db, dialect, (m) => m.migrateToLatest());
+}
+
+/** Run the migrations up to and including `name` (a restore builds the schema its snapshot was made on). */
+export function migrateUpTo(db: AnyDb, dialect: DialectName, name: string): Promise<void> {
+  return runMigrations(db, dialect, (m) => m.migrateTo(name));
 }
