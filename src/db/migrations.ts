@@ -528,6 +528,110 @@ function migrations(dialect: DialectName): Record<string, Migration> {
           .execute();
       },
     },
+    '0016_payments': {
+      async up(db: AnyDb) {
+        // Money in (docs/payments.md). A payment method is one module (payments/methods/<kind>.ts)
+        // with the operator's settings; its secrets are sealed with the panel's secrets key
+        // (payments/secret-box.ts), never stored in the clear.
+        await db.schema
+          .createTable('payment_methods')
+          .addColumn('id', idType, idColumn)
+          .addColumn('name', 'text', (c) => c.notNull())
+          .addColumn('kind', 'text', (c) => c.notNull())
+          .addColumn('instructions', 'text', (c) => c.notNull().defaultTo(''))
+          .addColumn('min_units', big, (c) => c.notNull().check(sql`min_units > 0`))
+          .addColumn('max_units', big, (c) => c.notNull())
+          // Fee (negative) or bonus (positive) in basis points of the amount received.
+          .addColumn('adjust_bp', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('enabled', 'integer', (c) => c.notNull().defaultTo(1))
+          .addColumn('position', 'integer', (c) => c.notNull())
+          .addColumn('config', 'text', (c) => c.notNull().defaultTo('{}'))
+          .addColumn('sealed_secrets', 'text')
+          .addColumn('created_at', big, (c) => c.notNull())
+          .addColumn('updated_at', big, (c) => c.notNull())
+          .addCheckConstraint('payment_methods_limits', sql`max_units >= min_units`)
+          .addCheckConstraint('payment_methods_adjust', sql`adjust_bp > -10000 AND adjust_bp <= 10000`)
+          .execute();
+        // One row per attempt to add funds; state per payments/payment.state.ts. Amounts are in the
+        // panel currency at the time (currency): amount asked, amount the gateway (or the approving
+        // admin) confirmed as received, amount credited (received with the fee or bonus), and what a
+        // reversal took back and could not take back (shortfall).
+        await db.schema
+          .createTable('payments')
+          .addColumn('id', idType, idColumn)
+          .addColumn('user_id', idType, (c) => c.notNull().references('users.id'))
+          .addColumn('method_id', idType, (c) => c.notNull().references('payment_methods.id'))
+          .addColumn('state', 'text', (c) => c.notNull())
+          .addColumn('currency', 'text', (c) => c.notNull())
+          .addColumn('amount_units', big, (c) => c.notNull().check(sql`amount_units > 0`))
+          .addColumn('adjust_bp', 'integer', (c) => c.notNull())
+          .addColumn('received_units', big)
+          .addColumn('credited_units', big, (c) => c.notNull().defaultTo(0).check(sql`credited_units >= 0`))
+          .addColumn('reversed_units', big, (c) => c.notNull().defaultTo(0).check(sql`reversed_units >= 0`))
+          .addColumn('shortfall_units', big, (c) => c.notNull().defaultTo(0).check(sql`shortfall_units >= 0`))
+          .addColumn('reference', 'text')
+          .addColumn('gateway_ref', 'text')
+          .addColumn('gateway_status', 'text')
+          .addColumn('pay_url', 'text')
+          .addColumn('expires_at', big)
+          .addColumn('next_check_at', big)
+          .addColumn('checks', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('decided_by', idType, (c) => c.references('users.id'))
+          .addColumn('note', 'text')
+          .addColumn('created_at', big, (c) => c.notNull())
+          .addColumn('updated_at', big, (c) => c.notNull())
+          .addColumn('ended_at', big)
+          .addCheckConstraint('payments_reversal', sql`reversed_units + shortfall_units <= credited_units`)
+          .execute();
+        await db.schema.createIndex('payments_user_idx').on('payments').columns(['user_id', 'id']).execute();
+        await db.schema
+          .createIndex('payments_state_idx')
+          .on('payments')
+          .columns(['state', 'method_id', 'id'])
+          .execute();
+        await db.schema
+          .createIndex('payments_check_idx')
+          .on('payments')
+          .columns(['next_check_at'])
+          .where(sql.ref('next_check_at'), 'is not', null)
+          .execute();
+        await db.schema
+          .createIndex('payments_gateway_ref_idx')
+          .on('payments')
+          .columns(['method_id', 'gateway_ref'])
+          .unique()
+          .where(sql.ref('gateway_ref'), 'is not', null)
+          .execute();
+        await db.schema.createIndex('payments_created_idx').on('payments').columns(['created_at']).execute();
+        // What the gateway said, as it said it (callbacks and status answers), and what the panel did
+        // with it; callbacks for no known payment are kept too (payment_id null).
+        await db.schema
+          .createTable('payment_events')
+          .addColumn('id', idType, idColumn)
+          .addColumn('payment_id', idType, (c) => c.references('payments.id'))
+          .addColumn('method_id', idType, (c) => c.notNull().references('payment_methods.id'))
+          .addColumn('source', 'text', (c) => c.notNull())
+          .addColumn('outcome', 'text', (c) => c.notNull())
+          .addColumn('gateway_status', 'text')
+          .addColumn('body', 'text', (c) => c.notNull())
+          .addColumn('remote', 'text')
+          .addColumn('created_at', big, (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createIndex('payment_events_payment_idx')
+          .on('payment_events')
+          .columns(['payment_id', 'id'])
+          .execute();
+        // The ledger entry that credits (or reverses) a payment names it.
+        await db.schema.alterTable('ledger_entries').addColumn('payment_id', idType).execute();
+        await db.schema
+          .createIndex('ledger_payment_idx')
+          .on('ledger_entries')
+          .columns(['payment_id'])
+          .where(sql.ref('payment_id'), 'is not', null)
+          .execute();
+      },
+    },
   };
 }
 

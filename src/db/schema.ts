@@ -40,6 +40,8 @@ export interface LedgerEntriesTable {
   idem_key: string | null;
   note: string | null;
   created_at: Int;
+  /** The payment a `payment_credit` or `payment_reversal` entry belongs to (0016_payments). */
+  payment_id: ColumnType<number | null, number | null | undefined, number | null>;
 }
 
 export interface SettingsTable {
@@ -253,6 +255,65 @@ export interface TwoFactorChallengesTable {
   used_at: Int | null;
 }
 
+/** Payment methods (0016_payments): one module per kind (payments/methods/), operator's settings. */
+export interface PaymentMethodsTable {
+  id: Generated<number>;
+  name: string;
+  kind: string;
+  instructions: string;
+  min_units: Int;
+  max_units: Int;
+  adjust_bp: number;
+  enabled: number;
+  position: number;
+  /** JSON object of the method's settings that are not secret. */
+  config: string;
+  /** The method's secrets, sealed by payments/secret-box.ts; null when it has none. */
+  sealed_secrets: string | null;
+  created_at: Int;
+  updated_at: Int;
+}
+
+/** Payments (0016_payments); state per payments/payment.state.ts. */
+export interface PaymentsTable {
+  id: Generated<number>;
+  user_id: number;
+  method_id: number;
+  state: string;
+  currency: string;
+  amount_units: Int;
+  adjust_bp: number;
+  received_units: Int | null;
+  credited_units: Generated<Int>;
+  reversed_units: Generated<Int>;
+  shortfall_units: Generated<Int>;
+  reference: string | null;
+  gateway_ref: string | null;
+  gateway_status: string | null;
+  pay_url: string | null;
+  expires_at: Int | null;
+  next_check_at: Int | null;
+  checks: Generated<number>;
+  decided_by: number | null;
+  note: string | null;
+  created_at: Int;
+  updated_at: Int;
+  ended_at: Int | null;
+}
+
+/** What a gateway said about a payment, raw, and what the panel did with it (0016_payments). */
+export interface PaymentEventsTable {
+  id: Generated<number>;
+  payment_id: number | null;
+  method_id: number;
+  source: string;
+  outcome: string;
+  gateway_status: string | null;
+  body: string;
+  remote: string | null;
+  created_at: Int;
+}
+
 export interface Database {
   users: UsersTable;
   ledger_entries: LedgerEntriesTable;
@@ -272,4 +333,7 @@ export interface Database {
   categories: CategoriesTable;
   recovery_codes: RecoveryCodesTable;
   two_factor_challenges: TwoFactorChallengesTable;
+  payment_methods: PaymentMethodsTable;
+  payments: PaymentsTable;
+  payment_events: PaymentEventsTable;
 }
