@@ -126,7 +126,21 @@ export type Failure =
   | { code: 'invalid_two_factor_token' }
   | { code: 'two_factor_on' }
   | { code: 'two_factor_off' }
-  | { code: 'two_factor_not_started' };
+  | { code: 'two_factor_not_started' }
+  // Payments (docs/payments.md):
+  | { code: 'unknown_payment_method' }
+  | { code: 'unknown_payment' }
+  | { code: 'invalid_payment_amount' }
+  | { code: 'payment_below_min'; min: string }
+  | { code: 'payment_above_max'; max: string }
+  | { code: 'invalid_payment_reference'; maxChars: number }
+  | { code: 'payment_gateway_refused' }
+  | { code: 'payment_gateway_unreachable' }
+  | { code: 'payment_not_pending'; paymentId: number; state: string }
+  | { code: 'payment_not_credited'; paymentId: number; state: string }
+  | { code: 'invalid_payment_method'; field: string; message: string }
+  | { code: 'public_url_needed' }
+  | { code: 'too_many_pending_payments'; max: number };
 
 /**
  * A use case's outcome. `F` names the failures it can return (a subset of Failure), so a face handles
@@ -329,5 +343,31 @@ export function failureMessage(f: Failure): string {
       return 'Two-factor sign-in is not on';
     case 'two_factor_not_started':
       return 'Start the two-factor setup first';
+    case 'unknown_payment_method':
+      return 'Unknown payment method';
+    case 'unknown_payment':
+      return 'Unknown payment';
+    case 'invalid_payment_amount':
+      return 'Enter an amount like 10 or 10.50';
+    case 'payment_below_min':
+      return `The smallest amount for this method is ${f.min}`;
+    case 'payment_above_max':
+      return `The largest amount for this method is ${f.max}`;
+    case 'invalid_payment_reference':
+      return `Enter the transfer's reference (1-${f.maxChars} characters)`;
+    case 'payment_gateway_refused':
+      return 'The payment service refused this payment; try another amount or method, or ask support';
+    case 'payment_gateway_unreachable':
+      return 'The payment service does not answer; try again in a few minutes';
+    case 'payment_not_pending':
+      return `Payment ${f.paymentId} is ${f.state}, not pending`;
+    case 'payment_not_credited':
+      return `Payment ${f.paymentId} is ${f.state}: only a completed or partially paid payment can be reversed`;
+    case 'invalid_payment_method':
+      return `${f.field}: ${f.message}`;
+    case 'too_many_pending_payments':
+      return `You have ${f.max} payments waiting; finish or wait for them before starting another`;
+    case 'public_url_needed':
+      return 'Set the panel\'s public address first (Settings, public-url): the gateway needs it to call back';
   }
 }

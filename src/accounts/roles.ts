@@ -35,6 +35,12 @@ export const PERMISSIONS = [
   'staff.manage',
   /** The dashboard (revenue, cost, profit, provider balances) and the CSV exports: admin only. */
   'reports.read',
+  /** The payments list and a payment's page (support sees them to answer customers). */
+  'payments.read',
+  /** Approve or reject a manual payment, reverse a credited one: moves money, admin only. */
+  'payments.decide',
+  /** Payment methods and their secrets: admin only. */
+  'payments.methods',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -44,6 +50,7 @@ const SUPPORT: ReadonlySet<Permission> = new Set<Permission>([
   'refills.move',
   'users.read',
   'tickets.answer',
+  'payments.read',
 ]);
 
 /** May a member of `role` do `permission`? */

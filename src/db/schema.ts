@@ -284,9 +284,9 @@ export interface PaymentsTable {
   amount_units: Int;
   adjust_bp: number;
   received_units: Int | null;
-  credited_units: Generated<Int>;
-  reversed_units: Generated<Int>;
-  shortfall_units: Generated<Int>;
+  credited_units: ColumnType<number | bigint | string, number | bigint | undefined, number | bigint>;
+  reversed_units: ColumnType<number | bigint | string, number | bigint | undefined, number | bigint>;
+  shortfall_units: ColumnType<number | bigint | string, number | bigint | undefined, number | bigint>;
   reference: string | null;
   gateway_ref: string | null;
   gateway_status: string | null;

@@ -16,9 +16,11 @@ import type { Executor } from '../db/executor.js';
 import { checkReadiness } from '../health/check-readiness.js';
 import { createLogger, type Logger } from '../log.js';
 import { apiLatency, apiRequests } from '../metrics/registry.js';
+import { SecretBox } from '../payments/secret-box.js';
 import { adminPlugin } from './admin/plugin.js';
 import { apiV2Plugin } from './api-v2/plugin.js';
 import { logFieldsOf } from './log-fields.js';
+import { paymentsPlugin } from './payments/plugin.js';
 import { webPlugin } from './web/plugin.js';
 import type { SignInLimits } from './web/sign-in-limit.js';
 import { registerWebApp, sendAppForDeepLink } from './web/static.js';
@@ -46,6 +48,10 @@ export interface ServerOptions {
   trustProxy?: string | false | undefined;
   /** /ready requires a recent worker heartbeat (default false). */
   expectWorker?: boolean | undefined;
+  /** Seals and opens payment methods' secrets (default: a key that lives only in this process). */
+  secretBox?: SecretBox | undefined;
+  /** Gateway callbacks allowed per address and minute (default 120). */
+  callbackLimitPerMinute?: number | undefined;
   /** Where the built browser app is (default dist/web); none there: the API only. */
   webRoot?: string | undefined;
 }
@@ -129,8 +135,16 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
     redis: opts.redis,
     redisPrefix: opts.redisPrefix,
   });
+  const secretBox = opts.secretBox ?? SecretBox.ephemeral();
+  await app.register(paymentsPlugin, {
+    prefix: '/api/payments',
+    db: opts.db,
+    secretBox,
+    perMinute: opts.callbackLimitPerMinute,
+  });
   await app.register(webPlugin, {
     prefix: '/api/web',
+    secretBox,
     db: opts.db,
     secureCookies: opts.webHttps ?? false,
     signInLimits: opts.signInLimits,
@@ -139,6 +153,7 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
   await app.register(adminPlugin, {
     prefix: '/api/admin',
     db: opts.db,
+    secretBox,
     secureCookies: opts.webHttps ?? false,
   });
   return app;

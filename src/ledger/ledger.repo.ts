@@ -19,7 +19,9 @@ export type LedgerKind =
   | 'order_charge'
   | 'order_refund'
   | 'order_reserve'
-  | 'order_reserve_return';
+  | 'order_reserve_return'
+  | 'payment_credit'
+  | 'payment_reversal';
 
 /** The kinds that move money into or out of an order's reserve (orders.reserve_units). */
 export const RESERVE_KINDS: LedgerKind[] = ['order_reserve', 'order_reserve_return'];
@@ -29,6 +31,8 @@ export interface EntryInput {
   amountUnits: bigint;
   kind: LedgerKind;
   orderId?: number | null;
+  /** The payment a `payment_credit` / `payment_reversal` entry belongs to. */
+  paymentId?: number | null;
   /** Unique per logical event (e.g. `refund:order:42`): a second attempt fails instead of paying twice. */
   idemKey?: string | null;
   note?: string | null;
@@ -49,6 +53,7 @@ async function appendEntry(
       balance_after_units: balanceAfter,
       kind: e.kind,
       order_id: e.orderId ?? null,
+      payment_id: e.paymentId ?? null,
       idem_key: e.idemKey ?? null,
       note: e.note ?? null,
       created_at: e.now,
@@ -73,6 +78,20 @@ export async function debitInTx(tx: Executor, e: EntryInput): Promise<bigint | n
   const after = toUnits(row.balance_units);
   await appendEntry(tx, e, -e.amountUnits, after);
   return after;
+}
+
+/**
+ * Lock the user's row for the rest of the transaction (Postgres: the row lock of an UPDATE; SQLite:
+ * the transaction already holds the write lock) and read the balance, for a change that depends on it.
+ */
+export async function lockBalanceInTx(tx: Executor, userId: number): Promise<bigint> {
+  const row = await tx
+    .updateTable('users')
+    .set({ balance_units: sql`balance_units` })
+    .where('id', '=', userId)
+    .returning('balance_units')
+    .executeTakeFirstOrThrow();
+  return toUnits(row.balance_units);
 }
 
 /** Add `amountUnits` (> 0) to the user's balance. Returns the balance after. */

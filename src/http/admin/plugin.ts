@@ -23,6 +23,8 @@ import { auditRoutes } from './audit.routes.js';
 import { dashboardRoutes } from './dashboard.routes.js';
 import { exportsRoutes } from './exports.routes.js';
 import { ordersRoutes } from './orders.routes.js';
+import type { SecretBox } from '../../payments/secret-box.js';
+import { paymentsRoutes } from './payments.routes.js';
 import { providersRoutes } from './providers.routes.js';
 import { servicesRoutes } from './services.routes.js';
 import { settingsRoutes } from './settings.routes.js';
@@ -34,6 +36,7 @@ export interface AdminOptions {
   db: Executor;
   /** The panel is reached over HTTPS (WEB_HTTPS): cookies get `Secure`. */
   secureCookies: boolean;
+  secretBox: SecretBox;
 }
 
 export async function adminPlugin(app: FastifyInstance, opts: AdminOptions): Promise<void> {
@@ -77,4 +80,5 @@ export async function adminPlugin(app: FastifyInstance, opts: AdminOptions): Pro
   await app.register(ordersRoutes, { db });
   await app.register(servicesRoutes, { db });
   await app.register(staffRoutes, { db });
+  await app.register(paymentsRoutes, { db, secretBox: opts.secretBox });
 }

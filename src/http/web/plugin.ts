@@ -25,6 +25,8 @@ import {
   SignInLimiter,
   type SignInLimits,
 } from './sign-in-limit.js';
+import type { SecretBox } from '../../payments/secret-box.js';
+import { paymentsRoutes } from './payments.routes.js';
 import { ticketsRoutes } from './tickets.routes.js';
 import { twoFactorRoutes } from './two-factor.routes.js';
 
@@ -35,6 +37,7 @@ export interface WebOptions {
   signInLimits?: SignInLimits | undefined;
   /** Forgot-password requests allowed per login and per address (tests lower them). */
   resetLimits?: SignInLimits | undefined;
+  secretBox: SecretBox;
 }
 
 declare module 'fastify' {
@@ -53,6 +56,7 @@ export async function webPlugin(app: FastifyInstance, opts: WebOptions): Promise
     secureCookies,
     limiter: new SignInLimiter(opts.signInLimits ?? DEFAULT_SIGN_IN_LIMITS),
     resetLimiter: new SignInLimiter(opts.resetLimits ?? DEFAULT_RESET_LIMITS),
+    secretBox: opts.secretBox,
   };
 
   await setUpJsonFace(app, {
@@ -82,4 +86,5 @@ export async function webPlugin(app: FastifyInstance, opts: WebOptions): Promise
   await app.register(apiDocsRoutes, routeOpts);
   await app.register(ticketsRoutes, routeOpts);
   await app.register(twoFactorRoutes, routeOpts);
+  await app.register(paymentsRoutes, routeOpts);
 }

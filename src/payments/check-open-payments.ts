@@ -1,0 +1,77 @@
+/**
+ * Use case (the engine's step): ask the gateway about pending gateway payments whose check is due,
+ * because callbacks get lost. Each payment is leased (its next check moved ahead with a
+ * compare-and-set), asked about, and the answer applied like a callback (apply-gateway-update.ts). A
+ * payment still open is asked again later, less and less often (up to `maxMs` apart), until its gateway
+ * ends it.
+ */
+import type { Executor } from '../db/executor.js';
+import { applyGatewayUpdate } from './apply-gateway-update.js';
+import { openMethod } from './method-settings.js';
+import { findMethod, insertEvent, leaseDuePayments, scheduleCheck } from './payments.repo.js';
+import type { SecretBox } from './secret-box.js';
+
+export interface PaymentCheckTimings {
+  /** First gap after an unchanged answer; doubles each time. */
+  baseMs: number;
+  maxMs: number;
+  timeoutMs: number;
+  batch: number;
+}
+
+export const DEFAULT_PAYMENT_CHECKS: PaymentCheckTimings = {
+  baseMs: 60_000,
+  maxMs: 30 * 60_000,
+  timeoutMs: 15_000,
+  batch: 20,
+};
+
+export async function checkOpenPayments(opts: {
+  db: Executor;
+  box: SecretBox;
+  timings?: PaymentCheckTimings;
+  now?: number;
+  log?: (level: 'info' | 'warn', msg: string, data: Record<string, unknown>) => void;
+}): Promise<number> {
+  const { db } = opts;
+  const t = opts.timings ?? DEFAULT_PAYMENT_CHECKS;
+  const now = opts.now ?? Date.now();
+  const leased = await leaseDuePayments(db, { now, limit: t.batch, leaseUntil: now + t.timeoutMs * 2 + 5_000 });
+  for (const p of leased) {
+    const later = now + Math.min(t.maxMs, t.baseMs * 2 ** Math.min(p.checks, 20));
+    const method = await findMethod(db, p.methodId);
+    const opened = method ? openMethod(method, opts.box) : null;
+    if (!opened?.ok || p.gatewayRef === null) {
+      opts.log?.('warn', 'payment check impossible', { paymentId: p.id, reason: opened?.ok ? 'no invoice' : 'method' });
+      await scheduleCheck(db, p.id, later);
+      continue;
+    }
+    const answer = await opened.module.queryStatus(
+      { gatewayRef: p.gatewayRef, paymentId: p.id },
+      { ...opened.settings, timeoutMs: t.timeoutMs },
+    );
+    if (answer.kind === 'unreachable') {
+      opts.log?.('warn', 'payment gateway unreachable', { paymentId: p.id, error: answer.message });
+      await scheduleCheck(db, p.id, later);
+      continue;
+    }
+    if (answer.kind === 'unknown') {
+      await insertEvent(db, {
+        paymentId: p.id,
+        methodId: p.methodId,
+        source: 'status',
+        outcome: 'unknown_at_gateway',
+        gatewayStatus: null,
+        body: answer.raw,
+        remote: null,
+        now,
+      });
+      await scheduleCheck(db, p.id, later);
+      continue;
+    }
+    const outcome = await applyGatewayUpdate({ db, payment: p, update: answer.update, source: 'status', raw: answer.raw, now });
+    if (outcome !== 'credited' && outcome !== 'ended' && outcome !== 'already_ended') await scheduleCheck(db, p.id, later);
+    opts.log?.('info', 'payment checked', { paymentId: p.id, outcome });
+  }
+  return leased.length;
+}
