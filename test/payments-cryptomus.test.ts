@@ -573,6 +573,28 @@ describe('Cryptomus: create and queryStatus against a fake Cryptomus', () => {
         kind: 'refused',
         message: 'Merchant is blocked',
       });
+      const q = { ...settingsFor(s.url), timeoutMs: 2000 };
+      const ref = { gatewayRef: 'a3bd5b8e-64f7-4c0c-8f8b-bd4c8e6bd7a1', paymentId: 42 };
+      s.reply = { status: 404, body: '{"state":1,"message":"No such thing"}' };
+      expect((await cryptomus.queryStatus(ref, q)).kind).toBe('unknown');
+      s.reply = { status: 200, body: '{"state":1,"message":"payment not found"}' };
+      expect((await cryptomus.queryStatus(ref, q)).kind).toBe('unknown');
+      s.reply = { status: 404, body: 'Not Found' };
+      expect((await cryptomus.queryStatus(ref, q)).kind).toBe('unreachable');
+      const other = { ...callbackBody({ uuid: 'another' }), type: undefined };
+      s.reply = { status: 200, body: JSON.stringify({ state: 0, result: other }) };
+      expect((await cryptomus.queryStatus(ref, q)).kind).toBe('unreachable');
+      s.reply = { status: 200, body: JSON.stringify({ state: 0, result: callbackBody({ status: 'paid' }) }) };
+      expect(await cryptomus.queryStatus(ref, q)).toMatchObject({
+        kind: 'update',
+        update: { outcome: 'paid' },
+      });
+      const infoOnly = { ...callbackBody({}), type: undefined, status: undefined, payment_status: 'cancel' };
+      s.reply = { status: 200, body: JSON.stringify({ state: 0, result: infoOnly }) };
+      expect(await cryptomus.queryStatus(ref, q)).toMatchObject({
+        kind: 'update',
+        update: { status: 'cancel', outcome: 'expired' },
+      });
       s.reply = 'hang';
       const t = await cryptomus.queryStatus(
         { gatewayRef: 'x', paymentId: 1 },
