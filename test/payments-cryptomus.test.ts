@@ -506,6 +506,9 @@ describe('Cryptomus: create and queryStatus against a fake Cryptomus', () => {
       input({ amountUnits: u('1234567.05'), config: { ...settingsFor(fake.url).config, lifetime: '900' } }),
     );
     expect(fake.requests.at(-1)!.body).toMatchObject({ amount: '1234567.05', lifetime: 900 });
+    // A stored lifetime that is not valid falls back to the default rather than sending null.
+    await cryptomus.create(input({ config: { ...settingsFor(fake.url).config, lifetime: 'x' } }));
+    expect(fake.requests.at(-1)!.body).toMatchObject({ amount: '12.50', lifetime: 3600 });
     const n = fake.requests.length;
     for (const amountUnits of [u('12.345'), 0n, -u('1')]) {
       const out = await cryptomus.create(input({ amountUnits }));

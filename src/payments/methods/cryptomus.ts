@@ -223,7 +223,11 @@ const md5 = (s: string): string => createHash('md5').update(s, 'utf8').digest('h
 const signText = (body: string, apiKey: string): string =>
   md5(Buffer.from(body, 'utf8').toString('base64') + apiKey);
 
-/** JSON.stringify's text written as PHP's json_encode writes it: "\/" and \uXXXX beyond ASCII. */
+/**
+ * JSON.stringify's text written as PHP's json_encode writes it: "\/" and \uXXXX (lower-case hex) for
+ * every UTF-16 unit from U+0080 up (so a character beyond U+FFFF becomes its surrogate pair). DEL
+ * (U+007F) stays as it is: PHP escapes only non-ASCII. Both escapes can only occur inside strings.
+ */
 function phpEscape(json: string): string {
   return json.replace(/[/\u0080-\uffff]/g, (c) =>
     c === '/' ? '\\/' : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
@@ -386,7 +390,11 @@ export const cryptomus: PaymentMethodModule = {
       // Never sent: Cryptomus takes 2 decimals, and rounding an amount asked is not ours to do here.
       return { kind: 'refused', message: 'the amount is not a positive whole number of cents', raw: '' };
     }
-    const lifetime = Number(input.config.lifetime || DEFAULT_LIFETIME);
+    const stored = Number(input.config.lifetime);
+    const lifetime =
+      Number.isInteger(stored) && stored >= MIN_LIFETIME && stored <= MAX_LIFETIME
+        ? stored
+        : DEFAULT_LIFETIME;
     const answer = await call(
       input,
       '/v1/payment',
