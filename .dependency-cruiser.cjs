@@ -5,7 +5,7 @@
  * check that SQL is written only in repositories and db/.
  */
 const DOMAIN =
-  '^src/(accounts|alerts|audit|cancels|catalog|health|ledger|mail|metrics|orders|providers|refills|reports|settings|tickets|backup)/';
+  '^src/(accounts|alerts|audit|payments|cancels|catalog|health|ledger|mail|metrics|orders|providers|refills|reports|settings|tickets|backup)/';
 const FACES = '^src/(http|cli)/';
 
 module.exports = {

@@ -9,6 +9,7 @@ import { type Db, openDatabase } from './db/connect.js';
 import { type MetricsServer, startMetricsServer } from './http/metrics-server.js';
 import { buildServer } from './http/server.js';
 import { createLogger } from './log.js';
+import { SecretBox } from './payments/secret-box.js';
 import { connectRedis } from './redis.js';
 import { writeSecretFile } from './secret-file.js';
 import { engineLogger } from './worker/logger.js';
@@ -42,7 +43,9 @@ export async function startPanel(
   const db = await openDatabase(config.DATABASE_URL, { poolSize: config.DATABASE_POOL_SIZE });
   const admin = await bootstrapAdmin({ db: db.db });
   const redis = config.REDIS_URL ? await connectRedis(config.REDIS_URL) : undefined;
+  const secretBox = SecretBox.forPanel({ secretsKey: config.SECRETS_KEY, dataDir: config.DATA_DIR });
   const app = await buildServer({
+    secretBox,
     db: db.db,
     bodyLimitBytes: config.BODY_LIMIT_BYTES,
     rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE,
@@ -62,6 +65,7 @@ export async function startPanel(
       db: db.db,
       settings: workerSettings(db.dialect, engineTimings(config)),
       log: engineLogger(logger),
+      secretBox,
     });
   }
   print(
@@ -114,7 +118,8 @@ export async function startWorkerProcess(
   const logger = createLogger({ level: config.LOG_LEVEL, stream: options.logStream });
   const db = await openDatabase(config.DATABASE_URL, { poolSize: config.DATABASE_POOL_SIZE });
   const settings = workerSettings(db.dialect, engineTimings(config));
-  const worker = startWorker({ db: db.db, settings, log: engineLogger(logger) });
+  const secretBox = SecretBox.forPanel({ secretsKey: config.SECRETS_KEY, dataDir: config.DATA_DIR });
+  const worker = startWorker({ db: db.db, settings, log: engineLogger(logger), secretBox });
   print(`smm-panel worker ${settings.workerId} running on ${db.dialect}`);
   const metrics = await metricsFor(config, db);
   if (metrics) print(`  Metrics (Prometheus): ${metrics.url}`);

@@ -15,6 +15,17 @@ const schema = z
     DATABASE_URL: z.string().min(1).default('sqlite:./data/panel.db'),
     /** Where the panel writes files for the operator (the first start's credentials). */
     DATA_DIR: z.string().min(1).default('./data'),
+    /**
+     * The key that seals payment methods' secrets (64 hex characters, or base64 of 32 bytes). Unset:
+     * DATA_DIR/secrets.key, made at first need. Every process of one panel needs the same key.
+     */
+    SECRETS_KEY: z
+      .string()
+      .regex(
+        /^(?:[0-9a-fA-F]{64}|[A-Za-z0-9+/]{43}=)$/,
+        'must be 64 hex characters or the base64 of 32 bytes',
+      )
+      .optional(),
     /** Connections per process to Postgres (ignored for SQLite). */
     DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(1000).default(10),
     /** redis://host:port: every API process shares the rate-limit counters through it. */

@@ -368,6 +368,6 @@ export function failureMessage(f: Failure): string {
     case 'too_many_pending_payments':
       return `You have ${f.max} payments waiting; finish or wait for them before starting another`;
     case 'public_url_needed':
-      return 'Set the panel\'s public address first (Settings, public-url): the gateway needs it to call back';
+      return "Set the panel's public address first (Settings, public-url): the gateway needs it to call back";
   }
 }

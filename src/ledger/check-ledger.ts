@@ -8,6 +8,7 @@
 import type { Executor } from '../db/executor.js';
 import { toUnits } from '../money.js';
 import { isTerminal, type OrderStatus } from '../orders/order.state.js';
+import { sumEntriesPerPayment } from '../payments/payments.repo.js';
 import {
   brokenBalanceChain,
   entriesWithForeignOrder,
@@ -25,9 +26,13 @@ export interface LedgerProblem {
     | 'ended_order_holds_reserve'
     | 'foreign_order_entry'
     | 'balance_chain_broken'
-    | 'order_charged_twice';
+    | 'order_charged_twice'
+    | 'payment_credit_mismatch'
+    | 'payment_reversal_mismatch'
+    | 'foreign_payment_entry';
   userId?: number;
   orderId?: number;
+  paymentId?: number;
   entryId?: number;
   expected: string;
   actual: string;
@@ -130,6 +135,30 @@ export async function checkLedger(opts: {
       expected: '1 charge',
       actual: `${Number(o.charges)} charges`,
     });
+  }
+  // A payment's credit and reversal equal its entries, which belong to its payer.
+  for (const p of await sumEntriesPerPayment(db)) {
+    if (p.creditedUnits !== p.creditEntries)
+      problems.push({
+        kind: 'payment_credit_mismatch',
+        paymentId: p.id,
+        expected: p.creditEntries.toString(),
+        actual: p.creditedUnits.toString(),
+      });
+    if (p.reversedUnits !== -p.reversalEntries)
+      problems.push({
+        kind: 'payment_reversal_mismatch',
+        paymentId: p.id,
+        expected: (-p.reversalEntries).toString(),
+        actual: p.reversedUnits.toString(),
+      });
+    if (p.foreignEntries > 0)
+      problems.push({
+        kind: 'foreign_payment_entry',
+        paymentId: p.id,
+        expected: 'entries of the payer only',
+        actual: `${p.foreignEntries} entries of another user`,
+      });
   }
   return { users: users.length, orders: orders.length, problems };
 }

@@ -36,13 +36,20 @@ export async function checkOpenPayments(opts: {
   const { db } = opts;
   const t = opts.timings ?? DEFAULT_PAYMENT_CHECKS;
   const now = opts.now ?? Date.now();
-  const leased = await leaseDuePayments(db, { now, limit: t.batch, leaseUntil: now + t.timeoutMs * 2 + 5_000 });
+  const leased = await leaseDuePayments(db, {
+    now,
+    limit: t.batch,
+    leaseUntil: now + t.timeoutMs * 2 + 5_000,
+  });
   for (const p of leased) {
     const later = now + Math.min(t.maxMs, t.baseMs * 2 ** Math.min(p.checks, 20));
     const method = await findMethod(db, p.methodId);
     const opened = method ? openMethod(method, opts.box) : null;
     if (!opened?.ok || p.gatewayRef === null) {
-      opts.log?.('warn', 'payment check impossible', { paymentId: p.id, reason: opened?.ok ? 'no invoice' : 'method' });
+      opts.log?.('warn', 'payment check impossible', {
+        paymentId: p.id,
+        reason: opened?.ok ? 'no invoice' : 'method',
+      });
       await scheduleCheck(db, p.id, later);
       continue;
     }
@@ -69,8 +76,16 @@ export async function checkOpenPayments(opts: {
       await scheduleCheck(db, p.id, later);
       continue;
     }
-    const outcome = await applyGatewayUpdate({ db, payment: p, update: answer.update, source: 'status', raw: answer.raw, now });
-    if (outcome !== 'credited' && outcome !== 'ended' && outcome !== 'already_ended') await scheduleCheck(db, p.id, later);
+    const outcome = await applyGatewayUpdate({
+      db,
+      payment: p,
+      update: answer.update,
+      source: 'status',
+      raw: answer.raw,
+      now,
+    });
+    if (outcome !== 'credited' && outcome !== 'ended' && outcome !== 'already_ended')
+      await scheduleCheck(db, p.id, later);
     opts.log?.('info', 'payment checked', { paymentId: p.id, outcome });
   }
   return leased.length;

@@ -14,7 +14,13 @@ import { creditInTx } from '../ledger/ledger.repo.js';
 import { formatAmount } from '../money.js';
 import { type FailureOf, fail, ok, type Result } from '../result.js';
 import { notifyPaymentEnded } from './notify-payment.js';
-import { creditFor, MAX_NOTE_CHARS, parsePaymentAmount, type StaffPaymentView, staffPaymentView } from './payment-rules.js';
+import {
+  creditFor,
+  MAX_NOTE_CHARS,
+  parsePaymentAmount,
+  type StaffPaymentView,
+  staffPaymentView,
+} from './payment-rules.js';
 import { endPaymentInTx, findPayment } from './payments.repo.js';
 
 type DecideFailure = FailureOf<
@@ -123,7 +129,11 @@ export async function rejectPayment(opts: {
   return finish(db, p.id, won);
 }
 
-async function finish(db: Executor, id: number, won: boolean): Promise<Result<StaffPaymentView, DecideFailure>> {
+async function finish(
+  db: Executor,
+  id: number,
+  won: boolean,
+): Promise<Result<StaffPaymentView, DecideFailure>> {
   const after = await findPayment(db, id);
   if (!after) return fail({ code: 'unknown_payment' });
   if (!won) return fail({ code: 'payment_not_pending', paymentId: id, state: after.state });

@@ -11,6 +11,7 @@ import type { Executor } from '../db/executor.js';
 import { formatAmount } from '../money.js';
 import { type FailureOf, fail, ok, type Result } from '../result.js';
 import { getCurrency } from '../settings/settings.js';
+import { methodModule } from './methods/registry.js';
 import type { PaymentState } from './payment.state.js';
 import {
   type MethodView,
@@ -20,7 +21,6 @@ import {
   type StaffPaymentView,
   staffPaymentView,
 } from './payment-rules.js';
-import { methodModule } from './methods/registry.js';
 import {
   countWaiting,
   findPayment,

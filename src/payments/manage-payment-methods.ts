@@ -14,7 +14,13 @@ import { formatAmount } from '../money.js';
 import { type FailureOf, fail, ok, type Result } from '../result.js';
 import type { MethodField, MethodSettings } from './methods/method.js';
 import { methodKinds, methodModule } from './methods/registry.js';
-import { formatPercent, type MethodView, methodView, parsePaymentAmount, parsePercent } from './payment-rules.js';
+import {
+  formatPercent,
+  type MethodView,
+  methodView,
+  parsePaymentAmount,
+  parsePercent,
+} from './payment-rules.js';
 import { findMethod, insertMethod, listMethods, type MethodRow, updateMethod } from './payments.repo.js';
 import type { SecretBox } from './secret-box.js';
 
@@ -62,7 +68,12 @@ export async function listPaymentMethodsForStaff(opts: {
   if (!can(opts.actor.role, 'payments.methods')) return fail({ code: 'forbidden' });
   const methods = await listMethods(opts.db, { enabledOnly: false });
   return ok({
-    kinds: methodKinds().map((m) => ({ kind: m.kind, label: m.label, automatic: m.automatic, fields: [...m.fields] })),
+    kinds: methodKinds().map((m) => ({
+      kind: m.kind,
+      label: m.label,
+      automatic: m.automatic,
+      fields: [...m.fields],
+    })),
     methods: methods.map((m) => staffView(m, opts.box)),
   });
 }
@@ -83,25 +94,37 @@ type MethodFailure = FailureOf<'forbidden' | 'invalid_payment_method' | 'unknown
 
 function checkInput(
   input: MethodInput,
-): { ok: true; name: string; instructions: string; min: bigint; max: bigint; bp: number } | { ok: false; failure: MethodFailure } {
+):
+  | { ok: true; name: string; instructions: string; min: bigint; max: bigint; bp: number }
+  | { ok: false; failure: MethodFailure } {
   const bad = (field: string, message: string) =>
     ({ ok: false, failure: { code: 'invalid_payment_method', field, message } }) as const;
   const name = input.name.trim();
   if (name === '' || [...name].length > MAX_METHOD_NAME || /\p{Cc}/u.test(name))
     return bad('name', `1-${MAX_METHOD_NAME} characters`);
   const instructions = input.instructions.trim();
-  if ([...instructions].length > MAX_INSTRUCTIONS) return bad('instructions', `at most ${MAX_INSTRUCTIONS} characters`);
+  if ([...instructions].length > MAX_INSTRUCTIONS)
+    return bad('instructions', `at most ${MAX_INSTRUCTIONS} characters`);
   const min = parsePaymentAmount(input.min);
   if (min === null) return bad('min', 'an amount above 0 with at most 2 decimals');
   const max = parsePaymentAmount(input.max);
   if (max === null) return bad('max', 'an amount above 0 with at most 2 decimals');
   if (max < min) return bad('max', 'must not be below the minimum');
   const bp = parsePercent(input.adjustPercent === '' ? '0' : input.adjustPercent);
-  if (bp === null) return bad('adjustPercent', 'a percent from -99.99 (fee) to 100 (bonus), at most 2 decimals');
+  if (bp === null)
+    return bad('adjustPercent', 'a percent from -99.99 (fee) to 100 (bonus), at most 2 decimals');
   return { ok: true, name, instructions, min, max, bp };
 }
 
-function auditView(v: { name: string; kind: string; min: bigint; max: bigint; bp: number; enabled: boolean; config: Record<string, string> }) {
+function auditView(v: {
+  name: string;
+  kind: string;
+  min: bigint;
+  max: bigint;
+  bp: number;
+  enabled: boolean;
+  config: Record<string, string>;
+}) {
   return {
     name: v.name,
     kind: v.kind,
@@ -129,7 +152,8 @@ export async function createPaymentMethod(opts: {
   const checked = checkInput(opts.input);
   if (!checked.ok) return fail(checked.failure);
   const parsed = module.parseSettings(opts.input.settings, null);
-  if (!parsed.ok) return fail({ code: 'invalid_payment_method', field: parsed.field, message: parsed.message });
+  if (!parsed.ok)
+    return fail({ code: 'invalid_payment_method', field: parsed.field, message: parsed.message });
   const { settings } = parsed;
   const id = await inTransaction(db, async (tx) => {
     const newId = await insertMethod(
@@ -151,7 +175,12 @@ export async function createPaymentMethod(opts: {
       actor,
       action: 'payment_method.create',
       subject: { type: 'payment_method', id: newId },
-      after: auditView({ ...checked, kind: module.kind, enabled: opts.input.enabled, config: settings.config }),
+      after: auditView({
+        ...checked,
+        kind: module.kind,
+        enabled: opts.input.enabled,
+        config: settings.config,
+      }),
       now,
     });
     return newId;
@@ -181,7 +210,8 @@ export async function updatePaymentMethod(opts: {
   const oldSecrets = before.sealedSecrets === null ? {} : box.open(before.sealedSecrets);
   const previous: MethodSettings = { config: before.config, secrets: oldSecrets ?? {} };
   const parsed = module.parseSettings(opts.input.settings, previous);
-  if (!parsed.ok) return fail({ code: 'invalid_payment_method', field: parsed.field, message: parsed.message });
+  if (!parsed.ok)
+    return fail({ code: 'invalid_payment_method', field: parsed.field, message: parsed.message });
   const { settings } = parsed;
   await inTransaction(db, async (tx) => {
     await updateMethod(

@@ -11,7 +11,8 @@ export type OpenedMethod =
 export function openMethod(method: MethodRow, box: SecretBox): OpenedMethod {
   const module = methodModule(method.kind);
   if (!module) return { ok: false, reason: 'unknown_kind' };
-  if (method.sealedSecrets === null) return { ok: true, module, settings: { config: method.config, secrets: {} } };
+  if (method.sealedSecrets === null)
+    return { ok: true, module, settings: { config: method.config, secrets: {} } };
   const secrets = box.open(method.sealedSecrets);
   if (!secrets) return { ok: false, reason: 'secrets_unreadable' };
   return { ok: true, module, settings: { config: method.config, secrets } };

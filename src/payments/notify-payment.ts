@@ -35,10 +35,15 @@ export async function notifyPaymentEnded(opts: {
     const lines = [
       `Your payment #${p.id} of ${formatAmount(p.amountUnits)} ${p.currency} (${p.methodName}) ${WORDS[p.state]}.`,
     ];
-    if (p.creditedUnits > 0n) lines.push(`Added to your balance: ${formatAmount(p.creditedUnits)} ${p.currency}.`);
+    if (p.creditedUnits > 0n)
+      lines.push(`Added to your balance: ${formatAmount(p.creditedUnits)} ${p.currency}.`);
     if (p.note) lines.push(`Note: ${p.note}`);
     if (mail.publicUrl) lines.push('', `Your payments: ${mail.publicUrl.replace(/\/$/, '')}/funds`);
-    await mailer.send({ to: user.email, subject: `${panel}: payment #${p.id} ${p.state}`, text: lines.join('\n') });
+    await mailer.send({
+      to: user.email,
+      subject: `${panel}: payment #${p.id} ${p.state}`,
+      text: lines.join('\n'),
+    });
     return 'sent';
   } catch {
     return 'failed';

@@ -24,7 +24,10 @@ export async function reversePayment(opts: {
   note: string;
   now?: number;
 }): Promise<
-  Result<StaffPaymentView, FailureOf<'forbidden' | 'unknown_payment' | 'payment_not_credited' | 'invalid_param'>>
+  Result<
+    StaffPaymentView,
+    FailureOf<'forbidden' | 'unknown_payment' | 'payment_not_credited' | 'invalid_param'>
+  >
 > {
   const { db, actor } = opts;
   const now = opts.now ?? Date.now();

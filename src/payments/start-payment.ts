@@ -62,8 +62,10 @@ export async function startPayment(opts: {
   if (!opened.ok) return fail({ code: 'unknown_payment_method' });
   const amount = parsePaymentAmount(opts.amount);
   if (amount === null) return fail({ code: 'invalid_payment_amount' });
-  if (amount < method.minUnits) return fail({ code: 'payment_below_min', min: formatAmount(method.minUnits) });
-  if (amount > method.maxUnits) return fail({ code: 'payment_above_max', max: formatAmount(method.maxUnits) });
+  if (amount < method.minUnits)
+    return fail({ code: 'payment_below_min', min: formatAmount(method.minUnits) });
+  if (amount > method.maxUnits)
+    return fail({ code: 'payment_above_max', max: formatAmount(method.maxUnits) });
   const { module, settings } = opened;
   let reference: string | null = null;
   if (!module.automatic) {
@@ -79,7 +81,11 @@ export async function startPayment(opts: {
   }
   const currency = await getCurrency(db);
   const id = await inTransaction(db, async (tx) => {
-    const pending = await listPayments(tx, { userId: opts.userId, state: 'pending', limit: MAX_PENDING_PER_USER });
+    const pending = await listPayments(tx, {
+      userId: opts.userId,
+      state: 'pending',
+      limit: MAX_PENDING_PER_USER,
+    });
     if (pending.length >= MAX_PENDING_PER_USER) return null;
     return insertPayment(tx, {
       userId: opts.userId,
@@ -122,9 +128,15 @@ export async function startPayment(opts: {
     });
   } else if (created.kind === 'refused' || created.kind === 'unreachable') {
     // No invoice the customer could pay: the payment ends here, with the gateway's words for the admin.
-    const note = created.kind === 'refused' ? `gateway refused: ${created.message}` : `gateway: ${created.message}`;
+    const note =
+      created.kind === 'refused' ? `gateway refused: ${created.message}` : `gateway: ${created.message}`;
     await inTransaction(db, async (tx) => {
-      await endPaymentInTx(tx, id, 'failed', { receivedUnits: null, creditedUnits: 0n, note: note.slice(0, 500), now });
+      await endPaymentInTx(tx, id, 'failed', {
+        receivedUnits: null,
+        creditedUnits: 0n,
+        note: note.slice(0, 500),
+        now,
+      });
       await insertEvent(tx, {
         paymentId: id,
         methodId: method.id,
@@ -136,7 +148,9 @@ export async function startPayment(opts: {
         now,
       });
     });
-    return fail({ code: created.kind === 'refused' ? 'payment_gateway_refused' : 'payment_gateway_unreachable' });
+    return fail({
+      code: created.kind === 'refused' ? 'payment_gateway_refused' : 'payment_gateway_unreachable',
+    });
   }
   const row = await findPayment(db, id);
   if (!row) throw new Error(`payment ${id} vanished`);

@@ -18,6 +18,7 @@
  * review once the claim is older than any request could take. Nothing is ever re-sent automatically
  * unless it surely never left.
  */
+
 import { raiseAlert } from '../alerts/alerts.repo.js';
 import { findService } from '../catalog/services.repo.js';
 import type { Executor } from '../db/executor.js';
@@ -32,6 +33,7 @@ import {
 import type { DispatchState } from '../orders/dispatch.state.js';
 import type { Order } from '../orders/orders.repo.js';
 import { changeOrderStatusInTx, startProcessingInTx } from '../orders/settle.js';
+import type { SecretBox } from '../payments/secret-box.js';
 import { findProvider, holdProvider, listProviders } from '../providers/providers.repo.js';
 import { classifyAddOutcome } from '../providers/upstream/classify.js';
 import { callUpstream } from '../providers/upstream/client.js';
@@ -43,6 +45,8 @@ export interface EngineContext {
   settings: WorkerSettings;
   log: (level: 'info' | 'warn' | 'error', msg: string, data?: Record<string, unknown>) => void;
   now?: () => number;
+  /** Opens payment methods' secrets, for the status checks of open gateway payments. */
+  secretBox?: SecretBox | undefined;
 }
 
 export const nowOf = (ctx: EngineContext) => (ctx.now ? ctx.now() : Date.now());

@@ -10,6 +10,7 @@ import { cancelRound } from './cancels.js';
 import { dispatchRound, type EngineContext } from './dispatch.js';
 import { runsRound } from './dripfeed.js';
 import { probeHeldProviders } from './held.js';
+import { paymentsRound } from './payments.js';
 import { refillRound } from './refills.js';
 import { syncRound } from './sync.js';
 
@@ -22,6 +23,7 @@ export async function workerRound(ctx: EngineContext): Promise<number> {
   work += await syncRound(ctx);
   work += await refillRound(ctx);
   work += await probeHeldProviders(ctx);
+  work += await paymentsRound(ctx);
   return work;
 }
 

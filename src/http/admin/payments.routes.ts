@@ -150,7 +150,12 @@ export const paymentsRoutes: FastifyPluginAsyncZod<{ db: Executor; secretBox: Se
       },
     },
     async (req) => {
-      const r = await rejectPayment({ db, actor: actorOf(req), paymentId: req.params.id, note: req.body.note });
+      const r = await rejectPayment({
+        db,
+        actor: actorOf(req),
+        paymentId: req.params.id,
+        note: req.body.note,
+      });
       if (!r.ok) return failWith(r.failure);
       return r.value;
     },
@@ -167,7 +172,12 @@ export const paymentsRoutes: FastifyPluginAsyncZod<{ db: Executor; secretBox: Se
       },
     },
     async (req) => {
-      const r = await reversePayment({ db, actor: actorOf(req), paymentId: req.params.id, note: req.body.note });
+      const r = await reversePayment({
+        db,
+        actor: actorOf(req),
+        paymentId: req.params.id,
+        note: req.body.note,
+      });
       if (!r.ok) return failWith(r.failure);
       return r.value;
     },

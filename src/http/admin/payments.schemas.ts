@@ -70,7 +70,9 @@ export const ApprovePayment = z
   })
   .meta({ id: 'AdminApprovePayment' });
 
-export const RejectPayment = z.object({ note: z.string().max(2000).optional() }).meta({ id: 'AdminRejectPayment' });
+export const RejectPayment = z
+  .object({ note: z.string().max(2000).optional() })
+  .meta({ id: 'AdminRejectPayment' });
 
 export const ReversePayment = z.object({ note: z.string().max(2000) }).meta({ id: 'AdminReversePayment' });
 
@@ -124,7 +126,9 @@ export const StaffMethod = z
 
 export const StaffMethodList = z
   .object({
-    kinds: z.array(z.object({ kind: z.string(), label: z.string(), automatic: z.boolean(), fields: z.array(Field) })),
+    kinds: z.array(
+      z.object({ kind: z.string(), label: z.string(), automatic: z.boolean(), fields: z.array(Field) }),
+    ),
     methods: z.array(StaffMethod),
   })
   .meta({ id: 'AdminPaymentMethodList' });

@@ -51,12 +51,22 @@ export async function paymentsPlugin(app: FastifyInstance, opts: PaymentsFaceOpt
     const methodId = parseId(req.params.methodId);
     const rawBody = typeof req.body === 'string' ? req.body : '';
     const headers: Record<string, string | undefined> = {};
-    for (const [k, v] of Object.entries(req.headers)) headers[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
+    for (const [k, v] of Object.entries(req.headers))
+      headers[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
     if (methodId !== null) {
-      const r = await receiveCallback({ db: opts.db, box: opts.secretBox, methodId, request: { rawBody, headers }, remote: req.ip });
+      const r = await receiveCallback({
+        db: opts.db,
+        box: opts.secretBox,
+        methodId,
+        request: { rawBody, headers },
+        remote: req.ip,
+      });
       setLogFields(req, { action: `callback:${r.result}` });
       if (r.result !== 'credited' && r.result !== 'ended' && r.result !== 'waiting')
-        req.log.warn({ methodId, result: r.result, paymentId: r.paymentId }, 'payment callback changed nothing');
+        req.log.warn(
+          { methodId, result: r.result, paymentId: r.paymentId },
+          'payment callback changed nothing',
+        );
     }
     return reply.code(200).send({ ok: true });
   });

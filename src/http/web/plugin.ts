@@ -9,6 +9,7 @@
 import type { FastifyInstance } from 'fastify';
 import { authenticateSession } from '../../accounts/authenticate-session.js';
 import type { Executor } from '../../db/executor.js';
+import type { SecretBox } from '../../payments/secret-box.js';
 import { setLogFields } from '../log-fields.js';
 import { accountRoutes } from './account.routes.js';
 import { apiDocsRoutes } from './api-docs.routes.js';
@@ -16,6 +17,7 @@ import { authRoutes } from './auth.routes.js';
 import { webFailure } from './errors.js';
 import { setUpJsonFace } from './json-face.js';
 import { ordersRoutes } from './orders.routes.js';
+import { paymentsRoutes } from './payments.routes.js';
 import type { WebRouteOptions } from './route-options.js';
 import { servicesRoutes } from './services.routes.js';
 import { SESSION_COOKIE, setCaller } from './session.js';
@@ -25,8 +27,6 @@ import {
   SignInLimiter,
   type SignInLimits,
 } from './sign-in-limit.js';
-import type { SecretBox } from '../../payments/secret-box.js';
-import { paymentsRoutes } from './payments.routes.js';
 import { ticketsRoutes } from './tickets.routes.js';
 import { twoFactorRoutes } from './two-factor.routes.js';
 
