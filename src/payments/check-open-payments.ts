@@ -6,9 +6,10 @@
  * ends it.
  */
 import type { Executor } from '../db/executor.js';
+import { inTransaction } from '../db/transaction.js';
 import { applyGatewayUpdate } from './apply-gateway-update.js';
 import { openMethod } from './method-settings.js';
-import { findMethod, insertEvent, leaseDuePayments, scheduleCheck } from './payments.repo.js';
+import { endPaymentInTx, findMethod, insertEvent, leaseDuePayments, scheduleCheck } from './payments.repo.js';
 import type { SecretBox } from './secret-box.js';
 
 export interface PaymentCheckTimings {
@@ -18,6 +19,9 @@ export interface PaymentCheckTimings {
   timeoutMs: number;
   batch: number;
 }
+
+/** A gateway payment without an invoice this long after it was made is ended as failed. */
+export const NO_INVOICE_AFTER_MS = 10 * 60_000;
 
 export const DEFAULT_PAYMENT_CHECKS: PaymentCheckTimings = {
   baseMs: 60_000,

@@ -229,6 +229,8 @@ export async function insertPayment(
     amountUnits: bigint;
     adjustBp: number;
     reference: string | null;
+    /** Gateway payments: when to look at it first (even if the invoice is never recorded). */
+    nextCheckAt: number | null;
     now: number;
   },
 ): Promise<number> {
@@ -242,6 +244,7 @@ export async function insertPayment(
       amount_units: v.amountUnits,
       adjust_bp: v.adjustBp,
       reference: v.reference,
+      next_check_at: v.nextCheckAt,
       created_at: v.now,
       updated_at: v.now,
     })

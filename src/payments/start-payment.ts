@@ -94,6 +94,7 @@ export async function startPayment(opts: {
       amountUnits: amount,
       adjustBp: method.adjustBp,
       reference,
+      nextCheckAt: module.automatic ? now + FIRST_CHECK_MS : null,
       now,
     });
   });
