@@ -8,6 +8,7 @@ const SUPPORT_MAY: Permission[] = [
   'refills.move',
   'users.read',
   'tickets.answer',
+  'payments.read',
 ];
 
 describe('roles', () => {
