@@ -69,6 +69,16 @@ const STATUS: Partial<Record<Failure['code'], number>> = {
   two_factor_on: 409,
   two_factor_off: 409,
   two_factor_not_started: 409,
+  // Payments:
+  unknown_payment_method: 404,
+  unknown_payment: 404,
+  payment_not_pending: 409,
+  payment_not_credited: 409,
+  too_many_pending_payments: 409,
+  public_url_needed: 409,
+  // The gateway's fault, not the customer's input.
+  payment_gateway_refused: 502,
+  payment_gateway_unreachable: 502,
 };
 
 /** A use case's failure as the web face answers it; anything not listed is bad input (422). */
