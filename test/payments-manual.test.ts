@@ -540,6 +540,65 @@ describeEachDb('manual payments and payment methods', (ctx) => {
     expect(JSON.stringify(row)).not.toContain('another-key');
   });
 
+  it('fifteen starts at the same moment: never more than ten pending', async () => {
+    const cu = await customer();
+    const answers = await Promise.all(
+      Array.from({ length: 15 }, (_, i) =>
+        cu.c.post('/payments', { methodId: bank, amount: `${10 + i}`, reference: `race ${i}` }),
+      ),
+    );
+    const statuses = answers.map((a) => a.status);
+    expect(statuses.filter((s) => s === 201).length, JSON.stringify(statuses)).toBe(10);
+    expect(statuses.filter((s) => s === 409)).toHaveLength(5);
+    expect((await cu.c.get('/payments?limit=50')).body.payments).toHaveLength(10);
+  });
+
+  it('two reversals at once, and a reversal racing an order: taken once, never below zero', async () => {
+    for (let round = 0; round < 5; round++) {
+      const cu = await customer();
+      const id = await file(cu.c, '100');
+      expect((await admin.post(`${A}/payments/${id}/approve`, {})).status).toBe(200);
+      const [r1, r2] = await Promise.all([
+        admin.post(`${A}/payments/${id}/reverse`, { note: 'chargeback 1' }),
+        admin2.post(`${A}/payments/${id}/reverse`, { note: 'chargeback 2' }),
+      ]);
+      expect([r1.status, r2.status].sort()).toEqual([200, 409]);
+      expect(await entries(id, 'payment_reversal')).toHaveLength(1);
+      expect(await balance(cu.id)).toBe(0n);
+    }
+    for (let round = 0; round < 5; round++) {
+      const cu = await customer();
+      const id = await file(cu.c, '100');
+      expect((await admin.post(`${A}/payments/${id}/approve`, {})).status).toBe(200);
+      const [rev, order] = await Promise.all([
+        admin.post(`${A}/payments/${id}/reverse`, { note: 'chargeback' }),
+        callApi(app, {
+          key: cu.apiKey,
+          action: 'add',
+          service: serviceId,
+          link: 'https://x.com/r',
+          quantity: 5000,
+        }),
+      ]);
+      expect(rev.status).toBe(200);
+      const left = await balance(cu.id);
+      expect(left >= 0n).toBe(true);
+      expect(typeof order.body.order === 'number' || order.body.error !== undefined, order.raw).toBe(true);
+      // Whatever the order took, the reversal took the rest, and the two add up to the credit.
+      const spent = (
+        await db()
+          .selectFrom('ledger_entries')
+          .select(['amount_units'])
+          .where('user_id', '=', cu.id)
+          .where('kind', 'not in', ['payment_credit', 'payment_reversal'])
+          .execute()
+      ).reduce((sum, e) => sum + toUnits(e.amount_units), 0n);
+      expect(units(rev.body.reversed) + units(rev.body.shortfall)).toBe(units('98'));
+      expect(left).toBe(0n);
+      expect(-spent).toBe(units(rev.body.shortfall));
+    }
+  });
+
   it('the books balance at the end', async () => {
     const check = await checkLedger({ db: db() });
     expect(check.problems).toEqual([]);
