@@ -21,7 +21,12 @@ import { SecretBox } from '../src/payments/secret-box.js';
 import { seedUser, uniqueName } from './helpers/api.js';
 import { describeEachDb } from './helpers/db.js';
 import { makeEngine } from './helpers/engine.js';
-import { type FakeCryptomus, startFakeCryptomus } from './helpers/fake-cryptomus.js';
+import {
+  type FakeCryptomus,
+  phpJsonEncode,
+  signCryptomusText,
+  startFakeCryptomus,
+} from './helpers/fake-cryptomus.js';
 import { signedInClient, type WebClient } from './helpers/web.js';
 
 const A = '/api/admin';
@@ -458,6 +463,112 @@ describeEachDb('payments through the fake Cryptomus', (ctx) => {
     const d = await detail(list[0]?.id ?? 0);
     expect(d.events.map((e) => `${e.source}:${e.outcome}`)).toEqual(['create:refused']);
     expect(d.events[0]?.body).toContain('Invalid Sign');
+    await books();
+  });
+
+  it("a callback sent to another method's URL, to no method, or not JSON changes nothing and is answered alike", async () => {
+    const cu = await customer();
+    const p = await start(cu.c, '17');
+    paid(p.uuid, '17');
+    const encoded = phpJsonEncode(fake.callbackBody(p.uuid));
+    const signed = `${encoded.slice(0, -1)},"sign":"${signCryptomusText(encoded, API_KEY)}"}`;
+    const post = async (methodId: number | string, body: string) => {
+      const r = await fetch(`${base}/api/payments/callback/${methodId}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body,
+      });
+      return { status: r.status, body: await r.text() };
+    };
+    const ok = { status: 200, body: '{"ok":true}' };
+    expect(await post(fee, signed)).toEqual(ok);
+    expect(await post(999999, signed)).toEqual(ok);
+    expect(await post('abc', signed)).toEqual(ok);
+    expect(await post(plain, 'not json at all')).toEqual(ok);
+    expect((await cu.c.get(`/payments/${p.id}`)).body.state).toBe('pending');
+    const unlinked = await db()
+      .selectFrom('payment_events')
+      .select(['method_id', 'outcome'])
+      .where('payment_id', 'is', null)
+      .orderBy('id', 'desc')
+      .limit(2)
+      .execute();
+    expect(unlinked.reverse()).toEqual([
+      { method_id: fee, outcome: 'unknown_payment' },
+      { method_id: plain, outcome: 'malformed' },
+    ]);
+    // Sent where it belongs, the same text credits.
+    expect(await post(plain, signed)).toEqual(ok);
+    confirm(cu.id, '17');
+    expect((await cu.c.get(`/payments/${p.id}`)).body).toMatchObject({
+      state: 'completed',
+      credited: '17.00',
+    });
+    await books();
+  });
+
+  it("a payment keeps the fee it started with when the method's percent changes before it is paid", async () => {
+    const id = await createMethod('Crypto, fee to change', '-1');
+    const cu = await customer();
+    const p = await start(cu.c, '200', id);
+    const token = await admin.csrfToken();
+    const edit = await app.inject({
+      method: 'PUT',
+      url: `${A}/payment-methods/${id}`,
+      headers: {
+        cookie: [...admin.cookies].map(([k, v]) => `${k}=${v}`).join('; '),
+        'x-csrf-token': token,
+        'content-type': 'application/json',
+      },
+      payload: JSON.stringify({
+        name: 'Crypto, fee to change',
+        instructions: '',
+        min: '1',
+        max: '5000',
+        adjustPercent: '-50',
+        enabled: true,
+        settings: { merchant: MERCHANT, apiKey: '', apiUrl: fake.url, lifetime: '' },
+      }),
+    });
+    expect(edit.statusCode, edit.body).toBe(200);
+    expect(JSON.parse(edit.body).adjustPercent).toBe('-50');
+    paid(p.uuid, '200');
+    await fake.callback(p.uuid);
+    confirm(cu.id, '198');
+    expect((await cu.c.get(`/payments/${p.id}`)).body).toMatchObject({
+      state: 'completed',
+      credited: '198.00',
+      adjustPercent: '-1',
+    });
+    await books();
+  });
+
+  it('an underpayment the figures cannot convert stays pending for the admin, who approves what arrived', async () => {
+    const cu = await customer();
+    const p = await start(cu.c, '60');
+    fake.setStatus(p.uuid, {
+      status: 'wrong_amount',
+      paymentAmount: '5',
+      payerAmount: null,
+      payerCurrency: 'BTC',
+    });
+    expect(await fake.callback(p.uuid)).toEqual({ status: 200, body: '{"ok":true}' });
+    let d = await detail(p.id);
+    expect(d.payment.state).toBe('pending');
+    expect(d.events.at(-1)).toMatchObject({ outcome: 'unconvertible', gatewayStatus: 'wrong_amount' });
+    expect(await balance(cu.id)).toBe(0n);
+    const r = await admin.post(`${A}/payments/${p.id}/approve`, {
+      received: '41.37',
+      note: 'BTC rate of the day',
+    });
+    expect(r.status, JSON.stringify(r.body)).toBe(200);
+    confirm(cu.id, '41.37');
+    d = await detail(p.id);
+    expect(d.payment).toMatchObject({ state: 'partial', received: '41.37', credited: '41.37' });
+    // The gateway's later word changes nothing.
+    await fake.callback(p.uuid);
+    await checkLater(180);
+    expect(await creditEntries(p.id)).toHaveLength(1);
     await books();
   });
 
