@@ -27,11 +27,13 @@ import {
   signCryptomusText,
   startFakeCryptomus,
 } from './helpers/fake-cryptomus.js';
-import { signedInClient, type WebClient } from './helpers/web.js';
+import { signedInClient, WebClient } from './helpers/web.js';
 
 const A = '/api/admin';
 const MERCHANT = 'b6a1c0de-0000-4000-8000-00000000cafe';
 const API_KEY = 'test-payment-key-1';
+/** signedInClient's default password. */
+const PASSWORD = 'correct horse battery';
 
 const units = (text: string): bigint => {
   const u = parseAmount(text);
@@ -52,6 +54,7 @@ describeEachDb('payments through the fake Cryptomus', (ctx) => {
   /** What each customer's balance must be, from what the test confirmed. */
   const expected = new Map<number, bigint>();
   const db = () => ctx().db.db;
+  let adminUsername: string | undefined;
 
   async function createMethod(name: string, adjustPercent: string, apiKey = API_KEY): Promise<number> {
     const r = await admin.post(`${A}/payment-methods`, {
@@ -148,6 +151,7 @@ describeEachDb('payments through the fake Cryptomus', (ctx) => {
     await app.listen({ port: 0, host: '127.0.0.1' });
     base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
     const username = uniqueName('admin');
+    adminUsername = username;
     const u = await createUser({ db: db(), actor: SYSTEM, input: { username, role: 'admin' } });
     if (!u.ok) throw new Error(u.failure.code);
     admin = await signedInClient(app, db(), username);
@@ -569,6 +573,56 @@ describeEachDb('payments through the fake Cryptomus', (ctx) => {
     await fake.callback(p.uuid);
     await checkLater(180);
     expect(await creditEntries(p.id)).toHaveLength(1);
+    await books();
+  });
+
+  it("a panel that cannot open the method's secrets (another secrets key) refuses to start and ignores callbacks", async () => {
+    const other = await buildServer({ db: db(), logLevel: 'silent', secretBox: SecretBox.ephemeral() });
+    await other.listen({ port: 0, host: '127.0.0.1' });
+    try {
+      const otherBase = `http://127.0.0.1:${(other.server.address() as AddressInfo).port}`;
+      const cu = await customer();
+      const p = await start(cu.c, '19');
+      paid(p.uuid, '19');
+      const encoded = phpJsonEncode(fake.callbackBody(p.uuid));
+      const signed = `${encoded.slice(0, -1)},"sign":"${signCryptomusText(encoded, API_KEY)}"}`;
+      const res = await fetch(`${otherBase}/api/payments/callback/${plain}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: signed,
+      });
+      expect({ status: res.status, body: await res.text() }).toEqual({ status: 200, body: '{"ok":true}' });
+      expect((await cu.c.get(`/payments/${p.id}`)).body.state).toBe('pending');
+      const last = await db()
+        .selectFrom('payment_events')
+        .select(['payment_id', 'outcome'])
+        .orderBy('id', 'desc')
+        .limit(1)
+        .executeTakeFirstOrThrow();
+      expect(last).toEqual({ payment_id: null, outcome: 'secrets_unreadable' });
+      // Its engine cannot ask either: the payment stays pending.
+      await checkOpenPayments({ db: db(), box: SecretBox.ephemeral(), now: Date.now() + 5 * 60_000 });
+      expect((await cu.c.get(`/payments/${p.id}`)).body.state).toBe('pending');
+      // Signed in on that panel with the passwords set before (setting them again would end the sessions).
+      const oc = new WebClient(other);
+      expect((await oc.signIn(cu.username, PASSWORD)).status).toBe(200);
+      const r = await oc.post('/payments', { methodId: plain, amount: '10' });
+      expect(r.status).toBe(404);
+      expect(r.body.code).toBe('unknown_payment_method');
+      const oa = new WebClient(other);
+      expect((await oa.signIn(adminUsername ?? '', PASSWORD)).status).toBe(200);
+      const methods = await oa.get(`${A}/payment-methods`);
+      expect(methods.body.methods.find((m: { id: number }) => m.id === plain)).toMatchObject({
+        secretsUnreadable: true,
+        secretsSet: [],
+      });
+      // The panel with the right key ends it from the gateway's callback.
+      await fake.callback(p.uuid);
+      confirm(cu.id, '19');
+      expect((await cu.c.get(`/payments/${p.id}`)).body.state).toBe('completed');
+    } finally {
+      await other.close();
+    }
     await books();
   });
 
