@@ -273,6 +273,25 @@ describeEachDb('payments through the fake Cryptomus', (ctx) => {
     await books();
   });
 
+  it("'paid' after 'cancel' (a late payment) credits nothing by itself: the event is kept for the admin", async () => {
+    const cu = await customer();
+    const p = await start(cu.c, '14');
+    fake.setStatus(p.uuid, { status: 'cancel' });
+    await fake.callback(p.uuid);
+    paid(p.uuid, '14');
+    expect(await fake.callback(p.uuid)).toEqual({ status: 200, body: '{"ok":true}' });
+    const d = await detail(p.id);
+    expect(d.payment).toMatchObject({ state: 'expired', credited: '0.00' });
+    expect(d.events.at(-1)).toMatchObject({
+      source: 'callback',
+      outcome: 'after_end',
+      gatewayStatus: 'paid',
+    });
+    expect(await creditEntries(p.id)).toHaveLength(0);
+    expect((await admin.post(`${A}/payments/${p.id}/approve`, {})).status).toBe(409);
+    await books();
+  });
+
   it('forged, unsigned, unknown and overridden callbacks change nothing and are answered like a good one', async () => {
     const cu = await customer();
     const p = await start(cu.c, '30');
