@@ -447,6 +447,41 @@ describeEachDb('payments through the fake Cryptomus', (ctx) => {
     await books();
   });
 
+  it('a payment whose answer cannot be booked (absurd figures) does not keep the engine from the others', async () => {
+    const cu = await customer();
+    const poisoned = await start(cu.c, '10');
+    const good = await start(cu.c, '11');
+    // paid_over with A × P / Q = 10 × 10^12: a credit no balance can hold.
+    fake.setStatus(poisoned.uuid, {
+      status: 'paid_over',
+      paymentAmount: '1000000000000',
+      payerAmount: '1',
+      payerCurrency: 'USDT',
+    });
+    paid(good.uuid, '11');
+    for (let i = 1; i <= 3; i++) {
+      try {
+        await checkLater(10 * i);
+      } catch {
+        // A fault in one payment may be reported; the others must still be checked.
+      }
+    }
+    confirm(cu.id, '11');
+    expect((await cu.c.get(`/payments/${good.id}`)).body).toMatchObject({
+      state: 'completed',
+      credited: '11.00',
+    });
+    expect((await cu.c.get(`/payments/${poisoned.id}`)).body.state).toBe('pending');
+    expect(await creditEntries(poisoned.id)).toHaveLength(0);
+    // The callback with the same figures moves nothing either.
+    await fake.callback(poisoned.uuid).catch(() => undefined);
+    expect((await cu.c.get(`/payments/${poisoned.id}`)).body.state).toBe('pending');
+    // End it so later scenarios' checks do not meet it.
+    fake.setStatus(poisoned.uuid, { status: 'cancel' });
+    await fake.callback(poisoned.uuid);
+    await books();
+  });
+
   it('gateway down: the payment stays pending and is checked again later', async () => {
     const cu = await customer();
     const p = await start(cu.c, '33');

@@ -8,7 +8,13 @@
 import type { Executor } from '../db/executor.js';
 import { applyGatewayUpdate } from './apply-gateway-update.js';
 import { openMethod } from './method-settings.js';
-import { findMethod, insertEvent, leaseDuePayments, scheduleCheck } from './payments.repo.js';
+import {
+  findMethod,
+  insertEvent,
+  leaseDuePayments,
+  type PaymentRow,
+  scheduleCheck,
+} from './payments.repo.js';
 import type { SecretBox } from './secret-box.js';
 
 export interface PaymentCheckTimings {
@@ -43,6 +49,21 @@ export async function checkOpenPayments(opts: {
   });
   for (const p of leased) {
     const later = now + Math.min(t.maxMs, t.baseMs * 2 ** Math.min(p.checks, 20));
+    try {
+      await checkOne(p, later);
+    } catch (err) {
+      // One payment's fault (an answer that cannot be booked, a database hiccup) must not keep the
+      // payments leased after it from being checked, round after round: it is asked again later.
+      opts.log?.('warn', 'payment check failed', {
+        paymentId: p.id,
+        error: err instanceof Error ? err.message : String(err),
+      });
+      await scheduleCheck(db, p.id, later).catch(() => {});
+    }
+  }
+  return leased.length;
+
+  async function checkOne(p: PaymentRow, later: number): Promise<void> {
     const method = await findMethod(db, p.methodId);
     const opened = method ? openMethod(method, opts.box) : null;
     if (!opened?.ok || p.gatewayRef === null) {
@@ -51,7 +72,7 @@ export async function checkOpenPayments(opts: {
         reason: opened?.ok ? 'no invoice' : 'method',
       });
       await scheduleCheck(db, p.id, later);
-      continue;
+      return;
     }
     const answer = await opened.module.queryStatus(
       { gatewayRef: p.gatewayRef, paymentId: p.id },
@@ -60,7 +81,7 @@ export async function checkOpenPayments(opts: {
     if (answer.kind === 'unreachable') {
       opts.log?.('warn', 'payment gateway unreachable', { paymentId: p.id, error: answer.message });
       await scheduleCheck(db, p.id, later);
-      continue;
+      return;
     }
     if (answer.kind === 'unknown') {
       await insertEvent(db, {
@@ -74,7 +95,7 @@ export async function checkOpenPayments(opts: {
         now,
       });
       await scheduleCheck(db, p.id, later);
-      continue;
+      return;
     }
     const outcome = await applyGatewayUpdate({
       db,
@@ -88,5 +109,4 @@ export async function checkOpenPayments(opts: {
       await scheduleCheck(db, p.id, later);
     opts.log?.('info', 'payment checked', { paymentId: p.id, outcome });
   }
-  return leased.length;
 }
