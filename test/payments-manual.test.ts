@@ -279,8 +279,19 @@ describeEachDb('manual payments and payment methods', (ctx) => {
     const bad = await file(cu.c, '10');
     expect((await admin.post(`${A}/payments/${bad}/approve`, { received: 'lots' })).status).toBe(422);
     expect((await admin.post(`${A}/payments/${bad}/approve`, { received: '-1' })).status).toBe(422);
+    expect((await admin.post(`${A}/payments/${bad}/approve`, { received: '1.001' })).status).toBe(422);
+    expect((await admin.post(`${A}/payments/${bad}/approve`, { note: 'n'.repeat(501) })).status).toBe(422);
     expect((await cu.c.get(`/payments/${bad}`)).body.state).toBe('pending');
     expect(formatAmount(await balance(cu.id))).toBe('127.89');
+    // More than asked arrived: completed, credited what arrived (with the fee).
+    const more = await admin.post(`${A}/payments/${bad}/approve`, { received: '12.5' });
+    expect(more.body).toMatchObject({
+      state: 'completed',
+      amount: '10.00',
+      received: '12.50',
+      credited: '12.25',
+    });
+    expect(formatAmount(await balance(cu.id))).toBe('140.14');
 
     const approves = await audit('payment.approve');
     expect(approves.filter((e) => e.subject.includes(String(id)))).toHaveLength(1);
