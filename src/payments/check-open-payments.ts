@@ -9,7 +9,14 @@ import type { Executor } from '../db/executor.js';
 import { inTransaction } from '../db/transaction.js';
 import { applyGatewayUpdate } from './apply-gateway-update.js';
 import { openMethod } from './method-settings.js';
-import { endPaymentInTx, findMethod, insertEvent, leaseDuePayments, scheduleCheck } from './payments.repo.js';
+import {
+  endPaymentInTx,
+  findMethod,
+  insertEvent,
+  leaseDuePayments,
+  type PaymentRow,
+  scheduleCheck,
+} from './payments.repo.js';
 import type { SecretBox } from './secret-box.js';
 
 export interface PaymentCheckTimings {
@@ -47,24 +54,68 @@ export async function checkOpenPayments(opts: {
   });
   for (const p of leased) {
     const later = now + Math.min(t.maxMs, t.baseMs * 2 ** Math.min(p.checks, 20));
+    try {
+      await checkOne(p, later);
+    } catch (err) {
+      // One payment's fault (an answer that cannot be booked, a database hiccup) must not keep the
+      // payments leased after it from being checked, round after round: it is asked again later.
+      opts.log?.('warn', 'payment check failed', {
+        paymentId: p.id,
+        error: err instanceof Error ? err.message : String(err),
+      });
+      await scheduleCheck(db, p.id, later).catch(() => {});
+    }
+  }
+  return leased.length;
+
+  async function checkOne(p: PaymentRow, later: number): Promise<void> {
+    if (p.gatewayRef === null) {
+      // The panel stopped between recording the payment and recording its invoice: the customer never
+      // got a page to pay on, so nothing can have been paid. Ended once the invoice would be long made.
+      if (now - p.createdAt < NO_INVOICE_AFTER_MS) {
+        await scheduleCheck(db, p.id, p.createdAt + NO_INVOICE_AFTER_MS);
+        return;
+      }
+      await inTransaction(db, async (tx) => {
+        const ended = await endPaymentInTx(tx, p.id, 'failed', {
+          receivedUnits: null,
+          creditedUnits: 0n,
+          note: 'no invoice was made (the panel stopped while asking the gateway)',
+          now,
+        });
+        if (ended)
+          await insertEvent(tx, {
+            paymentId: p.id,
+            methodId: p.methodId,
+            source: 'status',
+            outcome: 'no_invoice',
+            gatewayStatus: null,
+            body: '',
+            remote: null,
+            now,
+          });
+      });
+      return;
+    }
     const method = await findMethod(db, p.methodId);
     const opened = method ? openMethod(method, opts.box) : null;
-    if (!opened?.ok || p.gatewayRef === null) {
+    if (!opened?.ok) {
       opts.log?.('warn', 'payment check impossible', {
         paymentId: p.id,
-        reason: opened?.ok ? 'no invoice' : 'method',
+        reason: 'method settings unreadable',
       });
       await scheduleCheck(db, p.id, later);
-      continue;
+      return;
     }
+    const gatewayRef = p.gatewayRef;
     const answer = await opened.module.queryStatus(
-      { gatewayRef: p.gatewayRef, paymentId: p.id },
+      { gatewayRef, paymentId: p.id },
       { ...opened.settings, timeoutMs: t.timeoutMs },
     );
     if (answer.kind === 'unreachable') {
       opts.log?.('warn', 'payment gateway unreachable', { paymentId: p.id, error: answer.message });
       await scheduleCheck(db, p.id, later);
-      continue;
+      return;
     }
     if (answer.kind === 'unknown') {
       await insertEvent(db, {
@@ -78,7 +129,7 @@ export async function checkOpenPayments(opts: {
         now,
       });
       await scheduleCheck(db, p.id, later);
-      continue;
+      return;
     }
     const outcome = await applyGatewayUpdate({
       db,
@@ -92,5 +143,4 @@ export async function checkOpenPayments(opts: {
       await scheduleCheck(db, p.id, later);
     opts.log?.('info', 'payment checked', { paymentId: p.id, outcome });
   }
-  return leased.length;
 }

@@ -6,6 +6,7 @@
  */
 import type { Executor } from '../db/executor.js';
 import { inTransaction } from '../db/transaction.js';
+import { lockBalanceInTx } from '../ledger/ledger.repo.js';
 import { formatAmount } from '../money.js';
 import { type FailureOf, fail, ok, type Result } from '../result.js';
 import { getCurrency, getMailSettings } from '../settings/settings.js';
@@ -81,6 +82,9 @@ export async function startPayment(opts: {
   }
   const currency = await getCurrency(db);
   const id = await inTransaction(db, async (tx) => {
+    // The customer's row is locked first: starts at the same moment are counted one after the other,
+    // or each would see fewer than the limit pending and all would be filed (Postgres, read committed).
+    await lockBalanceInTx(tx, opts.userId);
     const pending = await listPayments(tx, {
       userId: opts.userId,
       state: 'pending',
