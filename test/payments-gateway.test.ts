@@ -473,6 +473,14 @@ describeEachDb('payments through the fake Cryptomus', (ctx) => {
     });
     expect((await cu.c.get(`/payments/${poisoned.id}`)).body.state).toBe('pending');
     expect(await creditEntries(poisoned.id)).toHaveLength(0);
+    // Figures beyond a hundred times the invoice are left to the admin, as an event that says so.
+    const seen = await db()
+      .selectFrom('payment_events')
+      .select('outcome')
+      .where('payment_id', '=', poisoned.id)
+      .where('source', '=', 'status')
+      .execute();
+    expect(seen.map((e) => e.outcome)).toContain('unconvertible');
     // The callback with the same figures moves nothing either.
     await fake.callback(poisoned.uuid).catch(() => undefined);
     expect((await cu.c.get(`/payments/${poisoned.id}`)).body.state).toBe('pending');
@@ -670,6 +678,13 @@ describeEachDb('payments through the fake Cryptomus', (ctx) => {
         secretsUnreadable: true,
         secretsSet: [],
       });
+      // Customers of that panel are not offered a method it cannot run.
+      const offered = await oc.get('/payment-methods');
+      expect(offered.status).toBe(200);
+      expect(offered.body.methods.map((m: { id: number }) => m.id)).not.toContain(plain);
+      expect((await cu.c.get('/payment-methods')).body.methods.map((m: { id: number }) => m.id)).toContain(
+        plain,
+      );
       // The panel with the right key ends it from the gateway's callback.
       await fake.callback(p.uuid);
       confirm(cu.id, '19');

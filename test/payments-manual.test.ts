@@ -253,6 +253,11 @@ describeEachDb('manual payments and payment methods', (ctx) => {
     expect(toUnits(credit[0]?.amount_units)).toBe(units('78.89'));
 
     const full = await file(cu.c, '50');
+    // A typo beyond the method's largest amount is refused, and changes nothing.
+    const typo = await admin.post(`${A}/payments/${full}/approve`, { received: '922337203685' });
+    expect(typo.status).toBe(422);
+    expect(typo.body.code).toBe('payment_above_max');
+    expect((await cu.c.get(`/payments/${full}`)).body.state).toBe('pending');
     const f = await admin.post(`${A}/payments/${full}/approve`, {});
     expect(f.body).toMatchObject({ state: 'completed', received: '50.00', credited: '49.00' });
 

@@ -18,6 +18,9 @@ import type { PaymentState } from './payment.state.js';
 import { creditFor } from './payment-rules.js';
 import { endPaymentInTx, insertEvent, noteGatewayStatus, type PaymentRow } from './payments.repo.js';
 
+/** Received beyond this multiple of the invoice is left to the admin (an error, not a windfall). */
+export const MAX_RECEIVED_FACTOR = 100n;
+
 export type UpdateSource = 'callback' | 'status';
 
 /** What the update did; kept as the event's outcome. */
@@ -101,6 +104,12 @@ export async function applyGatewayUpdate(opts: {
       await event('unconvertible');
       return 'unconvertible';
     }
+  }
+  // More than a hundred times the invoice is not a payment the panel books by itself: the admin looks.
+  if (received !== null && received > p.amountUnits * MAX_RECEIVED_FACTOR) {
+    await noteGatewayStatus(db, p.id, u.status, now);
+    await event('unconvertible');
+    return 'unconvertible';
   }
   const credited = received === null ? 0n : creditFor(received, p.adjustBp);
   const moved = await inTransaction(db, async (tx) => {

@@ -21,10 +21,15 @@ import {
   type StaffPaymentView,
   staffPaymentView,
 } from './payment-rules.js';
-import { endPaymentInTx, findPayment } from './payments.repo.js';
+import { endPaymentInTx, findMethod, findPayment } from './payments.repo.js';
 
 type DecideFailure = FailureOf<
-  'forbidden' | 'unknown_payment' | 'payment_not_pending' | 'invalid_payment_amount' | 'invalid_param'
+  | 'forbidden'
+  | 'unknown_payment'
+  | 'payment_not_pending'
+  | 'invalid_payment_amount'
+  | 'payment_above_max'
+  | 'invalid_param'
 >;
 
 function cleanNote(note: string | undefined): string | null | undefined {
@@ -56,6 +61,11 @@ export async function approvePayment(opts: {
     if (parsed === null) return fail({ code: 'invalid_payment_amount' });
     received = parsed;
   }
+  // A typo must not credit a fortune: what arrived stays within the method's largest amount (more than
+  // that is a funds adjustment, with its own note).
+  const method = await findMethod(db, p.methodId);
+  if (method && received > method.maxUnits)
+    return fail({ code: 'payment_above_max', max: formatAmount(method.maxUnits) });
   if (p.state !== 'pending') return fail({ code: 'payment_not_pending', paymentId: p.id, state: p.state });
   const credited = creditFor(received, p.adjustBp);
   const to = received < p.amountUnits ? 'partial' : 'completed';

@@ -11,7 +11,7 @@ import type { Executor } from '../db/executor.js';
 import { formatAmount } from '../money.js';
 import { type FailureOf, fail, ok, type Result } from '../result.js';
 import { getCurrency } from '../settings/settings.js';
-import { methodModule } from './methods/registry.js';
+import { openMethod } from './method-settings.js';
 import type { PaymentState } from './payment.state.js';
 import {
   type MethodView,
@@ -30,18 +30,21 @@ import {
   paymentEntries,
   paymentTotals,
 } from './payments.repo.js';
+import type { SecretBox } from './secret-box.js';
 
 export const PAYMENTS_PAGE = 50;
 
 /** The methods a customer can pay with now, and the currency the amounts are in. */
 export async function listAddFundsMethods(opts: {
   db: Executor;
+  box: SecretBox;
 }): Promise<{ currency: string; methods: MethodView[] }> {
   const methods = await listMethods(opts.db, { enabledOnly: true });
   const views: MethodView[] = [];
   for (const m of methods) {
-    const module = methodModule(m.kind);
-    if (module) views.push(methodView(m, module.automatic));
+    // A method this panel cannot run (unknown kind, secrets sealed with another key) is not offered.
+    const opened = openMethod(m, opts.box);
+    if (opened.ok) views.push(methodView(m, opened.module.automatic));
   }
   return { currency: await getCurrency(opts.db), methods: views };
 }

@@ -23,7 +23,7 @@ export const paymentsRoutes: FastifyPluginAsyncZod<WebRouteOptions> = async (app
   app.get(
     '/payment-methods',
     { schema: { tags: ['payments'], response: { 200: PaymentMethodList, ...errors(401) } } },
-    async () => listAddFundsMethods({ db }),
+    async () => listAddFundsMethods({ db, box: secretBox }),
   );
 
   app.post(
