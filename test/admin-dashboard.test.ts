@@ -6,7 +6,9 @@
  * about its cost); the dashboard's revenue must equal a plain SQL sum over ledger_entries and its cost
  * the orders' recorded provider charges. Only an admin may read it (none 401, customer and support
  * 403); a provider that fails shows its error. Exports: RFC 4180 quoting, the formula guard, period
- * errors (400 with a code, nothing audited) and one audit entry per export.
+ * errors (400 with a code, nothing audited) and one audit entry per export. Payments through a manual
+ * method (approved short, approved then reversed, one waiting): money in per period equals the ledger's
+ * payment credits minus reversals, the queue counts the waiting one, and payments.csv lists them.
  */
 
 import type { FastifyInstance } from 'fastify';
@@ -20,10 +22,16 @@ import { adjustFunds } from '../src/ledger/adjust-funds.js';
 import { parseAmount, toUnits } from '../src/money.js';
 import { placeOrder } from '../src/orders/place-order.js';
 import { setOrderStatus } from '../src/orders/set-order-status.js';
+import { approvePayment } from '../src/payments/decide-payment.js';
+import { createPaymentMethod } from '../src/payments/manage-payment-methods.js';
+import { reversePayment } from '../src/payments/reverse-payment.js';
+import { SecretBox } from '../src/payments/secret-box.js';
+import { startPayment } from '../src/payments/start-payment.js';
 import { addProvider } from '../src/providers/add-provider.js';
 import { importServices } from '../src/providers/import-services.js';
 import { csvField, csvLine } from '../src/reports/csv.js';
 import { exportOrders } from '../src/reports/export-orders.js';
+import { exportPayments } from '../src/reports/export-payments.js';
 import { openTicket } from '../src/tickets/open-ticket.js';
 import { adminActor } from './helpers/actor.js';
 import { makeApi, seedService, seedUser, uniqueName } from './helpers/api.js';
@@ -118,7 +126,11 @@ describeEachDb('admin dashboard and exports', (ctx) => {
     | 'subscription'
     | 'goodProvider'
     | 'deadProvider'
-    | 'slowProvider';
+    | 'slowProvider'
+    | 'paidPartly'
+    | 'paidReversed'
+    | 'paymentWaiting'
+    | 'paymentMethod';
   const ids = {} as Record<Named, number>;
   let manualServiceName = '';
 
@@ -299,6 +311,49 @@ describeEachDb('admin dashboard and exports', (ctx) => {
     const t = await openTicket({ db: db(), userId: buyer.id, subject: 'other', message: 'Hello?' });
     if (!t.ok) throw new Error(JSON.stringify(t.failure));
     await raiseAlert(db(), { kind: 'test', message: 'look at this' });
+
+    // Payments through a manual method (its name a formula, for the export): one approved with less
+    // than asked (partial, 15.00 of 20.00 credited), one approved then reversed (10.00 in, 10.00 back),
+    // one still waiting for an admin.
+    const box = SecretBox.ephemeral();
+    const method = await createPaymentMethod({
+      db: db(),
+      box,
+      actor,
+      kind: 'manual',
+      input: {
+        name: '=Bank, "wire"',
+        instructions: 'IBAN ...',
+        min: '1',
+        max: '1000',
+        adjustPercent: '0',
+        enabled: true,
+        settings: {},
+      },
+    });
+    if (!method.ok) throw new Error(JSON.stringify(method.failure));
+    ids.paymentMethod = method.value.id;
+    const pay = async (amount: string, reference: string) => {
+      const r = await startPayment({
+        db: db(),
+        box,
+        userId: buyer.id,
+        methodId: method.value.id,
+        amount,
+        reference,
+      });
+      if (!r.ok) throw new Error(JSON.stringify(r.failure));
+      return r.value.id;
+    };
+    ids.paidPartly = await pay('20', '+REF-1');
+    ids.paidReversed = await pay('10', 'REF-2');
+    ids.paymentWaiting = await pay('5', 'REF-3');
+    const a1 = await approvePayment({ db: db(), actor, paymentId: ids.paidPartly, received: '15' });
+    if (!a1.ok) throw new Error(JSON.stringify(a1.failure));
+    const a2 = await approvePayment({ db: db(), actor, paymentId: ids.paidReversed });
+    if (!a2.ok) throw new Error(JSON.stringify(a2.failure));
+    const rv = await reversePayment({ db: db(), actor, paymentId: ids.paidReversed, note: 'chargeback' });
+    if (!rv.ok) throw new Error(JSON.stringify(rv.failure));
   }, 60_000);
 
   afterAll(async () => {
@@ -320,7 +375,7 @@ describeEachDb('admin dashboard and exports', (ctx) => {
       ] as const) {
         const r = await c.get(D);
         expect([r.status, r.body.code]).toEqual([status, code]);
-        for (const what of ['orders', 'ledger']) {
+        for (const what of ['orders', 'ledger', 'payments']) {
           const x = await getText(app, c, `/api/admin/exports/${what}.csv?from=${today}&to=${today}`);
           expect([x.status, JSON.parse(x.text).code]).toEqual([status, code]);
         }
@@ -390,10 +445,31 @@ describeEachDb('admin dashboard and exports', (ctx) => {
       expect(dash.days).toHaveLength(30);
       expect(dash.days.at(-1)).toMatchObject({ day: utcDay(today * DAY), ...dash.periods.today });
       expect(dash.days[0].day).toBe(utcDay((today - 29) * DAY));
-      const sum = (k: 'revenue' | 'profit') =>
+      const sum = (k: 'revenue' | 'profit' | 'paymentsIn') =>
         dash.days.reduce((a: bigint, d: Record<string, string>) => a + units(d[k] as string), 0n);
       expect(sum('revenue')).toBe(units(dash.periods.last30Days.revenue));
       expect(sum('profit')).toBe(units(dash.periods.last30Days.profit));
+      expect(sum('paymentsIn')).toBe(units(dash.periods.last30Days.paymentsIn));
+    });
+
+    it('payments in: credits minus reversals as the ledger wrote them, apart from revenue', async () => {
+      const dash = (await admin.get(D)).body;
+      const today = Math.floor(Date.parse(dash.at) / DAY);
+      // Independently: a plain sum over the ledger's payment kinds, today.
+      const s = await db()
+        .selectFrom('ledger_entries')
+        .select(sql<string | number | null>`sum(amount_units)`.as('s'))
+        .where('kind', 'in', ['payment_credit', 'payment_reversal'])
+        .where('created_at', '>=', today * DAY)
+        .executeTakeFirstOrThrow();
+      expect(units(dash.periods.today.paymentsIn)).toBe(toUnits(s.s ?? 0));
+      // 15.00 (partial) + 10.00 − 10.00 (reversed); the waiting 5.00 is not in.
+      expect(dash.periods.today.paymentsIn).toBe('15.00');
+      expect(dash.periods.last7Days.paymentsIn).toBe('15.00');
+      expect(dash.days.at(-1).paymentsIn).toBe('15.00');
+      expect(dash.days[0].paymentsIn).toBe('0.00');
+      // Not revenue.
+      expect(dash.periods.today.revenue).toBe('6.90');
     });
 
     it('the decision queue counts what waits; each provider shows its balance or its error, none crashes it', async () => {
@@ -405,6 +481,7 @@ describeEachDb('admin dashboard and exports', (ctx) => {
         cancelRequests: 1,
         openRefills: 0,
         openTickets: 1,
+        paymentsWaiting: { manual: 1, gateway: 0 },
       });
       const byId = new Map(r.body.providers.map((p: { id: number }) => [p.id, p]));
       expect(byId.get(ids.goodProvider)).toMatchObject({ balance: '100.00', currency: 'USD', error: null });
@@ -520,6 +597,101 @@ describeEachDb('admin dashboard and exports', (ctx) => {
       expect(audit.map((a) => a.note)).toEqual([`${today}..${today}`, `${oldDay}..${oldDay}`]);
     });
 
+    it('payments.csv: the columns, exact amounts, received empty while unknown, formula guard, one audit entry', async () => {
+      const today = utcDay(Date.now());
+      const r = await getText(app, admin, `/api/admin/exports/payments.csv?from=${today}&to=${today}`);
+      expect(r.status).toBe(200);
+      expect(r.headers['content-type']).toBe('text/csv; charset=utf-8');
+      expect(r.headers['content-disposition']).toBe(
+        `attachment; filename="payments-${today}-to-${today}.csv"`,
+      );
+      const rows = parseCsv(r.text);
+      const header = rows[0] as string[];
+      expect(header).toEqual([
+        'id',
+        'created_at',
+        'user',
+        'method',
+        'state',
+        'currency',
+        'amount',
+        'received',
+        'credited',
+        'reversed',
+        'shortfall',
+        'reference',
+        'gateway_ref',
+        'ended_at',
+      ]);
+      const recs = rows.slice(1).map((x) => Object.fromEntries(header.map((h, i) => [h, x[i]])));
+      expect(recs.map((x) => Number(x.id))).toEqual([ids.paidPartly, ids.paidReversed, ids.paymentWaiting]);
+      const [partly, reversed, waiting] = recs;
+      expect(partly).toMatchObject({
+        method: `'=Bank, "wire"`,
+        state: 'partial',
+        currency: 'USD',
+        amount: '20.00',
+        received: '15.00',
+        credited: '15.00',
+        reversed: '0.00',
+        shortfall: '0.00',
+        reference: "'+REF-1",
+        gateway_ref: '',
+      });
+      expect(partly?.created_at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+      expect(partly?.ended_at).toMatch(/^\d{4}-\d\d-\d\dT/);
+      expect(reversed).toMatchObject({
+        state: 'reversed',
+        received: '10.00',
+        credited: '10.00',
+        reversed: '10.00',
+      });
+      expect(waiting).toMatchObject({
+        state: 'pending',
+        amount: '5.00',
+        received: '',
+        credited: '0.00',
+        ended_at: '',
+      });
+      // The raw text: the method's name quoted (comma, quotes doubled) behind the formula guard.
+      expect(r.text).toContain(`"'=Bank, ""wire"""`);
+
+      // Another period: none of them.
+      const oldDay = utcDay(Date.now() - 40 * DAY);
+      const old = parseCsv(
+        (await getText(app, admin, `/api/admin/exports/payments.csv?from=${oldDay}&to=${oldDay}`)).text,
+      );
+      expect(old).toHaveLength(1);
+      const audit = await db()
+        .selectFrom('audit_log')
+        .selectAll()
+        .where('action', '=', 'export.payments')
+        .execute();
+      expect(audit.map((a) => [a.actor_kind, a.note])).toEqual([
+        ['web', `${today}..${today}`],
+        ['web', `${oldDay}..${oldDay}`],
+      ]);
+    });
+
+    it('payments.csv is read page by page, every row once', async () => {
+      const today = utcDay(Date.now());
+      const r = await exportPayments({
+        db: db(),
+        actor: await adminActor(db()),
+        from: today,
+        to: today,
+        pageSize: 2,
+      });
+      if (!r.ok) throw new Error(r.failure.code);
+      let text = '';
+      for await (const l of r.value.lines) text += l;
+      expect(
+        parseCsv(text)
+          .slice(1)
+          .map((x) => Number(x[0])),
+      ).toEqual([ids.paidPartly, ids.paidReversed, ids.paymentWaiting]);
+    });
+
     it('bad, missing or reversed dates are 400 invalid_export_period; more than 366 days 400 export_period_too_long; nothing audited', async () => {
       const count = async () =>
         (await db().selectFrom('audit_log').select('id').where('action', 'like', 'export.%').execute())
@@ -534,7 +706,7 @@ describeEachDb('admin dashboard and exports', (ctx) => {
         '?from=yesterday&to=today',
         '?from=2026-03-02&to=2026-03-01',
       ]) {
-        for (const what of ['orders', 'ledger']) {
+        for (const what of ['orders', 'ledger', 'payments']) {
           const r = await getText(app, admin, `/api/admin/exports/${what}.csv${q}`);
           expect([r.status, JSON.parse(r.text)]).toEqual([
             400,

@@ -2,7 +2,8 @@
  * The Prometheus endpoint scraped over HTTP after known traffic, on both databases: API v2 requests
  * by action and outcome, the latency histogram, upstream calls by provider and outcome (a real upstream
  * on 127.0.0.1, driven by the engine), and the database's gauges (orders by status and dispatch state,
- * due sends, providers, alerts, cancels). Counters are the process's own, so the test compares a scrape
+ * due sends, providers, alerts, cancels, payments pending by kind: a manual one and one at a fake
+ * Cryptomus on 127.0.0.1). Counters are the process's own, so the test compares a scrape
  * before and after; gauges are read from this test's fresh database, so they are compared as they are.
  */
 
@@ -15,8 +16,13 @@ import { startPanel } from '../src/app.js';
 import { SYSTEM } from '../src/audit/actor.js';
 import { loadConfig } from '../src/config.js';
 import { type MetricsServer, startMetricsServer } from '../src/http/metrics-server.js';
+import { approvePayment } from '../src/payments/decide-payment.js';
+import { createPaymentMethod, type MethodInput } from '../src/payments/manage-payment-methods.js';
+import { SecretBox } from '../src/payments/secret-box.js';
+import { startPayment } from '../src/payments/start-payment.js';
 import { addProvider } from '../src/providers/add-provider.js';
 import { importServices } from '../src/providers/import-services.js';
+import { adminActor } from './helpers/actor.js';
 import { callApi, makeApi, seedService, seedUser, uniqueName } from './helpers/api.js';
 import { describeEachDb } from './helpers/db.js';
 import {
@@ -25,6 +31,7 @@ import {
   startScriptedUpstream,
   upstreamService,
 } from './helpers/engine.js';
+import { startFakeCryptomus } from './helpers/fake-cryptomus.js';
 
 /** Every sample of a scrape: `name{labels}` -> value. */
 async function scrape(m: MetricsServer): Promise<Map<string, number>> {
@@ -149,6 +156,66 @@ describeEachDb('metrics endpoint', (t) => {
     expect(delta(`smm_upstream_call_duration_seconds_count{provider="${name}",action="add"}`)).toBe(2);
     expect(value(after, 'smm_orders_by_dispatch_state{state="sent"}')).toBe(2);
     expect(value(after, 'smm_cancel_requests_open')).toBe(0);
+  });
+
+  it('shows the payments pending by kind: manual (waiting for an admin) and gateway', async () => {
+    const before = await scrape(metrics);
+    expect(before.get('smm_payments_pending{kind="manual"}')).toBe(0);
+    expect(before.get('smm_payments_pending{kind="gateway"}')).toBe(0);
+    const fake = await startFakeCryptomus({ merchant: 'merchant-uuid', apiKey: 'api-key' });
+    try {
+      const box = SecretBox.ephemeral();
+      const actor = await adminActor(db());
+      const input = (settings: Record<string, string>): MethodInput => ({
+        name: uniqueName('method'),
+        instructions: '',
+        min: '1',
+        max: '100',
+        adjustPercent: '0',
+        enabled: true,
+        settings,
+      });
+      const manual = await createPaymentMethod({ db: db(), box, actor, kind: 'manual', input: input({}) });
+      if (!manual.ok) throw new Error(JSON.stringify(manual.failure));
+      const gateway = await createPaymentMethod({
+        db: db(),
+        box,
+        actor,
+        kind: 'cryptomus',
+        input: input({ merchant: 'merchant-uuid', apiKey: 'api-key', apiUrl: fake.url }),
+      });
+      if (!gateway.ok) throw new Error(JSON.stringify(gateway.failure));
+      const user = await seedUser(db(), '0');
+      const start = async (methodId: number, reference?: string) => {
+        const r = await startPayment({
+          db: db(),
+          box,
+          userId: user.id,
+          methodId,
+          amount: '10',
+          reference,
+          origin: 'http://127.0.0.1:1',
+        });
+        if (!r.ok) throw new Error(JSON.stringify(r.failure));
+        return r.value.id;
+      };
+      const first = await start(manual.value.id, 'wire 1');
+      await start(manual.value.id, 'wire 2');
+      await start(gateway.value.id);
+      expect(fake.invoices.size).toBe(1);
+      const pending = await scrape(metrics);
+      expect(pending.get('smm_payments_pending{kind="manual"}')).toBe(2);
+      expect(pending.get('smm_payments_pending{kind="gateway"}')).toBe(1);
+
+      // Approved: no longer pending.
+      const a = await approvePayment({ db: db(), actor, paymentId: first });
+      expect(a.ok).toBe(true);
+      const after = await scrape(metrics);
+      expect(after.get('smm_payments_pending{kind="manual"}')).toBe(1);
+      expect(after.get('smm_payments_pending{kind="gateway"}')).toBe(1);
+    } finally {
+      await fake.close();
+    }
   });
 
   it('answers only GET /metrics', async () => {

@@ -3,7 +3,8 @@
  * Admin (which starts at the dashboard), sees today's figures from orders seeded through the use
  * cases (revenue, cost named unknown for the manual orders, profit), the decision queue, a provider's
  * balance and the 30 days' numbers in the table; downloads the orders CSV of a period and gets a file
- * with the header and the orders. Support has no Dashboard tab and starts at Users. Screenshots at
+ * with the header and the orders. Payments: the money paid in today and the payments waiting (a link to
+ * the pending payments), and the payments CSV link. Support has no Dashboard tab and starts at Users. Screenshots at
  * 390x844 and 1280x800 (look at them).
  */
 import { readFileSync } from 'node:fs';
@@ -13,6 +14,10 @@ import { resetPassword } from '../src/accounts/reset-password.js';
 import { SYSTEM } from '../src/audit/actor.js';
 import { placeOrder } from '../src/orders/place-order.js';
 import { setOrderStatus } from '../src/orders/set-order-status.js';
+import { approvePayment } from '../src/payments/decide-payment.js';
+import { createPaymentMethod } from '../src/payments/manage-payment-methods.js';
+import { SecretBox } from '../src/payments/secret-box.js';
+import { startPayment } from '../src/payments/start-payment.js';
 import { addProvider } from '../src/providers/add-provider.js';
 import { openTicket } from '../src/tickets/open-ticket.js';
 import { adminActor } from './helpers/actor.js';
@@ -60,6 +65,39 @@ describeBrowser('admin dashboard in chromium', () => {
     if (!c.ok) throw new Error(JSON.stringify(c.failure));
     const t = await openTicket({ db, userId: buyer.id, subject: 'other', message: 'Where is my order?' });
     if (!t.ok) throw new Error(JSON.stringify(t.failure));
+    // Payments by bank transfer: 10.00 approved (money in, not revenue), 5.00 waiting for an admin.
+    const box = SecretBox.ephemeral();
+    const method = await createPaymentMethod({
+      db,
+      box,
+      actor,
+      kind: 'manual',
+      input: {
+        name: 'Bank transfer',
+        instructions: '',
+        min: '1',
+        max: '100',
+        adjustPercent: '0',
+        enabled: true,
+        settings: {},
+      },
+    });
+    if (!method.ok) throw new Error(JSON.stringify(method.failure));
+    const pay = async (amount: string) => {
+      const r = await startPayment({
+        db,
+        box,
+        userId: buyer.id,
+        methodId: method.value.id,
+        amount,
+        reference: `wire ${amount}`,
+      });
+      if (!r.ok) throw new Error(JSON.stringify(r.failure));
+      return r.value.id;
+    };
+    const approved = await approvePayment({ db, actor, paymentId: await pay('10') });
+    if (!approved.ok) throw new Error(JSON.stringify(approved.failure));
+    await pay('5');
     const helper = await web.cli(['users', 'create', '--username', 'helper_dash', '--role', 'support']);
     expect(helper.code).toBe(0);
     const set = await resetPassword({ db, actor, username: 'helper_dash', password: PASSWORD });
@@ -99,6 +137,11 @@ describeBrowser('admin dashboard in chromium', () => {
     const tickets = page.getByRole('link', { name: /Open tickets/ });
     expect(await tickets.getAttribute('href')).toBe('/admin/tickets');
     expect(await tickets.textContent()).toContain('1');
+    // Payments: 10.00 in today; one waiting, a link to the pending payments.
+    await today.getByText('10.00 USD').waitFor();
+    const payments = page.getByRole('link', { name: /Payments waiting/ });
+    expect(await payments.getAttribute('href')).toBe('/admin/payments?state=pending');
+    expect(await payments.textContent()).toContain('1 manual, 0 at a gateway');
     // The provider's balance, as it answered.
     await page.getByText('321.5 USD').waitFor();
     // The numbers behind the chart.
@@ -128,6 +171,9 @@ describeBrowser('admin dashboard in chromium', () => {
     expect(lines[0]).toMatch(/^order_id,created_at,user_id,username,/);
     expect(lines.filter((l) => l !== '')).toHaveLength(3);
     for (const id of orderIds) expect(text).toContain(`\r\n${id},`);
+    expect(await page.getByRole('link', { name: 'Payments CSV' }).getAttribute('href')).toBe(
+      `/api/admin/exports/payments.csv?from=${todayText}&to=${todayText}`,
+    );
     await page.context().close();
   }
 

@@ -19,6 +19,7 @@ import { register as cancels } from './commands/cancels.js';
 import { register as funds } from './commands/funds.js';
 import { register as ledger } from './commands/ledger.js';
 import { register as orders } from './commands/orders.js';
+import { register as payments } from './commands/payments.js';
 import { register as providers } from './commands/providers.js';
 import { register as rates } from './commands/rates.js';
 import { register as refills } from './commands/refills.js';
@@ -81,6 +82,7 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
     serve,
     users,
     funds,
+    payments,
     services,
     rates,
     orders,

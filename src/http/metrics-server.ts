@@ -44,6 +44,13 @@ function gaugeRegistry(g: Gauges): Registry {
   );
   gauge('smm_cancel_requests_open', 'Cancel requests not yet carried out').set(g.openCancels);
   gauge('smm_refills_open', 'Refill requests still open').set(g.openRefills);
+  const payments = gauge(
+    'smm_payments_pending',
+    'Payments pending: manual ones wait for an admin, gateway ones for the gateway',
+    ['kind'],
+  );
+  payments.set({ kind: 'manual' }, g.paymentsPending.manual);
+  payments.set({ kind: 'gateway' }, g.paymentsPending.gateway);
   return reg;
 }
 

@@ -1,7 +1,7 @@
 /**
  * Use case: what the database says right now, for the metrics endpoint: orders by status and by
  * dispatch state, the engine's due work and how late its oldest item is, review cases, open alerts,
- * providers by state, open cancel requests and refills. Every process reads the same numbers (they are
+ * providers by state, open cancel requests and refills, payments pending (manual and gateway). Every process reads the same numbers (they are
  * the database's, not the process's): take one of them, e.g. `max without (instance)`.
  */
 import type { Executor } from '../db/executor.js';
@@ -11,6 +11,7 @@ import {
   countOpenAlerts,
   countOpenRequests,
   countOrders,
+  countPendingPayments,
   countProvidersByState,
   dueWork,
 } from './metrics.repo.js';
@@ -28,17 +29,20 @@ export interface Gauges {
   providersByState: { state: string; n: number }[];
   openCancels: number;
   openRefills: number;
+  /** Payments pending: manual ones wait for an admin, gateway ones for the gateway. */
+  paymentsPending: { manual: number; gateway: number };
 }
 
 export async function readGauges(opts: { db: Executor; now?: number }): Promise<Gauges> {
   const { db } = opts;
   const now = opts.now ?? Date.now();
-  const [orders, due, openAlerts, providers, open] = await Promise.all([
+  const [orders, due, openAlerts, providers, open, paymentsPending] = await Promise.all([
     countOrders(db),
     dueWork(db, { now, activeStatuses: ACTIVE_STATUSES }),
     countOpenAlerts(db),
     countProvidersByState(db),
     countOpenRequests(db, { openRefillStatuses: OPEN_REFILL_STATUSES, activeStatuses: ACTIVE_STATUSES }),
+    countPendingPayments(db),
   ]);
   const lag = (oldest: number | null) => (oldest === null ? 0 : Math.max(0, (now - oldest) / 1000));
   return {
@@ -52,5 +56,6 @@ export async function readGauges(opts: { db: Executor; now?: number }): Promise<
     providersByState: providers,
     openCancels: open.cancels,
     openRefills: open.refills,
+    paymentsPending,
   };
 }

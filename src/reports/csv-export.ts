@@ -1,5 +1,5 @@
 /**
- * What both CSV exports do around their rows: check reports.read, read the period, write the audit
+ * What every CSV export does around their rows: check reports.read, read the period, write the audit
  * entry (`export.<what>`, the period as its note; the rows carry customer data), then stream the header
  * and the rows a page at a time (keyset on id), never all at once.
  */
@@ -28,7 +28,7 @@ export async function csvExport<Row extends { id: number }>(opts: {
   from: string | undefined;
   to: string | undefined;
   pageSize?: number | undefined;
-  /** `orders` or `ledger`: the audit action `export.<what>` and the file name. */
+  /** `orders`, `ledger` or `payments`: the audit action `export.<what>` and the file name. */
   what: string;
   header: readonly string[];
   page: (db: Executor, p: Period & { afterId: number; limit: number }) => Promise<Row[]>;

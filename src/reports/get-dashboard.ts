@@ -14,11 +14,16 @@
  *   service, an upstream that does not say, not reported yet) is counted as unknown, never as 0; one
  *   canceled before any provider had it cost nothing.
  * - profit = revenue − known cost: it leaves the unknown costs out.
+ * - payments in = what payments credited minus what reversals took back, as the ledger wrote them in
+ *   the period (`payment_credit`, `payment_reversal`): money paid in, not revenue.
+ * The queue adds the payments waiting (pending): manual ones wait for an admin, gateway ones for the
+ * gateway (or its expiry).
  */
 import { can } from '../accounts/roles.js';
 import type { Actor } from '../audit/actor.js';
 import type { Executor } from '../db/executor.js';
 import { formatAmount } from '../money.js';
+import { countWaiting } from '../payments/payments.repo.js';
 import { getProviderBalance } from '../providers/provider-queries.js';
 import { listProviders } from '../providers/providers.repo.js';
 import { type Failure, type FailureOf, fail, failureMessage, ok, type Result } from '../result.js';
@@ -29,6 +34,7 @@ import {
   type DecisionCounts,
   decisionCounts,
   ordersPerDay,
+  paymentsInPerDay,
   revenuePerDay,
 } from './reports.repo.js';
 
@@ -45,6 +51,8 @@ export interface Figures {
   costUnknownOrders: number;
   /** revenue − known cost. */
   profit: string;
+  /** Payments credited minus reversals (ledger), money paid in: not revenue. */
+  paymentsIn: string;
 }
 
 export interface DayFigures extends Figures {
@@ -69,7 +77,7 @@ export interface Dashboard {
   at: string;
   periods: { today: Figures; last7Days: Figures; last30Days: Figures };
   days: DayFigures[];
-  queue: DecisionCounts;
+  queue: DecisionCounts & { paymentsWaiting: { manual: number; gateway: number } };
   providers: ProviderBalance[];
 }
 
@@ -78,6 +86,7 @@ interface Sum {
   revenue: bigint;
   cost: bigint;
   unknown: number;
+  paidIn: bigint;
 }
 
 function figures(s: Sum): Figures {
@@ -87,6 +96,7 @@ function figures(s: Sum): Figures {
     cost: formatAmount(s.cost),
     costUnknownOrders: s.unknown,
     profit: formatAmount(s.revenue - s.cost),
+    paymentsIn: formatAmount(s.paidIn),
   };
 }
 
@@ -96,6 +106,7 @@ function add(a: Sum, b: Sum): Sum {
     revenue: a.revenue + b.revenue,
     cost: a.cost + b.cost,
     unknown: a.unknown + b.unknown,
+    paidIn: a.paidIn + b.paidIn,
   };
 }
 
@@ -135,11 +146,13 @@ export async function getDashboard(opts: {
   const period = { since: first * DAY_MS, until: (today + 1) * DAY_MS };
 
   const providers = await listProviders(db);
-  const [orders, revenue, cost, queue, balances, currency] = await Promise.all([
+  const [orders, revenue, cost, paidIn, queue, paymentsWaiting, balances, currency] = await Promise.all([
     ordersPerDay(db, period),
     revenuePerDay(db, period),
     costPerDay(db, period),
+    paymentsInPerDay(db, period),
     decisionCounts(db),
+    countWaiting(db),
     Promise.all(
       providers.map((p) =>
         balanceOf(
@@ -160,9 +173,10 @@ export async function getDashboard(opts: {
       revenue: revenue.get(d) ?? 0n,
       cost: c?.knownUnits ?? 0n,
       unknown: c?.unknownOrders ?? 0,
+      paidIn: paidIn.get(d) ?? 0n,
     });
   }
-  const zero: Sum = { orders: 0, revenue: 0n, cost: 0n, unknown: 0 };
+  const zero: Sum = { orders: 0, revenue: 0n, cost: 0n, unknown: 0, paidIn: 0n };
   const total = (n: number) => sums.slice(-n).reduce(add, zero);
 
   return ok({
@@ -173,7 +187,7 @@ export async function getDashboard(opts: {
       day: new Date((first + i) * DAY_MS).toISOString().slice(0, 10),
       ...figures(s),
     })),
-    queue,
+    queue: { ...queue, paymentsWaiting },
     providers: balances,
   });
 }

@@ -54,6 +54,26 @@ export async function revenuePerDay(db: Executor, p: Period): Promise<Map<number
   return new Map(rows.map((r) => [Number(r.day), -toUnits(r.sum ?? 0)]));
 }
 
+/** The ledger kinds of money paid in: payment credits (positive) and their reversals (negative). */
+export const PAYMENT_IN_KINDS = ['payment_credit', 'payment_reversal'] as const;
+
+/**
+ * Money paid in per UTC day from the ledger: what payments credited minus what reversals took back
+ * (a reversal is a negative entry), on the day each entry was written.
+ */
+export async function paymentsInPerDay(db: Executor, p: Period): Promise<Map<number, bigint>> {
+  const day = sql<number>`created_at / ${sql.lit(DAY_MS)}`;
+  const rows = await db
+    .selectFrom('ledger_entries')
+    .select([day.as('day'), (eb) => eb.fn.sum<number | string | bigint>('amount_units').as('sum')])
+    .where('kind', 'in', [...PAYMENT_IN_KINDS])
+    .where('created_at', '>=', p.since)
+    .where('created_at', '<', p.until)
+    .groupBy(day)
+    .execute();
+  return new Map(rows.map((r) => [Number(r.day), toUnits(r.sum ?? 0)]));
+}
+
 export interface DayCost {
   /** What the providers reported for the orders of the day whose cost is known. */
   knownUnits: bigint;
@@ -279,5 +299,71 @@ export async function ledgerExportPage(
     balanceAfterUnits: toUnits(r.balance_after_units),
     orderId: r.order_id === null ? null : Number(r.order_id),
     note: r.note,
+  }));
+}
+
+export interface PaymentExportRow {
+  id: number;
+  createdAt: number;
+  username: string;
+  methodName: string;
+  state: string;
+  currency: string;
+  amountUnits: bigint;
+  receivedUnits: bigint | null;
+  creditedUnits: bigint;
+  reversedUnits: bigint;
+  shortfallUnits: bigint;
+  reference: string | null;
+  gatewayRef: string | null;
+  endedAt: number | null;
+}
+
+/** One page of the payments started in the period, by id, after `afterId`. */
+export async function paymentExportPage(
+  db: Executor,
+  p: Period & { afterId: number; limit: number },
+): Promise<PaymentExportRow[]> {
+  const rows = await db
+    .selectFrom('payments as p')
+    .innerJoin('users as u', 'u.id', 'p.user_id')
+    .innerJoin('payment_methods as m', 'm.id', 'p.method_id')
+    .select([
+      'p.id',
+      'p.created_at',
+      'u.username',
+      'm.name as method_name',
+      'p.state',
+      'p.currency',
+      'p.amount_units',
+      'p.received_units',
+      'p.credited_units',
+      'p.reversed_units',
+      'p.shortfall_units',
+      'p.reference',
+      'p.gateway_ref',
+      'p.ended_at',
+    ])
+    .where('p.created_at', '>=', p.since)
+    .where('p.created_at', '<', p.until)
+    .where('p.id', '>', p.afterId)
+    .orderBy('p.id')
+    .limit(p.limit)
+    .execute();
+  return rows.map((r) => ({
+    id: Number(r.id),
+    createdAt: Number(r.created_at),
+    username: r.username,
+    methodName: r.method_name,
+    state: r.state,
+    currency: r.currency,
+    amountUnits: toUnits(r.amount_units),
+    receivedUnits: r.received_units === null ? null : toUnits(r.received_units),
+    creditedUnits: toUnits(r.credited_units),
+    reversedUnits: toUnits(r.reversed_units),
+    shortfallUnits: toUnits(r.shortfall_units),
+    reference: r.reference,
+    gatewayRef: r.gateway_ref,
+    endedAt: r.ended_at === null ? null : Number(r.ended_at),
   }));
 }

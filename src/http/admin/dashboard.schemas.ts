@@ -8,6 +8,11 @@ const Figures = z
     cost: z.string().describe('provider cost known for the orders of the period, exact decimal'),
     costUnknownOrders: z.number().int().describe('orders whose provider cost is not known (not in cost)'),
     profit: z.string().describe('revenue minus known cost (unknown costs left out)'),
+    paymentsIn: z
+      .string()
+      .describe(
+        'payments credited minus reversals in the ledger (money paid in, not revenue), exact decimal',
+      ),
   })
   .meta({ id: 'AdminDashboardFigures' });
 
@@ -23,6 +28,12 @@ const Queue = z
     cancelRequests: z.number().int(),
     openRefills: z.number().int(),
     openTickets: z.number().int().describe('tickets waiting for staff'),
+    paymentsWaiting: z
+      .object({
+        manual: z.number().int().describe('pending manual payments: an admin must approve or reject them'),
+        gateway: z.number().int().describe('pending gateway payments: the gateway has not ended them yet'),
+      })
+      .describe('payments pending'),
   })
   .meta({ id: 'AdminDashboardQueue' });
 

@@ -1,5 +1,6 @@
 /**
- * The admin CSV exports (reports.read: admin): orders placed and ledger entries written in a period
+ * The admin CSV exports (reports.read: admin): orders placed, ledger entries written and payments
+ * started in a period
  * of UTC days, as a download. The CSV streams from the use case's pages; a bad period is 400 with a
  * code before anything is sent.
  */
@@ -8,6 +9,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Executor } from '../../db/executor.js';
 import { exportLedger } from '../../reports/export-ledger.js';
 import { exportOrders } from '../../reports/export-orders.js';
+import { exportPayments } from '../../reports/export-payments.js';
 import { errors } from '../web/common.schemas.js';
 import { failWith } from '../web/errors.js';
 import { actorOf } from './actor.js';
@@ -17,6 +19,7 @@ export const exportsRoutes: FastifyPluginAsyncZod<{ db: Executor }> = async (app
   for (const [path, run] of [
     ['/exports/orders.csv', exportOrders],
     ['/exports/ledger.csv', exportLedger],
+    ['/exports/payments.csv', exportPayments],
   ] as const) {
     app.get(
       path,

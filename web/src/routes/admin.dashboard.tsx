@@ -109,13 +109,14 @@ function PeriodCard({ title, f, currency }: { title: string; f: Figures; currenc
             : undefined,
         )}
         {row(t('admin.dashboard.profit'), fmt.money(f.profit, currency))}
+        {row(t('admin.dashboard.paymentsIn'), fmt.money(f.paymentsIn, currency))}
       </dl>
     </Card>
   );
 }
 
 /** The queues: pages other parts of the admin area serve, reached by plain links. */
-const QUEUE: { key: keyof Dashboard['queue']; href: string }[] = [
+const QUEUE: { key: Exclude<keyof Dashboard['queue'], 'paymentsWaiting'>; href: string }[] = [
   { key: 'ordersInReview', href: '/admin/orders?dispatch=review' },
   { key: 'heldProviders', href: '/admin/providers' },
   { key: 'openAlerts', href: '/admin/alerts' },
@@ -124,9 +125,16 @@ const QUEUE: { key: keyof Dashboard['queue']; href: string }[] = [
   { key: 'openTickets', href: '/admin/tickets' },
 ];
 
+const queueItemClass = (n: number) =>
+  `flex min-h-11 items-center justify-between gap-2 rounded-lg border px-3 py-2 text-sm ${
+    n > 0 ? 'border-amber-300 bg-amber-50 text-amber-900' : 'border-slate-200 bg-white text-slate-600'
+  }`;
+
 function Queue({ queue }: { queue: Dashboard['queue'] }) {
   const { t } = useTranslation();
   const fmt = useFormat();
+  const waiting = queue.paymentsWaiting;
+  const payments = waiting.manual + waiting.gateway;
   return (
     <section aria-labelledby="dash-queue" className="space-y-2">
       <h2 id="dash-queue" className="text-lg font-semibold">
@@ -137,20 +145,28 @@ function Queue({ queue }: { queue: Dashboard['queue'] }) {
           const n = queue[key];
           return (
             <li key={key}>
-              <a
-                href={href}
-                className={`flex min-h-11 items-center justify-between gap-2 rounded-lg border px-3 py-2 text-sm ${
-                  n > 0
-                    ? 'border-amber-300 bg-amber-50 text-amber-900'
-                    : 'border-slate-200 bg-white text-slate-600'
-                }`}
-              >
+              <a href={href} className={queueItemClass(n)}>
                 <span>{t(`admin.dashboard.q.${key}`)}</span>
                 <span className="text-base font-semibold tabular-nums">{fmt.count(n)}</span>
               </a>
             </li>
           );
         })}
+        {/* Manual payments wait for an admin; gateway ones for the gateway (shown apart). */}
+        <li>
+          <a href="/admin/payments?state=pending" className={queueItemClass(waiting.manual)}>
+            <span>
+              {t('admin.dashboard.q.paymentsWaiting')}
+              <span className="block text-xs opacity-80">
+                {t('admin.dashboard.q.paymentsWaitingSplit', {
+                  manual: fmt.count(waiting.manual),
+                  gateway: fmt.count(waiting.gateway),
+                })}
+              </span>
+            </span>
+            <span className="text-base font-semibold tabular-nums">{fmt.count(payments)}</span>
+          </a>
+        </li>
       </ul>
     </section>
   );
@@ -378,7 +394,7 @@ function Exports() {
   const [to, setTo] = useState(isoDay(today));
   const problem = periodProblem(from, to);
   const query = new URLSearchParams({ from, to }).toString();
-  const link = (what: 'orders' | 'ledger') =>
+  const link = (what: 'orders' | 'ledger' | 'payments') =>
     problem === null ? (
       <a
         href={`/api/admin/exports/${what}.csv?${query}`}
@@ -436,6 +452,7 @@ function Exports() {
         <div className="grid grid-cols-2 gap-2 sm:flex">
           {link('orders')}
           {link('ledger')}
+          {link('payments')}
         </div>
       </Card>
     </section>
