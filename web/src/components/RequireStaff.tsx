@@ -78,7 +78,7 @@ function AdminTab({
   return (
     <Link
       to={to}
-      className="inline-block min-h-11 px-3 py-3 text-sm font-medium text-slate-600"
+      className="relative inline-block min-h-11 px-3 py-3 text-sm font-medium text-slate-600"
       activeProps={{ className: 'border-b-2 border-indigo-600 text-indigo-700', 'aria-current': 'page' }}
     >
       {label}

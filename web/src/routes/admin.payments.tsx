@@ -389,6 +389,10 @@ function Totals({
   const f = useFormat();
   const th = 'px-3 py-2 text-left text-xs font-semibold text-slate-600';
   const td = 'whitespace-nowrap px-3 py-2 text-right';
+  const countsText = (counts: Record<string, number>) =>
+    PAYMENT_STATES.filter((s) => counts[s])
+      .map((s) => `${t(`admin.payments.states.${s}`)} ${counts[s]}`)
+      .join(' · ');
   return (
     <section aria-labelledby="totals-title" className="space-y-2">
       <h2 id="totals-title" className="font-semibold">
@@ -401,40 +405,66 @@ function Totals({
       ) : q.data.methods.length === 0 ? (
         <Empty>{t('admin.payments.totals.none')}</Empty>
       ) : (
-        <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white">
-          <table className="min-w-full divide-y divide-slate-200 text-sm">
-            <thead className="bg-slate-50">
-              <tr>
-                <th className={th}>{t('admin.payments.totals.method')}</th>
-                <th className={th}>{t('admin.payments.totals.counts')}</th>
-                <th className={`${th} text-right`}>{t('admin.payments.totals.received')}</th>
-                <th className={`${th} text-right`}>{t('admin.payments.totals.credited')}</th>
-                <th className={`${th} text-right`}>{t('admin.payments.totals.reversed')}</th>
-                <th className={`${th} text-right`}>{t('admin.payments.totals.shortfall')}</th>
-                <th className={`${th} text-right`}>{t('admin.payments.totals.pending')}</th>
-              </tr>
-            </thead>
-            <tbody className="divide-y divide-slate-100">
-              {q.data.methods.map((m) => (
-                <tr key={m.methodId}>
-                  <td className="px-3 py-2 font-medium">{m.method}</td>
-                  <td className="px-3 py-2 text-xs text-slate-700">
-                    {PAYMENT_STATES.filter((s) => m.counts[s])
-                      .map((s) => `${t(`admin.payments.states.${s}`)} ${m.counts[s]}`)
-                      .join(' · ')}
-                  </td>
-                  <td className={td}>{f.money(m.received, q.data.currency)}</td>
-                  <td className={td}>{f.money(m.credited, q.data.currency)}</td>
-                  <td className={td}>{f.money(m.reversed, q.data.currency)}</td>
-                  <td className={`${td} ${!isZero(m.shortfall) ? 'font-semibold text-red-700' : ''}`}>
-                    {f.money(m.shortfall, q.data.currency)}
-                  </td>
-                  <td className={td}>{f.money(m.pendingAmount, q.data.currency)}</td>
+        <>
+          <ul className="divide-y divide-slate-200 rounded-lg border border-slate-200 bg-white sm:hidden">
+            {q.data.methods.map((m) => (
+              <li key={m.methodId} className="space-y-2 p-3 text-sm">
+                <p className="font-medium">{m.method}</p>
+                <p className="text-xs text-slate-700">{countsText(m.counts)}</p>
+                <dl className="grid grid-cols-2 gap-x-4 gap-y-1">
+                  {(
+                    [
+                      ['received', m.received],
+                      ['credited', m.credited],
+                      ['reversed', m.reversed],
+                      ['shortfall', m.shortfall],
+                      ['pending', m.pendingAmount],
+                    ] as const
+                  ).map(([k, v]) => (
+                    <div key={k} className="flex justify-between gap-2">
+                      <dt className="text-xs text-slate-500">{t(`admin.payments.totals.${k}`)}</dt>
+                      <dd
+                        className={`whitespace-nowrap ${k === 'shortfall' && !isZero(v) ? 'font-semibold text-red-700' : ''}`}
+                      >
+                        {f.money(v, q.data.currency)}
+                      </dd>
+                    </div>
+                  ))}
+                </dl>
+              </li>
+            ))}
+          </ul>
+          <div className="hidden overflow-x-auto rounded-lg border border-slate-200 bg-white sm:block">
+            <table className="min-w-full divide-y divide-slate-200 text-sm">
+              <thead className="bg-slate-50">
+                <tr>
+                  <th className={th}>{t('admin.payments.totals.method')}</th>
+                  <th className={th}>{t('admin.payments.totals.counts')}</th>
+                  <th className={`${th} text-right`}>{t('admin.payments.totals.received')}</th>
+                  <th className={`${th} text-right`}>{t('admin.payments.totals.credited')}</th>
+                  <th className={`${th} text-right`}>{t('admin.payments.totals.reversed')}</th>
+                  <th className={`${th} text-right`}>{t('admin.payments.totals.shortfall')}</th>
+                  <th className={`${th} text-right`}>{t('admin.payments.totals.pending')}</th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+              </thead>
+              <tbody className="divide-y divide-slate-100">
+                {q.data.methods.map((m) => (
+                  <tr key={m.methodId}>
+                    <td className="px-3 py-2 font-medium">{m.method}</td>
+                    <td className="px-3 py-2 text-xs text-slate-700">{countsText(m.counts)}</td>
+                    <td className={td}>{f.money(m.received, q.data.currency)}</td>
+                    <td className={td}>{f.money(m.credited, q.data.currency)}</td>
+                    <td className={td}>{f.money(m.reversed, q.data.currency)}</td>
+                    <td className={`${td} ${!isZero(m.shortfall) ? 'font-semibold text-red-700' : ''}`}>
+                      {f.money(m.shortfall, q.data.currency)}
+                    </td>
+                    <td className={td}>{f.money(m.pendingAmount, q.data.currency)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        </>
       )}
     </section>
   );
