@@ -10,6 +10,8 @@ import type { FastifyInstance } from 'fastify';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { buildServer } from '../src/http/server.js';
+import { adjustFunds } from '../src/ledger/adjust-funds.js';
+import { rejectPayment } from '../src/payments/decide-payment.js';
 import { createPaymentMethod } from '../src/payments/manage-payment-methods.js';
 import { SecretBox } from '../src/payments/secret-box.js';
 import { adminActor } from './helpers/actor.js';
@@ -125,6 +127,25 @@ describeBrowser('admin payments in chromium', () => {
       expect(funds.status).toBe(200);
       expect(funds.body.balance).toBe('25.50');
 
+      // A chargeback after the customer spent most of it: 5.50 is taken back, 20.00 is a shortfall.
+      const spent = await adjustFunds({
+        db: web.db.db,
+        actor: await adminActor(web.db.db),
+        username: buyer,
+        amountUnits: -200_000_000n,
+        note: 'spent elsewhere',
+      });
+      expect(spent.ok).toBe(true);
+      await page.getByLabel('Why').fill('Chargeback notice from the bank');
+      await page.getByRole('button', { name: 'Reverse', exact: true }).click();
+      await page.getByRole('button', { name: 'Yes, reverse' }).click();
+      await page.getByRole('status').getByText('Reversed: 5.50 USD taken back.').waitFor();
+      await page.getByRole('alert').getByText('Shortfall: 20.00 USD could not be taken back').waitFor();
+      await page.getByText('Reversed', { exact: true }).first().waitFor();
+      expect(await page.getByRole('button', { name: 'Reverse', exact: true }).count()).toBe(0);
+      await web.shot(page, `admin-payment-reversed-${size}`);
+      expect((await c.get('/funds')).body.balance).toBe('0.00');
+
       // Back in the list: no longer in the queue, completed in all payments.
       await page.getByRole('link', { name: /All payments/ }).click();
       await page.getByRole('link', { name: /Manual queue/ }).click();
@@ -132,15 +153,17 @@ describeBrowser('admin payments in chromium', () => {
       await page.getByRole('link', { name: 'All payments' }).click();
       await page.getByRole('link', { name: new RegExp(`^Payment #${id}\\b`) }).waitFor();
       await page.getByRole('heading', { name: /^Totals / }).waitFor();
+      await page.getByText(/Reversed \d/).first().waitFor();
       await web.shot(page, `admin-payments-all-${size}`);
       await page.context().close();
 
-      // The customer's own Funds page shows the credit.
+      // The customer's own Funds page shows the credit (and the reversal).
       const own = await web.newPage(viewport);
       await signIn(own, buyer, PASSWORD);
       await own.goto('/funds');
       await own.getByText('+25.50').waitFor();
       await own.getByText('Payment', { exact: true }).first().waitFor();
+      await own.getByText('Payment reversed', { exact: true }).waitFor();
       await web.shot(own, `admin-payments-customer-funds-${size}`);
       await own.context().close();
     });
@@ -171,14 +194,34 @@ describeBrowser('admin payments in chromium', () => {
       expect(await page.getByRole('button', { name: 'Reject' }).count()).toBe(0);
       await page.context().close();
 
-      // The admin rejects it (so the next test's queue starts empty).
+      // The admin is about to approve it when another admin rejects it: the page says so and reloads.
       const admin = await web.newPage(viewport);
       await signIn(admin, 'admin', web.adminPassword);
       await admin.goto(`/admin/payments/${id}`);
+      await admin.getByRole('button', { name: 'Approve' }).click();
+      const other = await rejectPayment({
+        db: web.db.db,
+        actor: await adminActor(web.db.db),
+        paymentId: id,
+        note: 'no such transfer',
+      });
+      expect(other.ok).toBe(true);
+      await admin.getByRole('button', { name: 'Yes, approve' }).click();
+      await admin.getByRole('alert').getByText(`Payment ${id} is rejected, not pending`).waitFor();
+      await admin.getByText('Rejected', { exact: true }).first().waitFor();
+      await admin.getByText('no such transfer').waitFor();
+      expect(await admin.getByRole('button', { name: /Approve/ }).count()).toBe(0);
+      await web.shot(admin, `admin-payment-not-pending-${size}`);
+
+      // Rejected through the page: nothing credited.
+      const second = await filePayment(c, '30', `REF2-${size}`);
+      await admin.goto(`/admin/payments/${second}`);
+      await admin.getByLabel('Note', { exact: true }).fill('No transfer arrived');
       await admin.getByRole('button', { name: 'Reject' }).click();
       await admin.getByRole('button', { name: 'Yes, reject' }).click();
       await admin.getByRole('status').getByText('Rejected. Nothing was credited.').waitFor();
       await admin.getByText('Rejected', { exact: true }).first().waitFor();
+      expect((await c.get('/funds')).body.balance).toBe('0.00');
       await admin.context().close();
     });
 

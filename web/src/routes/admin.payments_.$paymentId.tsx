@@ -194,11 +194,18 @@ function useRefresh(id: number) {
   };
 }
 
-/** A refusal; "not pending" / "not credited" means someone got there first: reload. */
-function useFailure(id: number) {
+const isStale = (err: unknown) =>
+  err instanceof ApiError && ['payment_not_pending', 'payment_not_credited'].includes(err.code);
+
+/**
+ * A refusal. "Not pending" / "not credited" means someone got there first: the message is said above
+ * the payment (the form that was refused goes away) and the payment is reloaded.
+ */
+function useFailure(id: number, onDone: (n: ReactNode) => void) {
   const refresh = useRefresh(id);
   return (err: unknown) => {
-    if (err instanceof ApiError && ['payment_not_pending', 'payment_not_credited'].includes(err.code)) {
+    if (isStale(err)) {
+      onDone(<ErrorMessage>{errorText(err)}</ErrorMessage>);
       void refresh();
     }
   };
@@ -208,7 +215,7 @@ function Decide({ p, onDone }: { p: Payment; onDone: (n: ReactNode) => void }) {
   const { t } = useTranslation();
   const f = useFormat();
   const refresh = useRefresh(p.id);
-  const onError = useFailure(p.id);
+  const onError = useFailure(p.id, onDone);
   const [received, setReceived] = useState(p.amount);
   const [note, setNote] = useState('');
   const approve = useMutation({
@@ -313,7 +320,7 @@ function Decide({ p, onDone }: { p: Payment; onDone: (n: ReactNode) => void }) {
           }}
         />
       </div>
-      {error != null && <ErrorMessage>{errorText(error)}</ErrorMessage>}
+      {error != null && !isStale(error) && <ErrorMessage>{errorText(error)}</ErrorMessage>}
     </section>
   );
 }
@@ -322,7 +329,7 @@ function Reverse({ p, onDone }: { p: Payment; onDone: (n: ReactNode) => void }) 
   const { t } = useTranslation();
   const f = useFormat();
   const refresh = useRefresh(p.id);
-  const onError = useFailure(p.id);
+  const onError = useFailure(p.id, onDone);
   const [note, setNote] = useState('');
   const reverse = useMutation({
     mutationFn: () =>
@@ -378,7 +385,7 @@ function Reverse({ p, onDone }: { p: Payment; onDone: (n: ReactNode) => void }) 
         confirmLabel={t('admin.payments.pay.reverseYes')}
         onConfirm={() => reverse.mutate()}
       />
-      {reverse.isError && <ErrorMessage>{errorText(reverse.error)}</ErrorMessage>}
+      {reverse.isError && !isStale(reverse.error) && <ErrorMessage>{errorText(reverse.error)}</ErrorMessage>}
     </Card>
   );
 }
