@@ -153,7 +153,7 @@ describeBrowser('admin payments in chromium', () => {
       await page.getByRole('link', { name: 'All payments' }).click();
       await page.getByRole('link', { name: new RegExp(`^Payment #${id}\\b`) }).waitFor();
       await page.getByRole('heading', { name: /^Totals / }).waitFor();
-      await page.getByText(/Reversed \d/).first().waitFor();
+      await page.getByText(/Reversed \d/).filter({ visible: true }).waitFor();
       await web.shot(page, `admin-payments-all-${size}`);
       await page.context().close();
 
