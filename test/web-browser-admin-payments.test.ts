@@ -14,24 +14,32 @@ import { adjustFunds } from '../src/ledger/adjust-funds.js';
 import { rejectPayment } from '../src/payments/decide-payment.js';
 import { createPaymentMethod } from '../src/payments/manage-payment-methods.js';
 import { SecretBox } from '../src/payments/secret-box.js';
+import { setMailSettings } from '../src/settings/settings.js';
 import { adminActor } from './helpers/actor.js';
 import { browserSuite, DESKTOP, describeBrowser, PHONE } from './helpers/browser.js';
+import { type FakeCryptomus, startFakeCryptomus } from './helpers/fake-cryptomus.js';
 import { WebClient } from './helpers/web.js';
 
 const PASSWORD = 'correct horse battery';
 const API_KEY = 'cryptomus-secret-payment-key-4711';
+/** The panel's secrets key, so the test's own web API and the panel open the same method secrets. */
+const SECRETS_KEY = '5e'.repeat(32);
+const GATEWAY_KEY = 'fake-gateway-api-key-0815';
 
 describeBrowser('admin payments in chromium', () => {
-  const web = browserSuite('admin-payments');
+  const web = browserSuite('admin-payments', { SECRETS_KEY });
+  const box = SecretBox.fromKey(Buffer.from(SECRETS_KEY, 'hex'));
   let app: FastifyInstance;
   let methodId: number;
+  let gateway: FakeCryptomus;
 
   beforeAll(async () => {
     // The web API on the panel's own database: how the customers below file their payments.
-    app = await buildServer({ db: web.db.db, logLevel: 'warn' });
+    app = await buildServer({ db: web.db.db, secretBox: box, logLevel: 'warn' });
+    gateway = await startFakeCryptomus({ merchant: 'fake-merchant-uuid', apiKey: GATEWAY_KEY });
     const made = await createPaymentMethod({
       db: web.db.db,
-      box: SecretBox.ephemeral(),
+      box,
       actor: await adminActor(web.db.db),
       kind: 'manual',
       input: {
@@ -49,6 +57,7 @@ describeBrowser('admin payments in chromium', () => {
   });
   afterAll(async () => {
     await app?.close();
+    await gateway?.close();
   });
 
   async function signIn(page: Page, username: string, password: string) {
@@ -80,6 +89,52 @@ describeBrowser('admin payments in chromium', () => {
     expect(r.body.state).toBe('pending');
     return r.body.id as number;
   }
+
+  it("phone: a gateway payment shows its invoice and the gateway's raw messages, oldest first", async () => {
+    const crypto = await createPaymentMethod({
+      db: web.db.db,
+      box,
+      actor: await adminActor(web.db.db),
+      kind: 'cryptomus',
+      input: {
+        name: 'Crypto (test gateway)',
+        instructions: '',
+        min: '1',
+        max: '1000',
+        adjustPercent: '0',
+        enabled: true,
+        settings: { merchant: gateway.merchant, apiKey: GATEWAY_KEY, apiUrl: gateway.url },
+      },
+    });
+    if (!crypto.ok) throw new Error(crypto.failure.code);
+    // The gateway calls the panel process back.
+    await setMailSettings(web.db.db, { publicUrl: web.url });
+    const c = await customer('crypto_payer');
+    const started = await c.post('/payments', { methodId: crypto.value.id, amount: '40' });
+    expect(started.status, JSON.stringify(started.body)).toBe(201);
+    const id = started.body.id as number;
+    const uuid = [...gateway.invoices.keys()][0] as string;
+    gateway.setStatus(uuid, { status: 'paid', paymentAmount: '40.00' });
+    expect((await gateway.callback(uuid)).status).toBe(200);
+
+    const page = await web.newPage(PHONE);
+    await signIn(page, 'admin', web.adminPassword);
+    await page.goto(`/admin/payments/${id}`);
+    await page.getByRole('heading', { name: `Payment #${id}` }).waitFor();
+    await page.getByText('Completed', { exact: true }).first().waitFor();
+    await page.getByText(uuid).first().waitFor();
+    await page.getByRole('heading', { name: 'Gateway messages' }).waitFor();
+    const events = page.getByRole('listitem').filter({ has: page.locator('pre') });
+    expect(await events.count()).toBeGreaterThanOrEqual(2);
+    await expect.poll(() => events.first().textContent()).toContain('Invoice created');
+    expect(await events.last().textContent()).toContain('Callback');
+    expect(await events.last().locator('pre').textContent()).toContain(uuid);
+    // A long body wraps inside the page: nothing wider than the phone.
+    expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(PHONE.width);
+    expect(await page.content()).not.toContain(GATEWAY_KEY);
+    await web.shot(page, 'admin-payment-gateway-phone');
+    await page.context().close();
+  });
 
   for (const [size, viewport] of [
     ['phone', PHONE],
@@ -153,7 +208,10 @@ describeBrowser('admin payments in chromium', () => {
       await page.getByRole('link', { name: 'All payments' }).click();
       await page.getByRole('link', { name: new RegExp(`^Payment #${id}\\b`) }).waitFor();
       await page.getByRole('heading', { name: /^Totals / }).waitFor();
-      await page.getByText(/Reversed \d/).filter({ visible: true }).waitFor();
+      await page
+        .getByText(/Reversed \d/)
+        .filter({ visible: true })
+        .waitFor();
       await web.shot(page, `admin-payments-all-${size}`);
       await page.context().close();
 
