@@ -75,6 +75,20 @@ const CUSTOMER_FAILURES: Failure[] = [
   { code: 'two_factor_on' },
   { code: 'two_factor_off' },
   { code: 'two_factor_not_started' },
+  // Payments (Add funds and the admin's Payments pages):
+  { code: 'unknown_payment_method' },
+  { code: 'unknown_payment' },
+  { code: 'invalid_payment_amount' },
+  { code: 'payment_below_min', min: '5.00' },
+  { code: 'payment_above_max', max: '1000.00' },
+  { code: 'invalid_payment_reference', maxChars: 200 },
+  { code: 'payment_gateway_refused' },
+  { code: 'payment_gateway_unreachable' },
+  { code: 'payment_not_pending', paymentId: 12, state: 'completed' },
+  { code: 'payment_not_credited', paymentId: 12, state: 'pending' },
+  { code: 'invalid_payment_method', field: 'max', message: 'must not be below the minimum' },
+  { code: 'too_many_pending_payments', max: 5 },
+  { code: 'public_url_needed' },
 ];
 
 const t = i18next.createInstance();

@@ -6,6 +6,7 @@ import { Link, type LinkProps } from '@tanstack/react-router';
 import type { ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { UnreadTicketsBadge } from '../admin-ops';
+import { PendingPaymentsBadge } from '../admin-payments';
 import type { Schemas } from '../api';
 import { RequireUser } from './RequireUser';
 import { Empty } from './ui';
@@ -55,6 +56,7 @@ const ADMIN_TABS: { to: AdminPath; label: string; adminOnly?: boolean; badge?: (
   { to: '/admin/orders', label: 'admin.orders.tab' },
   { to: '/admin/users', label: 'admin.users.tab' },
   { to: '/admin/tickets', label: 'admin.tickets.tab', badge: UnreadTicketsBadge },
+  { to: '/admin/payments', label: 'admin.payments.tab', badge: PendingPaymentsBadge },
   { to: '/admin/services', label: 'admin.services.tab', adminOnly: true },
   { to: '/admin/providers', label: 'admin.providers.tab', adminOnly: true },
   { to: '/admin/alerts', label: 'admin.alerts.tab', adminOnly: true },
@@ -76,7 +78,7 @@ function AdminTab({
   return (
     <Link
       to={to}
-      className="inline-block min-h-11 px-3 py-3 text-sm font-medium text-slate-600"
+      className="relative inline-block min-h-11 px-3 py-3 text-sm font-medium text-slate-600"
       activeProps={{ className: 'border-b-2 border-indigo-600 text-indigo-700', 'aria-current': 'page' }}
     >
       {label}

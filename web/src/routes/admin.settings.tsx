@@ -4,7 +4,7 @@
  * an empty field keeps the stored server (the server never stores the masked value).
  */
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { createFileRoute } from '@tanstack/react-router';
+import { createFileRoute, Link } from '@tanstack/react-router';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { type AdminSchemas, adminApi } from '../admin-api';
@@ -44,6 +44,16 @@ function Settings() {
   return (
     <div className="space-y-4">
       <PageTitle>{t('admin.settings.title')}</PageTitle>
+      <Card className="space-y-1 sm:max-w-lg">
+        <h2 className="font-semibold">{t('admin.settings.payments')}</h2>
+        <p className="text-sm text-slate-600">{t('admin.settings.paymentsHelp')}</p>
+        <Link
+          to="/admin/payment-methods"
+          className="inline-block min-h-11 py-3 font-semibold text-indigo-700 underline"
+        >
+          {t('admin.settings.toPaymentMethods')}
+        </Link>
+      </Card>
       {q.isPending ? (
         <Loading label={t('common.loading')} />
       ) : q.isError ? (
