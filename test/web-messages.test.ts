@@ -75,6 +75,20 @@ const CUSTOMER_FAILURES: Failure[] = [
   { code: 'two_factor_on' },
   { code: 'two_factor_off' },
   { code: 'two_factor_not_started' },
+  // Adding funds (and the admin's payment decisions and methods):
+  { code: 'unknown_payment_method' },
+  { code: 'unknown_payment' },
+  { code: 'invalid_payment_amount' },
+  { code: 'payment_below_min', min: '5.00' },
+  { code: 'payment_above_max', max: '1000.00' },
+  { code: 'invalid_payment_reference', maxChars: 200 },
+  { code: 'payment_gateway_refused' },
+  { code: 'payment_gateway_unreachable' },
+  { code: 'payment_not_pending', paymentId: 7, state: 'completed' },
+  { code: 'payment_not_credited', paymentId: 7, state: 'rejected' },
+  { code: 'invalid_payment_method', field: 'apiKey', message: 'required' },
+  { code: 'too_many_pending_payments', max: 5 },
+  { code: 'public_url_needed' },
 ];
 
 const t = i18next.createInstance();
