@@ -208,6 +208,8 @@ describeBrowser('adding funds in chromium', () => {
     const rejected = page.getByTestId(`payment-${id}`);
     await rejected.getByText('Rejected', { exact: true }).waitFor();
     await rejected.getByText('Note: No transfer with this reference reached us').waitFor();
+    // Nothing was added, so the row does not claim an amount added.
+    expect(await rejected.getByText(/Added:|Will add:/).count()).toBe(0);
     await web.shot(page, 'funds-manual-rejected');
   });
 

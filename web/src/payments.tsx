@@ -183,38 +183,44 @@ export function AddFundsCard(props: {
             <p className="whitespace-pre-line break-words text-slate-800">{method.instructions}</p>
           </section>
         )}
-        <TextField
-          label={t('payments.amount', { currency })}
-          hint={t('payments.amountHint', { min: f.decimal(method.min), max: f.decimal(method.max) })}
-          inputMode="decimal"
-          autoComplete="off"
-          required
-          value={amount}
-          onChange={(v) => {
-            setAmount(v);
-            setSent(false);
-            start.reset();
-          }}
-        />
-        <div aria-live="polite" className="min-h-5 text-sm">
-          {amount.trim() !== '' && cents === null && (
-            <p className="text-amber-800">{t('payments.amountInvalid')}</p>
-          )}
-          {cents !== null && limit === 'below' && (
-            <p className="text-amber-800">{t('errors.payment_below_min', { min: f.decimal(method.min) })}</p>
-          )}
-          {cents !== null && limit === 'above' && (
-            <p className="text-amber-800">{t('errors.payment_above_max', { max: f.decimal(method.max) })}</p>
-          )}
-          {cents !== null && limit === 'ok' && bp !== null && (
-            <p data-testid="credit-line" className="font-medium text-slate-900">
-              {t('payments.youPay', {
-                amount: f.decimal(formatCents(cents)),
-                credited: f.decimal(formatUnits(creditedUnits(cents, bp))),
-                currency,
-              })}
-            </p>
-          )}
+        <div>
+          <TextField
+            label={t('payments.amount', { currency })}
+            hint={t('payments.amountHint', { min: f.decimal(method.min), max: f.decimal(method.max) })}
+            inputMode="decimal"
+            autoComplete="off"
+            required
+            value={amount}
+            onChange={(v) => {
+              setAmount(v);
+              setSent(false);
+              start.reset();
+            }}
+          />
+          <div aria-live="polite" className="mt-2 text-sm">
+            {amount.trim() !== '' && cents === null && (
+              <p className="text-amber-800">{t('payments.amountInvalid')}</p>
+            )}
+            {cents !== null && limit === 'below' && (
+              <p className="text-amber-800">
+                {t('errors.payment_below_min', { min: f.decimal(method.min) })}
+              </p>
+            )}
+            {cents !== null && limit === 'above' && (
+              <p className="text-amber-800">
+                {t('errors.payment_above_max', { max: f.decimal(method.max) })}
+              </p>
+            )}
+            {cents !== null && limit === 'ok' && bp !== null && (
+              <p data-testid="credit-line" className="font-medium text-slate-900">
+                {t('payments.youPay', {
+                  amount: f.decimal(formatCents(cents)),
+                  credited: f.decimal(formatUnits(creditedUnits(cents, bp))),
+                  currency,
+                })}
+              </p>
+            )}
+          </div>
         </div>
         {!method.automatic && (
           <TextField
@@ -240,6 +246,7 @@ export function AddFundsCard(props: {
 }
 
 const PAGE = 20;
+const CREDITED_STATES = new Set(['completed', 'partial', 'reversed']);
 
 export function PaymentList() {
   const { t } = useTranslation();
@@ -283,7 +290,9 @@ function PaymentRow({ p }: { p: Payment }) {
   const { t } = useTranslation();
   const f = useFormat();
   const money = (a: string) => f.money(a, p.currency);
-  const credited = p.state === 'pending' ? expectedCredit(p) : p.credited;
+  // Pending: what it will add once paid in full; ended without money: nothing to say.
+  const credited =
+    p.state === 'pending' ? expectedCredit(p) : CREDITED_STATES.has(p.state) ? p.credited : null;
   return (
     <li className="p-3 text-sm" data-testid={`payment-${p.id}`}>
       <div className="flex items-start justify-between gap-3">
@@ -292,7 +301,7 @@ function PaymentRow({ p }: { p: Payment }) {
             <Link
               to="/funds/$paymentId"
               params={{ paymentId: String(p.id) }}
-              className="text-indigo-700 underline"
+              className="inline-flex min-h-11 items-center text-indigo-700 underline sm:min-h-0"
             >
               {t('payments.number', { id: p.id })}
             </Link>{' '}
