@@ -187,10 +187,14 @@ describeBrowser('adding funds in chromium', () => {
     // No reference: the browser asks for it before anything is sent.
     expect(await page.getByText('Sent, waiting for approval').count()).toBe(0);
     await page.getByLabel('Transfer reference').fill('TX-2026-12345');
-    await page.getByRole('button', { name: 'Send' }).click();
+    // A double click files one payment.
+    await page.getByRole('button', { name: 'Send' }).dblclick();
     await page.getByText('Sent, waiting for approval').waitFor();
     const row = page.locator('li', { hasText: 'Reference: TX-2026-12345' });
     await row.getByText('Pending', { exact: true }).waitFor();
+    await page.reload();
+    await row.getByText('Pending', { exact: true }).waitFor();
+    expect(await row.count()).toBe(1);
     await row.getByText(/Will add: 9\.75975 USD/).waitFor();
     // A transfer has no gateway page to pay on.
     expect(await row.getByRole('link', { name: /^Pay payment/ }).count()).toBe(0);

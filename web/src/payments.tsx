@@ -6,7 +6,7 @@
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link } from '@tanstack/react-router';
 import type { TFunction } from 'i18next';
-import { useState } from 'react';
+import { useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, errorText, type Schemas, unwrap } from './api';
 import { MoreButton } from './components/Pager';
@@ -84,6 +84,8 @@ export function AddFundsCard(props: {
   const [amount, setAmount] = useState('');
   const [reference, setReference] = useState('');
   const [sent, setSent] = useState(false);
+  // A double tap submits twice before React re-renders the disabled button: one payment only.
+  const inFlight = useRef(false);
   const method = methods.find((m) => m.id === methodId) ?? methods[0];
 
   const cents = parseCents(amount);
@@ -127,13 +129,21 @@ export function AddFundsCard(props: {
         className="space-y-4"
         onSubmit={(e) => {
           e.preventDefault();
-          if (busy) return;
+          if (busy || inFlight.current) return;
+          inFlight.current = true;
           setSent(false);
-          start.mutate({
-            methodId: method.id,
-            amount: cents !== null ? formatCents(cents) : amount.trim(),
-            ...(method.automatic ? {} : { reference: reference.trim() }),
-          });
+          start.mutate(
+            {
+              methodId: method.id,
+              amount: cents !== null ? formatCents(cents) : amount.trim(),
+              ...(method.automatic ? {} : { reference: reference.trim() }),
+            },
+            {
+              onSettled: () => {
+                inFlight.current = false;
+              },
+            },
+          );
         }}
       >
         <fieldset>
