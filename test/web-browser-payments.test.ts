@@ -4,7 +4,8 @@
  * gateway's page and comes back to the payment's page, which shows it completed and the new balance
  * in the header; a second invoice paid while its page is open is followed there (polling) until the
  * callback lands. On a desktop the customer files a bank transfer with its reference, sees the exact
- * credit after the fee, sees it pending, and later rejected with the admin's note.
+ * credit after the fee, sees it pending, and later rejected with the admin's note; a chargeback on a
+ * crypto payment shows as reversed and taken back in the history.
  * Screenshots at 390x844 and 1280x800 go to test/screenshots/ (look at them).
  */
 import type { Page } from 'playwright-core';
@@ -13,6 +14,7 @@ import { createUser } from '../src/accounts/create-user.js';
 import { SYSTEM } from '../src/audit/actor.js';
 import { rejectPayment } from '../src/payments/decide-payment.js';
 import { createPaymentMethod } from '../src/payments/manage-payment-methods.js';
+import { reversePayment } from '../src/payments/reverse-payment.js';
 import { SecretBox } from '../src/payments/secret-box.js';
 import { adminActor } from './helpers/actor.js';
 import { seedService } from './helpers/api.js';
@@ -171,7 +173,7 @@ describeBrowser('adding funds in chromium', () => {
     await expect.poll(() => headerBalance(page).textContent(), { timeout: 5_000 }).toBe('15.50 USD');
   });
 
-  it('desktop: files a bank transfer with its reference and sees it pending, then rejected with the note', async () => {
+  it('desktop: a bank transfer with its reference: pending, then rejected with the note; a chargeback', async () => {
     const page = await web.newPage(DESKTOP);
     await web.signIn(page, 'dana_pays', PASSWORD);
     await page.goto('/funds');
@@ -215,6 +217,22 @@ describeBrowser('adding funds in chromium', () => {
     // Nothing was added, so the row does not claim an amount added.
     expect(await rejected.getByText(/Added:|Will add:/).count()).toBe(0);
     await web.shot(page, 'funds-manual-rejected');
+
+    // A chargeback on the 5.50 crypto payment: reversed in the list, taken back in the history.
+    const crypto = page.locator('li', { hasText: 'Amount: 5.50 USD' });
+    const cryptoId = Number(/Payment #(\d+)/.exec((await crypto.textContent()) ?? '')?.[1]);
+    const back = await reversePayment({
+      db: web.db.db,
+      actor: await adminActor(web.db.db),
+      paymentId: cryptoId,
+      note: 'Chargeback at the gateway',
+    });
+    expect(back.ok).toBe(true);
+    await page.reload();
+    await crypto.getByText('Reversed', { exact: true }).waitFor();
+    await page.getByText('Payment taken back', { exact: true }).waitFor();
+    await page.getByText('-5.50', { exact: true }).waitFor();
+    await expect.poll(() => page.getByRole('link', { name: 'Balance' }).textContent()).toBe('10.00 USD');
   });
 
   it('an unknown payment: says so', async () => {
