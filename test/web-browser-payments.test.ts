@@ -147,8 +147,11 @@ describeBrowser('adding funds in chromium', () => {
     const uuid = /\/pay\/([0-9a-f-]{36})$/.exec(page.url())?.[1] as string;
     expect(fake.invoices.get(uuid)?.amount).toBe('5.50');
 
-    // Back on the panel without paying: the payment waits, with a Pay link to the gateway's page.
-    await page.goto('/funds');
+    // Back on the panel without paying (the browser's Back button): the form is usable again, and the
+    // payment waits in the list with a Pay link to the gateway's page.
+    await page.goBack();
+    await page.getByRole('heading', { name: 'Add funds' }).waitFor();
+    await expect.poll(() => page.getByRole('button', { name: 'Pay', exact: true }).isEnabled()).toBe(true);
     const pay = page.getByRole('link', { name: /^Pay payment \d+$/ });
     await pay.waitFor();
     expect(await pay.getAttribute('href')).toBe(`${fake.url}/pay/${uuid}`);

@@ -6,7 +6,7 @@
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link } from '@tanstack/react-router';
 import type { TFunction } from 'i18next';
-import { useRef, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, errorText, type Schemas, unwrap } from './api';
 import { MoreButton } from './components/Pager';
@@ -106,6 +106,19 @@ export function AddFundsCard(props: {
       await qc.invalidateQueries({ queryKey: paymentsKey });
     },
   });
+
+  // Back from the gateway's page with the browser's Back button: the page may come back from the
+  // back-forward cache as it was left (button saying "Opening…"); make it usable and show the payment.
+  const { reset } = start;
+  useEffect(() => {
+    const onShow = (e: PageTransitionEvent) => {
+      if (!e.persisted) return;
+      reset();
+      void qc.invalidateQueries({ queryKey: paymentsKey });
+    };
+    window.addEventListener('pageshow', onShow);
+    return () => window.removeEventListener('pageshow', onShow);
+  }, [reset, qc]);
 
   if (!method) return null;
   const busy = start.isPending || (start.isSuccess && start.data.payUrl !== null && !sent);
