@@ -9,9 +9,12 @@
 import i18next from 'i18next';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TooManyAttempts, type WebError, webErrorOf, webFailure } from '../src/http/web/errors.js';
+import { createPaymentMethod } from '../src/payments/manage-payment-methods.js';
+import { SecretBox } from '../src/payments/secret-box.js';
 import type { Failure } from '../src/result.js';
 import { errorKey } from '../web/src/error-key.js';
 import en from '../web/src/locales/en.json' with { type: 'json' };
+import { adminActor } from './helpers/actor.js';
 import { makeApi, seedService, seedUser } from './helpers/api.js';
 import { describeEachDb } from './helpers/db.js';
 import { signedInClient, type WebClient } from './helpers/web.js';
@@ -192,5 +195,32 @@ describeEachDb('refusals through the web API carry their facts', (ctx) => {
       ['malformed_line', { problem: 'quantity' }],
     ]);
     for (const l of lines) expect(shown(l)).toBe(l.error);
+  });
+
+  it("adding funds below a method's minimum: 422 with min, and the catalogue says it", async () => {
+    const m = await createPaymentMethod({
+      db: ctx().db.db,
+      box: SecretBox.ephemeral(),
+      actor: await adminActor(ctx().db.db),
+      kind: 'manual',
+      input: {
+        name: 'Bank',
+        instructions: 'IBAN',
+        min: '10',
+        max: '500',
+        adjustPercent: '0',
+        enabled: true,
+        settings: {},
+      },
+    });
+    if (!m.ok) throw new Error(m.failure.code);
+    const r = await web.post('/payments', { methodId: m.value.id, amount: '9.99', reference: 'TX 1' });
+    expect(r.status).toBe(422);
+    expect(r.body).toEqual({
+      error: 'The smallest amount for this method is 10.00',
+      code: 'payment_below_min',
+      params: { min: '10.00' },
+    });
+    expect(shown(r.body)).toBe('The smallest amount for this method is 10.00');
   });
 });
