@@ -17,7 +17,7 @@ const schema = z
     DATA_DIR: z.string().min(1).default('./data'),
     /**
      * The key that seals payment methods' secrets (64 hex characters, or base64 of 32 bytes). Unset:
-     * DATA_DIR/secrets.key, made at first need. Every process of one panel needs the same key.
+     * DATA_DIR/secrets.key, made at the first start. Every process of one panel needs the same key.
      */
     SECRETS_KEY: z
       .string()

@@ -1,6 +1,6 @@
 /**
  * Sealing payment methods' secrets (a gateway's API key): AES-256-GCM with the panel's secrets key,
- * which lives outside the database (SECRETS_KEY, or DATA_DIR/secrets.key made at first need, readable
+ * which lives outside the database (SECRETS_KEY, or DATA_DIR/secrets.key made at the first start, readable
  * only by the panel's user). A copy of the database alone (a backup, a dump) does not reveal them;
  * every process that talks to a gateway (the panel, workers) needs the same key (docs/payments.md).
  */
