@@ -149,6 +149,10 @@ describeEachDb('admin dashboard and exports', (ctx) => {
   }
 
   beforeAll(async () => {
+    // Everything here is "today" (UTC): a file that seeds at 23:59 and asks at 00:00 would ask about
+    // another day. Close to midnight, wait for the new day first (the file takes well under 3 minutes).
+    const toMidnight = DAY - (Date.now() % DAY);
+    if (toMidnight < 3 * 60_000) await new Promise((r) => setTimeout(r, toMidnight + 1_000));
     app = await makeApi(db());
     await adminActor(db());
     admin = await staff('admin');
@@ -354,7 +358,7 @@ describeEachDb('admin dashboard and exports', (ctx) => {
     if (!a2.ok) throw new Error(JSON.stringify(a2.failure));
     const rv = await reversePayment({ db: db(), actor, paymentId: ids.paidReversed, note: 'chargeback' });
     if (!rv.ok) throw new Error(JSON.stringify(rv.failure));
-  }, 60_000);
+  }, 300_000);
 
   afterAll(async () => {
     await app.close();
