@@ -233,7 +233,7 @@ describeBrowser('adding funds in chromium', () => {
     expect(back.ok).toBe(true);
     await page.reload();
     await crypto.getByText('Reversed', { exact: true }).waitFor();
-    await page.getByText('Payment taken back', { exact: true }).waitFor();
+    await page.getByText('Payment reversed', { exact: true }).waitFor();
     await page.getByText('-5.50', { exact: true }).waitFor();
     await expect.poll(() => page.getByRole('link', { name: 'Balance' }).textContent()).toBe('10.00 USD');
   });
