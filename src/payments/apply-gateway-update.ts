@@ -11,12 +11,11 @@
  */
 import type { Executor } from '../db/executor.js';
 import { inTransaction } from '../db/transaction.js';
-import { creditInTx } from '../ledger/ledger.repo.js';
+import { endPaymentInTxWithCredit } from './end-payment.js';
 import type { GatewayUpdate } from './methods/method.js';
 import { notifyPaymentEnded } from './notify-payment.js';
 import type { PaymentState } from './payment.state.js';
-import { creditFor } from './payment-rules.js';
-import { endPaymentInTx, insertEvent, noteGatewayStatus, type PaymentRow } from './payments.repo.js';
+import { insertEvent, noteGatewayStatus, type PaymentRow } from './payments.repo.js';
 
 /** Received beyond this multiple of the invoice is left to the admin (an error, not a windfall). */
 export const MAX_RECEIVED_FACTOR = 100n;
@@ -111,33 +110,19 @@ export async function applyGatewayUpdate(opts: {
     await event('unconvertible');
     return 'unconvertible';
   }
-  const credited = received === null ? 0n : creditFor(received, p.adjustBp);
   const moved = await inTransaction(db, async (tx) => {
-    const won = await endPaymentInTx(tx, p.id, to, {
+    const ended = await endPaymentInTxWithCredit(tx, p, to, {
       receivedUnits: received,
-      creditedUnits: credited,
       gatewayStatus: u.status,
       now,
     });
-    if (!won) return false;
-    if (credited > 0n) {
-      await creditInTx(tx, {
-        userId: p.userId,
-        amountUnits: credited,
-        kind: 'payment_credit',
-        paymentId: p.id,
-        idemKey: `payment:${p.id}`,
-        note: `${p.methodName} payment ${p.id}`,
-        now,
-      });
-    }
-    await event(credited > 0n ? 'credited' : 'ended', tx);
-    return true;
+    if (ended) await event(ended.creditedUnits > 0n ? 'credited' : 'ended', tx);
+    return ended;
   });
   if (!moved) {
     await event('already_ended');
     return 'already_ended';
   }
   void notifyPaymentEnded({ db, paymentId: p.id });
-  return credited > 0n ? 'credited' : 'ended';
+  return moved.creditedUnits > 0n ? 'credited' : 'ended';
 }

@@ -10,18 +10,17 @@ import type { Actor } from '../audit/actor.js';
 import { recordAudit } from '../audit/record-audit.js';
 import type { Executor } from '../db/executor.js';
 import { inTransaction } from '../db/transaction.js';
-import { creditInTx } from '../ledger/ledger.repo.js';
 import { formatAmount } from '../money.js';
 import { type FailureOf, fail, ok, type Result } from '../result.js';
+import { endPaymentInTxWithCredit } from './end-payment.js';
 import { notifyPaymentEnded } from './notify-payment.js';
 import {
-  creditFor,
   MAX_NOTE_CHARS,
   parsePaymentAmount,
   type StaffPaymentView,
   staffPaymentView,
 } from './payment-rules.js';
-import { endPaymentInTx, findMethod, findPayment } from './payments.repo.js';
+import { findMethod, findPayment, type PaymentRow } from './payments.repo.js';
 
 type DecideFailure = FailureOf<
   | 'forbidden'
@@ -31,6 +30,26 @@ type DecideFailure = FailureOf<
   | 'payment_above_max'
   | 'invalid_param'
 >;
+
+/** What both decisions check first: the staff member may decide, the payment exists, the note fits. */
+async function decision(opts: {
+  db: Executor;
+  actor: Actor;
+  paymentId: number;
+  note?: string | undefined;
+}): Promise<
+  Result<
+    { payment: PaymentRow; note: string | null },
+    FailureOf<'forbidden' | 'unknown_payment' | 'invalid_param'>
+  >
+> {
+  if (!can(opts.actor.role, 'payments.decide')) return fail({ code: 'forbidden' });
+  const payment = await findPayment(opts.db, opts.paymentId);
+  if (!payment) return fail({ code: 'unknown_payment' });
+  const note = cleanNote(opts.note);
+  if (note === undefined) return fail({ code: 'invalid_param', param: 'note' });
+  return ok({ payment, note });
+}
 
 function cleanNote(note: string | undefined): string | null | undefined {
   const text = (note ?? '').trim();
@@ -50,11 +69,9 @@ export async function approvePayment(opts: {
 }): Promise<Result<StaffPaymentView, DecideFailure>> {
   const { db, actor } = opts;
   const now = opts.now ?? Date.now();
-  if (!can(actor.role, 'payments.decide')) return fail({ code: 'forbidden' });
-  const p = await findPayment(db, opts.paymentId);
-  if (!p) return fail({ code: 'unknown_payment' });
-  const note = cleanNote(opts.note);
-  if (note === undefined) return fail({ code: 'invalid_param', param: 'note' });
+  const d = await decision(opts);
+  if (!d.ok) return d;
+  const { payment: p, note } = d.value;
   let received = p.amountUnits;
   if (opts.received !== undefined && opts.received.trim() !== '') {
     const parsed = parsePaymentAmount(opts.received);
@@ -67,32 +84,21 @@ export async function approvePayment(opts: {
   if (method && received > method.maxUnits)
     return fail({ code: 'payment_above_max', max: formatAmount(method.maxUnits) });
   if (p.state !== 'pending') return fail({ code: 'payment_not_pending', paymentId: p.id, state: p.state });
-  const credited = creditFor(received, p.adjustBp);
   const to = received < p.amountUnits ? 'partial' : 'completed';
   const won = await inTransaction(db, async (tx) => {
-    const moved = await endPaymentInTx(tx, p.id, to, {
+    const ended = await endPaymentInTxWithCredit(tx, p, to, {
       receivedUnits: received,
-      creditedUnits: credited,
       decidedBy: actor.id,
       note,
       now,
     });
-    if (!moved) return false;
-    await creditInTx(tx, {
-      userId: p.userId,
-      amountUnits: credited,
-      kind: 'payment_credit',
-      paymentId: p.id,
-      idemKey: `payment:${p.id}`,
-      note: `${p.methodName} payment ${p.id}`,
-      now,
-    });
+    if (!ended) return false;
     await recordAudit(tx, {
       actor,
       action: 'payment.approve',
       subject: { type: 'payment', id: p.id },
       before: { state: 'pending', amount: formatAmount(p.amountUnits) },
-      after: { state: to, received: formatAmount(received), credited: formatAmount(credited) },
+      after: { state: to, received: formatAmount(received), credited: formatAmount(ended.creditedUnits) },
       note,
       now,
     });
@@ -110,21 +116,20 @@ export async function rejectPayment(opts: {
 }): Promise<Result<StaffPaymentView, DecideFailure>> {
   const { db, actor } = opts;
   const now = opts.now ?? Date.now();
-  if (!can(actor.role, 'payments.decide')) return fail({ code: 'forbidden' });
-  const p = await findPayment(db, opts.paymentId);
-  if (!p) return fail({ code: 'unknown_payment' });
-  const note = cleanNote(opts.note);
-  if (note === undefined) return fail({ code: 'invalid_param', param: 'note' });
+  const d = await decision(opts);
+  if (!d.ok) return d;
+  const { payment: p, note } = d.value;
   if (p.state !== 'pending') return fail({ code: 'payment_not_pending', paymentId: p.id, state: p.state });
   const won = await inTransaction(db, async (tx) => {
-    const moved = await endPaymentInTx(tx, p.id, 'rejected', {
-      receivedUnits: null,
-      creditedUnits: 0n,
-      decidedBy: actor.id,
-      note,
-      now,
-    });
-    if (!moved) return false;
+    if (
+      !(await endPaymentInTxWithCredit(tx, p, 'rejected', {
+        receivedUnits: null,
+        decidedBy: actor.id,
+        note,
+        now,
+      }))
+    )
+      return false;
     await recordAudit(tx, {
       actor,
       action: 'payment.reject',
