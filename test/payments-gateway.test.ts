@@ -695,6 +695,41 @@ describeEachDb('payments through the fake Cryptomus', (ctx) => {
     await books();
   });
 
+  it('the list filters by kind: the manual queue holds manual payments only, gateways apart', async () => {
+    const m = await admin.post(`${A}/payment-methods`, {
+      kind: 'manual',
+      name: 'Bank for the queue',
+      min: '1',
+      max: '100',
+    });
+    expect(m.status, JSON.stringify(m.body)).toBe(201);
+    const cu = await customer();
+    const transfer = await cu.c.post('/payments', {
+      methodId: m.body.id,
+      amount: '12',
+      reference: 'TX-queue',
+    });
+    expect(transfer.status).toBe(201);
+    const invoice = await start(cu.c, '13');
+    const ids = async (query: string) => {
+      const r = await admin.get(`${A}/payments?${query}`);
+      expect(r.status, JSON.stringify(r.body)).toBe(200);
+      return r.body.payments.map((p: { id: number }) => p.id) as number[];
+    };
+    const queue = await ids('state=pending&kind=manual');
+    expect(queue).toContain(transfer.body.id);
+    expect(queue).not.toContain(invoice.id);
+    const gateways = await ids('state=pending&kind=gateway');
+    expect(gateways).toContain(invoice.id);
+    expect(gateways).not.toContain(transfer.body.id);
+    expect((await admin.get(`${A}/payments?kind=cash`)).status).toBe(400);
+    // Leave nothing pending for the scenarios after this one.
+    expect((await admin.post(`${A}/payments/${transfer.body.id}/reject`, {})).status).toBe(200);
+    fake.setStatus(invoice.uuid, { status: 'cancel' });
+    await fake.callback(invoice.uuid);
+    await books();
+  });
+
   it('the callback endpoint is rate limited: 429 beyond the limit', async () => {
     const limited = await buildServer({
       db: db(),

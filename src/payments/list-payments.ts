@@ -77,6 +77,8 @@ export async function showMyPayment(opts: {
 export interface StaffPaymentFilter {
   state?: PaymentState | undefined;
   methodId?: number | undefined;
+  /** Manual methods only (the queue an admin decides), or gateway methods only. */
+  kind?: 'manual' | 'gateway' | undefined;
   userId?: number | undefined;
   /** The payer's username (a name nobody has: no payments). */
   username?: string | undefined;

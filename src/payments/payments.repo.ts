@@ -390,6 +390,8 @@ export async function scheduleCheck(db: Executor, id: number, at: number) {
 export interface PaymentFilter {
   userId?: number | undefined;
   methodId?: number | undefined;
+  /** Payments of manual methods, or of the gateways. */
+  kind?: 'manual' | 'gateway' | undefined;
   state?: PaymentState | undefined;
   /** created_at >= from, < to (epoch ms). */
   from?: number | undefined;
@@ -405,6 +407,8 @@ export async function listPayments(db: Executor, f: PaymentFilter): Promise<Paym
     .$if(f.userId !== undefined, (q) => q.where('p.user_id', '=', f.userId as number))
     .$if(f.methodId !== undefined, (q) => q.where('p.method_id', '=', f.methodId as number))
     .$if(f.state !== undefined, (q) => q.where('p.state', '=', f.state as PaymentState))
+    .$if(f.kind === 'manual', (q) => q.where('m.kind', '=', 'manual'))
+    .$if(f.kind === 'gateway', (q) => q.where('m.kind', '<>', 'manual'))
     .$if(f.from !== undefined, (q) => q.where('p.created_at', '>=', f.from as number))
     .$if(f.to !== undefined, (q) => q.where('p.created_at', '<', f.to as number))
     .$if(f.before !== undefined, (q) => q.where('p.id', '<', f.before as number))

@@ -69,6 +69,7 @@ export const paymentsRoutes: FastifyPluginAsyncZod<{ db: Executor; secretBox: Se
         filter: {
           state: q.state,
           methodId: q.method,
+          kind: q.kind,
           username: q.user,
           from,
           to: to === undefined ? undefined : to + DAY_MS,

@@ -11,6 +11,10 @@ const day = z
 export const PaymentsQuery = z.object({
   state: PaymentState.optional(),
   method: id.optional(),
+  kind: z
+    .enum(['manual', 'gateway'])
+    .optional()
+    .describe('manual: methods an admin decides (the manual queue with state=pending); gateway: the others'),
   user: z.string().trim().min(1).max(64).optional().describe('username'),
   from: day.optional().describe('made on or after this UTC day'),
   to: day.optional().describe('made on or before this UTC day'),

@@ -1,6 +1,6 @@
 /**
  * Admin area: payments, newest first, filtered by state, method, customer and days (the filters live
- * in the URL; "Manual queue" is `?state=pending`), and the totals per method for a period (the
+ * in the URL; "Manual queue" is `?state=pending&kind=manual`), and the totals per method for a period (the
  * filter's days, else this month, UTC). A stacked list on a phone, a table on a wide screen;
  * Newer/Older pages.
  */
@@ -27,6 +27,8 @@ import { useFormat } from '../use-format';
 export interface PaymentsSearch {
   state?: PaymentState;
   method?: number;
+  /** Manual methods only, or gateways only. */
+  kind?: 'manual' | 'gateway';
   /** Username. */
   user?: string;
   from?: string;
@@ -43,6 +45,8 @@ function validate(s: Record<string, unknown>): PaymentsSearch {
   if ((PAYMENT_STATES as readonly string[]).includes(st)) out.state = st as PaymentState;
   const m = text(s.method);
   if (/^\d{1,15}$/.test(m) && Number(m) > 0) out.method = Number(m);
+  const kind = text(s.kind);
+  if (kind === 'manual' || kind === 'gateway') out.kind = kind;
   const user = text(s.user).slice(0, 64);
   if (user) out.user = user;
   for (const k of ['from', 'to'] as const) {
@@ -62,6 +66,7 @@ type FormState = Record<keyof PaymentsSearch, string>;
 const toForm = (s: PaymentsSearch): FormState => ({
   state: s.state ?? '',
   method: s.method === undefined ? '' : String(s.method),
+  kind: s.kind ?? '',
   user: s.user ?? '',
   from: s.from ?? '',
   to: s.to ?? '',
@@ -84,7 +89,7 @@ function Payments({ isAdmin }: { isAdmin: boolean }) {
   const to = search.to ?? utcToday();
   const totals = useQuery(paymentTotalsQuery(from, to.localeCompare(from) < 0 ? from : to));
   const methods = useMethodChoices(isAdmin, totals.data);
-  const queue = search.state === 'pending' && active === 1;
+  const queue = search.state === 'pending' && search.kind === 'manual' && active === 2;
 
   return (
     <div className="space-y-4">
@@ -102,19 +107,19 @@ function Payments({ isAdmin }: { isAdmin: boolean }) {
       <div className="-mt-2 flex flex-wrap gap-2">
         <Link
           to="/admin/payments"
-          search={{ state: 'pending' }}
+          search={{ state: 'pending', kind: 'manual' }}
           aria-current={queue ? 'page' : undefined}
           className={`inline-flex min-h-11 items-center rounded-md border px-4 text-sm font-semibold ${
             queue
               ? 'border-amber-400 bg-amber-100 text-amber-950'
               : 'border-slate-300 bg-white text-slate-800 hover:bg-slate-50'
           }`}
-          onClick={() => setForm(toForm({ state: 'pending' }))}
+          onClick={() => setForm(toForm({ state: 'pending', kind: 'manual' }))}
         >
           {t('admin.payments.queue')}
-          {totals.data && totals.data.waiting.manual + totals.data.waiting.gateway > 0 && (
+          {totals.data && totals.data.waiting.manual > 0 && (
             <span className="ml-2 rounded-full bg-amber-500 px-1.5 py-0.5 text-xs text-white">
-              {totals.data.waiting.manual + totals.data.waiting.gateway}
+              {totals.data.waiting.manual}
             </span>
           )}
         </Link>
@@ -144,7 +149,7 @@ function Payments({ isAdmin }: { isAdmin: boolean }) {
           </Button>
         </div>
         <form
-          className={`${open ? 'grid' : 'hidden'} mb-2 grid-cols-2 gap-3 sm:grid sm:grid-cols-3 sm:items-end lg:grid-cols-6`}
+          className={`${open ? 'grid' : 'hidden'} mb-2 grid-cols-2 gap-3 sm:grid sm:grid-cols-3 sm:items-end lg:grid-cols-4`}
           onSubmit={(e) => {
             e.preventDefault();
             go(validate(form));
@@ -161,6 +166,15 @@ function Payments({ isAdmin }: { isAdmin: boolean }) {
             value={form.method}
             onChange={set('method')}
             options={methods}
+          />
+          <Select
+            label={t('admin.payments.kind')}
+            value={form.kind}
+            onChange={set('kind')}
+            options={[
+              ['manual', t('admin.payments.kinds.manual')],
+              ['gateway', t('admin.payments.kinds.gateway')],
+            ]}
           />
           <Text label={t('admin.payments.user')} value={form.user} onChange={set('user')} />
           <Text label={t('admin.payments.from')} value={form.from} onChange={set('from')} type="date" />
