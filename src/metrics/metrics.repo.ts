@@ -82,21 +82,3 @@ export async function countOpenRequests(
     .executeTakeFirst();
   return { cancels: num(cancels?.n), refills: num(refills?.n) };
 }
-
-/** Payments pending, by the kind of their method: manual ones wait for an admin, the rest for a gateway. */
-export async function countPendingPayments(db: Executor): Promise<{ manual: number; gateway: number }> {
-  const rows = await db
-    .selectFrom('payments as p')
-    .innerJoin('payment_methods as m', 'm.id', 'p.method_id')
-    .select((eb) => ['m.kind as kind', eb.fn.countAll().as('n')])
-    .where('p.state', '=', 'pending')
-    .groupBy('m.kind')
-    .execute();
-  let manual = 0;
-  let gateway = 0;
-  for (const r of rows) {
-    if (r.kind === 'manual') manual += num(r.n);
-    else gateway += num(r.n);
-  }
-  return { manual, gateway };
-}

@@ -4,14 +4,15 @@
  * providers by state, open cancel requests and refills, payments pending (manual and gateway). Every process reads the same numbers (they are
  * the database's, not the process's): take one of them, e.g. `max without (instance)`.
  */
+
 import type { Executor } from '../db/executor.js';
 import { ACTIVE_STATUSES } from '../orders/order.state.js';
+import { countWaiting } from '../payments/payments.repo.js';
 import { OPEN_REFILL_STATUSES } from '../refills/refill.state.js';
 import {
   countOpenAlerts,
   countOpenRequests,
   countOrders,
-  countPendingPayments,
   countProvidersByState,
   dueWork,
 } from './metrics.repo.js';
@@ -42,7 +43,7 @@ export async function readGauges(opts: { db: Executor; now?: number }): Promise<
     countOpenAlerts(db),
     countProvidersByState(db),
     countOpenRequests(db, { openRefillStatuses: OPEN_REFILL_STATUSES, activeStatuses: ACTIVE_STATUSES }),
-    countPendingPayments(db),
+    countWaiting(db),
   ]);
   const lag = (oldest: number | null) => (oldest === null ? 0 : Math.max(0, (now - oldest) / 1000));
   return {
