@@ -9,8 +9,8 @@ export const MAX_EXPORT_DAYS = 366;
 
 const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
-/** Midnight UTC of a real calendar date written YYYY-MM-DD, or null. */
-function dayStart(text: string | undefined): number | null {
+/** Midnight UTC of a real calendar date written YYYY-MM-DD, or null (also for none). */
+export function dayStart(text: string | undefined): number | null {
   if (text === undefined) return null;
   const m = DATE_RE.exec(text);
   if (!m) return null;

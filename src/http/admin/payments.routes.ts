@@ -15,6 +15,7 @@ import {
 } from '../../payments/manage-payment-methods.js';
 import { reversePayment } from '../../payments/reverse-payment.js';
 import type { SecretBox } from '../../payments/secret-box.js';
+import { dayStart } from '../../reports/export-period.js';
 import { errors } from '../web/common.schemas.js';
 import { failWith } from '../web/errors.js';
 import { actorOf } from './actor.js';
@@ -36,12 +37,8 @@ import {
 } from './payments.schemas.js';
 
 const DAY_MS = 86_400_000;
-/** Midnight UTC of a real day YYYY-MM-DD, or null. */
-function dayStart(text: string | undefined): number | null | undefined {
-  if (text === undefined) return undefined;
-  const ms = Date.parse(`${text}T00:00:00Z`);
-  return Number.isNaN(ms) || new Date(ms).toISOString().slice(0, 10) !== text ? null : ms;
-}
+/** A day of the query as its midnight UTC; none given: undefined; not a real day: null. */
+const dayOf = (text: string | undefined) => (text === undefined ? undefined : dayStart(text));
 
 const badPeriod = () => failWith({ code: 'invalid_period' });
 
@@ -60,8 +57,8 @@ export const paymentsRoutes: FastifyPluginAsyncZod<{ db: Executor; secretBox: Se
     },
     async (req) => {
       const q = req.query;
-      const from = dayStart(q.from);
-      const to = dayStart(q.to);
+      const from = dayOf(q.from);
+      const to = dayOf(q.to);
       if (from === null || to === null) return badPeriod();
       const r = await browsePayments({
         db,
