@@ -1,5 +1,5 @@
 /**
- * Ledger entries as a list (the customer's Funds page and a user's page in the admin area): what it
+ * Ledger entries as a list (the customer's Funds page, a user's and a payment's page in the admin area): what it
  * was, its order, when, the note, the signed amount and the balance after it, exact and localised.
  */
 import { useTranslation } from 'react-i18next';
@@ -16,10 +16,17 @@ export interface FundsEntryView {
   balanceAfter: string;
 }
 
-export function FundsEntryList({ entries }: { entries: readonly FundsEntryView[] }) {
+export function FundsEntryList({
+  entries,
+  empty,
+}: {
+  entries: readonly FundsEntryView[];
+  /** What to say when there are none (default: the Funds page's words). */
+  empty?: string;
+}) {
   const { t } = useTranslation();
   const f = useFormat();
-  if (entries.length === 0) return <Empty>{t('funds.empty')}</Empty>;
+  if (entries.length === 0) return <Empty>{empty ?? t('funds.empty')}</Empty>;
   return (
     <ul className="divide-y divide-slate-200 rounded-lg border border-slate-200 bg-white">
       {entries.map((e) => {

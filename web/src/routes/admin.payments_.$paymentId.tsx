@@ -13,6 +13,7 @@ import { useTranslation } from 'react-i18next';
 import { type AdminSchemas, adminApi } from '../admin-api';
 import { isZero, PaymentStateBadge } from '../admin-payments';
 import { ApiError, errorText, unwrap } from '../api';
+import { FundsEntryList } from '../components/FundsEntryList';
 import { RequireStaff } from '../components/RequireStaff';
 import {
   Card,
@@ -392,37 +393,13 @@ function Reverse({ p, onDone }: { p: Payment; onDone: (n: ReactNode) => void }) 
 
 function Entries({ d }: { d: Detail }) {
   const { t } = useTranslation();
-  const f = useFormat();
   return (
     <section>
       <h2 className="mb-2 font-semibold">{t('admin.payments.pay.ledger')}</h2>
-      {d.entries.length === 0 ? (
-        <Empty>{t('admin.payments.pay.noEntries')}</Empty>
-      ) : (
-        <ul className="divide-y divide-slate-200 rounded-lg border border-slate-200 bg-white">
-          {d.entries.map((e) => {
-            const debit = e.amount.startsWith('-');
-            return (
-              <li key={e.id} className="flex items-start justify-between gap-3 p-3 text-sm">
-                <div className="min-w-0">
-                  <p className="font-medium">{t(`ledger.${e.kind}`, { defaultValue: e.kind })}</p>
-                  <p className="text-xs text-slate-500">
-                    <time dateTime={e.createdAt}>{f.dateTime(e.createdAt)}</time>
-                  </p>
-                </div>
-                <div className="shrink-0 text-right">
-                  <p className={`font-semibold ${debit ? 'text-red-700' : 'text-emerald-700'}`}>
-                    {debit ? f.decimal(e.amount) : `+${f.decimal(e.amount)}`}
-                  </p>
-                  <p className="text-xs text-slate-500">
-                    {t('funds.after', { amount: f.decimal(e.balanceAfter) })}
-                  </p>
-                </div>
-              </li>
-            );
-          })}
-        </ul>
-      )}
+      <FundsEntryList
+        entries={d.entries.map((e) => ({ ...e, order: null, at: e.createdAt, note: null }))}
+        empty={t('admin.payments.pay.noEntries')}
+      />
     </section>
   );
 }
