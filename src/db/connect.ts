@@ -45,7 +45,10 @@ export async function openDatabase(url: string, options: OpenOptions = {}): Prom
     if (target !== ':memory:') mkdirSync(dirname(target), { recursive: true });
     const sqlite = new BetterSqlite3(target);
     sqlite.pragma('journal_mode = WAL');
-    sqlite.pragma('synchronous = NORMAL');
+    // Every commit reaches the disk before it is answered (docs/operations.md, "What a power cut can
+    // lose"): an order answered to a client, or an engine claim made before a request to a provider,
+    // survives a power cut. NORMAL would skip that fsync and could lose the last commits.
+    sqlite.pragma('synchronous = FULL');
     sqlite.pragma('busy_timeout = 5000');
     sqlite.pragma('foreign_keys = ON');
     db = new Kysely<Database>({ dialect: panelSqliteDialect(sqlite) });
