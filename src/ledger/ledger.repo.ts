@@ -81,6 +81,51 @@ export async function debitInTx(tx: Executor, e: EntryInput): Promise<bigint | n
 }
 
 /**
+ * Take several order charges from one user's balance at once, the balance row being locked by this
+ * transaction already (lockBalanceInTx) and known to cover them: one UPDATE for their sum and one
+ * `order_charge` entry per order, each with the balance right after it, as if they had been taken one
+ * after the other in this order. Returns the balance after the last.
+ */
+export async function debitManyInTx(
+  tx: Executor,
+  userId: number,
+  debits: { orderId: number; amountUnits: bigint; now: number }[],
+): Promise<bigint> {
+  let total = 0n;
+  for (const d of debits) {
+    if (d.amountUnits <= 0n) throw new RangeError('debit must be positive');
+    total += d.amountUnits;
+  }
+  const row = await tx
+    .updateTable('users')
+    .set({ balance_units: sql`balance_units - ${total}` })
+    .where('id', '=', userId)
+    .where('balance_units', '>=', total)
+    .returning('balance_units')
+    .executeTakeFirst();
+  // The caller checked the balance under the same lock: a refusal here is a fault, and rolls back.
+  if (!row) throw new Error(`debitManyInTx: the balance of user ${userId} no longer covers the batch`);
+  const after = toUnits(row.balance_units);
+  let running = after + total;
+  const entries = debits.map((d) => {
+    running -= d.amountUnits;
+    return {
+      user_id: userId,
+      amount_units: -d.amountUnits,
+      balance_after_units: running,
+      kind: 'order_charge' as const,
+      order_id: d.orderId,
+      payment_id: null,
+      idem_key: `charge:order:${d.orderId}`,
+      note: null,
+      created_at: d.now,
+    };
+  });
+  await tx.insertInto('ledger_entries').values(entries).execute();
+  return after;
+}
+
+/**
  * Lock the user's row for the rest of the transaction (Postgres: the row lock of an UPDATE; SQLite:
  * the transaction already holds the write lock) and read the balance, for a change that depends on it.
  */

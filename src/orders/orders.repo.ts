@@ -158,9 +158,23 @@ export async function findOrderByIdemKey(
   return row ? { id: Number(row.id), chargeUnits: toUnits(row.charge_units) } : null;
 }
 
-export async function insertOrder(db: Executor, values: Insertable<OrdersTable>): Promise<number> {
+/** A new order's row as placeOrder writes it. */
+export type NewOrder = Insertable<OrdersTable>;
+
+export async function insertOrder(db: Executor, values: NewOrder): Promise<number> {
   const row = await db.insertInto('orders').values(values).returning('id').executeTakeFirstOrThrow();
   return Number(row.id);
+}
+
+/**
+ * Several new orders in one INSERT; their ids in the order of `rows`. Ids are drawn in row order
+ * (Postgres identity, SQLite AUTOINCREMENT), and other inserts at the same time can only take ids
+ * between them, never reorder them: so the returned ids, ascending, match the rows in order.
+ */
+export async function insertOrders(db: Executor, rows: NewOrder[]): Promise<number[]> {
+  const returned = await db.insertInto('orders').values(rows).returning('id').execute();
+  if (returned.length !== rows.length) throw new Error('insertOrders: not every order was written');
+  return returned.map((r) => Number(r.id)).sort((a, b) => a - b);
 }
 
 /** An order with the names the operator reads instead of ids. */

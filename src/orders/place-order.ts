@@ -17,9 +17,10 @@ import { inTransaction } from '../db/transaction.js';
 import { debitInTx } from '../ledger/ledger.repo.js';
 import { MoneyOverflowError } from '../money.js';
 import { type FailureOf, fail, ok, type Result } from '../result.js';
+import { type BatchOutcome, placeInBatch } from './order-batch.js';
 import { type PricingFailure, priceOrderDraft } from './order-draft.js';
 import type { Params } from './order-input.js';
-import { findOrderByIdemKey, insertOrder } from './orders.repo.js';
+import { findOrderByIdemKey, insertOrder, type NewOrder } from './orders.repo.js';
 import { takeReserveInTx } from './subscription-reserve.js';
 
 class InsufficientFunds extends Error {}
@@ -60,36 +61,64 @@ export async function placeOrder(opts: {
   if (!priced.ok) return priced;
   const { service, draft: d, chargeUnits, reserveUnits } = priced.value;
 
+  const row: NewOrder = {
+    user_id: userId,
+    service_id: service.id,
+    type: service.type,
+    link: d.link,
+    quantity: d.quantity,
+    runs: d.runs,
+    interval_minutes: d.intervalMinutes,
+    params: d.params ? JSON.stringify(d.params) : null,
+    rate_units: service.rateUnits,
+    charge_units: chargeUnits,
+    status: 'pending',
+    remains: d.initialRemains,
+    start_count: null,
+    reserve_units: reserveUnits,
+    created_at: now,
+    updated_at: now,
+    idem_key: idemKey ?? null,
+    ...dispatchFields(service, d.runs !== null, now),
+  };
+  // An order with a plain charge goes in the next batch (order-batch.ts); a keyed or reserving one,
+  // or one placed inside a caller's transaction, is written by itself as before.
+  if (idemKey === undefined && reserveUnits === 0n && !db.isTransaction) {
+    const placed = await placeInBatch(db, row, (o) => placeAlone(db, o, 0n));
+    return placed.ok ? ok({ orderId: placed.orderId, chargeUnits }) : fail({ code: placed.code });
+  }
+  try {
+    const placed = await placeAlone(db, row, reserveUnits);
+    return placed.ok ? ok({ orderId: placed.orderId, chargeUnits }) : fail({ code: placed.code });
+  } catch (err) {
+    if (idemKey !== undefined && isUniqueViolation(err)) {
+      // The same form arrived twice at once and the other request placed the order.
+      const earlier = await findOrderByIdemKey(db, userId, idemKey);
+      if (earlier) return ok({ orderId: earlier.id, chargeUnits: earlier.chargeUnits, repeated: true });
+    }
+    throw err;
+  }
+}
+
+/**
+ * One order in its own transaction: its row, then its charge and (a subscription per post) its
+ * reserve, each a conditional debit. `insufficient_funds` when the balance does not cover them (nothing
+ * written); an amount too large is answered as such. Other failures are thrown (placeOrder maps a
+ * repeated idempotency key).
+ */
+async function placeAlone(db: Executor, row: NewOrder, reserveUnits: bigint): Promise<BatchOutcome> {
+  const chargeUnits = BigInt(row.charge_units);
   try {
     const orderId = await inTransaction(db, async (tx) => {
-      const id = await insertOrder(tx, {
-        user_id: userId,
-        service_id: service.id,
-        type: service.type,
-        link: d.link,
-        quantity: d.quantity,
-        runs: d.runs,
-        interval_minutes: d.intervalMinutes,
-        params: d.params ? JSON.stringify(d.params) : null,
-        rate_units: service.rateUnits,
-        charge_units: chargeUnits,
-        status: 'pending',
-        remains: d.initialRemains,
-        start_count: null,
-        reserve_units: reserveUnits,
-        created_at: now,
-        updated_at: now,
-        idem_key: idemKey ?? null,
-        ...dispatchFields(service, d.runs !== null, now),
-      });
+      const id = await insertOrder(tx, row);
       if (chargeUnits > 0n) {
         const after = await debitInTx(tx, {
-          userId,
+          userId: row.user_id,
           amountUnits: chargeUnits,
           kind: 'order_charge',
           orderId: id,
           idemKey: `charge:order:${id}`,
-          now,
+          now: Number(row.created_at),
         });
         if (after === null) throw new InsufficientFunds();
       }
@@ -97,25 +126,20 @@ export async function placeOrder(opts: {
       // pays for one post's reserve opens one such subscription, not five.
       if (reserveUnits > 0n) {
         const taken = await takeReserveInTx(tx, {
-          userId,
+          userId: row.user_id,
           orderId: id,
           amountUnits: reserveUnits,
           postsDelivered: 0n,
-          now,
+          now: Number(row.created_at),
         });
         if (!taken) throw new InsufficientFunds();
       }
       return id;
     });
-    return ok({ orderId, chargeUnits });
+    return { ok: true, orderId };
   } catch (err) {
-    if (err instanceof InsufficientFunds) return fail({ code: 'insufficient_funds' });
-    if (err instanceof MoneyOverflowError) return fail({ code: 'amount_too_large' });
-    if (idemKey !== undefined && isUniqueViolation(err)) {
-      // The same form arrived twice at once and the other request placed the order.
-      const earlier = await findOrderByIdemKey(db, userId, idemKey);
-      if (earlier) return ok({ orderId: earlier.id, chargeUnits: earlier.chargeUnits, repeated: true });
-    }
+    if (err instanceof InsufficientFunds) return { ok: false, code: 'insufficient_funds' };
+    if (err instanceof MoneyOverflowError) return { ok: false, code: 'amount_too_large' };
     throw err;
   }
 }

@@ -1,0 +1,171 @@
+/**
+ * Group commit of orders: orders placed at the same moment are written and debited in one
+ * transaction, so that a busy account pays one commit (one fsync) for many orders instead of one each.
+ * A child panel sends all its customers' orders from one account, so that account's `add` rate is what
+ * a wholesale panel lives on; one transaction per order made it wait for the disk once per order.
+ *
+ * What does not change: an order is answered only once its row and its debit are committed; the
+ * orders of a batch are decided in the order they arrived, each against the balance left by the ones
+ * before it (an order the balance does not cover is refused and takes nothing, the others go on); one
+ * order that fails for any other reason never fails another: when the batch's transaction fails before
+ * committing, nothing of it happened, and every order of it is placed again on its own.
+ *
+ * Batches form by themselves: while one batch's transaction runs, the orders that arrive wait for it
+ * and go together in the next one; an order that arrives when nothing runs is written at once (after
+ * the current turn of the event loop, which lets the requests already read join it).
+ *
+ * On Postgres a batch holds one account's orders (different accounts commit in parallel, on their own
+ * connections); on SQLite, where one process has a single writer anyway, a batch holds every account's.
+ */
+import { dialectOf, type Executor } from '../db/executor.js';
+import { inTransaction } from '../db/transaction.js';
+import { debitManyInTx, lockBalanceInTx } from '../ledger/ledger.repo.js';
+import { insertOrders, type NewOrder } from './orders.repo.js';
+
+/** Most orders one transaction writes (bounds the time a batch holds the account's row). */
+export const MAX_BATCH = 200;
+
+export type BatchOutcome =
+  | { ok: true; orderId: number }
+  | { ok: false; code: 'insufficient_funds' | 'amount_too_large' };
+
+interface Pending {
+  order: NewOrder;
+  resolve: (outcome: BatchOutcome) => void;
+  reject: (err: unknown) => void;
+}
+
+interface Queue {
+  waiting: Pending[];
+  running: boolean;
+}
+
+/**
+ * Placing one order on its own (the path every order took before batching): used for an order whose
+ * batch failed, so that its own fault, if any, is the only one it meets.
+ */
+export type PlaceAlone = (order: NewOrder) => Promise<BatchOutcome>;
+
+class OrderBatcher {
+  readonly #queues = new Map<string, Queue>();
+
+  constructor(
+    readonly db: Executor,
+    readonly perAccount: boolean,
+  ) {}
+
+  submit(order: NewOrder, alone: PlaceAlone): Promise<BatchOutcome> {
+    const key = this.perAccount ? String(order.user_id) : '*';
+    let q = this.#queues.get(key);
+    if (!q) {
+      q = { waiting: [], running: false };
+      this.#queues.set(key, q);
+    }
+    const queue = q;
+    return new Promise<BatchOutcome>((resolve, reject) => {
+      queue.waiting.push({ order, resolve, reject });
+      if (!queue.running) {
+        queue.running = true;
+        setImmediate(() => void this.#drain(key, queue, alone));
+      }
+    });
+  }
+
+  async #drain(key: string, q: Queue, alone: PlaceAlone): Promise<void> {
+    while (q.waiting.length > 0) {
+      const batch = q.waiting.splice(0, MAX_BATCH);
+      await this.#run(batch, alone);
+    }
+    q.running = false;
+    this.#queues.delete(key);
+  }
+
+  async #run(batch: Pending[], alone: PlaceAlone): Promise<void> {
+    let outcomes: BatchOutcome[];
+    let reachedCommit = false;
+    try {
+      outcomes = await inTransaction(this.db, async (tx) => {
+        reachedCommit = false;
+        const result = await writeBatchInTx(
+          tx,
+          batch.map((p) => p.order),
+        );
+        reachedCommit = true;
+        return result;
+      });
+    } catch (err) {
+      if (reachedCommit) {
+        // The commit itself failed: whether it happened is unknown, so no order of it may be placed
+        // again (it could be charged twice). Each request fails as a single order's would.
+        for (const p of batch) p.reject(err);
+        return;
+      }
+      // Nothing of the batch was written: every order is placed again on its own, so one order's
+      // fault (a value the database refuses, an amount too large) is met by that order only.
+      await Promise.all(batch.map((p) => alone(p.order).then(p.resolve, p.reject)));
+      return;
+    }
+    batch.forEach((p, i) => {
+      p.resolve(outcomes[i] as BatchOutcome);
+    });
+  }
+}
+
+/**
+ * The batch's work in its transaction: per account, lock its balance, take the orders in arrival order
+ * while the balance covers them, write those orders, then one debit for all of them with one ledger
+ * entry each (each entry names its order and the balance right after it). Arrival order is kept:
+ * ids, entries and balances read as if the orders had been placed one after the other.
+ */
+async function writeBatchInTx(tx: Executor, orders: NewOrder[]): Promise<BatchOutcome[]> {
+  const outcomes: BatchOutcome[] = new Array(orders.length);
+  const byAccount = new Map<number, number[]>();
+  orders.forEach((o, i) => {
+    const list = byAccount.get(o.user_id);
+    if (list) list.push(i);
+    else byAccount.set(o.user_id, [i]);
+  });
+  for (const [userId, indexes] of byAccount) {
+    let left = await lockBalanceInTx(tx, userId);
+    const accepted: number[] = [];
+    for (const i of indexes) {
+      const charge = BigInt((orders[i] as NewOrder).charge_units);
+      if (charge > left) {
+        outcomes[i] = { ok: false, code: 'insufficient_funds' };
+        continue;
+      }
+      left -= charge;
+      accepted.push(i);
+    }
+    if (accepted.length === 0) continue;
+    const ids = await insertOrders(
+      tx,
+      accepted.map((i) => orders[i] as NewOrder),
+    );
+    const debits: { orderId: number; amountUnits: bigint; now: number }[] = [];
+    accepted.forEach((i, k) => {
+      const order = orders[i] as NewOrder;
+      const orderId = ids[k] as number;
+      const charge = BigInt(order.charge_units);
+      if (charge > 0n) debits.push({ orderId, amountUnits: charge, now: Number(order.created_at) });
+      outcomes[i] = { ok: true, orderId };
+    });
+    if (debits.length > 0) await debitManyInTx(tx, userId, debits);
+  }
+  return outcomes;
+}
+
+const batchers = new WeakMap<Executor, OrderBatcher>();
+
+/**
+ * Place `order` (already validated and priced, with its charge and no reserve) in the next batch of
+ * `db`. `alone` places it by itself when its batch fails.
+ */
+export function placeInBatch(db: Executor, order: NewOrder, alone: PlaceAlone): Promise<BatchOutcome> {
+  let b = batchers.get(db);
+  if (!b) {
+    b = new OrderBatcher(db, dialectOf(db) === 'postgres');
+    batchers.set(db, b);
+  }
+  return b.submit(order, alone);
+}
