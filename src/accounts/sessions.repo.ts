@@ -1,4 +1,5 @@
 /** Web sessions (table web_sessions): only token hashes are stored. Takes the database or a transaction. */
+import { changeVersionSql, observeChangeVersion } from '../db/change-version.js';
 import type { Executor } from '../db/executor.js';
 import { toUnits } from '../money.js';
 import { toRole } from './roles.js';
@@ -58,10 +59,13 @@ export async function findSessionWithUser(
       'users.password_hash',
       'users.email',
       'users.totp_enabled_at',
+      // The caches' change version, read in the same round trip (db/change-version.ts).
+      changeVersionSql.as('change_version'),
     ])
     .where('web_sessions.token_hash', '=', tokenHash)
     .executeTakeFirst();
   if (!r) return null;
+  observeChangeVersion(db, r.change_version);
   return {
     session: {
       id: Number(r.session_id),

@@ -2,6 +2,7 @@
 import type { Insertable } from 'kysely';
 
 import { sql } from 'kysely';
+import { changeVersionSql, observeChangeVersion } from '../db/change-version.js';
 import type { Executor } from '../db/executor.js';
 import type { UsersTable } from '../db/schema.js';
 import { toUnits } from '../money.js';
@@ -37,13 +38,19 @@ function toUser(row: any): User {
 
 const columns = ['id', 'username', 'role', 'disabled', 'balance_units', 'email', 'totp_enabled_at'] as const;
 
+/**
+ * The user of an API key. The caches' change version is read in the same round trip
+ * (db/change-version.ts), so an API request always sees the operator's last change.
+ */
 export async function findUserByKeyHash(db: Executor, keyHash: string): Promise<User | null> {
   const row = await db
     .selectFrom('users')
-    .select(columns)
+    .select([...columns, changeVersionSql.as('change_version')])
     .where('api_key_hash', '=', keyHash)
     .executeTakeFirst();
-  return row ? toUser(row) : null;
+  if (!row) return null;
+  observeChangeVersion(db, row.change_version);
+  return toUser(row);
 }
 
 export async function findUserByUsername(db: Executor, username: string): Promise<User | null> {

@@ -3,10 +3,11 @@
  * `services`, the CLI's `services list`, later the web pages): amounts already formatted exactly,
  * quantities as decimal strings.
  */
+import { VersionedCache } from '../db/change-version.js';
 import type { Executor } from '../db/executor.js';
 import { formatRate } from '../money.js';
 import type { ServiceType } from './service-types.js';
-import { listServices as findServices } from './services.repo.js';
+import { listServices as findServices, type Service } from './services.repo.js';
 
 export interface ServiceView {
   id: number;
@@ -25,13 +26,25 @@ export interface ServiceView {
   providerId: number | null;
 }
 
+/**
+ * Each caller's view, kept until the catalogue changes (a service, a category, a user's rate; in this
+ * process or another: db/change-version.ts). Shared between requests: read-only.
+ */
+const views = new VersionedCache<string, readonly ServiceView[]>(5000);
+
 /** `userId` null: the operator's view (list prices); `includeDisabled` adds disabled services. */
 export async function listServices(opts: {
   db: Executor;
   userId: number | null;
   includeDisabled?: boolean;
-}): Promise<ServiceView[]> {
-  const rows = await findServices(opts.db, opts.userId, opts.includeDisabled ?? false);
+}): Promise<readonly ServiceView[]> {
+  const includeDisabled = opts.includeDisabled ?? false;
+  return views.get(opts.db, `${opts.userId ?? '-'}:${includeDisabled}`, async () =>
+    Object.freeze(view(await findServices(opts.db, opts.userId, includeDisabled))),
+  );
+}
+
+function view(rows: Service[]): ServiceView[] {
   return rows.map((s) => ({
     id: s.id,
     name: s.name,

@@ -1,5 +1,6 @@
 /** Reads of the service catalogue, with a user's own rate applied where the operator set one. */
 import { type Insertable, sql, type Updateable } from 'kysely';
+import { bumpChangeVersion } from '../db/change-version.js';
 import type { Executor } from '../db/executor.js';
 import type { ServicesTable } from '../db/schema.js';
 import { toUnits } from '../money.js';
@@ -103,6 +104,7 @@ export async function setServiceEnabledById(db: Executor, id: number, enabled: b
     .set({ enabled: enabled ? 1 : 0 })
     .where('id', '=', id)
     .executeTakeFirst();
+  await bumpChangeVersion(db);
   return Number(r.numUpdatedRows) === 1;
 }
 
@@ -118,6 +120,7 @@ export async function insertService(
     .values({ ...values, position })
     .returning('id')
     .executeTakeFirstOrThrow();
+  await bumpChangeVersion(db);
   return Number(row.id);
 }
 
@@ -144,6 +147,7 @@ export async function ensureCategory(db: Executor, name: string): Promise<void> 
     .values({ name, position: Number(row?.last ?? 0) + 1 })
     .onConflict((oc) => oc.column('name').doNothing())
     .execute();
+  await bumpChangeVersion(db);
 }
 
 export interface CategoryPlace {
@@ -170,6 +174,7 @@ export async function listCategories(db: Executor): Promise<CategoryPlace[]> {
 
 export async function setCategoryPosition(db: Executor, id: number, position: number): Promise<void> {
   await db.updateTable('categories').set({ position }).where('id', '=', id).execute();
+  await bumpChangeVersion(db);
 }
 
 /** Rename a category and move its services with it. */
@@ -178,6 +183,7 @@ export async function renameCategoryRows(db: Executor, id: number, from: string,
   await db.deleteFrom('categories').where('name', '=', to).where('id', '!=', id).execute();
   await db.updateTable('categories').set({ name: to }).where('id', '=', id).execute();
   await db.updateTable('services').set({ category: to }).where('category', '=', from).execute();
+  await bumpChangeVersion(db);
 }
 
 /** Whether any service is in the category of this name. */
@@ -203,6 +209,7 @@ export async function servicePlaces(
 
 export async function setServicePosition(db: Executor, id: number, position: number): Promise<void> {
   await db.updateTable('services').set({ position }).where('id', '=', id).execute();
+  await bumpChangeVersion(db);
 }
 
 /** A service as staff see it: list price, the provider's rate and name, its place. */
@@ -256,6 +263,7 @@ export async function setServiceRate(db: Executor, id: number, rateUnits: bigint
     .set({ rate_units: rateUnits, rate_set_by_hand: 1 })
     .where('id', '=', id)
     .execute();
+  await bumpChangeVersion(db);
 }
 
 export async function updateServiceRow(
@@ -264,6 +272,7 @@ export async function updateServiceRow(
   values: Updateable<ServicesTable>,
 ): Promise<void> {
   await db.updateTable('services').set(values).where('id', '=', id).execute();
+  await bumpChangeVersion(db);
 }
 
 export async function deleteUserRate(db: Executor, userId: number, serviceId: number): Promise<void> {
@@ -272,6 +281,7 @@ export async function deleteUserRate(db: Executor, userId: number, serviceId: nu
     .where('user_id', '=', userId)
     .where('service_id', '=', serviceId)
     .execute();
+  await bumpChangeVersion(db);
 }
 
 /** A user's own rate for a service, or null when they pay the service's rate. */
@@ -296,6 +306,7 @@ export async function upsertUserRate(
     .values({ user_id: userId, service_id: serviceId, rate_units: rateUnits })
     .onConflict((oc) => oc.columns(['user_id', 'service_id']).doUpdateSet({ rate_units: rateUnits }))
     .execute();
+  await bumpChangeVersion(db);
 }
 
 /** Our service imported from one upstream service of a provider, if any. */

@@ -3,7 +3,8 @@
  * rate), the parsed parameters and the charge by money.ts. Shared by placeOrder and quoteOrder, so the
  * web form's live price and the charge taken are computed by the same code.
  */
-import { findService, type Service } from '../catalog/services.repo.js';
+import { findServiceAsSeenBy } from '../catalog/find-service.js';
+import type { Service } from '../catalog/services.repo.js';
 import type { Executor } from '../db/executor.js';
 import { parseId } from '../ids.js';
 import { chargeFor, MoneyOverflowError } from '../money.js';
@@ -35,7 +36,7 @@ export async function priceOrderDraft(opts: {
   const { db, userId, params, now } = opts;
   const serviceId = params.isMalformed('service') ? null : parseId(opts.serviceId);
   if (serviceId === null) return fail({ code: 'unknown_service' });
-  const service = await findService(db, serviceId, userId);
+  const service = await findServiceAsSeenBy(db, serviceId, userId);
   if (!service || !service.enabled) return fail({ code: 'unknown_service' });
 
   const parsed = parseOrderInput(service, params, now);

@@ -1,36 +1,29 @@
 /**
  * Panel-wide settings stored in the database, so that every process (API servers, workers, the CLI)
- * sees the same values. The currency is read on every balance and status answer, so it is cached
- * for a few seconds per process.
+ * sees the same values. The currency is read on every balance and status answer, so each process keeps
+ * it until a setting changes (db/change-version.ts).
  */
+import { VersionedCache } from '../db/change-version.js';
 import type { Executor } from '../db/executor.js';
 import { type FailureOf, fail, ok, type Result } from '../result.js';
 import { deleteSetting, readSetting, writeSetting } from './settings.repo.js';
 
 export const DEFAULT_CURRENCY = 'USD';
 export const CURRENCY_RE = /^[A-Z]{3}$/;
-const CACHE_MS = 5000;
-
-const cache = new WeakMap<object, { value: string; at: number }>();
+/** The currency, kept until a setting changes, in this process or another (db/change-version.ts). */
+const currencyCache = new VersionedCache<'currency', string>(1);
 
 export async function getCurrency(db: Executor): Promise<string> {
-  const hit = cache.get(db);
-  const now = Date.now();
-  if (hit && now - hit.at < CACHE_MS) return hit.value;
-  const value = (await readSetting(db, 'currency')) ?? DEFAULT_CURRENCY;
-  cache.set(db, { value, at: now });
-  return value;
-}
-
-/** Forget this process's cached currency for `db` (after a change written through a transaction). */
-export function forgetCachedCurrency(db: Executor): void {
-  cache.delete(db);
+  return currencyCache.get(
+    db,
+    'currency',
+    async () => (await readSetting(db, 'currency')) ?? DEFAULT_CURRENCY,
+  );
 }
 
 export async function setCurrency(db: Executor, currency: string): Promise<boolean> {
   if (!CURRENCY_RE.test(currency)) return false;
   await writeSetting(db, 'currency', currency);
-  cache.delete(db);
   return true;
 }
 

@@ -10,7 +10,6 @@ import type { Executor } from '../db/executor.js';
 import { inTransaction } from '../db/transaction.js';
 import { type FailureOf, fail, ok, type Result } from '../result.js';
 import {
-  forgetCachedCurrency,
   type MailSettings,
   parsePanelName,
   setCurrency,
@@ -76,6 +75,5 @@ export async function updateSettings(opts: {
       return ok({ changed });
     },
   );
-  forgetCachedCurrency(opts.db);
   return r;
 }
