@@ -81,48 +81,54 @@ export async function debitInTx(tx: Executor, e: EntryInput): Promise<bigint | n
 }
 
 /**
- * Take several order charges from one user's balance at once, the balance row being locked by this
- * transaction already (lockBalanceInTx) and known to cover them: one UPDATE for their sum and one
- * `order_charge` entry per order, each with the balance right after it, as if they had been taken one
- * after the other in this order. Returns the balance after the last.
+ * Take `amountUnits` (> 0) from the user's balance if it covers it, without a ledger entry: the
+ * caller writes the entries (appendChargeEntriesInTx) in the same transaction. Returns the balance
+ * after, or null when the funds are not there (nothing changed then).
  */
-export async function debitManyInTx(
+export async function takeFromBalanceInTx(
   tx: Executor,
   userId: number,
-  debits: { orderId: number; amountUnits: bigint; now: number }[],
-): Promise<bigint> {
-  let total = 0n;
-  for (const d of debits) {
-    if (d.amountUnits <= 0n) throw new RangeError('debit must be positive');
-    total += d.amountUnits;
-  }
+  amountUnits: bigint,
+): Promise<bigint | null> {
+  if (amountUnits <= 0n) throw new RangeError('debit must be positive');
   const row = await tx
     .updateTable('users')
-    .set({ balance_units: sql`balance_units - ${total}` })
+    .set({ balance_units: sql`balance_units - ${amountUnits}` })
     .where('id', '=', userId)
-    .where('balance_units', '>=', total)
+    .where('balance_units', '>=', amountUnits)
     .returning('balance_units')
     .executeTakeFirst();
-  // The caller checked the balance under the same lock: a refusal here is a fault, and rolls back.
-  if (!row) throw new Error(`debitManyInTx: the balance of user ${userId} no longer covers the batch`);
-  const after = toUnits(row.balance_units);
-  let running = after + total;
-  const entries = debits.map((d) => {
-    running -= d.amountUnits;
+  return row ? toUnits(row.balance_units) : null;
+}
+
+/**
+ * The `order_charge` entries of several charges just taken together (takeFromBalanceInTx) from one
+ * user's balance, one per order in this order, each with the balance right after it, as if they had
+ * been taken one after the other; `balanceAfter` is the balance after the last.
+ */
+export async function appendChargeEntriesInTx(
+  tx: Executor,
+  userId: number,
+  balanceAfter: bigint,
+  charges: { orderId: number; amountUnits: bigint; now: number }[],
+): Promise<void> {
+  let running = balanceAfter;
+  for (const c of charges) running += c.amountUnits;
+  const entries = charges.map((c) => {
+    running -= c.amountUnits;
     return {
       user_id: userId,
-      amount_units: -d.amountUnits,
+      amount_units: -c.amountUnits,
       balance_after_units: running,
       kind: 'order_charge' as const,
-      order_id: d.orderId,
+      order_id: c.orderId,
       payment_id: null,
-      idem_key: `charge:order:${d.orderId}`,
+      idem_key: `charge:order:${c.orderId}`,
       note: null,
-      created_at: d.now,
+      created_at: c.now,
     };
   });
   await tx.insertInto('ledger_entries').values(entries).execute();
-  return after;
 }
 
 /**

@@ -19,7 +19,7 @@
  */
 import { dialectOf, type Executor } from '../db/executor.js';
 import { inTransaction } from '../db/transaction.js';
-import { debitManyInTx, lockBalanceInTx } from '../ledger/ledger.repo.js';
+import { appendChargeEntriesInTx, lockBalanceInTx, takeFromBalanceInTx } from '../ledger/ledger.repo.js';
 import { insertOrders, type NewOrder } from './orders.repo.js';
 
 /** Most orders one transaction writes (bounds the time a batch holds the account's row). */
@@ -112,10 +112,11 @@ class OrderBatcher {
 }
 
 /**
- * The batch's work in its transaction: per account, lock its balance, take the orders in arrival order
- * while the balance covers them, write those orders, then one debit for all of them with one ledger
- * entry each (each entry names its order and the balance right after it). Arrival order is kept:
- * ids, entries and balances read as if the orders had been placed one after the other.
+ * The batch's work in its transaction, per account: take the sum of its orders' charges in one
+ * conditional debit; when the balance does not cover them all, lock it and take the orders in arrival
+ * order while it covers them (the others are refused), then debit those. Then write the orders and one
+ * ledger entry each (each names its order and the balance right after it). Arrival order is kept: ids,
+ * entries and balances read as if the orders had been placed one after the other.
  */
 async function writeBatchInTx(tx: Executor, orders: NewOrder[]): Promise<BatchOutcome[]> {
   const outcomes: BatchOutcome[] = new Array(orders.length);
@@ -125,32 +126,43 @@ async function writeBatchInTx(tx: Executor, orders: NewOrder[]): Promise<BatchOu
     if (list) list.push(i);
     else byAccount.set(o.user_id, [i]);
   });
+  const chargeOf = (i: number) => BigInt((orders[i] as NewOrder).charge_units);
   for (const [userId, indexes] of byAccount) {
-    let left = await lockBalanceInTx(tx, userId);
-    const accepted: number[] = [];
-    for (const i of indexes) {
-      const charge = BigInt((orders[i] as NewOrder).charge_units);
-      if (charge > left) {
-        outcomes[i] = { ok: false, code: 'insufficient_funds' };
-        continue;
+    let accepted = indexes;
+    const total = indexes.reduce((sum, i) => sum + chargeOf(i), 0n);
+    let after = total > 0n ? await takeFromBalanceInTx(tx, userId, total) : null;
+    if (total > 0n && after === null) {
+      let left = await lockBalanceInTx(tx, userId);
+      accepted = [];
+      for (const i of indexes) {
+        if (chargeOf(i) > left) {
+          outcomes[i] = { ok: false, code: 'insufficient_funds' };
+          continue;
+        }
+        left -= chargeOf(i);
+        accepted.push(i);
       }
-      left -= charge;
-      accepted.push(i);
+      const acceptedTotal = accepted.reduce((sum, i) => sum + chargeOf(i), 0n);
+      if (acceptedTotal > 0n) {
+        after = await takeFromBalanceInTx(tx, userId, acceptedTotal);
+        // Checked under the same lock: a refusal here is a fault, and rolls the batch back.
+        if (after === null)
+          throw new Error(`order batch: the balance of user ${userId} changed under its lock`);
+      }
     }
     if (accepted.length === 0) continue;
     const ids = await insertOrders(
       tx,
       accepted.map((i) => orders[i] as NewOrder),
     );
-    const debits: { orderId: number; amountUnits: bigint; now: number }[] = [];
+    const charges: { orderId: number; amountUnits: bigint; now: number }[] = [];
     accepted.forEach((i, k) => {
-      const order = orders[i] as NewOrder;
       const orderId = ids[k] as number;
-      const charge = BigInt(order.charge_units);
-      if (charge > 0n) debits.push({ orderId, amountUnits: charge, now: Number(order.created_at) });
+      if (chargeOf(i) > 0n)
+        charges.push({ orderId, amountUnits: chargeOf(i), now: Number((orders[i] as NewOrder).created_at) });
       outcomes[i] = { ok: true, orderId };
     });
-    if (debits.length > 0) await debitManyInTx(tx, userId, debits);
+    if (charges.length > 0 && after !== null) await appendChargeEntriesInTx(tx, userId, after, charges);
   }
   return outcomes;
 }
