@@ -36,6 +36,12 @@ export interface OpenOptions {
   migrate?: boolean;
   /** Postgres pool size (default 10). */
   poolSize?: number;
+  /**
+   * SQLite: whether each commit is synced to disk before it returns (default true, the panel's
+   * setting). Only throwaway databases (the tests') turn it off: their content never needs to
+   * survive a power cut, and a sync per commit would make the suite slower for nothing.
+   */
+  durable?: boolean;
 }
 
 export async function openDatabase(url: string, options: OpenOptions = {}): Promise<Db> {
@@ -48,7 +54,7 @@ export async function openDatabase(url: string, options: OpenOptions = {}): Prom
     // Every commit reaches the disk before it is answered (docs/operations.md, "What a power cut can
     // lose"): an order answered to a client, or an engine claim made before a request to a provider,
     // survives a power cut. NORMAL would skip that fsync and could lose the last commits.
-    sqlite.pragma('synchronous = FULL');
+    sqlite.pragma(options.durable === false ? 'synchronous = NORMAL' : 'synchronous = FULL');
     sqlite.pragma('busy_timeout = 5000');
     sqlite.pragma('foreign_keys = ON');
     db = new Kysely<Database>({ dialect: panelSqliteDialect(sqlite) });

@@ -22,7 +22,8 @@ export async function freshDatabase(dialect: DialectName): Promise<TestDb & { cl
   if (dialect === 'sqlite') {
     const dir = mkdtempSync(join(tmpdir(), 'smm-test-'));
     const url = `sqlite:${join(dir, 'panel.db')}`;
-    const db = await openDatabase(url);
+    // A throwaway file: no sync per commit (the panel's own processes, spawned by some tests, sync).
+    const db = await openDatabase(url, { durable: false });
     return {
       db,
       url,
