@@ -4,6 +4,7 @@ import type { Insertable } from 'kysely';
 import { sql } from 'kysely';
 import { changeVersionSql, observeChangeVersion } from '../db/change-version.js';
 import type { Executor } from '../db/executor.js';
+import { preparedQuery } from '../db/prepared.js';
 import type { UsersTable } from '../db/schema.js';
 import { toUnits } from '../money.js';
 import { type Role, toRole } from './roles.js';
@@ -42,12 +43,17 @@ const columns = ['id', 'username', 'role', 'disabled', 'balance_units', 'email',
  * The user of an API key. The caches' change version is read in the same round trip
  * (db/change-version.ts), so an API request always sees the operator's last change.
  */
+const userByKeyHash = preparedQuery(
+  (db, keyHash: string) =>
+    (db as Executor)
+      .selectFrom('users')
+      .select([...columns, changeVersionSql.as('change_version')])
+      .where('api_key_hash', '=', keyHash),
+  1,
+);
+
 export async function findUserByKeyHash(db: Executor, keyHash: string): Promise<User | null> {
-  const row = await db
-    .selectFrom('users')
-    .select([...columns, changeVersionSql.as('change_version')])
-    .where('api_key_hash', '=', keyHash)
-    .executeTakeFirst();
+  const [row] = await userByKeyHash(db, keyHash);
   if (!row) return null;
   observeChangeVersion(db, row.change_version);
   return toUser(row);

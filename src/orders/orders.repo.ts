@@ -3,6 +3,7 @@
 import { type Insertable, sql } from 'kysely';
 import type { ServiceType } from '../catalog/service-types.js';
 import type { Executor } from '../db/executor.js';
+import { preparedQuery } from '../db/prepared.js';
 import type { OrdersTable } from '../db/schema.js';
 import { toUnits } from '../money.js';
 import type { DispatchState } from './dispatch.state.js';
@@ -116,6 +117,20 @@ export interface OrderStatusView {
  * Several of one user's orders by id, only the columns `status` answers with: the hot path of clients
  * polling up to 100 orders at a time (the full row is several times slower to read).
  */
+/** API v2 `status` runs on every call: its query is compiled once per number of ids (db/prepared.ts). */
+const statusQueryFor = (count: number) =>
+  preparedQuery(
+    (d, user: number, ...list: number[]) =>
+      (d as Executor)
+        .selectFrom('orders')
+        .select(['id', 'status', 'charge_units', 'refunded_units', 'remains', 'start_count'])
+        .where('user_id', '=', user)
+        .where('id', 'in', list)
+        .where('parent_order_id', 'is', null),
+    1 + count,
+  );
+const statusQueries = new Map<number, ReturnType<typeof statusQueryFor>>();
+
 export async function findUserOrderStatuses(
   db: Executor,
   userId: number,
@@ -123,13 +138,12 @@ export async function findUserOrderStatuses(
 ): Promise<Map<number, OrderStatusView>> {
   const out = new Map<number, OrderStatusView>();
   if (ids.length === 0) return out;
-  const rows = await db
-    .selectFrom('orders')
-    .select(['id', 'status', 'charge_units', 'refunded_units', 'remains', 'start_count'])
-    .where('user_id', '=', userId)
-    .where('id', 'in', ids)
-    .where('parent_order_id', 'is', null)
-    .execute();
+  let query = statusQueries.get(ids.length);
+  if (!query) {
+    query = statusQueryFor(ids.length);
+    statusQueries.set(ids.length, query);
+  }
+  const rows = await query(db, userId, ...ids);
   for (const r of rows) {
     out.set(Number(r.id), {
       id: Number(r.id),
