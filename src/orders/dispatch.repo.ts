@@ -74,20 +74,36 @@ export async function recoverStale(
   }));
 }
 
-/** Renew this worker's claims (just before sending, or while orders wait for their turn). */
+/**
+ * Renew this worker's claims (just before sending, or while orders wait for their turn). Returns the
+ * ids still claimed by `workerId` (the others were declared stale meanwhile: they must not be sent).
+ */
 export async function renewClaims(
   db: Executor,
   p: { orderIds: number[]; workerId: string; now: number },
-): Promise<number> {
-  if (p.orderIds.length === 0) return 0;
-  const r = await db
+): Promise<Set<number>> {
+  if (p.orderIds.length === 0) return new Set();
+  const rows = await db
     .updateTable('orders')
     .set({ claimed_at: p.now })
     .where('id', 'in', p.orderIds)
     .where('dispatch_state', '=', 'sending')
     .where('claimed_by', '=', p.workerId)
+    .returning('id')
+    .execute();
+  return new Set(rows.map((r) => Number(r.id)));
+}
+
+/** Whether the order is sent and follows this upstream order (a send recorded already). */
+export async function isSentAs(db: Executor, p: { orderId: number; upstreamId: string }): Promise<boolean> {
+  const row = await db
+    .selectFrom('orders')
+    .select('id')
+    .where('id', '=', p.orderId)
+    .where('dispatch_state', '=', 'sent')
+    .where('provider_order_id', '=', p.upstreamId)
     .executeTakeFirst();
-  return Number(r.numUpdatedRows);
+  return row !== undefined;
 }
 
 /**
