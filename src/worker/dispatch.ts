@@ -373,70 +373,60 @@ const DISPATCH_ROUND_MS = 1000;
  * waits for its provider's turn longer than WORKER_STALE_SENDING_MS is declared stale by another
  * worker and goes to review; its send re-checks the claim first, so it is never sent twice. Keep
  * WORKER_DISPATCH_BATCH small enough for a provider's send limit (batch × add time < stale time).
- * While batches come back full, the round claims the next one when the last is done, for up to
- * DISPATCH_ROUND_MS (the other steps of the worker's round then get their turn).
+ * While batches come back full, the next batch is claimed as soon as every order of the last one has
+ * left (so that sends never wait for the slowest of a batch, and at most one batch waits claimed), for
+ * up to DISPATCH_ROUND_MS; then the other steps of the worker's round get their turn.
  */
 export async function dispatchRound(ctx: EngineContext): Promise<number> {
   await recoverStaleSends(ctx);
   const started = Date.now();
   const tools = sendTools(ctx);
-  let limits: Map<number, number> | null = null;
+  const batch = ctx.settings.dispatchBatch;
+  let limits = new Map<number, number>();
+  /** Claimed, not sent yet, in claim order. */
+  const waiting: Order[] = [];
+  const atProvider = new Map<number, number>();
+  const running = new Set<Promise<void>>();
+  let free = Math.max(1, ctx.settings.dispatchConcurrency);
+  let more = true;
   let total = 0;
+  const start = (order: Order) => {
+    const key = order.providerId ?? 0;
+    free--;
+    atProvider.set(key, (atProvider.get(key) ?? 0) + 1);
+    const send = sendClaimed(ctx, order, tools)
+      .catch((err: unknown) => {
+        // A database fault after the claim: the order stays `sending` and goes to review when stale.
+        ctx.log('error', 'dispatch failed', { order: order.id, error: String(err) });
+      })
+      .finally(() => {
+        free++;
+        atProvider.set(key, (atProvider.get(key) ?? 1) - 1);
+        running.delete(send);
+      });
+    running.add(send);
+  };
   for (;;) {
-    const claimed = await claimForDispatch(ctx, ctx.settings.dispatchBatch);
-    total += claimed.length;
-    if (claimed.length === 0) break;
-    limits ??= new Map((await listProviders(ctx.db)).map((p) => [p.id, p.sendLimit]));
-    await sendBatch(ctx, tools, limits, claimed);
-    if (claimed.length < ctx.settings.dispatchBatch || Date.now() - started >= DISPATCH_ROUND_MS) break;
+    if (waiting.length === 0 && more) {
+      const claimed = await claimForDispatch(ctx, batch);
+      total += claimed.length;
+      if (claimed.length > 0 && limits.size === 0)
+        limits = new Map((await listProviders(ctx.db)).map((p) => [p.id, p.sendLimit]));
+      waiting.push(...claimed);
+      more = claimed.length === batch && Date.now() - started < DISPATCH_ROUND_MS;
+    }
+    for (let i = 0; i < waiting.length && free > 0; ) {
+      const order = waiting[i] as Order;
+      const key = order.providerId ?? 0;
+      if ((atProvider.get(key) ?? 0) < Math.max(1, limits.get(key) ?? 1)) {
+        waiting.splice(i, 1);
+        start(order);
+      } else i++;
+    }
+    if (running.size === 0 && waiting.length === 0 && !more) break;
+    // Every claimed order has left: claim the next batch while they are under way.
+    if (waiting.length === 0 && more) continue;
+    await Promise.race(running);
   }
   return total;
-}
-
-async function sendBatch(
-  ctx: EngineContext,
-  tools: SendTools,
-  limits: Map<number, number>,
-  claimed: Order[],
-): Promise<void> {
-  const byProvider = new Map<number, Order[]>();
-  for (const o of claimed) {
-    const key = o.providerId ?? 0;
-    const list = byProvider.get(key) ?? [];
-    list.push(o);
-    byProvider.set(key, list);
-  }
-  let free = ctx.settings.dispatchConcurrency;
-  const waiters: (() => void)[] = [];
-  const acquire = async () => {
-    while (free === 0) await new Promise<void>((resolve) => waiters.push(resolve));
-    free--;
-  };
-  const release = () => {
-    free++;
-    waiters.shift()?.();
-  };
-  await Promise.all(
-    [...byProvider].map(async ([providerId, list]) => {
-      let next = 0;
-      const lanes = Math.min(limits.get(providerId) ?? 1, list.length);
-      await Promise.all(
-        Array.from({ length: lanes }, async () => {
-          while (next < list.length) {
-            const order = list[next++];
-            if (!order) break;
-            await acquire();
-            try {
-              await sendClaimed(ctx, order, tools);
-            } catch (err) {
-              // A database fault after the claim: the order stays `sending` and goes to review when stale.
-              ctx.log('error', 'dispatch failed', { order: order.id, error: String(err) });
-            } finally {
-              release();
-            }
-          }
-        }),
-      );
-    }),
-  );
 }
