@@ -373,8 +373,9 @@ const DISPATCH_ROUND_MS = 1000;
  * waits for its provider's turn longer than WORKER_STALE_SENDING_MS is declared stale by another
  * worker and goes to review; its send re-checks the claim first, so it is never sent twice. Keep
  * WORKER_DISPATCH_BATCH small enough for a provider's send limit (batch × add time < stale time).
- * While batches come back full, the next batch is claimed as soon as every order of the last one has
- * left (so that sends never wait for the slowest of a batch, and at most one batch waits claimed), for
+ * While batches come back full, the next one is claimed as soon as every order of the last one has
+ * left and at least half the lanes are free again (so that sends never wait for the slowest of a batch,
+ * and a worker holds at most a batch and half its lanes in claims: what a crash leaves to review), for
  * up to DISPATCH_ROUND_MS; then the other steps of the worker's round get their turn.
  */
 export async function dispatchRound(ctx: EngineContext): Promise<number> {
@@ -387,7 +388,10 @@ export async function dispatchRound(ctx: EngineContext): Promise<number> {
   const waiting: Order[] = [];
   const atProvider = new Map<number, number>();
   const running = new Set<Promise<void>>();
-  let free = Math.max(1, ctx.settings.dispatchConcurrency);
+  const lanes = Math.max(1, ctx.settings.dispatchConcurrency);
+  let free = lanes;
+  /** Claim again once this many lanes are free (half a batch). */
+  const refill = Math.ceil(Math.min(batch, lanes) / 2);
   let more = true;
   let total = 0;
   const start = (order: Order) => {
@@ -406,8 +410,9 @@ export async function dispatchRound(ctx: EngineContext): Promise<number> {
       });
     running.add(send);
   };
+  const canClaim = () => waiting.length === 0 && more && free >= refill;
   for (;;) {
-    if (waiting.length === 0 && more) {
+    if (canClaim()) {
       const claimed = await claimForDispatch(ctx, batch);
       total += claimed.length;
       if (claimed.length > 0 && limits.size === 0)
@@ -424,8 +429,8 @@ export async function dispatchRound(ctx: EngineContext): Promise<number> {
       } else i++;
     }
     if (running.size === 0 && waiting.length === 0 && !more) break;
-    // Every claimed order has left: claim the next batch while they are under way.
-    if (waiting.length === 0 && more) continue;
+    // Every claimed order has left and lanes are free: claim the next batch while they are under way.
+    if (canClaim()) continue;
     await Promise.race(running);
   }
   return total;
