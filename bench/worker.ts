@@ -186,7 +186,16 @@ async function main(): Promise<void> {
     const syncBase = process.env.BENCH_WORKER_SYNC_BASE_MS;
     const settings = workerSettings(db.dialect, undefined, syncBase ? { syncBaseMs: Number(syncBase) } : {});
     const ctx: EngineContext = { db: db.db, settings, log };
-    step = () => workerRound(ctx);
+    // As `smm-panel worker` does (worker.ts startWorker): a round that fails is logged (an engine
+    // error in the table) and the next round runs; it does not end the run.
+    step = async () => {
+      try {
+        return await workerRound(ctx);
+      } catch (err) {
+        log('error', 'worker round failed', { error: err instanceof Error ? err.message : String(err) });
+        return 1;
+      }
+    };
   } else if (mode === 'ceiling') {
     const endpoint = { url: process.env.BENCH_SIM_URL ?? '', apiKey: process.env.BENCH_SIM_KEY ?? '' };
     const population = Math.max(SYNC_BATCH, Number(process.env.BENCH_SIM_PRELOAD ?? '0'));

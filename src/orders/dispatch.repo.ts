@@ -74,20 +74,36 @@ export async function recoverStale(
   }));
 }
 
-/** Renew this worker's claims (just before sending, or while orders wait for their turn). */
+/**
+ * Renew this worker's claims (just before sending, or while orders wait for their turn). Returns the
+ * ids still claimed by `workerId` (the others were declared stale meanwhile: they must not be sent).
+ */
 export async function renewClaims(
   db: Executor,
   p: { orderIds: number[]; workerId: string; now: number },
-): Promise<number> {
-  if (p.orderIds.length === 0) return 0;
-  const r = await db
+): Promise<Set<number>> {
+  if (p.orderIds.length === 0) return new Set();
+  const rows = await db
     .updateTable('orders')
     .set({ claimed_at: p.now })
     .where('id', 'in', p.orderIds)
     .where('dispatch_state', '=', 'sending')
     .where('claimed_by', '=', p.workerId)
+    .returning('id')
+    .execute();
+  return new Set(rows.map((r) => Number(r.id)));
+}
+
+/** Whether the order is sent and follows this upstream order (a send recorded already). */
+export async function isSentAs(db: Executor, p: { orderId: number; upstreamId: string }): Promise<boolean> {
+  const row = await db
+    .selectFrom('orders')
+    .select('id')
+    .where('id', '=', p.orderId)
+    .where('dispatch_state', '=', 'sent')
+    .where('provider_order_id', '=', p.upstreamId)
     .executeTakeFirst();
-  return Number(r.numUpdatedRows);
+  return row !== undefined;
 }
 
 /**
@@ -107,6 +123,43 @@ export async function releaseClaim(
     .where('claimed_by', '=', p.workerId)
     .executeTakeFirst();
   return Number(res.numUpdatedRows) === 1;
+}
+
+/**
+ * Record accepted sends of several orders in one statement: sending -> sent, each only while the claim
+ * is still `workerId`'s, with its upstream order id; an order still `pending` shows `processing` (the
+ * state machine's first step once the provider has it, which moves no money: the same move as
+ * settle.ts startProcessingInTx, made here so that a whole group costs one statement). Returns the ids
+ * recorded; any other order's claim was lost meanwhile (see markSentLate).
+ */
+export async function releaseClaimsSent(
+  db: Executor,
+  p: { workerId: string; now: number; rows: { orderId: number; upstreamId: string; nextCheckAt: number }[] },
+): Promise<Set<number>> {
+  assertDispatchTransition('sending', 'sent');
+  if (p.rows.length === 0) return new Set();
+  // Every value is cast: Postgres would otherwise type the parameters of a VALUES list as text.
+  const values = sql.join(
+    p.rows.map(
+      (r) =>
+        sql`(CAST(${r.orderId} AS bigint), CAST(${r.upstreamId} AS text), CAST(${r.nextCheckAt} AS bigint))`,
+    ),
+  );
+  const res = await sql<{ id: number | string }>`
+    WITH v(id, upstream_id, next_check_at) AS (VALUES ${values})
+    UPDATE orders SET
+      dispatch_state = 'sent',
+      claimed_by = NULL,
+      provider_order_id = v.upstream_id,
+      next_check_at = v.next_check_at,
+      unchanged_checks = 0,
+      last_error = NULL,
+      updated_at = ${p.now},
+      status = CASE WHEN orders.status = 'pending' THEN 'processing' ELSE orders.status END
+    FROM v
+    WHERE orders.id = v.id AND orders.dispatch_state = 'sending' AND orders.claimed_by = ${p.workerId}
+    RETURNING orders.id`.execute(db);
+  return new Set(res.rows.map((r) => Number(r.id)));
 }
 
 /**

@@ -92,3 +92,62 @@ export async function recordDeliveredPosts(
     .where('id', '=', p.orderId)
     .execute();
 }
+
+/** One order's progress seen by the sync, with the snapshot it was computed from (the guards). */
+export interface ProgressRow {
+  orderId: number;
+  /** The status, charge, refunds and reserve the claim read: the row must still hold them. */
+  from: string;
+  chargeUnits: bigint;
+  refundedUnits: bigint;
+  reserveUnits: bigint;
+  status: string;
+  remains: bigint;
+  startCount: bigint | null;
+  /** What the provider charges us, when it said (null keeps what is stored). */
+  providerChargeUnits: bigint | null;
+}
+
+/**
+ * Record many orders' progress (a non-final status, remains, start count: no money moves) in ONE
+ * statement: UPDATE ... FROM (VALUES ...), each row with the compare-and-set of the per-order path
+ * (status, charge, refunds and reserve as read). Also reschedules them (a change: next check at
+ * `nextCheckAt`, backoff reset, last error cleared). Returns the ids updated: an order missing from
+ * it changed under us and was left as it is.
+ */
+export async function recordProgressBatch(
+  db: Executor,
+  p: { rows: ProgressRow[]; now: number; nextCheckAt: number },
+): Promise<Set<number>> {
+  if (p.rows.length === 0) return new Set();
+  // Every value is cast: Postgres would otherwise type the parameters of a VALUES list as text.
+  const values = sql.join(
+    p.rows.map(
+      (r) =>
+        sql`(CAST(${r.orderId} AS bigint), CAST(${r.from} AS text), CAST(${r.chargeUnits} AS bigint),
+          CAST(${r.refundedUnits} AS bigint), CAST(${r.reserveUnits} AS bigint), CAST(${r.status} AS text),
+          CAST(${r.remains} AS bigint), CAST(${r.startCount} AS bigint), CAST(${r.providerChargeUnits} AS bigint))`,
+    ),
+  );
+  const res = await sql<{ id: number | string }>`
+    WITH v(id, from_status, charge_units, refunded_units, reserve_units, status, remains, start_count, cost)
+      AS (VALUES ${values})
+    UPDATE orders SET
+      status = v.status,
+      remains = v.remains,
+      start_count = v.start_count,
+      provider_charge_units = COALESCE(v.cost, orders.provider_charge_units),
+      updated_at = ${p.now},
+      finished_at = NULL,
+      next_check_at = ${p.nextCheckAt},
+      unchanged_checks = 0,
+      last_error = NULL
+    FROM v
+    WHERE orders.id = v.id
+      AND orders.status = v.from_status
+      AND orders.charge_units = v.charge_units
+      AND orders.refunded_units = v.refunded_units
+      AND orders.reserve_units = v.reserve_units
+    RETURNING orders.id`.execute(db);
+  return new Set(res.rows.map((r) => Number(r.id)));
+}

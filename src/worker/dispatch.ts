@@ -20,24 +20,27 @@
  */
 
 import { raiseAlert } from '../alerts/alerts.repo.js';
-import { findService } from '../catalog/services.repo.js';
+import { findService, type Service } from '../catalog/services.repo.js';
 import type { Executor } from '../db/executor.js';
 import {
   claimDue,
   type DispatchSet,
+  isSentAs,
   markSentLate,
   recoverStale,
   releaseClaim as releaseClaimRow,
+  releaseClaimsSent,
   renewClaims,
 } from '../orders/dispatch.repo.js';
 import type { DispatchState } from '../orders/dispatch.state.js';
 import type { Order } from '../orders/orders.repo.js';
 import { changeOrderStatusInTx, startProcessingInTx } from '../orders/settle.js';
 import type { SecretBox } from '../payments/secret-box.js';
-import { findProvider, holdProvider, listProviders } from '../providers/providers.repo.js';
+import { findProvider, holdProvider, listProviders, type Provider } from '../providers/providers.repo.js';
 import { classifyAddOutcome } from '../providers/upstream/classify.js';
 import { callUpstream } from '../providers/upstream/client.js';
 import { upstreamAddParams } from '../providers/upstream/params.js';
+import { coalesce } from './coalesce.js';
 import { backoff, type WorkerSettings } from './settings.js';
 
 export interface EngineContext {
@@ -92,12 +95,157 @@ function releaseClaim(
   return releaseClaimRow(tx, { orderId, workerId: ctx.settings.workerId, to, now: nowOf(ctx), set });
 }
 
+/** An `add` the upstream accepted, to be recorded. */
+interface Accepted {
+  order: Order;
+  providerId: number;
+  upstreamId: string;
+  now: number;
+}
+
+/**
+ * The database steps of sending, shared by the sends of one round: the service and provider read once
+ * per round, and the claims renewed and the accepted sends recorded for the orders that reach that
+ * step at about the same time together (coalesce.ts), so that ten sends cost about two statements and
+ * two commits, not thirty statements and twenty commits.
+ */
+export interface SendTools {
+  service(id: number): Promise<Service | null>;
+  provider(id: number): Promise<Provider | null>;
+  /** Renew the claim just before the request leaves; false: no longer ours, send nothing. */
+  renew(orderId: number): Promise<boolean>;
+  /** Record an accepted send (sent, Processing), in a transaction shared with other orders. */
+  recordAccepted(a: Accepted): Promise<void>;
+}
+
+function once<K, V>(cache: Map<K, Promise<V>>, key: K, load: () => Promise<V>): Promise<V> {
+  let p = cache.get(key);
+  if (!p) {
+    p = load();
+    cache.set(key, p);
+    // A failed read is not kept: the next order reads again.
+    p.catch(() => cache.delete(key));
+  }
+  return p;
+}
+
+export function sendTools(ctx: EngineContext): SendTools {
+  const services = new Map<number, Promise<Service | null>>();
+  const providers = new Map<number, Promise<Provider | null>>();
+  const renew = coalesce(async (ids: number[]) => {
+    const ours = await renewClaims(ctx.db, {
+      orderIds: [...new Set(ids)],
+      workerId: ctx.settings.workerId,
+      now: nowOf(ctx),
+    });
+    return ids.map((id) => ours.has(id));
+  });
+  const record = coalesce((items: Accepted[]) => recordAcceptedGroup(ctx, items));
+  return {
+    service: (id) => once(services, id, () => findService(ctx.db, id, null)),
+    provider: (id) => once(providers, id, () => findProvider(ctx.db, id)),
+    renew,
+    async recordAccepted(a) {
+      const failure = await record(a);
+      if (failure !== null) throw failure;
+    },
+  };
+}
+
+/**
+ * Record several accepted sends with one statement (releaseClaimsSent: one commit for the group). An
+ * order whose claim was lost meanwhile, and every order of the group if that statement fails, is then
+ * recorded in a transaction of its own, so that one order's fault never costs the others their record.
+ * Returns, per item, null or what failed.
+ */
+async function recordAcceptedGroup(ctx: EngineContext, items: Accepted[]): Promise<unknown[]> {
+  let onClaim = new Set<number>();
+  try {
+    onClaim = await releaseClaimsSent(ctx.db, {
+      workerId: ctx.settings.workerId,
+      now: nowOf(ctx),
+      rows: items.map((a) => ({
+        orderId: a.order.id,
+        upstreamId: a.upstreamId,
+        nextCheckAt: a.now + ctx.settings.syncBaseMs,
+      })),
+    });
+  } catch (err) {
+    if (items.length > 1)
+      ctx.log('warn', 'recording a group of sends failed; recording them one by one', {
+        orders: items.map((a) => a.order.id),
+        error: String(err),
+      });
+  }
+  const out: unknown[] = [];
+  for (const a of items) {
+    if (onClaim.has(a.order.id)) {
+      out.push(null);
+      continue;
+    }
+    try {
+      await ctx.db.transaction().execute((tx) => recordAcceptedInTx(ctx, tx, a));
+      out.push(null);
+    } catch (e) {
+      out.push(e);
+    }
+  }
+  return out;
+}
+
+async function recordAcceptedInTx(ctx: EngineContext, tx: Executor, a: Accepted): Promise<void> {
+  const { order, upstreamId, now } = a;
+  const set: DispatchSet = {
+    provider_order_id: upstreamId,
+    next_check_at: now + ctx.settings.syncBaseMs,
+    unchanged_checks: 0,
+    last_error: null,
+  };
+  // The claim was declared stale meanwhile (the process stalled after sending): we now know the
+  // outcome. Record it if the order is still in review, or was queued again by an operator who
+  // resolved it as not sent but no worker has claimed it since (same attempt number).
+  const onClaim = await releaseClaim(tx, ctx, order.id, 'sent', set);
+  const recorded =
+    onClaim || (await markSentLate(tx, { orderId: order.id, attempts: order.dispatchAttempts, now, set }));
+  if (recorded) {
+    // The customer sees Processing: pending -> processing through the state machine, in this
+    // transaction. On our own claim the claimed row is fresh (nothing else moves a `sending`
+    // order's status), so it need not be read again; a late acceptance reads it.
+    const moved = await startProcessingInTx(tx, {
+      orderId: order.id,
+      now,
+      ...(onClaim ? { known: order } : {}),
+    });
+    if (moved && !moved.ok)
+      ctx.log('error', 'sent order could not show Processing', {
+        order: order.id,
+        failure: moved.failure,
+      });
+    return;
+  }
+  // Recorded already by a group transaction whose commit failed to answer (it did commit).
+  if (await isSentAs(tx, { orderId: order.id, upstreamId })) return;
+  // Too late: the order was sent again or settled meanwhile. The provider has an order we do not
+  // follow: the operator must cancel it there.
+  await raiseAlert(tx, {
+    kind: 'possible_duplicate',
+    orderId: order.id,
+    providerId: a.providerId,
+    message: `order ${order.id}: a send declared stale was accepted late as upstream order ${upstreamId}; cancel it at the provider if the order was sent again`,
+    now,
+  });
+}
+
 /** Send one claimed order and record what happened. */
-export async function sendClaimed(ctx: EngineContext, order: Order): Promise<void> {
+export async function sendClaimed(
+  ctx: EngineContext,
+  order: Order,
+  tools: SendTools = sendTools(ctx),
+): Promise<void> {
   const now = nowOf(ctx);
   const { db } = ctx;
-  const service = await findService(db, order.serviceId, null);
-  const provider = order.providerId === null ? null : await findProvider(db, order.providerId);
+  const service = await tools.service(order.serviceId);
+  const provider = order.providerId === null ? null : await tools.provider(order.providerId);
   if (!service?.providerServiceId || !provider) {
     // Nothing was sent: the service lost its provider. Hand the order to the operator.
     await releaseClaim(db, ctx, order.id, 'manual', { last_error: 'service has no provider any more' });
@@ -107,12 +255,7 @@ export async function sendClaimed(ctx: EngineContext, order: Order): Promise<voi
   // A claimed order may wait in its batch for a while before its turn comes: renew the claim just
   // before the request leaves, and send nothing if it is no longer ours (another worker declared it
   // stale and it went to review, where the operator may already have resolved it).
-  const renewed = await renewClaims(db, {
-    orderIds: [order.id],
-    workerId: ctx.settings.workerId,
-    now: nowOf(ctx),
-  });
-  if (renewed !== 1) {
+  if (!(await tools.renew(order.id))) {
     ctx.log('warn', 'claim lost before sending; not sent', { order: order.id });
     return;
   }
@@ -144,46 +287,7 @@ export async function sendClaimed(ctx: EngineContext, order: Order): Promise<voi
   }
   if (outcome.kind === 'accepted') {
     const upstreamId = outcome.upstreamId;
-    await db.transaction().execute(async (tx) => {
-      const set: DispatchSet = {
-        provider_order_id: upstreamId,
-        next_check_at: now + ctx.settings.syncBaseMs,
-        unchanged_checks: 0,
-        last_error: null,
-      };
-      // The claim was declared stale meanwhile (the process stalled after sending): we now know the
-      // outcome. Record it if the order is still in review, or was queued again by an operator who
-      // resolved it as not sent but no worker has claimed it since (same attempt number).
-      const onClaim = await releaseClaim(tx, ctx, order.id, 'sent', set);
-      const recorded =
-        onClaim ||
-        (await markSentLate(tx, { orderId: order.id, attempts: order.dispatchAttempts, now, set }));
-      if (recorded) {
-        // The customer sees Processing: pending -> processing through the state machine, in this
-        // transaction. On our own claim the claimed row is fresh (nothing else moves a `sending`
-        // order's status), so it need not be read again; a late acceptance reads it.
-        const moved = await startProcessingInTx(tx, {
-          orderId: order.id,
-          now,
-          ...(onClaim ? { known: order } : {}),
-        });
-        if (moved && !moved.ok)
-          ctx.log('error', 'sent order could not show Processing', {
-            order: order.id,
-            failure: moved.failure,
-          });
-        return;
-      }
-      // Too late: the order was sent again or settled meanwhile. The provider has an order we do not
-      // follow: the operator must cancel it there.
-      await raiseAlert(tx, {
-        kind: 'possible_duplicate',
-        orderId: order.id,
-        providerId: provider.id,
-        message: `order ${order.id}: a send declared stale was accepted late as upstream order ${upstreamId}; cancel it at the provider if the order was sent again`,
-        now,
-      });
-    });
+    await tools.recordAccepted({ order, providerId: provider.id, upstreamId, now });
     ctx.log('info', 'order sent', { order: order.id, provider: provider.id, upstream: upstreamId });
     return;
   }
@@ -259,6 +363,9 @@ export async function afterChildChange(ctx: EngineContext, order: Order): Promis
   if (order.parentOrderId !== null && childHook) await childHook(ctx, order);
 }
 
+/** A round goes on claiming batches while they come back full, for up to this long. */
+const DISPATCH_ROUND_MS = 1000;
+
 /**
  * One dispatch round: recover stale claims, then claim a batch and send it, at most
  * `dispatchConcurrency` at once in all, and at most each provider's `send_limit` at once at that
@@ -266,51 +373,65 @@ export async function afterChildChange(ctx: EngineContext, order: Order): Promis
  * waits for its provider's turn longer than WORKER_STALE_SENDING_MS is declared stale by another
  * worker and goes to review; its send re-checks the claim first, so it is never sent twice. Keep
  * WORKER_DISPATCH_BATCH small enough for a provider's send limit (batch × add time < stale time).
+ * While batches come back full, the next one is claimed as soon as every order of the last one has
+ * left and at least half the lanes are free again (so that sends never wait for the slowest of a batch,
+ * and a worker holds at most a batch and half its lanes in claims: what a crash leaves to review), for
+ * up to DISPATCH_ROUND_MS; then the other steps of the worker's round get their turn.
  */
 export async function dispatchRound(ctx: EngineContext): Promise<number> {
   await recoverStaleSends(ctx);
-  const claimed = await claimForDispatch(ctx, ctx.settings.dispatchBatch);
-  if (claimed.length === 0) return 0;
-  const limits = new Map((await listProviders(ctx.db)).map((p) => [p.id, p.sendLimit]));
-  const byProvider = new Map<number, Order[]>();
-  for (const o of claimed) {
-    const key = o.providerId ?? 0;
-    const list = byProvider.get(key) ?? [];
-    list.push(o);
-    byProvider.set(key, list);
-  }
-  let free = ctx.settings.dispatchConcurrency;
-  const waiters: (() => void)[] = [];
-  const acquire = async () => {
-    while (free === 0) await new Promise<void>((resolve) => waiters.push(resolve));
+  const started = Date.now();
+  const tools = sendTools(ctx);
+  const batch = ctx.settings.dispatchBatch;
+  let limits = new Map<number, number>();
+  /** Claimed, not sent yet, in claim order. */
+  const waiting: Order[] = [];
+  const atProvider = new Map<number, number>();
+  const running = new Set<Promise<void>>();
+  const lanes = Math.max(1, ctx.settings.dispatchConcurrency);
+  let free = lanes;
+  /** Claim again once this many lanes are free (half a batch). */
+  const refill = Math.ceil(Math.min(batch, lanes) / 2);
+  let more = true;
+  let total = 0;
+  const start = (order: Order) => {
+    const key = order.providerId ?? 0;
     free--;
+    atProvider.set(key, (atProvider.get(key) ?? 0) + 1);
+    const send = sendClaimed(ctx, order, tools)
+      .catch((err: unknown) => {
+        // A database fault after the claim: the order stays `sending` and goes to review when stale.
+        ctx.log('error', 'dispatch failed', { order: order.id, error: String(err) });
+      })
+      .finally(() => {
+        free++;
+        atProvider.set(key, (atProvider.get(key) ?? 1) - 1);
+        running.delete(send);
+      });
+    running.add(send);
   };
-  const release = () => {
-    free++;
-    waiters.shift()?.();
-  };
-  await Promise.all(
-    [...byProvider].map(async ([providerId, list]) => {
-      let next = 0;
-      const lanes = Math.min(limits.get(providerId) ?? 1, list.length);
-      await Promise.all(
-        Array.from({ length: lanes }, async () => {
-          while (next < list.length) {
-            const order = list[next++];
-            if (!order) break;
-            await acquire();
-            try {
-              await sendClaimed(ctx, order);
-            } catch (err) {
-              // A database fault after the claim: the order stays `sending` and goes to review when stale.
-              ctx.log('error', 'dispatch failed', { order: order.id, error: String(err) });
-            } finally {
-              release();
-            }
-          }
-        }),
-      );
-    }),
-  );
-  return claimed.length;
+  const canClaim = () => waiting.length === 0 && more && free >= refill;
+  for (;;) {
+    if (canClaim()) {
+      const claimed = await claimForDispatch(ctx, batch);
+      total += claimed.length;
+      if (claimed.length > 0 && limits.size === 0)
+        limits = new Map((await listProviders(ctx.db)).map((p) => [p.id, p.sendLimit]));
+      waiting.push(...claimed);
+      more = claimed.length === batch && Date.now() - started < DISPATCH_ROUND_MS;
+    }
+    for (let i = 0; i < waiting.length && free > 0; ) {
+      const order = waiting[i] as Order;
+      const key = order.providerId ?? 0;
+      if ((atProvider.get(key) ?? 0) < Math.max(1, limits.get(key) ?? 1)) {
+        waiting.splice(i, 1);
+        start(order);
+      } else i++;
+    }
+    if (running.size === 0 && waiting.length === 0 && !more) break;
+    // Every claimed order has left and lanes are free: claim the next batch while they are under way.
+    if (canClaim()) continue;
+    await Promise.race(running);
+  }
+  return total;
 }

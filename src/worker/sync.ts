@@ -15,14 +15,16 @@ import { raiseOrderAlertOnce } from '../alerts/alerts.repo.js';
 import { requestCancelRow } from '../cancels/cancels.repo.js';
 import type { Executor } from '../db/executor.js';
 import { formatAmount, parseAmount } from '../money.js';
-import { isTerminal } from '../orders/order.state.js';
+import { canTransition, isTerminal } from '../orders/order.state.js';
 import { MAX_POSTS } from '../orders/order-input.js';
 import type { Order } from '../orders/orders.repo.js';
-import { changeOrderStatusInTx, isPerPostSubscription } from '../orders/settle.js';
+import { changeOrderStatusInTx, isPerPostSubscription, totalQuantity } from '../orders/settle.js';
 import { payDeliveredPostsInTx } from '../orders/subscription-reserve.js';
 import {
   checkAgainAt,
   leaseDueForSync,
+  type ProgressRow,
+  recordProgressBatch,
   scheduleUnchangedCheck,
   scheduleUnchangedGroup,
 } from '../orders/sync.repo.js';
@@ -184,19 +186,94 @@ export async function syncProviderBatch(ctx: EngineContext, provider: Provider):
   }
   const { entries, ignored } = await withDripfeedRuns(ctx, provider, orders, parsed.value.entries);
   const unchanged: Order[] = [];
+  // Progress that moves no money is recorded for the whole batch in one statement; everything else
+  // (ends with their refunds, subscriptions' posts, drip-feed runs, anything refused) order by order.
+  const progress: { order: Order; entry: unknown; row: ProgressRow }[] = [];
+  const oneByOne: { order: Order; entry: unknown }[] = [];
   for (const order of orders) {
     const key = order.providerOrderId ?? '';
     const entry = Object.hasOwn(entries, key) ? entries[key] : undefined;
     try {
       const reason = ignored.get(key);
-      if (reason !== undefined) await scheduleUnchanged(ctx, order, now, `status ignored: ${reason}`);
-      else await applyUpstreamStatus(ctx, order, entry, now, unchanged);
+      if (reason !== undefined) {
+        await scheduleUnchanged(ctx, order, now, `status ignored: ${reason}`);
+        continue;
+      }
+      const seen = progressOf(order, entry);
+      if (seen === 'unchanged') unchanged.push(order);
+      else if (seen) progress.push({ order, entry, row: seen });
+      else oneByOne.push({ order, entry });
+    } catch (err) {
+      ctx.log('error', 'applying a status failed', { order: order.id, error: String(err) });
+    }
+  }
+  if (progress.length > 0) {
+    let recorded: Set<number> | null = null;
+    try {
+      recorded = await recordProgressBatch(ctx.db, {
+        rows: progress.map((p) => p.row),
+        now,
+        nextCheckAt: now + ctx.settings.syncBaseMs,
+      });
+    } catch (err) {
+      ctx.log('warn', 'recording a batch of statuses failed; applying them one by one', {
+        provider: provider.id,
+        orders: progress.length,
+        error: String(err),
+      });
+    }
+    // An order the batch did not update changed under us between the claim and now (an operator, a
+    // cancel): the per-order path reads nothing new, refuses it the same way and records why.
+    for (const p of progress) if (!recorded?.has(p.order.id)) oneByOne.push(p);
+  }
+  for (const { order, entry } of oneByOne) {
+    try {
+      await applyUpstreamStatus(ctx, order, entry, now, unchanged);
     } catch (err) {
       ctx.log('error', 'applying a status failed', { order: order.id, error: String(err) });
     }
   }
   await rescheduleUnchanged(ctx, unchanged, now);
   return orders.length;
+}
+
+/**
+ * What an answer does to an order, when that is only progress: a status that is not final (Processing,
+ * In progress), new remains or start count, no money moving, on an order that is nobody's run and no
+ * subscription paid per post. 'unchanged' when the answer matches what is stored; null for everything
+ * else, which goes through applyUpstreamStatus (its checks decide, and record why an answer is ignored).
+ * The checks here are those of changeOrderStatusInTx for such a change, so that the batch never
+ * records what the per-order path would refuse.
+ */
+function progressOf(order: Order, entry: unknown): ProgressRow | 'unchanged' | null {
+  if (order.parentOrderId !== null || isPerPostSubscription(order)) return null;
+  const parsed = orderStatusAnswer.safeParse(entry);
+  if (!parsed.success) return null;
+  const mapped = mapUpstream(order, parsed.data);
+  if ('ignore' in mapped) return null;
+  const { change } = mapped;
+  if (
+    change.status === order.status &&
+    (change.remains === undefined || change.remains === order.remains) &&
+    (change.startCount === undefined || change.startCount === order.startCount)
+  )
+    return 'unchanged';
+  if (isTerminal(change.status) || !canTransition(order.status, change.status)) return null;
+  if (change.remains !== undefined && (change.remains < 0n || change.remains > totalQuantity(order)))
+    return null;
+  if (change.startCount !== undefined && change.startCount < 0n) return null;
+  const cost = parsed.data.charge ? parseAmount(parsed.data.charge) : null;
+  return {
+    orderId: order.id,
+    from: order.status,
+    chargeUnits: order.chargeUnits,
+    refundedUnits: order.refundedUnits,
+    reserveUnits: order.reserveUnits,
+    status: change.status,
+    remains: change.remains ?? order.remains,
+    startCount: change.startCount ?? order.startCount,
+    providerChargeUnits: cost !== null && cost >= 0n ? cost : null,
+  };
 }
 
 /**

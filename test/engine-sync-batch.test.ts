@@ -1,0 +1,194 @@
+/**
+ * The status sync records the progress of a whole claimed batch in one statement (sync.repo.ts
+ * recordProgressBatch) and settles the ends one by one. One order changed under the batch (an operator
+ * between the claim and the answer) is refused alone, with its money untouched, while the others apply;
+ * a batch mixing ends (with their refunds) and progress settles every order exactly. A real upstream on
+ * 127.0.0.1 and the engine, on SQLite and Postgres.
+ */
+
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { SYSTEM } from '../src/audit/actor.js';
+import { checkLedger } from '../src/ledger/check-ledger.js';
+import { parseAmount } from '../src/money.js';
+import { setOrderStatus } from '../src/orders/set-order-status.js';
+import { addProvider } from '../src/providers/add-provider.js';
+import { importServices } from '../src/providers/import-services.js';
+import { adminActor } from './helpers/actor.js';
+import { callApi, makeApi, seedUser, uniqueName } from './helpers/api.js';
+import { describeEachDb } from './helpers/db.js';
+import {
+  makeEngine,
+  type ScriptedUpstream,
+  startScriptedUpstream,
+  upstreamService,
+} from './helpers/engine.js';
+
+const BASE = 1000;
+let seq = 0;
+
+describeEachDb('status sync applies a batch of changes together', (t) => {
+  let app: FastifyInstance;
+  let u: ScriptedUpstream;
+  let service: number;
+  const db = () => t().db.db;
+
+  beforeAll(async () => {
+    app = await makeApi(db());
+    u = await startScriptedUpstream({ services: [upstreamService(1, { rate: '10' })] });
+    const p = await addProvider({
+      db: db(),
+      actor: SYSTEM,
+      name: uniqueName('batch'),
+      url: u.url,
+      apiKey: u.key,
+    });
+    if (!p.ok) throw new Error(JSON.stringify(p.failure));
+    const r = await importServices({ db: db(), actor: SYSTEM, providerId: p.value.id, markupPercent: '0' });
+    if (!r.ok) throw new Error(JSON.stringify(r.failure));
+    service = r.value.created[0] as number;
+  });
+  afterAll(async () => {
+    await app.close();
+    await u.close();
+  });
+
+  const row = (id: number) =>
+    db().selectFrom('orders').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+  const refunds = (id: number) =>
+    db()
+      .selectFrom('ledger_entries')
+      .selectAll()
+      .where('order_id', '=', id)
+      .where('kind', '=', 'order_refund')
+      .execute();
+
+  /** `n` orders of 100 at 10 per 1000 (1.00 each) of one customer, sent upstream. */
+  async function placeAndSend(n: number) {
+    const user = await seedUser(db(), '100');
+    const ids: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const r = await callApi(app, {
+        key: user.apiKey,
+        action: 'add',
+        service,
+        link: `https://x.com/batch${++seq}`,
+        quantity: 100,
+      });
+      ids.push(r.body.order as number);
+    }
+    const e = makeEngine(db(), t().dialect, { syncBaseMs: BASE, syncMaxMs: 1_000_000_000 });
+    await e.until(
+      async () => (await Promise.all(ids.map(row))).every((o) => o.dispatch_state === 'sent'),
+      5,
+      'all sent',
+    );
+    const ups = await Promise.all(ids.map(async (id) => String((await row(id)).provider_order_id)));
+    return { user, ids, ups, e };
+  }
+
+  it('an order moved by an operator between the claim and the answer is refused alone; the rest of the batch applies', async () => {
+    const { ids, ups, e } = await placeAndSend(4);
+    for (const up of ups)
+      u.setStatus(up, { status: 'In progress', remains: '40', start_count: '10', charge: '0.5' });
+    const victim = ids[1] as number;
+    const admin = await adminActor(db());
+    let moved = false;
+    let t0 = 0;
+    // While the status call is in flight (after the claim), the operator cancels one order by hand.
+    u.handlers.status = (p) => {
+      const out: Record<string, unknown> = {};
+      for (const id of (p.orders ?? '').split(',')) out[id] = u.orders.get(id)?.entry;
+      return {
+        json: out,
+        before: async () => {
+          if (moved) return;
+          moved = true;
+          const r = await setOrderStatus({
+            db: db(),
+            actor: admin,
+            orderId: victim,
+            change: { status: 'canceled' },
+            force: true,
+          });
+          if (!r.ok) throw new Error(JSON.stringify(r.failure));
+        },
+      };
+    };
+    try {
+      e.advance(BASE * 2);
+      t0 = e.now();
+      await e.round();
+    } finally {
+      delete u.handlers.status;
+    }
+    expect(moved).toBe(true);
+    for (const id of ids.filter((x) => x !== victim)) {
+      const o = await row(id);
+      expect(o.status, `order ${id}`).toBe('in_progress');
+      expect(BigInt(o.remains)).toBe(40n);
+      expect(BigInt(o.start_count ?? -1)).toBe(10n);
+      expect(BigInt(o.provider_charge_units ?? -1)).toBe(parseAmount('0.5'));
+      expect(Number(o.unchanged_checks)).toBe(0);
+      expect(Number(o.next_check_at)).toBeGreaterThanOrEqual(t0 + BASE);
+      expect(Number(o.next_check_at)).toBeLessThanOrEqual(e.now() + BASE);
+      expect(o.last_error).toBeNull();
+    }
+    // The operator's cancel stands: refunded once, in full, and the answer about it is not applied.
+    const v = await row(victim);
+    expect(v.status).toBe('canceled');
+    expect(BigInt(v.refunded_units)).toBe(BigInt(v.charge_units));
+    expect(BigInt(v.remains)).toBe(100n);
+    expect(v.provider_charge_units).toBeNull();
+    expect(v.last_error ?? '').toMatch(/status ignored/);
+    expect(await refunds(victim)).toHaveLength(1);
+    expect((await checkLedger({ db: db() })).problems).toEqual([]);
+  });
+
+  it('a batch mixing ends (with refunds) and progress settles every order exactly', async () => {
+    const { user, ids, ups, e } = await placeAndSend(6);
+    const answers = [
+      { status: 'Completed', remains: '0', start_count: '5', charge: '0.8' },
+      { status: 'Partial', remains: '30', start_count: '5', charge: '0.8' },
+      { status: 'Canceled', remains: '100', start_count: '5', charge: '0' },
+      { status: 'In progress', remains: '50', start_count: '5', charge: '0.8' },
+      { status: 'Processing', remains: '100', start_count: '7', charge: '0.8' },
+      { status: 'In progress', remains: '500', start_count: '5', charge: '0.8' }, // impossible: ignored
+    ];
+    ups.forEach((up, i) => {
+      u.setStatus(up, answers[i]);
+    });
+    e.advance(BASE * 2);
+    await e.round();
+    const [completed, partial, canceled, progress, processing, impossible] = await Promise.all(ids.map(row));
+    expect(completed?.status).toBe('completed');
+    expect(BigInt(completed?.refunded_units ?? -1)).toBe(0n);
+    expect(partial?.status).toBe('partial');
+    expect(BigInt(partial?.refunded_units ?? -1)).toBe(parseAmount('0.3'));
+    expect(canceled?.status).toBe('canceled');
+    expect(BigInt(canceled?.refunded_units ?? -1)).toBe(parseAmount('1'));
+    expect(progress?.status).toBe('in_progress');
+    expect(BigInt(progress?.remains ?? -1)).toBe(50n);
+    expect(BigInt(progress?.refunded_units ?? -1)).toBe(0n);
+    expect(processing?.status).toBe('processing');
+    expect(BigInt(processing?.start_count ?? -1)).toBe(7n);
+    expect(impossible?.status).toBe('processing');
+    expect(impossible?.last_error ?? '').toMatch(/status ignored/);
+    for (const o of [completed, partial, canceled, progress, processing]) expect(o?.last_error).toBeNull();
+    for (const o of [completed, partial, canceled]) expect(o?.finished_at).not.toBeNull();
+    for (const o of [progress, processing]) expect(o?.finished_at).toBeNull();
+    const balance = await db()
+      .selectFrom('users')
+      .select('balance_units')
+      .where('id', '=', user.id)
+      .executeTakeFirstOrThrow();
+    // 100 - 6 × 1.00 + 0.30 + 1.00
+    expect(BigInt(balance.balance_units)).toBe(parseAmount('95.3'));
+    expect((await checkLedger({ db: db() })).problems).toEqual([]);
+    // A second round with the same answers changes nothing more (no second refund).
+    e.advance(BASE * 2);
+    await e.round();
+    expect(await refunds(ids[1] as number)).toHaveLength(1);
+    expect(await refunds(ids[2] as number)).toHaveLength(1);
+  });
+});
