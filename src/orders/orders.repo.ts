@@ -6,7 +6,7 @@ import type { Executor } from '../db/executor.js';
 import type { OrdersTable } from '../db/schema.js';
 import { toUnits } from '../money.js';
 import type { DispatchState } from './dispatch.state.js';
-import type { OrderStatus } from './order.state.js';
+import { ACTIVE_STATUSES, type OrderStatus } from './order.state.js';
 
 export interface Order {
   id: number;
@@ -259,6 +259,13 @@ export async function findNamedOrder(db: Executor, id: number): Promise<NamedOrd
       }
     : null;
 }
+
+/**
+ * The active statuses as SQL literals, for the per-round queries that must match a partial index of
+ * migration 0017 (`status IN ('pending', 'processing', 'in_progress')`): a planner can prove a partial
+ * index applies from a literal, never from a bound parameter.
+ */
+export const ACTIVE_STATUS_LITERALS = ACTIVE_STATUSES.map((s) => sql.lit(s));
 
 /** Columns written with a status change. */
 export interface StatusSet {
