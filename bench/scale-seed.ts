@@ -8,7 +8,7 @@
  * millions of scattered inserts).
  *
  * The skew is a real panel's: per 1,000 orders, 100 active orders sent to the simulator (which knows
- * them: they are its preloaded orders, due for a status check), 2 queued (due later), 1 running
+ * them: they are its preloaded orders, checked again within half an hour), 2 queued (due later), 1 running
  * drip-feed parent (next run due later), 20 ended drip-feed parents, 1 ended subscription, 10 canceled
  * before being sent, and the rest sent and ended (Completed 70 %, Partial 15 %, Canceled 15 %). Of all
  * orders, 30 % are the measured customer's, 15 % and 10 % two other wholesale users', and the rest
@@ -124,6 +124,9 @@ export async function seedScale(
     await db.close();
   }
 }
+
+/** Active orders' next checks are spread over this much time ahead. */
+const SPREAD_MS = 30 * 60_000;
 
 /** Active orders per 1,000, each with its own preloaded order at the simulator. */
 const ACTIVE_PER_1000 = 100;
@@ -264,9 +267,10 @@ async function bulkOrders(
     // Queued orders and running parents are due in a day: the claim and the runs sweep search for due
     // rows every round, and find none among millions.
     next_attempt_at: `CASE WHEN ${k} >= 100 AND ${k} < 103 THEN ${p.now + 86_400_000} + n ELSE NULL END`,
-    // Active orders are overdue for a check, so that the worker syncs them as fast as it can; ended
-    // orders keep their last check time, long past, as they do in a real panel.
-    next_check_at: `CASE WHEN ${k} < ${ACTIVE_PER_1000} THEN ${p.now - 10_000_000} + n
+    // Active orders are in a steady state: their next checks spread over the next half hour, as the
+    // sync's backoff leaves them (bench/scale.ts makes them all due afterwards to measure a full
+    // sync); ended orders keep their last check time, long past, as they do in a real panel.
+    next_check_at: `CASE WHEN ${k} < ${ACTIVE_PER_1000} THEN ${p.now} + ((n * 7919) % ${SPREAD_MS})
       WHEN ${k} >= 100 AND ${k} < 136 THEN NULL ELSE ${created} + 120000 END`,
     unchanged_checks: '0',
   };

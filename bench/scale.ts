@@ -4,9 +4,10 @@
  * BENCH_SCALE_USERS users, a tenth of them active at the simulated provider), then the panel server
  * child WITH its worker running against the simulator (as `npm start` runs), and the same calls as one
  * customer at every size: API v2 balance, status, status ×100, services, add, the web panel's order
- * list (first page, and a deep page by keyset) and the admin's (the same two). Beside them: seeding
- * time, database size, the orders the worker synced per second while the calls were measured, and the
- * server's RSS before and after. Each latency is compared with the 10k figure (or the smallest size).
+ * list (first page, and a deep page by keyset) and the admin's (the same two), with the active orders'
+ * checks spread over half an hour (a steady state). Then every active order is made due at once and
+ * `status` is measured again while the worker syncs them (its rate is reported). Beside them: seeding
+ * time, database size, and the server's RSS before and after. Each latency is compared with the 10k figure (or the smallest size).
  */
 
 import { readFileSync, statSync } from 'node:fs';
@@ -55,8 +56,11 @@ export interface ScaleRun {
   seedSeconds: number;
   dbBytes: number;
   active: number;
-  /** Orders the worker checked (synced) per second while the calls were measured. */
+  /** Orders the worker checked per second once every active order was due (a full sync). */
   syncedPerSec: number;
+  /** How many of the active orders that full sync checked, in how many seconds. */
+  synced: number;
+  syncSeconds: number;
   rssStartMb: number | null;
   rssEndMb: number | null;
   rows: Row[];
@@ -222,18 +226,27 @@ export async function benchScale(o: ScaleOptions, kind: Kind, orders: number): P
       const rows: Row[] = [];
       let rssStartMb: number | null;
       let rssEndMb: number | null;
-      let seconds: number;
+      let synced: number;
+      let syncSeconds: number;
       try {
         rssStartMb = rssMb(server.pid);
-        const t0 = performance.now();
-        for (const sc of scaleScenarios(seeded))
+        const scenarios = scaleScenarios(seeded);
+        for (const sc of scenarios)
           rows.push(await o.measure(server.port, server.pid, fresh.pgDbName, sc, label));
-        seconds = (performance.now() - t0) / 1000;
+        // Then every active order due at once: the worker syncs them as fast as it can, while `status`
+        // is measured again beside it.
+        await makeAllActiveDue(fresh.url);
+        const t0 = performance.now();
+        const during = scenarios[1] as ScaleScenario;
+        const row = await o.measure(server.port, server.pid, fresh.pgDbName, during, label);
+        row.scenario = `${during.name}, during a full sync`;
+        rows.push(row);
+        syncSeconds = (performance.now() - t0) / 1000;
+        synced = await syncedOrders(fresh.url);
         rssEndMb = rssMb(server.pid);
       } finally {
         await server.stop();
       }
-      const synced = await syncedOrders(fresh.url);
       return {
         database: kind,
         size: orders,
@@ -241,7 +254,9 @@ export async function benchScale(o: ScaleOptions, kind: Kind, orders: number): P
         seedSeconds: seeded.seconds,
         dbBytes,
         active,
-        syncedPerSec: synced / seconds,
+        syncedPerSec: synced / syncSeconds,
+        synced,
+        syncSeconds,
         rssStartMb,
         rssEndMb,
         rows,
@@ -254,7 +269,18 @@ export async function benchScale(o: ScaleOptions, kind: Kind, orders: number): P
   }
 }
 
-/** Active orders the worker has checked at least once (each was seeded never checked). */
+/** Every active order due now (by id), its count of unchanged checks reset. */
+async function makeAllActiveDue(url: string): Promise<void> {
+  const db = await openDatabase(url, { migrate: false });
+  try {
+    await sql`UPDATE orders SET next_check_at = ${Date.now() - 10_000_000} + id, unchanged_checks = 0
+      WHERE dispatch_state = 'sent' AND status IN ('pending', 'processing', 'in_progress')`.execute(db.db);
+  } finally {
+    await db.close();
+  }
+}
+
+/** Active orders the worker has checked since they were made due (unchanged_checks reset to 0). */
 async function syncedOrders(url: string): Promise<number> {
   const db = await openDatabase(url, { migrate: false });
   try {
@@ -302,7 +328,11 @@ export function scaleReport(runs: ScaleRun[], o: { worker: boolean }): string {
     line('seeding time (s)', (r) => r.seedSeconds.toFixed(0));
     line('database size (MiB)', (r) => (r.dbBytes / 2 ** 20).toFixed(0));
     line('size per million orders (MiB)', (r) => ((r.dbBytes / 2 ** 20 / r.orders) * 1e6).toFixed(0));
-    line('worker: orders synced per s', (r) => Math.round(r.syncedPerSec).toLocaleString('en-US'));
+    line(
+      'worker: full sync, orders checked / s (of the active)',
+      (r) =>
+        `${Math.round(r.syncedPerSec).toLocaleString('en-US')} (${r.synced.toLocaleString('en-US')} in ${r.syncSeconds.toFixed(0)} s)`,
+    );
     line(
       'server RSS start / end (MB)',
       (r) => `${r.rssStartMb?.toFixed(0) ?? '?'} / ${r.rssEndMb?.toFixed(0) ?? '?'}`,
