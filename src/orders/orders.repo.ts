@@ -194,9 +194,13 @@ export async function findOrdersForOperator(
     limit: number;
   },
 ): Promise<NamedOrder[]> {
+  // A LEFT JOIN of users (every order has its user: the result is the same) keeps orders as the outer
+  // loop: SQLite never reorders a LEFT JOIN, so the plan walks orders in id order (by primary key, or
+  // orders_user_idx for one customer) and stops at the page. With an inner join and a skewed table it
+  // chose to scan users first and sort every matching order (test/query-plans.test.ts).
   let q = db
     .selectFrom('orders')
-    .innerJoin('users', 'users.id', 'orders.user_id')
+    .leftJoin('users', 'users.id', 'orders.user_id')
     .leftJoin('services', 'services.id', 'orders.service_id')
     .leftJoin('providers', 'providers.id', 'orders.provider_id')
     .selectAll('orders')
@@ -228,7 +232,7 @@ export async function findOrdersForOperator(
     .execute();
   return rows.map((r) => ({
     ...toOrder(r),
-    username: r.username,
+    username: r.username ?? '',
     serviceName: r.service_name,
     providerName: r.provider_name,
   }));
