@@ -235,7 +235,7 @@ export async function benchScale(o: ScaleOptions, kind: Kind, orders: number): P
           rows.push(await o.measure(server.port, server.pid, fresh.pgDbName, sc, label));
         // Then every active order due at once: the worker syncs them as fast as it can, while `status`
         // is measured again beside it.
-        await makeAllActiveDue(fresh.url);
+        await makeAllActiveDue(fresh.url, seeded.orders + 1000);
         const t0 = performance.now();
         const during = scenarios[1] as ScaleScenario;
         const row = await o.measure(server.port, server.pid, fresh.pgDbName, during, label);
@@ -269,12 +269,28 @@ export async function benchScale(o: ScaleOptions, kind: Kind, orders: number): P
   }
 }
 
-/** Every active order due now (by id), its count of unchanged checks reset. */
-async function makeAllActiveDue(url: string): Promise<void> {
+/**
+ * Every active order due now (by id), its count of unchanged checks reset: in slices of ids, each
+ * tried again if it meets the running worker's lease in a deadlock (Postgres).
+ */
+async function makeAllActiveDue(url: string, maxId: number): Promise<void> {
   const db = await openDatabase(url, { migrate: false });
+  const slice = 50_000;
   try {
-    await sql`UPDATE orders SET next_check_at = ${Date.now() - 10_000_000} + id, unchanged_checks = 0
-      WHERE dispatch_state = 'sent' AND status IN ('pending', 'processing', 'in_progress')`.execute(db.db);
+    for (let from = 0; from <= maxId; from += slice) {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await sql`UPDATE orders SET next_check_at = ${Date.now() - 10_000_000} + id, unchanged_checks = 0
+            WHERE id > ${from} AND id <= ${from + slice}
+              AND dispatch_state = 'sent' AND status IN ('pending', 'processing', 'in_progress')`.execute(
+            db.db,
+          );
+          break;
+        } catch (err) {
+          if (attempt >= 5) throw err;
+        }
+      }
+    }
   } finally {
     await db.close();
   }
