@@ -54,7 +54,7 @@ export interface EngineOptions {
   pgPool: number;
 }
 
-const SIM_KEY = 'bench-sim-key';
+export const SIM_KEY = 'bench-sim-key';
 /** Far enough in the past that every seeded order is due, distinct per order (as real times are). */
 const OVERDUE_BASE_MS = 10_000_000;
 const DISPATCH_TIMEOUT_S = 180;

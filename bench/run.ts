@@ -25,6 +25,9 @@
  *   BENCH_PG_POOL      the Postgres pool size of the server and worker children (default 10, the
  *                      panel's own default)
  *   BENCH_SERVER_NODE_ARGS  extra node flags for the children, e.g. '--cpu-prof --cpu-prof-dir=DIR'
+ *   BENCH_SCALE        sizes of the scale scenarios, e.g. 10k,1m,10m (default off: bench/scale.ts)
+ *   BENCH_SCALE_USERS  users the scale seed spreads the orders over (default 100000)
+ *   BENCH_SCALE_WORKER 0: the scale scenarios' server runs without its worker (default 1)
  * Flags: --markdown prints only the markdown tables on stdout (progress always goes to stderr).
  */
 import { execFileSync } from 'node:child_process';
@@ -58,6 +61,7 @@ import {
   type Row,
   textReport,
 } from './report.js';
+import { benchScale, parseScaleSizes, type ScaleRun, scaleReport } from './scale.js';
 import { ADD_LINK, ADD_QUANTITY, OTHER_USERS, SERVICE_COUNT, type Seeded, seed } from './seed.js';
 import { benchStart, type StartRow, startReport } from './start.js';
 
@@ -82,6 +86,9 @@ const SYNC_SECONDS = envNumber('BENCH_SYNC_SECONDS', 10, 1, 600);
 const DISPATCH_ORDERS = envNumber('BENCH_DISPATCH_ORDERS', 5_000, 1, 1_000_000);
 const PG_POOL = envNumber('BENCH_PG_POOL', 10, 1, 1000);
 const START_RUNS = envNumber('BENCH_START_RUNS', 5, 1, 100);
+const SCALE_SIZES = parseScaleSizes(process.env.BENCH_SCALE);
+const SCALE_USERS = envNumber('BENCH_SCALE_USERS', 100_000, 100, 10_000_000);
+const SCALE_WORKER = envNumber('BENCH_SCALE_WORKER', 1, 0, 1) === 1;
 /** The name BENCH_ONLY matches to select the start-time measurement. */
 const START_NAME = 'start time';
 const selected = (name: string) => !ONLY || ONLY.test(name);
@@ -137,6 +144,8 @@ interface Scenario {
   body: string | string[] | undefined;
   /** Whether an answer is the right one (a cheap string test, run on every response). */
   check: (body: string) => boolean;
+  /** Extra request headers (a session cookie). */
+  headers?: Record<string, string>;
 }
 
 const form = (p: Record<string, string | number>) =>
@@ -221,7 +230,7 @@ function cannon(port: number, sc: Scenario, seconds: number): Promise<autocannon
     duration: seconds,
     timeout: 10,
     verifyBody: (body) => sc.check(typeof body === 'string' ? body : String(body ?? '')),
-    ...(sc.method === 'POST' ? { headers: FORM } : {}),
+    headers: { ...(sc.method === 'POST' ? FORM : {}), ...sc.headers },
     ...(typeof sc.body === 'string' ? { body: sc.body } : {}),
     ...(bodies
       ? {
@@ -246,7 +255,8 @@ async function preflight(port: number, sc: Scenario): Promise<void> {
   const body = Array.isArray(sc.body) ? sc.body[0] : sc.body;
   const res = await fetch(`http://${HOST}:${port}${sc.path}`, {
     method: sc.method,
-    ...(sc.method === 'POST' ? { headers: FORM, body: body ?? '' } : {}),
+    headers: { ...(sc.method === 'POST' ? FORM : {}), ...sc.headers },
+    ...(sc.method === 'POST' ? { body: body ?? '' } : {}),
     signal: AbortSignal.timeout(10_000),
   });
   const text = await res.text();
@@ -440,7 +450,7 @@ async function main(): Promise<number> {
   const syncSelected = anySyncSelected(engine);
   const dispatchRuns = selected(dispatchName(engine)) ? dbs.length * DISPATCH_WORKERS.length : 0;
   const startSelected = selected(START_NAME);
-  if (apiCount === 0 && !syncSelected && dispatchRuns === 0 && !startSelected)
+  if (apiCount === 0 && !syncSelected && dispatchRuns === 0 && !startSelected && SCALE_SIZES.length === 0)
     throw new Error(`BENCH_ONLY=${process.env.BENCH_ONLY} selects no scenario`);
 
   const scenarioCount = (apiCount ? 2 * ceilingScenarios.length : 0) + apiCount * dbs.length;
@@ -449,7 +459,9 @@ async function main(): Promise<number> {
       ? 2 * (DURATION + WARMUP + 30) + dbs.length * (2 * (SYNC_SECONDS + WARMUP + 60) + 120)
       : 0) +
     dispatchRuns * 240 +
-    (startSelected ? 120 * (dbs.length + 1) : 0);
+    (startSelected ? 120 * (dbs.length + 1) : 0) +
+    // Scale: seeding (about 2 min per million orders on Postgres here, with room), then 9 scenarios.
+    dbs.length * SCALE_SIZES.reduce((s, n) => s + 240 * (n / 1e6) + 9 * (DURATION + WARMUP + 20) + 180, 0);
   const budgetS = scenarioCount * (DURATION + WARMUP + 20) + 300 * dbs.length + engineBudgetS;
   const watchdog = setTimeout(
     () => abort(`the bench did not finish within its ${budgetS} s budget`, 2),
@@ -471,8 +483,11 @@ async function main(): Promise<number> {
   const rows: Row[] = [];
   const engineRows: EngineRow[] = [];
   const startRows: StartRow[] = [];
+  const scaleRuns: ScaleRun[] = [];
   const ceilingRuns: { get: number[]; post: number[]; sync: number[] } = { get: [], post: [], sync: [] };
-  const ceiling = apiCount ? await startServer({ BENCH_SERVER_MODE: 'ceiling' }, serverCpu) : null;
+  // The scale scenarios are compared with the same ceilings.
+  const ceiling =
+    apiCount || SCALE_SIZES.length ? await startServer({ BENCH_SERVER_MODE: 'ceiling' }, serverCpu) : null;
   const measureCeilings = async (when: string) => {
     if (!ceiling) return;
     for (const sc of ceilingScenarios) {
@@ -508,6 +523,35 @@ async function main(): Promise<number> {
         const msg = `${kind} failed: ${err instanceof Error ? err.message : String(err)}`;
         notices.push(msg);
         log(`!! ${msg}`);
+      }
+    }
+    for (const kind of dbs) {
+      for (const size of SCALE_SIZES) {
+        if (aborting) break;
+        try {
+          scaleRuns.push(
+            await benchScale(
+              {
+                log,
+                aborting: () => aborting,
+                freshDatabase,
+                measure,
+                sizes: SCALE_SIZES,
+                users: SCALE_USERS,
+                worker: SCALE_WORKER,
+                serverCpu,
+                pgPool: PG_POOL,
+              },
+              kind,
+              size,
+            ),
+          );
+        } catch (err) {
+          failed = true;
+          const msg = `scale ${kind} ${size} failed: ${err instanceof Error ? err.message : String(err)}`;
+          notices.push(msg);
+          log(`!! ${msg}`);
+        }
       }
     }
     await measureSyncCeilings('end');
@@ -556,11 +600,13 @@ async function main(): Promise<number> {
     ...(rows.length ? [textReport(rows, ceilings)] : []),
     ...(engineRows.length ? [`Engine:\n${engineTextReport(engineRows, syncCeiling)}`] : []),
     ...(startRows.length ? [`Start time:\n${startReport(startRows, false)}`] : []),
+    ...(scaleRuns.length ? [scaleReport(scaleRuns, { worker: SCALE_WORKER })] : []),
   ];
   const markdownTables = [
     ...(rows.length ? [markdownReport(rows, ceilings)] : []),
     ...(engineRows.length ? [engineMarkdownReport(engineRows, syncCeiling)] : []),
     ...(startRows.length ? [startReport(startRows, true)] : []),
+    ...(scaleRuns.length ? [scaleReport(scaleRuns, { worker: SCALE_WORKER })] : []),
   ];
   if (!MARKDOWN_ONLY) out.push(...header, '', textTables.join('\n\n'), '', '--- markdown ---', '');
   out.push(...(MARKDOWN_ONLY ? header.map((h) => `${h}  `) : []), markdownTables.join('\n\n'));

@@ -2,7 +2,8 @@
  * The server side of the benchmark, run as a child process of bench/run.ts so that the load generator
  * and the server never share an event loop. Two modes, chosen by BENCH_SERVER_MODE:
  * - `panel`: opens BENCH_DATABASE_URL (already migrated and seeded) and serves the real panel from
- *   buildServer, logging off and the rate limit out of the way;
+ *   buildServer, logging off and the rate limit out of the way; with BENCH_SERVER_WORKER=1 the engine
+ *   runs in the same process too, as `npm start` runs it (the scale scenarios, bench/scale.ts);
  * - `ceiling`: a bare Fastify with one constant-JSON route, GET and POST (POST parses a form body with
  *   @fastify/formbody, as the panel does), to measure what HTTP alone costs on this machine;
  * - `simulator`: the simulated provider (src/providers/simulator.ts) that the engine scenarios use as
@@ -16,6 +17,8 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { openDatabase } from '../src/db/connect.js';
 import { startSimulator } from '../src/dev/simulator.js';
 import { buildServer } from '../src/http/server.js';
+import { workerSettings } from '../src/worker/settings.js';
+import { startWorker } from '../src/worker/worker.js';
 import { CEILING_BODY } from './constants.js';
 
 /** The server of the chosen mode; `listening` when it already listens (the simulator listens by itself). */
@@ -34,9 +37,14 @@ async function start(): Promise<{ app: FastifyInstance; close: () => Promise<voi
     const poolSize = Number(process.env.BENCH_PG_POOL ?? '10');
     const db = await openDatabase(url, { migrate: false, poolSize });
     const app = await buildServer({ db: db.db, logLevel: 'silent', rateLimitPerMinute: 1_000_000_000 });
+    const worker =
+      process.env.BENCH_SERVER_WORKER === '1'
+        ? startWorker({ db: db.db, settings: workerSettings(db.dialect), log: () => {} })
+        : null;
     return {
       app,
       close: async () => {
+        await worker?.stop();
         await app.close();
         await db.close();
       },

@@ -5,7 +5,7 @@
 import type { Executor } from '../db/executor.js';
 import { assertDispatchTransition } from '../orders/dispatch.state.js';
 import { ACTIVE_STATUSES, type OrderStatus } from '../orders/order.state.js';
-import { type Order, toOrder } from '../orders/orders.repo.js';
+import { ACTIVE_STATUS_LITERALS, type Order, toOrder } from '../orders/orders.repo.js';
 import { assertCancelTransition } from './cancel.state.js';
 
 /** none -> requested, for an order still active. Whether it moved. */
@@ -46,7 +46,8 @@ export async function findRequestedCancels(
     .selectAll()
     .where('cancel_requested_at', 'is not', null)
     .where('cancel_state', 'is', null)
-    .where('status', 'in', [...ACTIVE_STATUSES])
+    // Literals, so that the plan is orders_open_cancel_active_idx (migration 0017).
+    .where('status', 'in', ACTIVE_STATUS_LITERALS)
     .where('dispatch_state', 'in', ['queued', 'held', 'runs', 'sent'])
     .where((eb) =>
       eb.or([

@@ -632,6 +632,62 @@ function migrations(dialect: DialectName): Record<string, Migration> {
           .execute();
       },
     },
+    '0017_due_work_indexes': {
+      async up(db: AnyDb) {
+        // The engine's per-round queries must read the work that is due, not the panel's history. The
+        // indexes of 0002 lead with dispatch_state, but an order keeps its dispatch state once it has
+        // ended (a completed order stays `sent` with its last next_check_at, an ended drip-feed parent
+        // stays `runs`), so their ranges grow with every order ever placed; and SQLite's statistics only
+        // know the average rows per dispatch_state, so on a skewed table (95 % ended `sent`) it may walk
+        // the whole table instead (issue 12: the drip-feed sweep at 10M orders). Each index below holds
+        // only the rows one query looks for; the queries name the same states as literals so that both
+        // planners can prove the index applies (a bound parameter cannot be matched to a partial index).
+        // Each leads with the state column although it is constant inside the index: SQLite compares
+        // indexes by the constraints they match, so the partial index must match all that the 0002 one
+        // does (on far fewer rows) to win; with the range column alone it lost the tie and SQLite kept
+        // the 0002 index (test/query-plans.test.ts).
+        const active = sql`status IN ('pending', 'processing', 'in_progress')`;
+        const partial = async (name: string, columns: string[], where: ReturnType<typeof sql>) => {
+          const cols = sql.join(columns.map((c) => sql.ref(c)));
+          await sql`CREATE INDEX ${sql.id(name)} ON orders (${cols}) WHERE ${where}`.execute(db);
+        };
+        // Dispatch claim: queued orders by due time.
+        await partial(
+          'orders_queued_idx',
+          ['dispatch_state', 'next_attempt_at', 'id'],
+          sql`dispatch_state = 'queued'`,
+        );
+        // Stale-send recovery: the few orders being sent.
+        await partial(
+          'orders_sending_idx',
+          ['dispatch_state', 'claimed_at'],
+          sql`dispatch_state = 'sending'`,
+        );
+        // Sync lease: a provider's sent orders that are still active, by next check.
+        await partial(
+          'orders_active_sent_idx',
+          ['provider_id', 'dispatch_state', 'next_check_at', 'id'],
+          sql`dispatch_state = 'sent' AND ${active}`,
+        );
+        // Drip-feed parents still running: the due ones (next_attempt_at) and the sweep (NULL).
+        await partial(
+          'orders_active_parents_idx',
+          ['dispatch_state', 'next_attempt_at'],
+          sql`dispatch_state = 'runs' AND ${active}`,
+        );
+        // Cancels to carry out: an order that ended before its cancel was forwarded keeps an open
+        // request forever, so orders_open_cancel_idx (0003) grows with those; this one does not.
+        await partial(
+          'orders_open_cancel_active_idx',
+          ['cancel_state', 'id'],
+          sql`cancel_requested_at IS NOT NULL AND cancel_state IS NULL AND ${active}`,
+        );
+        await db.schema.dropIndex('orders_open_cancel_idx').execute();
+        // Forwarded refills still open, by next check (an ended refill keeps its forward state `sent`).
+        await sql`CREATE INDEX refills_open_forwarded_idx ON refills (forward_state, next_check_at)
+          WHERE forward_state = 'sent' AND status IN ('pending', 'in_progress')`.execute(db);
+      },
+    },
   };
 }
 

@@ -39,7 +39,8 @@ export async function claimDue(
       eb
         .selectFrom('orders')
         .select('id')
-        .where('dispatch_state', '=', 'queued')
+        // A literal, so that the plan is a range of orders_queued_idx (migration 0017).
+        .where('dispatch_state', '=', sql.lit('queued'))
         .where('next_attempt_at', '<=', p.now)
         .where('cancel_requested_at', 'is', null)
         .where('status', '=', 'pending')
@@ -64,7 +65,8 @@ export async function recoverStale(
   const rows = await db
     .updateTable('orders')
     .set({ dispatch_state: 'review', last_error: p.error, updated_at: p.now })
-    .where('dispatch_state', '=', 'sending')
+    // A literal, so that the plan is a range of orders_sending_idx (migration 0017).
+    .where('dispatch_state', '=', sql.lit('sending'))
     .where('claimed_at', '<', p.claimedBefore)
     .returning(['id', 'provider_id'])
     .execute();

@@ -3,26 +3,32 @@
  * their runs (child orders), and the compare-and-set on the due time that makes one worker place one
  * run. Status changes of parents go through settle.ts.
  */
+import { sql } from 'kysely';
 import type { Executor } from '../db/executor.js';
-import { ACTIVE_STATUSES } from './order.state.js';
-import { type Order, toOrder } from './orders.repo.js';
+import { ACTIVE_STATUS_LITERALS, type Order, toOrder } from './orders.repo.js';
 
-/** Active parents whose next run is due, the most overdue first. */
+/**
+ * Active parents whose next run is due, the most overdue first. The state and statuses are literals so
+ * that the plan is a range of orders_active_parents_idx (migration 0017), never the orders table.
+ */
 export async function findDueParents(db: Executor, p: { now: number; limit: number }): Promise<Order[]> {
   const rows = await db
     .selectFrom('orders')
     .selectAll()
-    .where('dispatch_state', '=', 'runs')
+    .where('dispatch_state', '=', sql.lit('runs'))
+    .where('status', 'in', ACTIVE_STATUS_LITERALS)
     .where('next_attempt_at', '<=', p.now)
     .where('cancel_requested_at', 'is', null)
-    .where('status', 'in', [...ACTIVE_STATUSES])
     .orderBy('next_attempt_at')
     .limit(p.limit)
     .execute();
   return rows.map(toOrder);
 }
 
-/** Active parents with every run placed and no change since `quietSince` (to settle by a sweep). */
+/**
+ * Active parents with every run placed and no change since `quietSince` (to settle by a sweep): the
+ * NULL entries of orders_active_parents_idx, not every drip-feed parent that ever ended.
+ */
 export async function findQuietParents(
   db: Executor,
   p: { quietSince: number; limit: number },
@@ -30,9 +36,9 @@ export async function findQuietParents(
   const rows = await db
     .selectFrom('orders')
     .select('id')
-    .where('dispatch_state', '=', 'runs')
+    .where('dispatch_state', '=', sql.lit('runs'))
+    .where('status', 'in', ACTIVE_STATUS_LITERALS)
     .where('next_attempt_at', 'is', null)
-    .where('status', 'in', [...ACTIVE_STATUSES])
     .where('updated_at', '<', p.quietSince)
     .limit(p.limit)
     .execute();

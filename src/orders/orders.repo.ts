@@ -7,7 +7,7 @@ import { preparedQuery } from '../db/prepared.js';
 import type { OrdersTable } from '../db/schema.js';
 import { toUnits } from '../money.js';
 import type { DispatchState } from './dispatch.state.js';
-import type { OrderStatus } from './order.state.js';
+import { ACTIVE_STATUSES, type OrderStatus } from './order.state.js';
 
 export interface Order {
   id: number;
@@ -222,9 +222,13 @@ export async function findOrdersForOperator(
     limit: number;
   },
 ): Promise<NamedOrder[]> {
+  // A LEFT JOIN of users (every order has its user: the result is the same) keeps orders as the outer
+  // loop: SQLite never reorders a LEFT JOIN, so the plan walks orders in id order (by primary key, or
+  // orders_user_idx for one customer) and stops at the page. With an inner join and a skewed table it
+  // chose to scan users first and sort every matching order (test/query-plans.test.ts).
   let q = db
     .selectFrom('orders')
-    .innerJoin('users', 'users.id', 'orders.user_id')
+    .leftJoin('users', 'users.id', 'orders.user_id')
     .leftJoin('services', 'services.id', 'orders.service_id')
     .leftJoin('providers', 'providers.id', 'orders.provider_id')
     .selectAll('orders')
@@ -256,7 +260,7 @@ export async function findOrdersForOperator(
     .execute();
   return rows.map((r) => ({
     ...toOrder(r),
-    username: r.username,
+    username: r.username ?? '',
     serviceName: r.service_name,
     providerName: r.provider_name,
   }));
@@ -287,6 +291,13 @@ export async function findNamedOrder(db: Executor, id: number): Promise<NamedOrd
       }
     : null;
 }
+
+/**
+ * The active statuses as SQL literals, for the per-round queries that must match a partial index of
+ * migration 0017 (`status IN ('pending', 'processing', 'in_progress')`): a planner can prove a partial
+ * index applies from a literal, never from a bound parameter.
+ */
+export const ACTIVE_STATUS_LITERALS = ACTIVE_STATUSES.map((s) => sql.lit(s));
 
 /** Columns written with a status change. */
 export interface StatusSet {

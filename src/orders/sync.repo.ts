@@ -4,8 +4,7 @@
  */
 import { sql } from 'kysely';
 import type { DialectName, Executor } from '../db/executor.js';
-import { ACTIVE_STATUSES } from './order.state.js';
-import { type Order, toOrder } from './orders.repo.js';
+import { ACTIVE_STATUS_LITERALS, type Order, toOrder } from './orders.repo.js';
 
 /**
  * Lease up to `limit` of a provider's sent, active orders whose check is due, the most overdue first
@@ -23,8 +22,10 @@ export async function leaseDueForSync(
         .selectFrom('orders')
         .select('id')
         .where('provider_id', '=', p.providerId)
-        .where('dispatch_state', '=', 'sent')
-        .where('status', 'in', [...ACTIVE_STATUSES])
+        // Literals, so that the plan is a range of orders_active_sent_idx (migration 0017): an ended
+        // order stays `sent` with its last check time, and must not be read again.
+        .where('dispatch_state', '=', sql.lit('sent'))
+        .where('status', 'in', ACTIVE_STATUS_LITERALS)
         .where('next_check_at', '<=', p.now)
         .orderBy('next_check_at')
         .orderBy('id')

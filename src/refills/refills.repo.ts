@@ -202,8 +202,14 @@ export async function findForwardedRefillsDue(
     .innerJoin('orders', 'orders.id', 'refills.order_id')
     .select(['refills.id as id', 'refills.status as status', 'refills.provider_refill_id as upstream'])
     .where('orders.provider_id', '=', p.providerId)
-    .where('refills.forward_state', '=', 'sent')
-    .where('refills.status', 'in', [...OPEN_REFILL_STATUSES])
+    // Literals, so that the plan is refills_open_forwarded_idx (migration 0017), not every refill
+    // ever forwarded (an ended refill stays `sent` with its last check time).
+    .where('refills.forward_state', '=', sql.lit('sent'))
+    .where(
+      'refills.status',
+      'in',
+      OPEN_REFILL_STATUSES.map((s) => sql.lit(s)),
+    )
     .where('refills.next_check_at', '<=', p.now)
     .orderBy('refills.next_check_at')
     .limit(p.limit)

@@ -1,0 +1,359 @@
+/**
+ * The scale scenarios of `npm run bench` (BENCH_SCALE=10k,1m,10m; off by default; docs/benchmarks.md
+ * "Scale"): for each size, a fresh database seeded in bulk (bench/scale-seed.ts: that many orders over
+ * BENCH_SCALE_USERS users, a tenth of them active at the simulated provider), then the panel server
+ * child WITH its worker running against the simulator (as `npm start` runs), and the same calls as one
+ * customer at every size: API v2 balance, status, status ×100, services, add, the web panel's order
+ * list (first page, and a deep page by keyset) and the admin's (the same two), with the active orders'
+ * checks spread over half an hour (a steady state). Then every active order is made due at once and
+ * `status` is measured again while the worker syncs them (its rate is reported). Beside them: seeding
+ * time, database size, and the server's RSS before and after. Each latency is compared with the 10k figure (or the smallest size).
+ */
+
+import { readFileSync, statSync } from 'node:fs';
+import { sql } from 'kysely';
+import { openDatabase } from '../src/db/connect.js';
+import { startServer } from './child.js';
+import { type FreshDatabase, type Kind, SIM_KEY, startSim } from './engine.js';
+import type { Row } from './report.js';
+import { type ScaleSeeded, seedScale } from './scale-seed.js';
+import { ADD_LINK, ADD_QUANTITY, SERVICE_COUNT } from './seed.js';
+
+export interface ScaleScenario {
+  name: string;
+  method: 'GET' | 'POST';
+  path: string;
+  body: string | undefined;
+  headers?: Record<string, string>;
+  check: (body: string) => boolean;
+}
+
+export interface ScaleOptions {
+  log: (line: string) => void;
+  aborting: () => boolean;
+  freshDatabase: (kind: Kind) => Promise<FreshDatabase>;
+  /** bench/run.ts's measurement of one scenario against a server child. */
+  measure: (
+    port: number,
+    pid: number,
+    pgDbName: string | null,
+    sc: ScaleScenario,
+    label: string,
+  ) => Promise<Row>;
+  sizes: number[];
+  users: number;
+  /** Whether the server child runs the worker (BENCH_SCALE_WORKER, default 1). */
+  worker: boolean;
+  serverCpu: string | undefined;
+  pgPool: number;
+}
+
+export interface ScaleRun {
+  database: Kind;
+  /** The size asked (BENCH_SCALE), and the orders in the table (with bench/seed.ts's). */
+  size: number;
+  orders: number;
+  seedSeconds: number;
+  dbBytes: number;
+  active: number;
+  /** Orders the worker checked per second once every active order was due (a full sync). */
+  syncedPerSec: number;
+  /** How many of the active orders that full sync checked, in how many seconds. */
+  synced: number;
+  syncSeconds: number;
+  rssStartMb: number | null;
+  rssEndMb: number | null;
+  rows: Row[];
+}
+
+/** "10k,1m,10m" -> [10000, 1000000, 10000000]. */
+export function parseScaleSizes(text: string | undefined): number[] {
+  if (!text || text === '0' || text === 'off') return [];
+  return text.split(',').map((part) => {
+    const m = /^\s*(\d+(?:\.\d+)?)\s*([km]?)\s*$/i.exec(part);
+    if (!m) throw new Error(`BENCH_SCALE: "${part}" is not a size like 10k, 1m or 2500000`);
+    const n = Number(m[1]) * ({ k: 1e3, m: 1e6 }[(m[2] ?? '').toLowerCase()] ?? 1);
+    if (!Number.isInteger(n) || n < 1000 || n > 50_000_000)
+      throw new Error(`BENCH_SCALE: ${part} must be from 1k to 50m orders`);
+    return n;
+  });
+}
+
+const form = (p: Record<string, string | number>) =>
+  new URLSearchParams(Object.entries(p).map(([k, v]): [string, string] => [k, String(v)])).toString();
+
+export function scaleScenarios(s: ScaleSeeded): ScaleScenario[] {
+  const customer = { cookie: `smm_session=${s.customerSession}` };
+  const admin = { cookie: `smm_session=${s.adminSession}` };
+  const list = (b: string) => b.startsWith('{"orders":[{') && b.includes('"nextBefore":');
+  return [
+    {
+      name: 'balance',
+      method: 'POST',
+      path: '/api/v2',
+      body: form({ key: s.apiKey, action: 'balance' }),
+      check: (b) => b.startsWith('{"balance":"'),
+    },
+    {
+      name: 'status, 1 order',
+      method: 'POST',
+      path: '/api/v2',
+      body: form({ key: s.apiKey, action: 'status', order: s.spreadIds[50] ?? s.orderId }),
+      check: (b) => b.startsWith('{"charge":"'),
+    },
+    {
+      name: 'status, 100 orders',
+      method: 'POST',
+      path: '/api/v2',
+      body: form({ key: s.apiKey, action: 'status', orders: s.spreadIds.join(',') }),
+      check: (b) => b.startsWith('{"') && !b.includes('"error"') && b.length > 100 * 80,
+    },
+    {
+      name: `services (${SERVICE_COUNT + 1})`,
+      method: 'POST',
+      path: '/api/v2',
+      body: form({ key: s.apiKey, action: 'services' }),
+      check: (b) => b.startsWith('[{"service":') && !b.includes('"error"'),
+    },
+    {
+      name: 'add, 1 user',
+      method: 'POST',
+      path: '/api/v2',
+      body: form({
+        key: s.apiKey,
+        action: 'add',
+        service: s.serviceId,
+        link: ADD_LINK,
+        quantity: ADD_QUANTITY,
+      }),
+      check: (b) => b.startsWith('{"order":'),
+    },
+    {
+      name: 'web: my orders, first page',
+      method: 'GET',
+      path: '/api/web/orders',
+      body: undefined,
+      headers: customer,
+      check: list,
+    },
+    {
+      name: 'web: my orders, deep page',
+      method: 'GET',
+      path: `/api/web/orders?before=${s.deepBefore}`,
+      body: undefined,
+      headers: customer,
+      check: list,
+    },
+    {
+      name: 'admin: orders, first page',
+      method: 'GET',
+      path: '/api/admin/orders',
+      body: undefined,
+      headers: admin,
+      check: list,
+    },
+    {
+      name: 'admin: orders, deep page',
+      method: 'GET',
+      path: `/api/admin/orders?before=${Math.floor(s.orders / 2)}`,
+      body: undefined,
+      headers: admin,
+      check: list,
+    },
+  ];
+}
+
+function rssMb(pid: number): number | null {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) / 1024 : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The database's size on disk: the SQLite file (and its WAL), or pg_database_size. */
+async function databaseBytes(fresh: FreshDatabase): Promise<number> {
+  if (fresh.pgDbName === null) {
+    const path = fresh.url.slice('sqlite:'.length);
+    const size = (p: string) => {
+      try {
+        return statSync(p).size;
+      } catch {
+        return 0;
+      }
+    };
+    return size(path) + size(`${path}-wal`);
+  }
+  const db = await openDatabase(fresh.url, { migrate: false });
+  try {
+    const r = await sql<{ n: string }>`SELECT pg_database_size(current_database()) AS n`.execute(db.db);
+    return Number(r.rows[0]?.n ?? 0);
+  } finally {
+    await db.close();
+  }
+}
+
+export async function benchScale(o: ScaleOptions, kind: Kind, orders: number): Promise<ScaleRun> {
+  const label = `${kind} ${short(orders)}`;
+  const active = Math.ceil(orders / 1000) * 100;
+  const fresh = await o.freshDatabase(kind);
+  try {
+    const sim = await startSim(active);
+    try {
+      o.log(
+        `  ${label}: seeding ${orders.toLocaleString('en-US')} orders over ${o.users.toLocaleString('en-US')} users ...`,
+      );
+      const seeded = await seedScale(fresh.url, {
+        orders,
+        users: o.users,
+        simUrl: sim.url,
+        simKey: SIM_KEY,
+        log: o.log,
+      });
+      const dbBytes = await databaseBytes(fresh);
+      o.log(`  ${label}: seeded in ${seeded.seconds.toFixed(1)} s, ${(dbBytes / 2 ** 20).toFixed(0)} MiB`);
+      if (o.aborting()) throw new Error('stopping');
+      const server = await startServer(
+        {
+          BENCH_SERVER_MODE: 'panel',
+          BENCH_DATABASE_URL: fresh.url,
+          BENCH_PG_POOL: String(o.pgPool),
+          BENCH_SERVER_WORKER: o.worker ? '1' : '0',
+        },
+        o.serverCpu,
+      );
+      const rows: Row[] = [];
+      let rssStartMb: number | null;
+      let rssEndMb: number | null;
+      let synced: number;
+      let syncSeconds: number;
+      try {
+        rssStartMb = rssMb(server.pid);
+        const scenarios = scaleScenarios(seeded);
+        for (const sc of scenarios)
+          rows.push(await o.measure(server.port, server.pid, fresh.pgDbName, sc, label));
+        // Then every active order due at once: the worker syncs them as fast as it can, while `status`
+        // is measured again beside it.
+        await makeAllActiveDue(fresh.url, seeded.orders + 1000);
+        const t0 = performance.now();
+        const during = scenarios[1] as ScaleScenario;
+        const row = await o.measure(server.port, server.pid, fresh.pgDbName, during, label);
+        row.scenario = `${during.name}, during a full sync`;
+        rows.push(row);
+        syncSeconds = (performance.now() - t0) / 1000;
+        synced = await syncedOrders(fresh.url);
+        rssEndMb = rssMb(server.pid);
+      } finally {
+        await server.stop();
+      }
+      return {
+        database: kind,
+        size: orders,
+        orders: seeded.orders,
+        seedSeconds: seeded.seconds,
+        dbBytes,
+        active,
+        syncedPerSec: synced / syncSeconds,
+        synced,
+        syncSeconds,
+        rssStartMb,
+        rssEndMb,
+        rows,
+      };
+    } finally {
+      await sim.stop();
+    }
+  } finally {
+    await fresh.remove();
+  }
+}
+
+/**
+ * Every active order due now (by id), its count of unchanged checks reset: in slices of ids, each
+ * tried again if it meets the running worker's lease in a deadlock (Postgres).
+ */
+async function makeAllActiveDue(url: string, maxId: number): Promise<void> {
+  const db = await openDatabase(url, { migrate: false });
+  const slice = 50_000;
+  try {
+    for (let from = 0; from <= maxId; from += slice) {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await sql`UPDATE orders SET next_check_at = ${Date.now() - 10_000_000} + id, unchanged_checks = 0
+            WHERE id > ${from} AND id <= ${from + slice}
+              AND dispatch_state = 'sent' AND status IN ('pending', 'processing', 'in_progress')`.execute(
+            db.db,
+          );
+          break;
+        } catch (err) {
+          if (attempt >= 5) throw err;
+        }
+      }
+    }
+  } finally {
+    await db.close();
+  }
+}
+
+/** Active orders the worker has checked since they were made due (unchanged_checks reset to 0). */
+async function syncedOrders(url: string): Promise<number> {
+  const db = await openDatabase(url, { migrate: false });
+  try {
+    const r = await db.db
+      .selectFrom('orders')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .where('unchanged_checks', '>', 0)
+      .executeTakeFirstOrThrow();
+    return Number(r.n);
+  } finally {
+    await db.close();
+  }
+}
+
+export function short(n: number): string {
+  return n >= 1e6 && n % 1e6 === 0 ? `${n / 1e6}M` : n >= 1e3 && n % 1e3 === 0 ? `${n / 1e3}k` : String(n);
+}
+
+/** The scale tables: per database, one column pair per size, each latency beside its ratio to the first size. */
+export function scaleReport(runs: ScaleRun[], o: { worker: boolean }): string {
+  const out: string[] = [];
+  for (const kind of ['sqlite', 'postgres'] as const) {
+    const mine = runs.filter((r) => r.database === kind);
+    const first = mine[0];
+    if (!first) continue;
+    out.push(
+      `Scale, ${kind} (worker running against the simulator; p99 in ms, and its ratio to ${short(first.size)})${o.worker ? '' : ', WORKER OFF'}:`,
+      '',
+    );
+    out.push(`| call | ${mine.map((r) => `${short(r.size)} req/s | p99 (×)`).join(' | ')} |`);
+    out.push(`| --- | ${mine.map(() => '---: | ---:').join(' | ')} |`);
+    for (const row of first.rows) {
+      const cells = mine.map((r) => {
+        const x = r.rows.find((y) => y.scenario === row.scenario);
+        if (!x) return '- | -';
+        const ratio = row.p99Ms > 0 ? x.p99Ms / row.p99Ms : 1;
+        return `${Math.round(x.reqPerSec).toLocaleString('en-US')}${x.bad ? ` (${x.bad} failed)` : ''} | ${x.p99Ms} (${ratio.toFixed(2)})`;
+      });
+      out.push(`| ${row.scenario} | ${cells.join(' | ')} |`);
+    }
+    const line = (name: string, f: (r: ScaleRun) => string) =>
+      out.push(`| ${name} | ${mine.map((r) => `${f(r)} | `).join(' | ')} |`);
+    line('orders in the table', (r) => r.orders.toLocaleString('en-US'));
+    line('active orders (at the simulator)', (r) => r.active.toLocaleString('en-US'));
+    line('seeding time (s)', (r) => r.seedSeconds.toFixed(0));
+    line('database size (MiB)', (r) => (r.dbBytes / 2 ** 20).toFixed(0));
+    line('size per million orders (MiB)', (r) => ((r.dbBytes / 2 ** 20 / r.orders) * 1e6).toFixed(0));
+    line(
+      'worker: full sync, orders checked / s (of the active)',
+      (r) =>
+        `${Math.round(r.syncedPerSec).toLocaleString('en-US')} (${r.synced.toLocaleString('en-US')} in ${r.syncSeconds.toFixed(0)} s)`,
+    );
+    line(
+      'server RSS start / end (MB)',
+      (r) => `${r.rssStartMb?.toFixed(0) ?? '?'} / ${r.rssEndMb?.toFixed(0) ?? '?'}`,
+    );
+    out.push('');
+  }
+  return out.join('\n');
+}
