@@ -185,12 +185,24 @@ async function seedBasics(db: Db, simUrl: string): Promise<EngineSeed> {
     input: { username: 'bench_engine', balanceUnits: 10n ** 18n },
   });
   if (!user.ok) throw new Error(`seed user failed: ${user.failure.code}`);
+  return { userId: user.value.id, ...(await addSimulatorProvider(db, simUrl, SIM_KEY)) };
+}
+
+/**
+ * The simulator as a provider with its service 1 imported, through the panel's use cases (the engine
+ * scenarios' seed and the scale seed share it).
+ */
+export async function addSimulatorProvider(
+  db: Db,
+  simUrl: string,
+  simKey: string,
+): Promise<{ providerId: number; serviceId: number; rateUnits: string }> {
   const provider = await addProvider({
     db: db.db,
     actor: SYSTEM,
     name: 'simulator',
     url: simUrl,
-    apiKey: SIM_KEY,
+    apiKey: simKey,
   });
   if (!provider.ok) throw new Error(`seed provider failed: ${provider.failure.code}`);
   // The simulator debits atomically like our own panel: let a worker send as many at once as its
@@ -215,12 +227,7 @@ async function seedBasics(db: Db, simUrl: string): Promise<EngineSeed> {
     .select('rate_units')
     .where('id', '=', serviceId)
     .executeTakeFirstOrThrow();
-  return {
-    userId: user.value.id,
-    providerId: provider.value.id,
-    serviceId,
-    rateUnits: BigInt(service.rate_units).toString(),
-  };
+  return { providerId: provider.value.id, serviceId, rateUnits: BigInt(service.rate_units).toString() };
 }
 
 /**

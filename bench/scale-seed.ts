@@ -23,13 +23,10 @@
 import { sql } from 'kysely';
 import { startSession } from '../src/accounts/start-session.js';
 import { findUserByUsername } from '../src/accounts/users.repo.js';
-import { SYSTEM } from '../src/audit/actor.js';
 import { type Db, openDatabase } from '../src/db/connect.js';
 import { PRELOADED } from '../src/dev/simulator.js';
-import { addProvider } from '../src/providers/add-provider.js';
-import { importServices } from '../src/providers/import-services.js';
-import { setProviderSendLimit } from '../src/providers/set-provider-send-limit.js';
 import { benchAdmin } from './admin.js';
+import { addSimulatorProvider } from './engine.js';
 import { type Seeded, seed } from './seed.js';
 
 /** Orders per INSERT statement (and transaction). */
@@ -62,7 +59,7 @@ export async function seedScale(
     const wholesale2 = await findUserByUsername(db.db, 'bench_user_0');
     const wholesale3 = await findUserByUsername(db.db, 'bench_user_1');
     if (!customer || !wholesale2 || !wholesale3) throw new Error('scale seed: bench users missing');
-    const { providerId, serviceId, rateUnits } = await seedProvider(db, p.simUrl, p.simKey);
+    const { providerId, serviceId, rateUnits } = await addSimulatorProvider(db, p.simUrl, p.simKey);
     const firstBulkUser = await bulkUsers(db, p.users);
     const admin = await benchAdmin(db.db);
 
@@ -133,42 +130,6 @@ const ACTIVE_PER_1000 = 100;
 
 export function activeCount(orders: number): number {
   return Math.ceil(orders / 1000) * ACTIVE_PER_1000;
-}
-
-async function seedProvider(
-  db: Db,
-  simUrl: string,
-  simKey: string,
-): Promise<{ providerId: number; serviceId: number; rateUnits: string }> {
-  const provider = await addProvider({
-    db: db.db,
-    actor: SYSTEM,
-    name: 'simulator',
-    url: simUrl,
-    apiKey: simKey,
-  });
-  if (!provider.ok) throw new Error(`scale seed provider failed: ${provider.failure.code}`);
-  const limit = await setProviderSendLimit({
-    db: db.db,
-    actor: await benchAdmin(db.db),
-    providerId: provider.value.id,
-    limit: 10,
-  });
-  if (!limit.ok) throw new Error('scale seed: setting the send limit failed');
-  const imported = await importServices({
-    db: db.db,
-    actor: SYSTEM,
-    providerId: provider.value.id,
-    ids: [String(PRELOADED.service)],
-  });
-  const serviceId = imported.ok ? imported.value.created[0] : undefined;
-  if (serviceId === undefined) throw new Error('scale seed: importing the simulator service failed');
-  const service = await db.db
-    .selectFrom('services')
-    .select('rate_units')
-    .where('id', '=', serviceId)
-    .executeTakeFirstOrThrow();
-  return { providerId: provider.value.id, serviceId, rateUnits: BigInt(service.rate_units).toString() };
 }
 
 /** The series 1..`to` from `from`, as a FROM clause naming its column n. */
