@@ -66,16 +66,8 @@ async function appendEntry(
  * when the funds are not there (nothing is changed then).
  */
 export async function debitInTx(tx: Executor, e: EntryInput): Promise<bigint | null> {
-  if (e.amountUnits <= 0n) throw new RangeError('debit must be positive');
-  const row = await tx
-    .updateTable('users')
-    .set({ balance_units: sql`balance_units - ${e.amountUnits}` })
-    .where('id', '=', e.userId)
-    .where('balance_units', '>=', e.amountUnits)
-    .returning('balance_units')
-    .executeTakeFirst();
-  if (!row) return null;
-  const after = toUnits(row.balance_units);
+  const after = await takeFromBalanceInTx(tx, e.userId, e.amountUnits);
+  if (after === null) return null;
   await appendEntry(tx, e, -e.amountUnits, after);
   return after;
 }
