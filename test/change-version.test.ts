@@ -67,6 +67,25 @@ describeEachDb('a change made by another process is seen on the next request', (
     await sql`update services set rate_units = ${parseRate('1.00')} where id = ${service}`.execute(other.db);
   });
 
+  it('the services answer is JSON with its content type, written once while nothing changes', async () => {
+    const first = await app.inject({
+      method: 'POST',
+      url: '/api/v2',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: `key=${user.apiKey}&action=services`,
+    });
+    expect(first.statusCode).toBe(200);
+    expect(first.headers['content-type']).toBe('application/json; charset=utf-8');
+    const parsed = JSON.parse(first.body);
+    expect(parsed.find((s: { service: number }) => s.service === service)).toMatchObject({
+      name: 'Likes',
+      rate: rate('1.00'),
+      desc: '',
+    });
+    const again = await callApi(app, { key: user.apiKey, action: 'services' });
+    expect(again.raw).toBe(first.body);
+  });
+
   it("the service's rate: the list and the charge of the next order", async () => {
     expect(await rateShown()).toBe(rate('1.00'));
     const r = await updateService({

@@ -48,8 +48,28 @@ function idListParam(
 /** The token as a number where it is one, as the client wrote it otherwise. */
 const echoId = (t: { token: string; id: number | null }) => t.id ?? t.token;
 
+/** An answer already written as JSON text, sent as it is. */
+export class JsonText {
+  constructor(readonly text: string) {}
+}
+
+/**
+ * The `services` answer of each catalogue view, written once: listServices hands back the same list
+ * for as long as the catalogue does not change, so its JSON text is kept with it (and dropped with it).
+ */
+const servicesText = new WeakMap<object, JsonText>();
+
 async function services(ctx: ActionContext): Promise<Json> {
   const list = await listServices({ db: ctx.db, userId: ctx.user.id });
+  let text = servicesText.get(list);
+  if (!text) {
+    text = new JsonText(JSON.stringify(servicesAnswer(list)));
+    servicesText.set(list, text);
+  }
+  return text;
+}
+
+function servicesAnswer(list: Awaited<ReturnType<typeof listServices>>) {
   // `desc` beside `description`: child panels built on SmartPanel read the description from `desc`.
   return list.map((s) => ({
     service: s.id,

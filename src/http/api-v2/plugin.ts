@@ -14,7 +14,7 @@ import { authenticateApiKey } from '../../accounts/authenticate-key.js';
 import type { User } from '../../accounts/users.repo.js';
 import type { Executor } from '../../db/executor.js';
 import { setLogFields } from '../log-fields.js';
-import { ACTIONS } from './actions.js';
+import { ACTIONS, JsonText } from './actions.js';
 import { errorBody, httpErrorMessage } from './errors.js';
 import { RequestParams } from './params.js';
 import { AccountFirstStore, rateLimitKey } from './rate-limit.js';
@@ -112,7 +112,7 @@ export async function apiV2Plugin(app: FastifyInstance, opts: ApiV2Options): Pro
     method: ['GET', 'POST'],
     url: '/',
     config: { rateLimit: {} },
-    handler: async (req) => {
+    handler: async (req, reply) => {
       const parsed = parsedOf(req);
       if (!parsed?.user) {
         setLogFields(req, { outcome: 'invalid_key' });
@@ -125,6 +125,10 @@ export async function apiV2Plugin(app: FastifyInstance, opts: ApiV2Options): Pro
       if (!run) return errorBody({ code: 'bad_request' });
       const answer = await run({ db, user, params });
       setLogFields(req, { outcome: isErrorAnswer(answer) ? 'error' : 'ok' });
+      if (answer instanceof JsonText) {
+        reply.type('application/json; charset=utf-8');
+        return answer.text;
+      }
       return answer;
     },
   });
