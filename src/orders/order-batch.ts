@@ -18,7 +18,7 @@
  * connections); on SQLite, where one process has a single writer anyway, a batch holds every account's.
  */
 import { dialectOf, type Executor } from '../db/executor.js';
-import { inTransaction } from '../db/transaction.js';
+import { inTransaction, isTransientDbError } from '../db/transaction.js';
 import { appendChargeEntriesInTx, lockBalanceInTx, takeFromBalanceInTx } from '../ledger/ledger.repo.js';
 import { insertOrders, type NewOrder } from './orders.repo.js';
 
@@ -94,9 +94,10 @@ class OrderBatcher {
         return result;
       });
     } catch (err) {
-      if (reachedCommit) {
+      if (reachedCommit || isTransientDbError(err)) {
         // The commit itself failed: whether it happened is unknown, so no order of it may be placed
-        // again (it could be charged twice). Each request fails as a single order's would.
+        // again (it could be charged twice). Or the database kept failing transiently past the
+        // retries, which a lone order would meet too. Each request fails as a single order's would.
         for (const p of batch) p.reject(err);
         return;
       }
