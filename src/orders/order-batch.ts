@@ -35,9 +35,9 @@ interface Pending {
   reject: (err: unknown) => void;
 }
 
+/** An account's (or, on SQLite, the database's) orders waiting; it exists while it is drained. */
 interface Queue {
   waiting: Pending[];
-  running: boolean;
 }
 
 /**
@@ -56,18 +56,15 @@ class OrderBatcher {
 
   submit(order: NewOrder, alone: PlaceAlone): Promise<BatchOutcome> {
     const key = this.perAccount ? String(order.user_id) : '*';
-    let q = this.#queues.get(key);
-    if (!q) {
-      q = { waiting: [], running: false };
-      this.#queues.set(key, q);
-    }
-    const queue = q;
     return new Promise<BatchOutcome>((resolve, reject) => {
-      queue.waiting.push({ order, resolve, reject });
-      if (!queue.running) {
-        queue.running = true;
-        setImmediate(() => void this.#drain(key, queue, alone));
+      const queue = this.#queues.get(key);
+      if (queue) {
+        queue.waiting.push({ order, resolve, reject });
+        return;
       }
+      const started: Queue = { waiting: [{ order, resolve, reject }] };
+      this.#queues.set(key, started);
+      setImmediate(() => void this.#drain(key, started, alone));
     });
   }
 
@@ -76,7 +73,7 @@ class OrderBatcher {
       const batch = q.waiting.splice(0, MAX_BATCH);
       await this.#run(batch, alone);
     }
-    q.running = false;
+    // Nothing waits (and nothing can arrive before this line): the next order starts a new queue.
     this.#queues.delete(key);
   }
 
