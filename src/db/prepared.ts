@@ -16,7 +16,8 @@ interface Template<R> {
   slots: number[];
 }
 
-const placeholder = (i: number) => `\u0000smm-param-${i}\u0000`;
+const PREFIX = '\u0000smm-param-';
+const placeholder = (i: number) => `${PREFIX}${i}\u0000`;
 
 export function preparedQuery<P extends unknown[], R>(
   build: (db: AnyDb, ...params: P) => { compile(): CompiledQuery<R>; execute(): Promise<R[]> },
@@ -30,7 +31,7 @@ export function preparedQuery<P extends unknown[], R>(
       const placeholders = Array.from({ length: arity }, (_, i) => placeholder(i)) as P;
       const compiled = build(db, ...placeholders).compile();
       const slots = compiled.parameters.map((v) =>
-        typeof v === 'string' && v.startsWith('\u0000smm-param-') ? Number(v.slice(11, -1)) : -1,
+        typeof v === 'string' && v.startsWith(PREFIX) ? Number(v.slice(PREFIX.length, -1)) : -1,
       );
       // Each value must land in exactly one place, or the template cannot be trusted.
       const once = Array.from({ length: arity }, (_, i) => slots.filter((s) => s === i).length === 1);
