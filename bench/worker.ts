@@ -7,7 +7,8 @@
  *   providers), round after round, as `smm-panel worker` does; only the idle pause is left out, since
  *   the run ends when a round finds nothing to do, or at the deadline. Settings are the production
  *   defaults (the environment's WORKER_* variables are ignored), except that BENCH_WORKER_SYNC_BASE_MS
- *   can push the first status check of sent orders out of the run (the dispatch scenario).
+ *   can push the first status check of sent orders out of the run and BENCH_WORKER_DISPATCH_LANES
+ *   sets the lanes and the claim size (the dispatch scenario).
  * - `ceiling`: no database: the simulator's multi `status` for 100 ids at a time (BENCH_SIM_URL,
  *   BENCH_SIM_KEY, ids of its preloaded orders), one call after another through the panel's own
  *   upstream client (fetch, JSON.parse): what one worker's sync would reach if the database cost nothing.
@@ -184,7 +185,12 @@ async function main(): Promise<void> {
     });
     close = () => db.close();
     const syncBase = process.env.BENCH_WORKER_SYNC_BASE_MS;
-    const settings = workerSettings(db.dialect, undefined, syncBase ? { syncBaseMs: Number(syncBase) } : {});
+    const lanes = process.env.BENCH_WORKER_DISPATCH_LANES;
+    const settings = workerSettings(db.dialect, undefined, {
+      ...(syncBase ? { syncBaseMs: Number(syncBase) } : {}),
+      // The dispatch scenario's lanes, and claims as large as them (bench/engine.ts dispatchLanes).
+      ...(lanes ? { dispatchConcurrency: Number(lanes), dispatchBatch: Number(lanes) } : {}),
+    });
     const ctx: EngineContext = { db: db.db, settings, log };
     // As `smm-panel worker` does (worker.ts startWorker): a round that fails is logged (an engine
     // error in the table) and the next round runs; it does not end the run.

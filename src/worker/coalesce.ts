@@ -1,36 +1,50 @@
 /**
  * Group work that arrives at about the same time: each caller pushes one item and gets its own result,
  * while `flush` handles every item waiting at that moment together (one statement or one transaction
- * for all of them: one commit, one fsync). Items pushed while a flush runs wait for the next one, so
- * under load the groups grow by themselves and with one caller nothing waits longer than a turn of the
- * event loop.
+ * for all of them: one commit, one fsync). Items pushed while `parallel` flushes run wait for the next
+ * one, so under load the groups grow by themselves and with one caller nothing waits longer than a
+ * turn of the event loop. `parallel` above 1 suits a database that commits several connections at
+ * once (Postgres); SQLite has one writer, so one flush at a time.
  */
-export function coalesce<T, R>(flush: (items: T[]) => Promise<R[]>): (item: T) => Promise<R> {
-  let waiting: { item: T; resolve: (r: R) => void; reject: (err: unknown) => void }[] = [];
-  let running = false;
+export function coalesce<T, R>(
+  flush: (items: T[]) => Promise<R[]>,
+  parallel = 1,
+): (item: T) => Promise<R> {
+  type Waiting = { item: T; resolve: (r: R) => void; reject: (err: unknown) => void };
+  let waiting: Waiting[] = [];
+  let running = 0;
+  let scheduled = false;
+  const flushGroup = async (group: Waiting[]) => {
+    try {
+      const out = await flush(group.map((w) => w.item));
+      group.forEach((w, i) => {
+        w.resolve(out[i] as R);
+      });
+    } catch (err) {
+      for (const w of group) w.reject(err);
+    }
+  };
   const run = async () => {
+    running++;
     while (waiting.length > 0) {
       const group = waiting;
       waiting = [];
-      try {
-        const out = await flush(group.map((w) => w.item));
-        group.forEach((w, i) => {
-          w.resolve(out[i] as R);
-        });
-      } catch (err) {
-        for (const w of group) w.reject(err);
-      }
+      await flushGroup(group);
     }
-    running = false;
+    running--;
+  };
+  const schedule = () => {
+    if (scheduled || running >= parallel) return;
+    scheduled = true;
+    // After the callers of this turn of the event loop have pushed theirs.
+    setImmediate(() => {
+      scheduled = false;
+      if (waiting.length > 0 && running < parallel) void run();
+    });
   };
   return (item) =>
     new Promise<R>((resolve, reject) => {
       waiting.push({ item, resolve, reject });
-      if (running) return;
-      running = true;
-      // After the callers of this turn of the event loop have pushed theirs.
-      setImmediate(() => {
-        void run();
-      });
+      schedule();
     });
 }

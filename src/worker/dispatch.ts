@@ -129,7 +129,12 @@ function once<K, V>(cache: Map<K, Promise<V>>, key: K, load: () => Promise<V>): 
   return p;
 }
 
+/** Groups of renewals and of recorded sends under way at once on Postgres (measured: docs/benchmarks.md). */
+const PARALLEL_GROUPS_PG = 3;
+
 export function sendTools(ctx: EngineContext): SendTools {
+  // Postgres commits several connections' groups at once; SQLite has one writer.
+  const parallel = ctx.settings.dialect === 'postgres' ? PARALLEL_GROUPS_PG : 1;
   const services = new Map<number, Promise<Service | null>>();
   const providers = new Map<number, Promise<Provider | null>>();
   const renew = coalesce(async (ids: number[]) => {
@@ -139,8 +144,8 @@ export function sendTools(ctx: EngineContext): SendTools {
       now: nowOf(ctx),
     });
     return ids.map((id) => ours.has(id));
-  });
-  const record = coalesce((items: Accepted[]) => recordAcceptedGroup(ctx, items));
+  }, parallel);
+  const record = coalesce((items: Accepted[]) => recordAcceptedGroup(ctx, items), parallel);
   return {
     service: (id) => once(services, id, () => findService(ctx.db, id, null)),
     provider: (id) => once(providers, id, () => findProvider(ctx.db, id)),
