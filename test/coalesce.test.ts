@@ -44,7 +44,10 @@ describe('coalesce', () => {
     c.pending[0]?.finish();
     expect(await Promise.all(first)).toEqual(['done 1', 'done 2']);
     await turn();
-    expect(c.groups).toEqual([[1, 2], [3, 4, 5]]);
+    expect(c.groups).toEqual([
+      [1, 2],
+      [3, 4, 5],
+    ]);
     c.pending[1]?.finish();
     expect(await Promise.all(second)).toEqual(['done 3', 'done 4', 'done 5']);
     expect(c.maxInFlight()).toBe(1);

@@ -6,10 +6,7 @@
  * turn of the event loop. `parallel` above 1 suits a database that commits several connections at
  * once (Postgres); SQLite has one writer, so one flush at a time.
  */
-export function coalesce<T, R>(
-  flush: (items: T[]) => Promise<R[]>,
-  parallel = 1,
-): (item: T) => Promise<R> {
+export function coalesce<T, R>(flush: (items: T[]) => Promise<R[]>, parallel = 1): (item: T) => Promise<R> {
   type Waiting = { item: T; resolve: (r: R) => void; reject: (err: unknown) => void };
   let waiting: Waiting[] = [];
   let running = 0;
