@@ -1,14 +1,17 @@
 /**
  * preparedQuery (src/db/prepared.ts): a query compiled once runs again with each call's own values, on
  * both databases, constants of the query kept in their places; a builder whose values cannot be placed
- * (a value used twice) is built on every call instead, with the same answers.
+ * (a value used twice) is built on every call instead, with the same answers. On Postgres the API key
+ * lookup goes as a named prepared statement, which each connection prepares once.
  */
 import { sql } from 'kysely';
-import { expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Executor } from '../src/db/executor.js';
 import { preparedQuery } from '../src/db/prepared.js';
-import { seedUser } from './helpers/api.js';
-import { describeEachDb } from './helpers/db.js';
+import { openDatabase } from '../src/db/connect.js';
+import { callApi, makeApi, seedUser } from './helpers/api.js';
+import { describeEachDb, pgEnabled } from './helpers/db.js';
+import { createPgDatabase } from './helpers/pg.js';
 
 describeEachDb('a query compiled once', (ctx) => {
   it('answers each call with its own values, constants kept', async () => {
@@ -47,5 +50,41 @@ describeEachDb('a query compiled once', (ctx) => {
     );
     expect((await twice(db, a.username)).map((r) => Number(r.id))).toEqual([a.id]);
     expect(await twice(db, 'nobody')).toEqual([]);
+  });
+});
+
+describe.skipIf(!pgEnabled())('Postgres: compiled-once queries are named prepared statements', () => {
+  it('the API key lookup is prepared once on the connection and answers every call', async () => {
+    const pgDb = await createPgDatabase();
+    // One connection, so the session that answers the API is the one asked what it prepared.
+    const db = await openDatabase(pgDb.url, { poolSize: 1 });
+    const app = await makeApi(db.db);
+    try {
+      const a = await seedUser(db.db, '1.00');
+      const b = await seedUser(db.db, '2.50');
+      for (const [u, balance] of [
+        [a, '1.00'],
+        [b, '2.50'],
+        [a, '1.00'],
+      ] as const)
+        expect((await callApi(app, { key: u.apiKey, action: 'balance' })).body).toEqual({
+          balance,
+          currency: 'USD',
+        });
+      expect((await callApi(app, { key: 'not-a-key', action: 'balance' })).body).toEqual({
+        error: 'Invalid API key',
+      });
+      const prepared = await sql<{ name: string; statement: string }>`
+        select name, statement from pg_prepared_statements`.execute(db.db);
+      const lookups = prepared.rows.filter(
+        (r) => /from "users"/.test(r.statement) && /api_key_hash/.test(r.statement),
+      );
+      expect(lookups).toHaveLength(1);
+      expect(lookups[0]?.name).toMatch(/^smm_\d+$/);
+    } finally {
+      await app.close();
+      await db.close();
+      await pgDb.drop();
+    }
   });
 });

@@ -8,6 +8,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, PostgresDialect } from 'kysely';
 import type { DialectName } from './executor.js';
 import { migrateToLatest } from './migrations.js';
+import { withNamedStatements } from './named-statements.js';
 import type { Database } from './schema.js';
 import { panelSqliteDialect } from './sqlite-driver.js';
 
@@ -75,7 +76,9 @@ export async function openDatabase(url: string, options: OpenOptions = {}): Prom
     pool.on('connect', (client) => {
       client.on('error', () => {});
     });
-    db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    db = new Kysely<Database>({
+      dialect: new PostgresDialect({ pool: withNamedStatements(pool as Parameters<typeof withNamedStatements>[0]) }),
+    });
   }
   if (options.migrate !== false) {
     try {

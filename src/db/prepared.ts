@@ -4,8 +4,10 @@
  * SQLite takes to answer it. The query is built once with a placeholder value for each parameter; each
  * call sends the same SQL with its own values in the placeholders' places. A builder whose values do not
  * come through as plain parameters (so their places cannot be found) is simply built on every call.
+ * On Postgres the compiled SQL also goes as a named prepared statement (named-statements.ts).
  */
 import type { CompiledQuery, Kysely } from 'kysely';
+import { nameStatement } from './named-statements.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: any database's Kysely
 type AnyDb = Kysely<any>;
@@ -36,6 +38,8 @@ export function preparedQuery<P extends unknown[], R>(
       // Each value must land in exactly one place, or the template cannot be trusted.
       const once = Array.from({ length: arity }, (_, i) => slots.filter((s) => s === i).length === 1);
       t = once.every(Boolean) ? { compiled, slots } : null;
+      // Postgres parses and plans it once per connection (named-statements.ts).
+      if (t) nameStatement(compiled.sql);
       templates.set(key, t);
     }
     if (t === null) return build(db, ...params).execute();
