@@ -6,9 +6,9 @@
  */
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
+import { openDatabase } from '../src/db/connect.js';
 import type { Executor } from '../src/db/executor.js';
 import { preparedQuery } from '../src/db/prepared.js';
-import { openDatabase } from '../src/db/connect.js';
 import { callApi, makeApi, seedUser } from './helpers/api.js';
 import { describeEachDb, pgEnabled } from './helpers/db.js';
 import { createPgDatabase } from './helpers/pg.js';

@@ -77,7 +77,9 @@ export async function openDatabase(url: string, options: OpenOptions = {}): Prom
       client.on('error', () => {});
     });
     db = new Kysely<Database>({
-      dialect: new PostgresDialect({ pool: withNamedStatements(pool as Parameters<typeof withNamedStatements>[0]) }),
+      dialect: new PostgresDialect({
+        pool: withNamedStatements(pool as Parameters<typeof withNamedStatements>[0]),
+      }),
     });
   }
   if (options.migrate !== false) {
