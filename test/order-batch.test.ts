@@ -7,11 +7,13 @@
  */
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inTransaction } from '../src/db/transaction.js';
 import { checkLedger } from '../src/ledger/check-ledger.js';
 import { formatAmount, parseAmount, toUnits } from '../src/money.js';
+import { insertChargedOrdersPgInTx, type NewOrder } from '../src/orders/orders.repo.js';
 import { placeOrder } from '../src/orders/place-order.js';
 import { callApi, makeApi, seedService, seedUser } from './helpers/api.js';
-import { describeEachDb, type TestDb } from './helpers/db.js';
+import { describeEachDb, freshDatabase, pgEnabled, type TestDb } from './helpers/db.js';
 
 const params = (values: Record<string, string>) => ({
   get: (name: string) => values[name],
@@ -219,5 +221,141 @@ describeEachDb('orders placed at the same moment are committed together', (ctx) 
       expect(await chargeEntries(t, user.id)).toHaveLength(9);
       expect((await checkLedger({ db: t.db.db })).problems).toEqual([]);
     });
+  });
+});
+
+describeEachDb('a covered batch of different charges', (ctx) => {
+  it('steps the balance down by each charge, in id order, with the exact entries and rows', async () => {
+    const t = ctx();
+    const service = await seedService(t.db.db, { rate: '1.00', min: 10, max: 100000 });
+    const user = await seedUser(t.db.db, '20.00');
+    // 3.00 + 0.50 + 1.20 + 0.01 + 4.00 = 8.71 of 20.00: all covered (Postgres: the one-statement path).
+    const quantities = ['3000', '500', '1200', '10', '4000'];
+    const linkOf = (i: number) => `https://x.test/ünï/😀?a=1&b=%22${i}`;
+    const results = await Promise.all(
+      quantities.map((quantity, i) =>
+        placeOrder({
+          db: t.db.db,
+          userId: user.id,
+          serviceId: String(service),
+          params: params({ link: linkOf(i), quantity }),
+        }),
+      ),
+    );
+    const placed = results.map((r, i) => {
+      if (!r.ok) throw new Error(`order ${i} refused: ${r.failure.code}`);
+      return { id: r.value.orderId, quantity: quantities[i] as string, link: linkOf(i) };
+    });
+    expect(await balanceOf(t, user.id)).toBe('11.29');
+    const byId = [...placed].sort((a, b) => a.id - b.id);
+    let left = 20n * UNIT;
+    expect(await chargeEntries(t, user.id)).toEqual(
+      byId.map((o) => {
+        const charge = BigInt(o.quantity) * (UNIT / 1000n);
+        left -= charge;
+        return {
+          order: o.id,
+          amount: formatAmount(-charge),
+          after: formatAmount(left),
+          key: `charge:order:${o.id}`,
+        };
+      }),
+    );
+    const rows = await t.db.db
+      .selectFrom('orders')
+      .select(['id', 'link', 'quantity', 'charge_units', 'remains', 'status', 'service_id'])
+      .where('user_id', '=', user.id)
+      .orderBy('id')
+      .execute();
+    expect(
+      rows.map((r) => [
+        Number(r.id),
+        r.link,
+        String(r.quantity),
+        String(r.remains),
+        r.status,
+        Number(r.service_id),
+      ]),
+    ).toEqual(byId.map((o) => [o.id, o.link, o.quantity, o.quantity, 'pending', service]));
+    expect((await checkLedger({ db: t.db.db })).problems).toEqual([]);
+  });
+});
+
+(pgEnabled() ? describe : describe.skip)('Postgres: a batch in one statement [postgres]', () => {
+  let t: TestDb & { cleanup(): Promise<void> };
+  beforeAll(async () => {
+    t = await freshDatabase('postgres');
+  });
+  afterAll(async () => {
+    await t?.cleanup();
+  });
+
+  it('writes the rows as given, the entries stepping down, or nothing when the balance does not cover', async () => {
+    const db = t.db.db;
+    const service = await seedService(db, { rate: '1.00', min: 10, max: 100000 });
+    const user = await seedUser(db, '10.00');
+    const first = await placeOrder({
+      db,
+      userId: user.id,
+      serviceId: String(service),
+      params: params({ link: 'https://x.test/first', quantity: '1000' }),
+    });
+    if (!first.ok) throw new Error(first.failure.code);
+    // A real order's row as the template: every column the panel writes, with awkward text in it.
+    const { id: _id, ...template } = await db
+      .selectFrom('orders')
+      .selectAll()
+      .where('id', '=', first.value.orderId)
+      .executeTakeFirstOrThrow();
+    const rows = [
+      { link: 'https://x.test/a"b\\c\nd😀', charge: 250n, quantity: 2500n },
+      { link: "https://x.test/'quoted'", charge: 1n, quantity: 10n },
+      { link: 'https://x.test/ünï', charge: 400n, quantity: 4000n },
+    ].map((r) => ({
+      ...template,
+      link: r.link,
+      quantity: r.quantity,
+      remains: r.quantity,
+      charge_units: (r.charge * UNIT) / 100n,
+      params: JSON.stringify({ note: 'x"y' }),
+    })) as (NewOrder & typeof template)[];
+    const total = rows.reduce((sum, r) => sum + BigInt(r.charge_units), 0n);
+    const ids = await inTransaction(db, (tx) => insertChargedOrdersPgInTx(tx, user.id, total, rows));
+    expect(ids).toHaveLength(3);
+    expect([...(ids ?? [])].sort((a, b) => a - b)).toEqual(ids);
+    const written = await db
+      .selectFrom('orders')
+      .selectAll()
+      .where('id', 'in', ids ?? [])
+      .orderBy('id')
+      .execute();
+    expect(written.map(({ id: _i, ...rest }) => rest)).toEqual(
+      rows.map((r) => ({
+        ...r,
+        quantity: Number(r.quantity),
+        remains: Number(r.remains),
+        charge_units: Number(r.charge_units),
+      })),
+    );
+    // 10.00 - 1.00 (the first order) - 2.50 - 0.01 - 4.00 = 2.49.
+    expect(await balanceOf(t, user.id)).toBe('2.49');
+    const entries = await chargeEntries(t, user.id);
+    expect(entries.slice(1).map((e) => [e.order, e.amount, e.after, e.key])).toEqual([
+      [ids?.[0], '-2.50', '6.50', `charge:order:${ids?.[0]}`],
+      [ids?.[1], '-0.01', '6.49', `charge:order:${ids?.[1]}`],
+      [ids?.[2], '-4.00', '2.49', `charge:order:${ids?.[2]}`],
+    ]);
+    // Not covered: 2.50 asked of 2.49. Nothing is written.
+    const count = async () =>
+      Number((await sql<{ n: number }>`select count(*)::int as n from orders`.execute(db)).rows[0]?.n);
+    const before = await count();
+    const refused = await inTransaction(db, (tx) =>
+      insertChargedOrdersPgInTx(tx, user.id, (250n * UNIT) / 100n, rows.slice(0, 1)),
+    );
+    expect(refused).toBeNull();
+    expect(await count()).toBe(before);
+    expect(await balanceOf(t, user.id)).toBe('2.49');
+    expect(await chargeEntries(t, user.id)).toHaveLength(4);
+    expect((await checkLedger({ db })).problems).toEqual([]);
   });
 });

@@ -20,7 +20,7 @@
 import { dialectOf, type Executor } from '../db/executor.js';
 import { inTransaction, isTransientDbError } from '../db/transaction.js';
 import { appendChargeEntriesInTx, lockBalanceInTx, takeFromBalanceInTx } from '../ledger/ledger.repo.js';
-import { insertOrders, type NewOrder } from './orders.repo.js';
+import { insertChargedOrdersPgInTx, insertOrders, type NewOrder, sameColumns } from './orders.repo.js';
 
 /** Most orders one transaction writes (bounds the time a batch holds the account's row). */
 export const MAX_BATCH = 200;
@@ -86,6 +86,7 @@ class OrderBatcher {
         const result = await writeBatchInTx(
           tx,
           batch.map((p) => p.order),
+          this.perAccount,
         );
         reachedCommit = true;
         return result;
@@ -114,9 +115,11 @@ class OrderBatcher {
  * conditional debit; when the balance does not cover them all, lock it and take the orders in arrival
  * order while it covers them (the others are refused), then debit those. Then write the orders and one
  * ledger entry each (each names its order and the balance right after it). Arrival order is kept: ids,
- * entries and balances read as if the orders had been placed one after the other.
+ * entries and balances read as if the orders had been placed one after the other. On Postgres the
+ * covered case is one statement (insertChargedOrdersPgInTx): with the event loop busy, every round trip
+ * of a batch's transaction costs milliseconds, and the account's next batch waits for this one.
  */
-async function writeBatchInTx(tx: Executor, orders: NewOrder[]): Promise<BatchOutcome[]> {
+async function writeBatchInTx(tx: Executor, orders: NewOrder[], postgres: boolean): Promise<BatchOutcome[]> {
   const outcomes: BatchOutcome[] = new Array(orders.length);
   const byAccount = new Map<number, number[]>();
   orders.forEach((o, i) => {
@@ -128,6 +131,19 @@ async function writeBatchInTx(tx: Executor, orders: NewOrder[]): Promise<BatchOu
   for (const [userId, indexes] of byAccount) {
     let accepted = indexes;
     const total = indexes.reduce((sum, i) => sum + chargeOf(i), 0n);
+    const rows = indexes.map((i) => orders[i] as NewOrder);
+    if (postgres && indexes.every((i) => chargeOf(i) > 0n) && sameColumns(rows)) {
+      // Postgres: debit, orders and entries in one statement when the balance covers them all (the
+      // common case: one round trip instead of three); otherwise nothing was written, and the orders
+      // are decided one by one below.
+      const ids = await insertChargedOrdersPgInTx(tx, userId, total, rows);
+      if (ids !== null) {
+        indexes.forEach((i, k) => {
+          outcomes[i] = { ok: true, orderId: ids[k] as number };
+        });
+        continue;
+      }
+    }
     let after = total > 0n ? await takeFromBalanceInTx(tx, userId, total) : null;
     if (total > 0n && after === null) {
       let left = await lockBalanceInTx(tx, userId);
