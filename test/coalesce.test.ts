@@ -1,10 +1,10 @@
 /**
- * The grouping the engine's dispatch uses for renewals and recorded sends (src/worker/coalesce.ts):
+ * The grouping the engine's dispatch uses for renewals and recorded sends (src/db/coalesce.ts):
  * every caller gets its own item's result, items that arrive while the allowed flushes run form the
  * next group, never more flushes run at once than allowed, and a failed flush fails its group only.
  */
 import { describe, expect, it } from 'vitest';
-import { coalesce } from '../src/worker/coalesce.js';
+import { coalesce } from '../src/db/coalesce.js';
 
 /** A flush that records its groups and finishes when told to. */
 function controlledFlush() {

@@ -3,7 +3,8 @@ import type { Insertable } from 'kysely';
 
 import { sql } from 'kysely';
 import { changeVersionSql, observeChangeVersion } from '../db/change-version.js';
-import type { Executor } from '../db/executor.js';
+import { coalesce } from '../db/coalesce.js';
+import { dialectOf, type Executor } from '../db/executor.js';
 import { preparedQuery } from '../db/prepared.js';
 import type { UsersTable } from '../db/schema.js';
 import { toUnits } from '../money.js';
@@ -52,8 +53,45 @@ const userByKeyHash = preparedQuery(
   1,
 );
 
+/** Postgres: the users of several API keys at once (the lookups of requests that arrive together). */
+const usersByKeyHashes = preparedQuery(
+  (db, keyHashes: string[]) =>
+    (db as Executor)
+      .selectFrom('users')
+      .select([...columns, 'api_key_hash', changeVersionSql.as('change_version')])
+      .where('api_key_hash', '=', sql<string>`any(${keyHashes})`),
+  1,
+);
+
+type KeyRow = Awaited<ReturnType<typeof userByKeyHash>>[number];
+const lookups = new WeakMap<Executor, (keyHash: string) => Promise<KeyRow | undefined>>();
+
+/** Postgres: at most this many grouped key lookups under way at once (the pool has 10 connections). */
+const PARALLEL_LOOKUPS = 4;
+
+/**
+ * The lookup of one API key. On Postgres the lookups of the requests that arrive in the same turn of
+ * the event loop go as one query (one round trip and one pool connection for all of them; each still
+ * reads the database at that moment, nothing is cached); SQLite answers synchronously, one by one.
+ */
+function keyLookup(db: Executor): (keyHash: string) => Promise<KeyRow | undefined> {
+  let lookup = lookups.get(db);
+  if (!lookup) {
+    lookup =
+      dialectOf(db) === 'postgres'
+        ? coalesce(async (hashes: string[]) => {
+            const rows = await usersByKeyHashes(db, [...new Set(hashes)]);
+            const byHash = new Map(rows.map((r) => [r.api_key_hash as string, r]));
+            return hashes.map((h) => byHash.get(h));
+          }, PARALLEL_LOOKUPS)
+        : async (keyHash: string) => (await userByKeyHash(db, keyHash))[0];
+    lookups.set(db, lookup);
+  }
+  return lookup;
+}
+
 export async function findUserByKeyHash(db: Executor, keyHash: string): Promise<User | null> {
-  const [row] = await userByKeyHash(db, keyHash);
+  const row = await keyLookup(db)(keyHash);
   if (!row) return null;
   observeChangeVersion(db, row.change_version);
   return toUser(row);

@@ -2,7 +2,8 @@
 
 import { type Insertable, sql } from 'kysely';
 import type { ServiceType } from '../catalog/service-types.js';
-import type { Executor } from '../db/executor.js';
+import { coalesce } from '../db/coalesce.js';
+import { dialectOf, type Executor } from '../db/executor.js';
 import { preparedQuery } from '../db/prepared.js';
 import type { OrdersTable } from '../db/schema.js';
 import { toUnits } from '../money.js';
@@ -130,6 +131,44 @@ const statusQueryFor = (count: number) =>
     1 + count,
   );
 const statusQueries = new Map<number, ReturnType<typeof statusQueryFor>>();
+type StatusRow = Awaited<ReturnType<ReturnType<typeof statusQueryFor>>>[number];
+
+/** Postgres: the orders of several `status` calls at once, whoever placed them (filtered below). */
+const statusesByIds = preparedQuery(
+  (d, list: number[]) =>
+    (d as Executor)
+      .selectFrom('orders')
+      .select(['id', 'user_id', 'status', 'charge_units', 'refunded_units', 'remains', 'start_count'])
+      .where('id', '=', sql<number>`any(${list})`)
+      .where('parent_order_id', 'is', null),
+  1,
+);
+const statusLookups = new WeakMap<Executor, (q: { userId: number; ids: number[] }) => Promise<StatusRow[]>>();
+
+/**
+ * Postgres: the `status` calls that arrive in the same turn of the event loop read their orders in one
+ * query (one round trip for all of them; nothing is cached); each call gets back only its own user's
+ * orders among the ids it asked for, so another user's order stays as unknown as a missing one.
+ */
+function statusLookup(db: Executor) {
+  let lookup = statusLookups.get(db);
+  if (!lookup) {
+    lookup = coalesce(async (queries: { userId: number; ids: number[] }[]) => {
+      const all = [...new Set(queries.flatMap((q) => q.ids))];
+      const byId = new Map((await statusesByIds(db, all)).map((r) => [Number(r.id), r]));
+      return queries.map((q) =>
+        q.ids.flatMap((id) => {
+          const row = byId.get(id);
+          return row && Number(row.user_id) === q.userId ? [row] : [];
+        }),
+      );
+    }, PARALLEL_STATUS_LOOKUPS);
+    statusLookups.set(db, lookup);
+  }
+  return lookup;
+}
+/** Grouped status reads under way at once on Postgres (the pool has 10 connections by default). */
+const PARALLEL_STATUS_LOOKUPS = 4;
 
 export async function findUserOrderStatuses(
   db: Executor,
@@ -138,12 +177,16 @@ export async function findUserOrderStatuses(
 ): Promise<Map<number, OrderStatusView>> {
   const out = new Map<number, OrderStatusView>();
   if (ids.length === 0) return out;
-  let query = statusQueries.get(ids.length);
-  if (!query) {
-    query = statusQueryFor(ids.length);
-    statusQueries.set(ids.length, query);
+  let rows: StatusRow[];
+  if (dialectOf(db) === 'postgres') rows = await statusLookup(db)({ userId, ids });
+  else {
+    let query = statusQueries.get(ids.length);
+    if (!query) {
+      query = statusQueryFor(ids.length);
+      statusQueries.set(ids.length, query);
+    }
+    rows = await query(db, userId, ...ids);
   }
-  const rows = await query(db, userId, ...ids);
   for (const r of rows) {
     out.set(Number(r.id), {
       id: Number(r.id),

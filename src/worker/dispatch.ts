@@ -40,7 +40,7 @@ import { findProvider, holdProvider, listProviders, type Provider } from '../pro
 import { classifyAddOutcome } from '../providers/upstream/classify.js';
 import { callUpstream } from '../providers/upstream/client.js';
 import { upstreamAddParams } from '../providers/upstream/params.js';
-import { coalesce } from './coalesce.js';
+import { coalesce } from '../db/coalesce.js';
 import { backoff, type WorkerSettings } from './settings.js';
 
 export interface EngineContext {
