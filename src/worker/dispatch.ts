@@ -21,6 +21,7 @@
 
 import { raiseAlert } from '../alerts/alerts.repo.js';
 import { findService, type Service } from '../catalog/services.repo.js';
+import { coalesce } from '../db/coalesce.js';
 import type { Executor } from '../db/executor.js';
 import {
   claimDue,
@@ -40,7 +41,6 @@ import { findProvider, holdProvider, listProviders, type Provider } from '../pro
 import { classifyAddOutcome } from '../providers/upstream/classify.js';
 import { callUpstream } from '../providers/upstream/client.js';
 import { upstreamAddParams } from '../providers/upstream/params.js';
-import { coalesce } from '../db/coalesce.js';
 import { backoff, type WorkerSettings } from './settings.js';
 
 export interface EngineContext {
