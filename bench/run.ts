@@ -18,7 +18,8 @@
  *   BENCH_SYNC_SECONDS seconds measured per sync scenario, after the warm-up (default 10)
  *   BENCH_DISPATCH_ORDERS  queued orders each dispatch scenario sends (default 10000)
  *   BENCH_DISPATCH_LANES   the dispatch worker's lanes and claim size, and the simulator provider's
- *                      send limit (default 100; the panel's defaults are 10 lanes, claims of 10)
+ *                      send limit (default and most 100, the highest send limit; the panel runs 10
+ *                      lanes and claims of 10 by default)
  *   BENCH_PIN=1        pin the server child to the last core and this process to the others (taskset)
  *   BENCH_START_RUNS   starts of the panel measured per database for the start time (default 5;
  *                      BENCH_ONLY='^start' measures only that)
@@ -86,7 +87,7 @@ const ONLY = process.env.BENCH_ONLY ? new RegExp(process.env.BENCH_ONLY, 'i') : 
 const SYNC_ORDERS = envNumber('BENCH_SYNC_ORDERS', 100_000, 100, 10_000_000);
 const SYNC_SECONDS = envNumber('BENCH_SYNC_SECONDS', 10, 1, 600);
 const DISPATCH_ORDERS = envNumber('BENCH_DISPATCH_ORDERS', 10_000, 1, 1_000_000);
-const DISPATCH_LANES = envNumber('BENCH_DISPATCH_LANES', 100, 1, 1000);
+const DISPATCH_LANES = envNumber('BENCH_DISPATCH_LANES', 100, 1, 100);
 const PG_POOL = envNumber('BENCH_PG_POOL', 10, 1, 1000);
 const START_RUNS = envNumber('BENCH_START_RUNS', 5, 1, 100);
 const SCALE_SIZES = parseScaleSizes(process.env.BENCH_SCALE);
