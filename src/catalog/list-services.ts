@@ -7,7 +7,7 @@ import { VersionedCache } from '../db/change-version.js';
 import type { Executor } from '../db/executor.js';
 import { formatRate } from '../money.js';
 import type { ServiceType } from './service-types.js';
-import { listServices as findServices, type Service } from './services.repo.js';
+import { listServices as findServices, findUserRateUnits, type Service } from './services.repo.js';
 
 export interface ServiceView {
   id: number;
@@ -27,10 +27,18 @@ export interface ServiceView {
 }
 
 /**
- * Each caller's view, kept until the catalogue changes (a service, a category, a user's rate; in this
- * process or another: db/change-version.ts). Shared between requests: read-only.
+ * The list-price views (enabled services; all services), kept until the catalogue changes (a service, a
+ * category, a user's rate; in this process or another: db/change-version.ts). Shared between requests
+ * and callers: read-only.
  */
-const views = new VersionedCache<string, readonly ServiceView[]>(5000);
+const listViews = new VersionedCache<boolean, readonly ServiceView[]>(2);
+/** Each customer's own rates (most have none: they share the list-price view). */
+const ownRates = new VersionedCache<number, ReadonlyMap<number, bigint>>(50_000);
+/**
+ * Views of customers with rates of their own. Few customers have them; each view is as large as the
+ * catalogue, so at most this many are kept (the cache starts again when full).
+ */
+const ownViews = new VersionedCache<string, readonly ServiceView[]>(200);
 
 /** `userId` null: the operator's view (list prices); `includeDisabled` adds disabled services. */
 export async function listServices(opts: {
@@ -38,26 +46,40 @@ export async function listServices(opts: {
   userId: number | null;
   includeDisabled?: boolean;
 }): Promise<readonly ServiceView[]> {
+  const { db, userId } = opts;
   const includeDisabled = opts.includeDisabled ?? false;
-  return views.get(opts.db, `${opts.userId ?? '-'}:${includeDisabled}`, async () =>
-    Object.freeze(view(await findServices(opts.db, opts.userId, includeDisabled))),
+  const list = await listViews.get(db, includeDisabled, async () =>
+    Object.freeze(view(await findServices(db, null, includeDisabled))),
+  );
+  if (userId === null) return list;
+  const rates = await ownRates.get(db, userId, () => findUserRateUnits(db, userId));
+  if (rates.size === 0 || !list.some((s) => rates.has(s.id))) return list;
+  return ownViews.get(db, `${userId}:${includeDisabled}`, async () =>
+    Object.freeze(
+      list.map((s) => {
+        const own = rates.get(s.id);
+        return own === undefined ? s : Object.freeze({ ...s, rate: formatRate(own) });
+      }),
+    ),
   );
 }
 
 function view(rows: Service[]): ServiceView[] {
-  return rows.map((s) => ({
-    id: s.id,
-    name: s.name,
-    type: s.type,
-    category: s.category,
-    rate: formatRate(s.rateUnits),
-    min: s.minQuantity.toString(),
-    max: s.maxQuantity.toString(),
-    dripfeed: s.dripfeed,
-    refill: s.refill,
-    cancel: s.cancel,
-    description: s.description,
-    enabled: s.enabled,
-    providerId: s.providerId,
-  }));
+  return rows.map((s) =>
+    Object.freeze({
+      id: s.id,
+      name: s.name,
+      type: s.type,
+      category: s.category,
+      rate: formatRate(s.rateUnits),
+      min: s.minQuantity.toString(),
+      max: s.maxQuantity.toString(),
+      dripfeed: s.dripfeed,
+      refill: s.refill,
+      cancel: s.cancel,
+      description: s.description,
+      enabled: s.enabled,
+      providerId: s.providerId,
+    }),
+  );
 }

@@ -387,6 +387,16 @@ export async function findImportedServiceRows(
   }));
 }
 
+/** A user's own rates by service id (empty for the many who pay list prices). */
+export async function findUserRateUnits(db: Executor, userId: number): Promise<Map<number, bigint>> {
+  const rows = await db
+    .selectFrom('user_rates')
+    .select(['service_id', 'rate_units'])
+    .where('user_id', '=', userId)
+    .execute();
+  return new Map(rows.map((r) => [Number(r.service_id), toUnits(r.rate_units)]));
+}
+
 /** A user's own rates with each service's name and list rate, by service id. */
 export async function findUserRates(
   db: Executor,
