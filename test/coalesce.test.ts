@@ -88,4 +88,24 @@ describe('coalesce', () => {
     c.pending[1]?.finish();
     expect(await later).toBe('done 3');
   });
+
+  it('maxItems bounds a group: the rest goes in the next flush, in a parallel one when allowed', async () => {
+    const c = controlledFlush();
+    const push = coalesce(c.flush, 2, 3);
+    const all = [1, 2, 3, 4, 5, 6, 7].map((i) => push(i));
+    await turn();
+    await turn();
+    expect(c.groups).toEqual([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
+    c.pending[0]?.finish();
+    await turn();
+    await turn();
+    expect(c.groups[2]).toEqual([7]);
+    c.pending[1]?.finish();
+    c.pending[2]?.finish();
+    expect(await Promise.all(all)).toEqual([1, 2, 3, 4, 5, 6, 7].map((i) => `done ${i}`));
+    expect(c.maxInFlight()).toBe(2);
+  });
 });

@@ -7,6 +7,7 @@
 import { expect, it } from 'vitest';
 import { listServices } from '../src/catalog/list-services.js';
 import { setUserRate } from '../src/catalog/set-user-rate.js';
+import { updateService } from '../src/catalog/update-service.js';
 import { parseRate } from '../src/money.js';
 import { adminActor } from './helpers/actor.js';
 import { callApi, makeApi, seedService, seedUser } from './helpers/api.js';
@@ -68,6 +69,16 @@ describeEachDb('catalogue views', (ctx) => {
       await setUserRate({ db, actor, username: a.username, serviceId: s2, rateUnits: null });
       expect(rates(await answer(a.apiKey))).toMatchObject({ [s1]: '1', [s2]: '0.5' });
       expect(await listServices({ db, userId: a.id })).toBe(await listServices({ db, userId: b.id }));
+      // A list price changed by the operator reaches the customer with own rates too, beside their rate.
+      const changed = await updateService({
+        db,
+        actor,
+        serviceId: s2,
+        changes: { rateUnits: parseRate('0.60') as bigint },
+      });
+      expect(changed.ok).toBe(true);
+      expect(rates(await answer(c.apiKey))).toMatchObject({ [s1]: '0.8', [s2]: '0.6' });
+      expect(rates(await answer(b.apiKey))).toMatchObject({ [s1]: '1', [s2]: '0.6' });
     } finally {
       await app.close();
     }

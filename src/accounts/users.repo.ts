@@ -68,6 +68,8 @@ const lookups = new WeakMap<Executor, (keyHash: string) => Promise<KeyRow | unde
 
 /** Postgres: at most this many grouped key lookups under way at once (the pool has 10 connections). */
 const PARALLEL_LOOKUPS = 4;
+/** Keys one grouped lookup reads at most; the others wait for the next group. */
+const MAX_GROUPED_KEYS = 500;
 
 /**
  * The lookup of one API key. On Postgres the lookups of the requests that arrive in the same turn of
@@ -79,11 +81,15 @@ function keyLookup(db: Executor): (keyHash: string) => Promise<KeyRow | undefine
   if (!lookup) {
     lookup =
       dialectOf(db) === 'postgres'
-        ? coalesce(async (hashes: string[]) => {
-            const rows = await usersByKeyHashes(db, [...new Set(hashes)]);
-            const byHash = new Map(rows.map((r) => [r.api_key_hash as string, r]));
-            return hashes.map((h) => byHash.get(h));
-          }, PARALLEL_LOOKUPS)
+        ? coalesce(
+            async (hashes: string[]) => {
+              const rows = await usersByKeyHashes(db, [...new Set(hashes)]);
+              const byHash = new Map(rows.map((r) => [r.api_key_hash as string, r]));
+              return hashes.map((h) => byHash.get(h));
+            },
+            PARALLEL_LOOKUPS,
+            MAX_GROUPED_KEYS,
+          )
         : async (keyHash: string) => (await userByKeyHash(db, keyHash))[0];
     lookups.set(db, lookup);
   }

@@ -36,9 +36,15 @@ const listViews = new VersionedCache<boolean, readonly ServiceView[]>(2);
 const ownRates = new VersionedCache<number, ReadonlyMap<number, bigint>>(50_000);
 /**
  * Views of customers with rates of their own. Few customers have them; each view is as large as the
- * catalogue, so at most this many are kept (the cache starts again when full).
+ * catalogue, so at most this many are kept (the map starts again when full). A view is used only while
+ * the list-price view and the rates it was made from are the ones current now (both come from the
+ * versioned caches above), so it can never mix an old catalogue with new rates or the reverse.
  */
-const ownViews = new VersionedCache<string, readonly ServiceView[]>(200);
+const MAX_OWN_VIEWS = 200;
+const ownViews = new Map<
+  string,
+  { list: readonly ServiceView[]; rates: ReadonlyMap<number, bigint>; view: readonly ServiceView[] }
+>();
 
 /** `userId` null: the operator's view (list prices); `includeDisabled` adds disabled services. */
 export async function listServices(opts: {
@@ -54,14 +60,18 @@ export async function listServices(opts: {
   if (userId === null) return list;
   const rates = await ownRates.get(db, userId, () => findUserRateUnits(db, userId));
   if (rates.size === 0 || !list.some((s) => rates.has(s.id))) return list;
-  return ownViews.get(db, `${userId}:${includeDisabled}`, async () =>
-    Object.freeze(
-      list.map((s) => {
-        const own = rates.get(s.id);
-        return own === undefined ? s : Object.freeze({ ...s, rate: formatRate(own) });
-      }),
-    ),
+  const key = `${userId}:${includeDisabled}`;
+  const kept = ownViews.get(key);
+  if (kept && kept.list === list && kept.rates === rates) return kept.view;
+  const own = Object.freeze(
+    list.map((s) => {
+      const rate = rates.get(s.id);
+      return rate === undefined ? s : Object.freeze({ ...s, rate: formatRate(rate) });
+    }),
   );
+  if (ownViews.size >= MAX_OWN_VIEWS && !ownViews.has(key)) ownViews.clear();
+  ownViews.set(key, { list, rates, view: own });
+  return own;
 }
 
 function view(rows: Service[]): ServiceView[] {

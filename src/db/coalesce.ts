@@ -4,9 +4,14 @@
  * for all of them: one commit, one fsync). Items pushed while `parallel` flushes run wait for the next
  * one, so under load the groups grow by themselves and with one caller nothing waits longer than a
  * turn of the event loop. `parallel` above 1 suits a database that commits several connections at
- * once (Postgres); SQLite has one writer, so one flush at a time.
+ * once (Postgres); SQLite has one writer, so one flush at a time. `maxItems` bounds a group (the rest
+ * waits for the next flush), so that under overload one query does not grow without limit.
  */
-export function coalesce<T, R>(flush: (items: T[]) => Promise<R[]>, parallel = 1): (item: T) => Promise<R> {
+export function coalesce<T, R>(
+  flush: (items: T[]) => Promise<R[]>,
+  parallel = 1,
+  maxItems = Number.POSITIVE_INFINITY,
+): (item: T) => Promise<R> {
   type Waiting = { item: T; resolve: (r: R) => void; reject: (err: unknown) => void };
   let waiting: Waiting[] = [];
   let running = 0;
@@ -24,8 +29,10 @@ export function coalesce<T, R>(flush: (items: T[]) => Promise<R[]>, parallel = 1
   const run = async () => {
     running++;
     while (waiting.length > 0) {
-      const group = waiting;
-      waiting = [];
+      const group = waiting.length > maxItems ? waiting.splice(0, maxItems) : waiting;
+      if (group === waiting) waiting = [];
+      // What is left over may start in another flush, if one is allowed.
+      else schedule();
       await flushGroup(group);
     }
     running--;

@@ -153,22 +153,28 @@ const statusLookups = new WeakMap<Executor, (q: { userId: number; ids: number[] 
 function statusLookup(db: Executor) {
   let lookup = statusLookups.get(db);
   if (!lookup) {
-    lookup = coalesce(async (queries: { userId: number; ids: number[] }[]) => {
-      const all = [...new Set(queries.flatMap((q) => q.ids))];
-      const byId = new Map((await statusesByIds(db, all)).map((r) => [Number(r.id), r]));
-      return queries.map((q) =>
-        q.ids.flatMap((id) => {
-          const row = byId.get(id);
-          return row && Number(row.user_id) === q.userId ? [row] : [];
-        }),
-      );
-    }, PARALLEL_STATUS_LOOKUPS);
+    lookup = coalesce(
+      async (queries: { userId: number; ids: number[] }[]) => {
+        const all = [...new Set(queries.flatMap((q) => q.ids))];
+        const byId = new Map((await statusesByIds(db, all)).map((r) => [Number(r.id), r]));
+        return queries.map((q) =>
+          q.ids.flatMap((id) => {
+            const row = byId.get(id);
+            return row && Number(row.user_id) === q.userId ? [row] : [];
+          }),
+        );
+      },
+      PARALLEL_STATUS_LOOKUPS,
+      MAX_GROUPED_STATUS_CALLS,
+    );
     statusLookups.set(db, lookup);
   }
   return lookup;
 }
 /** Grouped status reads under way at once on Postgres (the pool has 10 connections by default). */
 const PARALLEL_STATUS_LOOKUPS = 4;
+/** `status` calls one grouped read serves at most (each asks for up to 100 ids: 5,000 ids at most). */
+const MAX_GROUPED_STATUS_CALLS = 50;
 
 export async function findUserOrderStatuses(
   db: Executor,
@@ -283,8 +289,16 @@ export async function insertChargedOrdersPgInTx(
   return res.rows.map((r) => Number(r.id));
 }
 
-/** Whether every row sets the same columns (a multi-row write needs one column list). */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/**
+ * Whether the rows can go as one JSON array (insertChargedOrdersPgInTx): every row sets the same
+ * columns (one column list), and no text holds a lone UTF-16 surrogate, which JSON would carry as an
+ * escape Postgres refuses (sent as a plain parameter, it is stored as U+FFFD like any other write).
+ */
 export function sameColumns(rows: NewOrder[]): boolean {
+  if (!rows.every((r) => Object.values(r).every((v) => typeof v !== 'string' || !LONE_SURROGATE.test(v))))
+    return false;
   const keysOf = (r: NewOrder) =>
     Object.keys(r)
       .filter((k) => (r as Record<string, unknown>)[k] !== undefined)
