@@ -1,6 +1,6 @@
 /**
  * On Postgres the API key lookups and the `status` reads of requests that arrive together go as one
- * query each (src/accounts/users.repo.ts keyLookup, src/orders/orders.repo.ts statusLookup). Many
+ * query each (src/accounts/users.repo.ts groupedKeyLookup, src/orders/orders.repo.ts groupedStatusLookup). Many
  * callers at once, with different keys (one unknown, one disabled) and orders of their own and of
  * others, must each get exactly their own answer: nobody sees another user's balance or order. Run on
  * both databases (SQLite answers one by one, with the same answers).

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inTransaction } from '../src/db/transaction.js';
 import { checkLedger } from '../src/ledger/check-ledger.js';
 import { formatAmount, parseAmount, toUnits } from '../src/money.js';
-import { insertChargedOrdersPgInTx, type NewOrder, sameColumns } from '../src/orders/orders.repo.js';
+import { fitsOneJsonArray, insertChargedOrdersPgInTx, type NewOrder } from '../src/orders/orders.repo.js';
 import { placeOrder } from '../src/orders/place-order.js';
 import { callApi, makeApi, seedService, seedUser } from './helpers/api.js';
 import { describeEachDb, freshDatabase, pgEnabled, type TestDb } from './helpers/db.js';
@@ -363,9 +363,9 @@ describeEachDb('a covered batch of different charges', (ctx) => {
 describe('which rows a batch may send as one JSON array', () => {
   it('only rows with the same columns and no lone surrogate in their text', () => {
     const row = { user_id: 1, link: 'https://x.test/ü😀', quantity: 10 } as unknown as NewOrder;
-    expect(sameColumns([row, { ...row, link: 'https://x.test/b' }])).toBe(true);
-    expect(sameColumns([row, { ...row, params: '{}' }])).toBe(false);
-    expect(sameColumns([row, { ...row, link: 'https://x.test/\uD800x' }])).toBe(false);
-    expect(sameColumns([{ ...row, link: 'https://x.test/\uDC00' }])).toBe(false);
+    expect(fitsOneJsonArray([row, { ...row, link: 'https://x.test/b' }])).toBe(true);
+    expect(fitsOneJsonArray([row, { ...row, params: '{}' }])).toBe(false);
+    expect(fitsOneJsonArray([row, { ...row, link: 'https://x.test/\uD800x' }])).toBe(false);
+    expect(fitsOneJsonArray([{ ...row, link: 'https://x.test/\uDC00' }])).toBe(false);
   });
 });

@@ -3,7 +3,7 @@ import type { Insertable } from 'kysely';
 
 import { sql } from 'kysely';
 import { changeVersionSql, observeChangeVersion } from '../db/change-version.js';
-import { coalesce } from '../db/coalesce.js';
+import { coalescePerDb } from '../db/coalesce.js';
 import { dialectOf, type Executor } from '../db/executor.js';
 import { preparedQuery } from '../db/prepared.js';
 import type { UsersTable } from '../db/schema.js';
@@ -63,41 +63,31 @@ const usersByKeyHashes = preparedQuery(
   1,
 );
 
-type KeyRow = Awaited<ReturnType<typeof userByKeyHash>>[number];
-const lookups = new WeakMap<Executor, (keyHash: string) => Promise<KeyRow | undefined>>();
-
 /** Postgres: at most this many grouped key lookups under way at once (the pool has 10 connections). */
 const PARALLEL_LOOKUPS = 4;
 /** Keys one grouped lookup reads at most; the others wait for the next group. */
 const MAX_GROUPED_KEYS = 500;
 
 /**
- * The lookup of one API key. On Postgres the lookups of the requests that arrive in the same turn of
- * the event loop go as one query (one round trip and one pool connection for all of them; each still
- * reads the database at that moment, nothing is cached); SQLite answers synchronously, one by one.
+ * Postgres: the key lookups of the requests that arrive in the same turn of the event loop go as one
+ * query (one round trip and one pool connection for all of them; each still reads the database at that
+ * moment, nothing is cached). SQLite answers synchronously, one by one.
  */
-function keyLookup(db: Executor): (keyHash: string) => Promise<KeyRow | undefined> {
-  let lookup = lookups.get(db);
-  if (!lookup) {
-    lookup =
-      dialectOf(db) === 'postgres'
-        ? coalesce(
-            async (hashes: string[]) => {
-              const rows = await usersByKeyHashes(db, [...new Set(hashes)]);
-              const byHash = new Map(rows.map((r) => [r.api_key_hash as string, r]));
-              return hashes.map((h) => byHash.get(h));
-            },
-            PARALLEL_LOOKUPS,
-            MAX_GROUPED_KEYS,
-          )
-        : async (keyHash: string) => (await userByKeyHash(db, keyHash))[0];
-    lookups.set(db, lookup);
-  }
-  return lookup;
-}
+const groupedKeyLookup = coalescePerDb(
+  async (db: Executor, hashes: string[]) => {
+    const rows = await usersByKeyHashes(db, [...new Set(hashes)]);
+    const byHash = new Map(rows.map((r) => [r.api_key_hash as string, r]));
+    return hashes.map((h) => byHash.get(h));
+  },
+  PARALLEL_LOOKUPS,
+  MAX_GROUPED_KEYS,
+);
 
 export async function findUserByKeyHash(db: Executor, keyHash: string): Promise<User | null> {
-  const row = await keyLookup(db)(keyHash);
+  const row =
+    dialectOf(db) === 'postgres'
+      ? await groupedKeyLookup(db, keyHash)
+      : (await userByKeyHash(db, keyHash))[0];
   if (!row) return null;
   observeChangeVersion(db, row.change_version);
   return toUser(row);

@@ -52,3 +52,23 @@ export function coalesce<T, R>(
       schedule();
     });
 }
+
+/**
+ * `coalesce` kept per database (a process may hold several): `flush` gets the database its items were
+ * pushed for, and each database's items are grouped apart.
+ */
+export function coalescePerDb<D extends object, T, R>(
+  flush: (db: D, items: T[]) => Promise<R[]>,
+  parallel = 1,
+  maxItems = Number.POSITIVE_INFINITY,
+): (db: D, item: T) => Promise<R> {
+  const byDb = new WeakMap<D, (item: T) => Promise<R>>();
+  return (db, item) => {
+    let push = byDb.get(db);
+    if (!push) {
+      push = coalesce((items: T[]) => flush(db, items), parallel, maxItems);
+      byDb.set(db, push);
+    }
+    return push(item);
+  };
+}

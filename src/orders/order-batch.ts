@@ -20,7 +20,7 @@
 import { dialectOf, type Executor } from '../db/executor.js';
 import { inTransaction, isTransientDbError } from '../db/transaction.js';
 import { appendChargeEntriesInTx, lockBalanceInTx, takeFromBalanceInTx } from '../ledger/ledger.repo.js';
-import { insertChargedOrdersPgInTx, insertOrders, type NewOrder, sameColumns } from './orders.repo.js';
+import { fitsOneJsonArray, insertChargedOrdersPgInTx, insertOrders, type NewOrder } from './orders.repo.js';
 
 /** Most orders one transaction writes (bounds the time a batch holds the account's row). */
 export const MAX_BATCH = 200;
@@ -132,7 +132,8 @@ async function writeBatchInTx(tx: Executor, orders: NewOrder[], postgres: boolea
     let accepted = indexes;
     const total = indexes.reduce((sum, i) => sum + chargeOf(i), 0n);
     const rows = indexes.map((i) => orders[i] as NewOrder);
-    if (postgres && indexes.every((i) => chargeOf(i) > 0n) && sameColumns(rows)) {
+    let after: bigint | null = null;
+    if (postgres && indexes.every((i) => chargeOf(i) > 0n) && fitsOneJsonArray(rows)) {
       // Postgres: debit, orders and entries in one statement when the balance covers them all (the
       // common case: one round trip instead of three); otherwise nothing was written, and the orders
       // are decided one by one below.
@@ -143,8 +144,7 @@ async function writeBatchInTx(tx: Executor, orders: NewOrder[], postgres: boolea
         });
         continue;
       }
-    }
-    let after = total > 0n ? await takeFromBalanceInTx(tx, userId, total) : null;
+    } else if (total > 0n) after = await takeFromBalanceInTx(tx, userId, total);
     if (total > 0n && after === null) {
       let left = await lockBalanceInTx(tx, userId);
       accepted = [];

@@ -2,7 +2,7 @@
 
 import { type Insertable, sql } from 'kysely';
 import type { ServiceType } from '../catalog/service-types.js';
-import { coalesce } from '../db/coalesce.js';
+import { coalescePerDb } from '../db/coalesce.js';
 import { dialectOf, type Executor } from '../db/executor.js';
 import { preparedQuery } from '../db/prepared.js';
 import type { OrdersTable } from '../db/schema.js';
@@ -143,38 +143,30 @@ const statusesByIds = preparedQuery(
       .where('parent_order_id', 'is', null),
   1,
 );
-const statusLookups = new WeakMap<Executor, (q: { userId: number; ids: number[] }) => Promise<StatusRow[]>>();
+/** Grouped status reads under way at once on Postgres (the pool has 10 connections by default). */
+const PARALLEL_STATUS_LOOKUPS = 4;
+/** `status` calls one grouped read serves at most (each asks for up to 100 ids: 5,000 ids at most). */
+const MAX_GROUPED_STATUS_CALLS = 50;
 
 /**
  * Postgres: the `status` calls that arrive in the same turn of the event loop read their orders in one
  * query (one round trip for all of them; nothing is cached); each call gets back only its own user's
  * orders among the ids it asked for, so another user's order stays as unknown as a missing one.
  */
-function statusLookup(db: Executor) {
-  let lookup = statusLookups.get(db);
-  if (!lookup) {
-    lookup = coalesce(
-      async (queries: { userId: number; ids: number[] }[]) => {
-        const all = [...new Set(queries.flatMap((q) => q.ids))];
-        const byId = new Map((await statusesByIds(db, all)).map((r) => [Number(r.id), r]));
-        return queries.map((q) =>
-          q.ids.flatMap((id) => {
-            const row = byId.get(id);
-            return row && Number(row.user_id) === q.userId ? [row] : [];
-          }),
-        );
-      },
-      PARALLEL_STATUS_LOOKUPS,
-      MAX_GROUPED_STATUS_CALLS,
+const groupedStatusLookup = coalescePerDb(
+  async (db: Executor, queries: { userId: number; ids: number[] }[]) => {
+    const all = [...new Set(queries.flatMap((q) => q.ids))];
+    const byId = new Map((await statusesByIds(db, all)).map((r) => [Number(r.id), r]));
+    return queries.map((q) =>
+      q.ids.flatMap((id) => {
+        const row = byId.get(id);
+        return row && Number(row.user_id) === q.userId ? [row] : [];
+      }),
     );
-    statusLookups.set(db, lookup);
-  }
-  return lookup;
-}
-/** Grouped status reads under way at once on Postgres (the pool has 10 connections by default). */
-const PARALLEL_STATUS_LOOKUPS = 4;
-/** `status` calls one grouped read serves at most (each asks for up to 100 ids: 5,000 ids at most). */
-const MAX_GROUPED_STATUS_CALLS = 50;
+  },
+  PARALLEL_STATUS_LOOKUPS,
+  MAX_GROUPED_STATUS_CALLS,
+);
 
 export async function findUserOrderStatuses(
   db: Executor,
@@ -184,7 +176,7 @@ export async function findUserOrderStatuses(
   const out = new Map<number, OrderStatusView>();
   if (ids.length === 0) return out;
   let rows: StatusRow[];
-  if (dialectOf(db) === 'postgres') rows = await statusLookup(db)({ userId, ids });
+  if (dialectOf(db) === 'postgres') rows = await groupedStatusLookup(db, { userId, ids });
   else {
     let query = statusQueries.get(ids.length);
     if (!query) {
@@ -247,7 +239,7 @@ export async function insertOrders(db: Executor, rows: NewOrder[]): Promise<numb
  * in the given order and each charge gets its `order_charge` entry with the balance right after it, as
  * if the orders had been placed one after the other. Returns the new ids in the given order, or null
  * when the balance does not cover the sum: then nothing was written. Every row must carry the same
- * columns (the caller checks; `sameColumns`).
+ * columns (the caller checks; `fitsOneJsonArray`).
  */
 export async function insertChargedOrdersPgInTx(
   tx: Executor,
@@ -255,9 +247,7 @@ export async function insertChargedOrdersPgInTx(
   totalUnits: bigint,
   rows: NewOrder[],
 ): Promise<number[] | null> {
-  const columns = Object.keys(rows[0] ?? {}).filter(
-    (c) => (rows[0] as Record<string, unknown>)[c] !== undefined,
-  );
+  const columns = rows[0] ? definedColumns(rows[0]) : [];
   const list = sql.join(columns.map((c) => sql.ref(c)));
   const picked = sql.join(columns.map((c) => sql.ref(`r.${c}`)));
   // The rows travel as one JSON array, typed by the orders table's own row type.
@@ -291,19 +281,19 @@ export async function insertChargedOrdersPgInTx(
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
+/** The columns a row sets (an undefined value is left to the column's default, as Kysely does). */
+const definedColumns = (row: NewOrder) =>
+  Object.keys(row).filter((c) => (row as Record<string, unknown>)[c] !== undefined);
+
 /**
  * Whether the rows can go as one JSON array (insertChargedOrdersPgInTx): every row sets the same
  * columns (one column list), and no text holds a lone UTF-16 surrogate, which JSON would carry as an
  * escape Postgres refuses (sent as a plain parameter, it is stored as U+FFFD like any other write).
  */
-export function sameColumns(rows: NewOrder[]): boolean {
+export function fitsOneJsonArray(rows: NewOrder[]): boolean {
   if (!rows.every((r) => Object.values(r).every((v) => typeof v !== 'string' || !LONE_SURROGATE.test(v))))
     return false;
-  const keysOf = (r: NewOrder) =>
-    Object.keys(r)
-      .filter((k) => (r as Record<string, unknown>)[k] !== undefined)
-      .sort()
-      .join(',');
+  const keysOf = (r: NewOrder) => definedColumns(r).sort().join(',');
   const first = rows[0] ? keysOf(rows[0]) : '';
   return rows.every((r) => keysOf(r) === first);
 }
