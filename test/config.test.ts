@@ -22,6 +22,7 @@ describe('configuration', () => {
       staleSendingMs: 70_000,
       dispatchBatch: 10,
       dispatchConcurrency: 10,
+      syncConcurrency: 4,
       syncBaseMs: 60_000,
       syncMaxMs: 900_000,
       retryBaseMs: 10_000,

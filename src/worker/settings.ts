@@ -12,6 +12,8 @@ export interface WorkerSettings {
   staleSendingMs: number;
   dispatchBatch: number;
   dispatchConcurrency: number;
+  /** Status calls (batches of up to 100 orders) under way at once per provider. */
+  syncConcurrency: number;
   /** First status check after an order is sent, and the base of the backoff between unchanged checks. */
   syncBaseMs: number;
   /** The longest gap between two checks of an active order. */

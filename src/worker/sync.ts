@@ -310,15 +310,43 @@ async function withDripfeedRuns(
 
 /** One sync round over every provider, a few batches each. */
 export async function syncRound(ctx: EngineContext, maxBatchesPerProvider = 20): Promise<number> {
+  // Providers side by side: one that answers slowly (or not at all until the timeout) holds back
+  // only its own orders.
+  const providers = await listProviders(ctx.db);
+  const counts = await allSettledOrThrow(providers.map((p) => syncProvider(ctx, p, maxBatchesPerProvider)));
+  return counts.reduce((a, b) => a + b, 0);
+}
+
+/**
+ * One provider's due orders, batch after batch, with up to `syncConcurrency` status calls under way at
+ * once: while one batch waits for its answer, another is leased or recorded. Each lease takes orders
+ * no other lease holds (their next check moves ahead in the same statement; on Postgres SKIP LOCKED),
+ * so no order is in two batches. Stops after `maxBatches` batches or at the first batch that was not
+ * full (nothing more is due).
+ */
+async function syncProvider(ctx: EngineContext, provider: Provider, maxBatches: number): Promise<number> {
+  let started = 0;
+  let drained = false;
   let total = 0;
-  for (const provider of await listProviders(ctx.db)) {
-    for (let i = 0; i < maxBatchesPerProvider; i++) {
+  const lane = async () => {
+    while (!drained && started < maxBatches) {
+      started++;
       const n = await syncProviderBatch(ctx, provider);
       total += n;
-      if (n < SYNC_BATCH) break;
+      if (n < SYNC_BATCH) drained = true;
     }
-  }
+  };
+  const lanes = Math.max(1, Math.min(ctx.settings.syncConcurrency, maxBatches));
+  await allSettledOrThrow(Array.from({ length: lanes }, lane));
   return total;
+}
+
+/** Wait for every promise (none is left running); then throw the first failure, if any. */
+async function allSettledOrThrow<T>(promises: Promise<T>[]): Promise<T[]> {
+  const settled = await Promise.allSettled(promises);
+  const failed = settled.find((r) => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  return settled.map((r) => (r as PromiseFulfilledResult<T>).value);
 }
 
 /**
