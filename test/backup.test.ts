@@ -445,14 +445,15 @@ describeEachDb('restore drill', (t) => {
     const text = (await import('node:zlib')).gunzipSync(readFileSync(file)).toString('utf8').split('\n');
     const header = JSON.parse(text[0] as string);
     // Made as if on the schema before 0015_worker_heartbeats (a table the snapshot does not copy) and
-    // 0016_payments (the payment tables, empty here, and ledger_entries.payment_id, null here), and
-    // 0017_due_work_indexes (indexes only).
-    expect(header.migrations.slice(-3)).toStrictEqual([
+    // 0016_payments (the payment tables, empty here, and ledger_entries.payment_id, null here),
+    // 0017_due_work_indexes and 0018_drop_superseded_order_indexes (indexes only).
+    expect(header.migrations.slice(-4)).toStrictEqual([
       '0015_worker_heartbeats',
       '0016_payments',
       '0017_due_work_indexes',
+      '0018_drop_superseded_order_indexes',
     ]);
-    header.migrations = header.migrations.slice(0, -3);
+    header.migrations = header.migrations.slice(0, -4);
     const paymentTables = ['payment_methods', 'payments', 'payment_events'];
     header.tables = header.tables.filter((t: string) => !paymentTables.includes(t));
     const rows = text.slice(1).map((line) => {

@@ -688,6 +688,22 @@ function migrations(dialect: DialectName): Record<string, Migration> {
           WHERE forward_state = 'sent' AND status IN ('pending', 'in_progress')`.execute(db);
       },
     },
+    '0018_drop_superseded_order_indexes': {
+      async up(db: AnyDb) {
+        // Every index of orders is written on each new order, and on each update that changes one of its
+        // columns (on Postgres, on each update that is not HOT: every index then). 0002's two indexes over
+        // all orders are superseded by 0017's partial ones for the engine's queries; what else read them
+        // (the operator's orders in review and held, a provider's held orders, the due-work metrics) now
+        // reads a partial index of its own, holding only those orders. The sync's lease moves
+        // next_check_at of every order it checks, so orders_sync_idx cost a write per check as well.
+        await sql`CREATE INDEX orders_review_idx ON orders (dispatch_state, id)
+          WHERE dispatch_state = 'review'`.execute(db);
+        await sql`CREATE INDEX orders_held_idx ON orders (dispatch_state, id)
+          WHERE dispatch_state = 'held'`.execute(db);
+        await db.schema.dropIndex('orders_dispatch_idx').execute();
+        await db.schema.dropIndex('orders_sync_idx').execute();
+      },
+    },
   };
 }
 

@@ -1,5 +1,7 @@
 /** SQL of the metrics read at each scrape: counts by state, the engine's due work, and its age. */
+import { sql } from 'kysely';
 import type { Executor } from '../db/executor.js';
+import { ACTIVE_STATUS_LITERALS } from '../orders/orders.repo.js';
 
 const num = (v: unknown) => Number(v ?? 0);
 
@@ -23,26 +25,32 @@ export async function countOrders(db: Executor) {
   };
 }
 
-/** Orders due to be sent (queued and due) and the oldest due time; the same for status checks. */
-export async function dueWork(db: Executor, p: { now: number; activeStatuses: readonly string[] }) {
+const oldest = (v: unknown) => (v === null || v === undefined ? null : Number(v));
+
+/**
+ * Orders due to be sent (queued and due) and the oldest due time. Literals, so that the plan is
+ * orders_queued_idx (migration 0017), not the orders table.
+ */
+export async function dueSends(db: Executor, p: { now: number }) {
   const send = await db
     .selectFrom('orders')
     .select((eb) => [eb.fn.countAll().as('n'), eb.fn.min('next_attempt_at').as('oldest')])
-    .where('dispatch_state', '=', 'queued')
+    .where('dispatch_state', '=', sql.lit('queued'))
     .where('next_attempt_at', '<=', p.now)
     .executeTakeFirst();
+  return { n: num(send?.n), oldest: oldest(send?.oldest) };
+}
+
+/** Active sent orders whose status check is due, and the oldest; orders_active_sent_idx (0017). */
+export async function dueChecks(db: Executor, p: { now: number }) {
   const check = await db
     .selectFrom('orders')
     .select((eb) => [eb.fn.countAll().as('n'), eb.fn.min('next_check_at').as('oldest')])
-    .where('dispatch_state', '=', 'sent')
-    .where('status', 'in', [...p.activeStatuses])
+    .where('dispatch_state', '=', sql.lit('sent'))
+    .where('status', 'in', ACTIVE_STATUS_LITERALS)
     .where('next_check_at', '<=', p.now)
     .executeTakeFirst();
-  const oldest = (v: unknown) => (v === null || v === undefined ? null : Number(v));
-  return {
-    send: { n: num(send?.n), oldest: oldest(send?.oldest) },
-    check: { n: num(check?.n), oldest: oldest(check?.oldest) },
-  };
+  return { n: num(check?.n), oldest: oldest(check?.oldest) };
 }
 
 export async function countOpenAlerts(db: Executor): Promise<number> {

@@ -14,7 +14,8 @@ import {
   countOpenRequests,
   countOrders,
   countProvidersByState,
-  dueWork,
+  dueChecks,
+  dueSends,
 } from './metrics.repo.js';
 
 export interface Gauges {
@@ -37,9 +38,10 @@ export interface Gauges {
 export async function readGauges(opts: { db: Executor; now?: number }): Promise<Gauges> {
   const { db } = opts;
   const now = opts.now ?? Date.now();
-  const [orders, due, openAlerts, providers, open, paymentsPending] = await Promise.all([
+  const [orders, send, check, openAlerts, providers, open, paymentsPending] = await Promise.all([
     countOrders(db),
-    dueWork(db, { now, activeStatuses: ACTIVE_STATUSES }),
+    dueSends(db, { now }),
+    dueChecks(db, { now }),
     countOpenAlerts(db),
     countProvidersByState(db),
     countOpenRequests(db, { openRefillStatuses: OPEN_REFILL_STATUSES, activeStatuses: ACTIVE_STATUSES }),
@@ -49,10 +51,10 @@ export async function readGauges(opts: { db: Executor; now?: number }): Promise<
   return {
     ordersByStatus: orders.byStatus,
     ordersByDispatch: orders.byDispatch,
-    dueSends: due.send.n,
-    sendLagSeconds: lag(due.send.oldest),
-    dueChecks: due.check.n,
-    checkLagSeconds: lag(due.check.oldest),
+    dueSends: send.n,
+    sendLagSeconds: lag(send.oldest),
+    dueChecks: check.n,
+    checkLagSeconds: lag(check.oldest),
     openAlerts,
     providersByState: providers,
     openCancels: open.cancels,

@@ -210,7 +210,8 @@ export async function requeueHeld(db: Executor, p: { providerId: number; now: nu
     .updateTable('orders')
     .set({ dispatch_state: 'queued', next_attempt_at: p.now })
     .where('provider_id', '=', p.providerId)
-    .where('dispatch_state', '=', 'held')
+    // A literal, so that the plan is orders_held_idx (migration 0018).
+    .where('dispatch_state', '=', sql.lit('held'))
     .executeTakeFirst();
   return Number(res.numUpdatedRows);
 }

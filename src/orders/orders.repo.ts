@@ -348,7 +348,10 @@ export async function findOrdersForOperator(
   if (filter.providerId !== undefined) q = q.where('orders.provider_id', '=', filter.providerId);
   if (filter.serviceId !== undefined) q = q.where('orders.service_id', '=', filter.serviceId);
   if (filter.status !== undefined) q = q.where('orders.status', '=', filter.status);
-  if (filter.dispatchState !== undefined) q = q.where('orders.dispatch_state', '=', filter.dispatchState);
+  // A literal (one of the dispatch states, checked by the caller's type): the operator's orders in review
+  // or held are then read from their partial index (migration 0018), not found by walking every order.
+  if (filter.dispatchState !== undefined)
+    q = q.where('orders.dispatch_state', '=', sql.lit(filter.dispatchState));
   if (filter.since !== undefined) q = q.where('orders.created_at', '>=', filter.since);
   if (filter.until !== undefined) q = q.where('orders.created_at', '<', filter.until);
   if (filter.beforeId !== undefined) q = q.where('orders.id', '<', filter.beforeId);

@@ -134,7 +134,8 @@ export async function decisionCounts(db: Executor): Promise<DecisionCounts> {
         db
           .selectFrom('orders')
           .select((eb) => eb.fn.countAll().as('n'))
-          .where('dispatch_state', '=', 'review'),
+          // A literal, so that the plan is orders_review_idx (migration 0018).
+          .where('dispatch_state', '=', sql.lit('review')),
       ),
       count(
         db
