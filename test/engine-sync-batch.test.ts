@@ -191,4 +191,23 @@ describeEachDb('status sync applies a batch of changes together', (t) => {
     expect(await refunds(ids[1] as number)).toHaveLength(1);
     expect(await refunds(ids[2] as number)).toHaveLength(1);
   });
+
+  it('progress without start count or charge keeps what is stored (nulls in the batch)', async () => {
+    const { ids, ups, e } = await placeAndSend(3);
+    const before = await Promise.all(ids.map(row));
+    ups.forEach((up, i) => {
+      u.setStatus(up, { status: 'In progress', remains: String(90 - i) });
+    });
+    e.advance(BASE * 2);
+    await e.round();
+    const after = await Promise.all(ids.map(row));
+    after.forEach((o, i) => {
+      expect(o.status).toBe('in_progress');
+      expect(BigInt(o.remains)).toBe(BigInt(90 - i));
+      expect(o.start_count).toBe(before[i]?.start_count ?? null);
+      expect(o.provider_charge_units).toBe(before[i]?.provider_charge_units ?? null);
+      expect(o.last_error).toBeNull();
+    });
+    expect(before.every((o) => o.start_count === null && o.provider_charge_units === null)).toBe(true);
+  });
 });

@@ -136,19 +136,28 @@ export async function releaseClaim(
  */
 export async function releaseClaimsSent(
   db: Executor,
-  p: { workerId: string; now: number; rows: { orderId: number; upstreamId: string; nextCheckAt: number }[] },
+  p: {
+    workerId: string;
+    now: number;
+    rows: { orderId: number; upstreamId: string; nextCheckAt: number }[];
+    dialect: DialectName;
+  },
 ): Promise<Set<number>> {
   assertDispatchTransition('sending', 'sent');
   if (p.rows.length === 0) return new Set();
-  // Every value is cast: Postgres would otherwise type the parameters of a VALUES list as text.
-  const values = sql.join(
-    p.rows.map(
-      (r) =>
-        sql`(CAST(${r.orderId} AS bigint), CAST(${r.upstreamId} AS text), CAST(${r.nextCheckAt} AS bigint))`,
-    ),
-  );
+  const rows =
+    p.dialect === 'postgres'
+      ? // Three arrays: a VALUES list of many parameters is planned anew at every call (sync.repo.ts).
+        sql`unnest(${p.rows.map((r) => r.orderId)}::bigint[], ${p.rows.map((r) => r.upstreamId)}::text[],
+          ${p.rows.map((r) => r.nextCheckAt)}::bigint[])`
+      : sql`(VALUES ${sql.join(
+          p.rows.map(
+            (r) =>
+              sql`(CAST(${r.orderId} AS bigint), CAST(${r.upstreamId} AS text), CAST(${r.nextCheckAt} AS bigint))`,
+          ),
+        )})`;
   const res = await sql<{ id: number | string }>`
-    WITH v(id, upstream_id, next_check_at) AS (VALUES ${values})
+    WITH v(id, upstream_id, next_check_at) AS (SELECT * FROM ${rows} AS r)
     UPDATE orders SET
       dispatch_state = 'sent',
       claimed_by = NULL,

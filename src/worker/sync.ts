@@ -181,7 +181,11 @@ export async function syncProviderBatch(ctx: EngineContext, provider: Provider):
         : callFailure(out, parsed && !parsed.ok ? parsed.error : undefined);
     ctx.log('warn', 'status sync failed', { provider: provider.id, error: why });
     // Try these orders again after a short pause (their lease already moved next_check_at forward).
-    await checkAgainAt(ctx.db, { orderIds: orders.map((o) => o.id), at: now + ctx.settings.syncBaseMs });
+    await checkAgainAt(ctx.db, {
+      orderIds: orders.map((o) => o.id),
+      at: now + ctx.settings.syncBaseMs,
+      dialect: ctx.settings.dialect,
+    });
     return orders.length;
   }
   const { entries, ignored } = await withDripfeedRuns(ctx, provider, orders, parsed.value.entries);
@@ -214,6 +218,7 @@ export async function syncProviderBatch(ctx: EngineContext, provider: Provider):
         rows: progress.map((p) => p.row),
         now,
         nextCheckAt: now + ctx.settings.syncBaseMs,
+        dialect: ctx.settings.dialect,
       });
     } catch (err) {
       ctx.log('warn', 'recording a batch of statuses failed; applying them one by one', {
@@ -428,6 +433,7 @@ async function rescheduleUnchanged(ctx: EngineContext, orders: Order[], now: num
       orderIds: ids,
       nextCheckAt: now + backoff(ctx.settings.syncBaseMs, n + 1, ctx.settings.syncMaxMs),
       unchangedChecks: n + 1,
+      dialect: ctx.settings.dialect,
     });
   }
 }
