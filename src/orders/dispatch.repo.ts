@@ -4,7 +4,7 @@
  * dispatch.state.ts. Callers pass the database or their transaction.
  */
 import { sql } from 'kysely';
-import type { DialectName, Executor } from '../db/executor.js';
+import { type DialectName, dialectOf, type Executor, idsIn, idsOp } from '../db/executor.js';
 import { assertDispatchTransition, type DispatchState } from './dispatch.state.js';
 import { type Order, toOrder } from './orders.repo.js';
 
@@ -88,7 +88,7 @@ export async function renewClaims(
   const rows = await db
     .updateTable('orders')
     .set({ claimed_at: p.now })
-    .where('id', 'in', p.orderIds)
+    .where('id', idsOp(db), idsIn(db, p.orderIds))
     .where('dispatch_state', '=', 'sending')
     .where('claimed_by', '=', p.workerId)
     .returning('id')
@@ -140,13 +140,12 @@ export async function releaseClaimsSent(
     workerId: string;
     now: number;
     rows: { orderId: number; upstreamId: string; nextCheckAt: number }[];
-    dialect: DialectName;
   },
 ): Promise<Set<number>> {
   assertDispatchTransition('sending', 'sent');
   if (p.rows.length === 0) return new Set();
   const rows =
-    p.dialect === 'postgres'
+    dialectOf(db) === 'postgres'
       ? // Three arrays: a VALUES list of many parameters is planned anew at every call (sync.repo.ts).
         sql`unnest(${p.rows.map((r) => r.orderId)}::bigint[], ${p.rows.map((r) => r.upstreamId)}::text[],
           ${p.rows.map((r) => r.nextCheckAt)}::bigint[])`

@@ -3,7 +3,7 @@
  * next check. Status changes themselves go through settle.ts (the order state machine).
  */
 import { sql } from 'kysely';
-import type { DialectName, Executor } from '../db/executor.js';
+import { type DialectName, dialectOf, type Executor, idsIn, idsOp } from '../db/executor.js';
 import { ACTIVE_STATUS_LITERALS, type Order, toOrder } from './orders.repo.js';
 
 /**
@@ -59,34 +59,25 @@ export async function scheduleUnchangedCheck(
  */
 export async function scheduleUnchangedGroup(
   db: Executor,
-  p: { orderIds: number[]; nextCheckAt: number; unchangedChecks: number; dialect: DialectName },
+  p: { orderIds: number[]; nextCheckAt: number; unchangedChecks: number },
 ): Promise<void> {
   if (p.orderIds.length === 0) return;
   await db
     .updateTable('orders')
     .set({ next_check_at: p.nextCheckAt, unchanged_checks: p.unchangedChecks })
-    .where('id', oneOf(p.dialect), idList(p.orderIds, p.dialect))
+    .where('id', idsOp(db), idsIn(db, p.orderIds))
     .execute();
 }
 
 /** Check these orders again at `at` (a status call that failed). */
-export async function checkAgainAt(
-  db: Executor,
-  p: { orderIds: number[]; at: number; dialect: DialectName },
-): Promise<void> {
+export async function checkAgainAt(db: Executor, p: { orderIds: number[]; at: number }): Promise<void> {
   if (p.orderIds.length === 0) return;
   await db
     .updateTable('orders')
     .set({ next_check_at: p.at })
-    .where('id', oneOf(p.dialect), idList(p.orderIds, p.dialect))
+    .where('id', idsOp(db), idsIn(db, p.orderIds))
     .execute();
 }
-
-// `id` among up to 100 ids: on Postgres `= any($1)`, one array parameter (a list of 100 parameters is
-// planned anew at every call, which costs about as much as the update); on SQLite an IN list.
-const oneOf = (dialect: DialectName) => (dialect === 'postgres' ? '=' : 'in');
-const idList = (ids: number[], dialect: DialectName) =>
-  dialect === 'postgres' ? sql<number>`any(${ids}::bigint[])` : ids;
 
 /**
  * A per-post subscription's delivered posts: the charge grows by what was debited for the new posts,
@@ -131,11 +122,11 @@ export interface ProgressRow {
  */
 export async function recordProgressBatch(
   db: Executor,
-  p: { rows: ProgressRow[]; now: number; nextCheckAt: number; dialect: DialectName },
+  p: { rows: ProgressRow[]; now: number; nextCheckAt: number },
 ): Promise<Set<number>> {
   if (p.rows.length === 0) return new Set();
   const rows =
-    p.dialect === 'postgres'
+    dialectOf(db) === 'postgres'
       ? // One array per column: Postgres plans a VALUES list of 100 rows x 9 parameters anew each
         // time (about as long as running it); unnest of nine arrays is planned like a small query.
         sql`unnest(

@@ -174,7 +174,6 @@ async function recordAcceptedGroup(ctx: EngineContext, items: Accepted[]): Promi
         upstreamId: a.upstreamId,
         nextCheckAt: a.now + ctx.settings.syncBaseMs,
       })),
-      dialect: ctx.settings.dialect,
     });
   } catch (err) {
     if (items.length > 1)

@@ -184,7 +184,6 @@ export async function syncProviderBatch(ctx: EngineContext, provider: Provider):
     await checkAgainAt(ctx.db, {
       orderIds: orders.map((o) => o.id),
       at: now + ctx.settings.syncBaseMs,
-      dialect: ctx.settings.dialect,
     });
     return orders.length;
   }
@@ -218,7 +217,6 @@ export async function syncProviderBatch(ctx: EngineContext, provider: Provider):
         rows: progress.map((p) => p.row),
         now,
         nextCheckAt: now + ctx.settings.syncBaseMs,
-        dialect: ctx.settings.dialect,
       });
     } catch (err) {
       ctx.log('warn', 'recording a batch of statuses failed; applying them one by one', {
@@ -433,7 +431,6 @@ async function rescheduleUnchanged(ctx: EngineContext, orders: Order[], now: num
       orderIds: ids,
       nextCheckAt: now + backoff(ctx.settings.syncBaseMs, n + 1, ctx.settings.syncMaxMs),
       unchangedChecks: n + 1,
-      dialect: ctx.settings.dialect,
     });
   }
 }
