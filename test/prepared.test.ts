@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../src/db/connect.js';
 import type { Executor } from '../src/db/executor.js';
 import { preparedQuery } from '../src/db/prepared.js';
-import { callApi, makeApi, seedUser } from './helpers/api.js';
+import { callApi, makeApi, seedService, seedUser } from './helpers/api.js';
 import { describeEachDb, pgEnabled } from './helpers/db.js';
 import { createPgDatabase } from './helpers/pg.js';
 
@@ -81,6 +81,49 @@ describe.skipIf(!pgEnabled())('Postgres: compiled-once queries are named prepare
       );
       expect(lookups).toHaveLength(1);
       expect(lookups[0]?.name).toMatch(/^smm_\d+$/);
+    } finally {
+      await app.close();
+      await db.close();
+      await pgDb.drop();
+    }
+  });
+  it('the one-statement order batch is prepared once and places every order of each batch exactly', async () => {
+    const pgDb = await createPgDatabase();
+    const db = await openDatabase(pgDb.url, { poolSize: 1 });
+    const app = await makeApi(db.db);
+    try {
+      const service = await seedService(db.db, { rate: '1.00' });
+      const u = await seedUser(db.db, '10.00');
+      // Three rounds of four adds arriving together: each round a batch of one account.
+      const ids: number[] = [];
+      for (let round = 0; round < 3; round++) {
+        const answers = await Promise.all(
+          [0, 1, 2, 3].map((i) =>
+            callApi(app, {
+              key: u.apiKey,
+              action: 'add',
+              service,
+              link: `https://x.com/named${round}-${i}`,
+              quantity: 100,
+            }),
+          ),
+        );
+        for (const a of answers) {
+          expect(a.body.order, JSON.stringify(a.body)).toBeTypeOf('number');
+          ids.push(a.body.order as number);
+        }
+      }
+      expect(new Set(ids).size).toBe(12);
+      // 12 orders of 100 at 1.00 per 1000: 0.10 each.
+      expect((await callApi(app, { key: u.apiKey, action: 'balance' })).body).toEqual({
+        balance: '8.80',
+        currency: 'USD',
+      });
+      const prepared = await sql<{ name: string; statement: string }>`
+        select name, statement from pg_prepared_statements`.execute(db.db);
+      const batches = prepared.rows.filter((r) => /json_populate_recordset/.test(r.statement));
+      expect(batches).toHaveLength(1);
+      expect(batches[0]?.name).toMatch(/^smm_\d+$/);
     } finally {
       await app.close();
       await db.close();

@@ -5,6 +5,7 @@
  */
 import { sql } from 'kysely';
 import { type DialectName, dialectOf, type Executor, idsIn, idsOp } from '../db/executor.js';
+import { executeNamed } from '../db/named-statements.js';
 import { assertDispatchTransition, type DispatchState } from './dispatch.state.js';
 import { type Order, toOrder } from './orders.repo.js';
 
@@ -85,14 +86,15 @@ export async function renewClaims(
   p: { orderIds: number[]; workerId: string; now: number },
 ): Promise<Set<number>> {
   if (p.orderIds.length === 0) return new Set();
-  const rows = await db
+  const query = db
     .updateTable('orders')
     .set({ claimed_at: p.now })
     .where('id', idsOp(db), idsIn(db, p.orderIds))
     .where('dispatch_state', '=', 'sending')
     .where('claimed_by', '=', p.workerId)
-    .returning('id')
-    .execute();
+    .returning('id');
+  // One text on Postgres (the ids are one array): named.
+  const { rows } = await executeNamed(db, query.compile());
   return new Set(rows.map((r) => Number(r.id)));
 }
 
@@ -155,7 +157,7 @@ export async function releaseClaimsSent(
               sql`(CAST(${r.orderId} AS bigint), CAST(${r.upstreamId} AS text), CAST(${r.nextCheckAt} AS bigint))`,
           ),
         )})`;
-  const res = await sql<{ id: number | string }>`
+  const query = sql<{ id: number | string }>`
     WITH v(id, upstream_id, next_check_at) AS (SELECT * FROM ${rows} AS r)
     UPDATE orders SET
       dispatch_state = 'sent',
@@ -168,7 +170,8 @@ export async function releaseClaimsSent(
       status = CASE WHEN orders.status = 'pending' THEN 'processing' ELSE orders.status END
     FROM v
     WHERE orders.id = v.id AND orders.dispatch_state = 'sending' AND orders.claimed_by = ${p.workerId}
-    RETURNING orders.id`.execute(db);
+    RETURNING orders.id`;
+  const res = await executeNamed(db, query.compile(db));
   return new Set(res.rows.map((r) => Number(r.id)));
 }
 

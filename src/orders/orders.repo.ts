@@ -4,6 +4,7 @@ import { type Insertable, sql } from 'kysely';
 import type { ServiceType } from '../catalog/service-types.js';
 import { coalescePerDb } from '../db/coalesce.js';
 import { dialectOf, type Executor } from '../db/executor.js';
+import { executeNamed } from '../db/named-statements.js';
 import { preparedQuery } from '../db/prepared.js';
 import type { OrdersTable } from '../db/schema.js';
 import { toUnits } from '../money.js';
@@ -252,7 +253,7 @@ export async function insertChargedOrdersPgInTx(
   const picked = sql.join(columns.map((c) => sql.ref(`r.${c}`)));
   // The rows travel as one JSON array, typed by the orders table's own row type.
   const json = JSON.stringify(rows, (_k, v) => (typeof v === 'bigint' ? v.toString() : v));
-  const res = await sql<{ id: number | string }>`
+  const query = sql<{ id: number | string }>`
     WITH debit AS (
       UPDATE users SET balance_units = balance_units - ${totalUnits}
       WHERE id = ${userId} AND balance_units >= ${totalUnits}
@@ -273,7 +274,9 @@ export async function insertChargedOrdersPgInTx(
       ORDER BY p.id
       RETURNING order_id
     )
-    SELECT id FROM placed ORDER BY id`.execute(tx);
+    SELECT id FROM placed ORDER BY id`;
+  // The same text for every batch of the same columns (their values are parameters): named.
+  const res = await executeNamed(tx, query.compile(tx));
   if (res.rows.length === 0) return null;
   if (res.rows.length !== rows.length) throw new Error('insertChargedOrders: not every order was written');
   return res.rows.map((r) => Number(r.id));

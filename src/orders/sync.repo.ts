@@ -4,6 +4,7 @@
  */
 import { sql } from 'kysely';
 import { type DialectName, dialectOf, type Executor, idsIn, idsOp } from '../db/executor.js';
+import { executeNamed } from '../db/named-statements.js';
 import { ACTIVE_STATUS_LITERALS, type Order, toOrder } from './orders.repo.js';
 
 /**
@@ -14,7 +15,7 @@ export async function leaseDueForSync(
   db: Executor,
   p: { providerId: number; now: number; lease: number; limit: number; dialect: DialectName },
 ): Promise<Order[]> {
-  const rows = await db
+  const query = db
     .updateTable('orders')
     .set({ next_check_at: p.now + p.lease })
     .where('id', 'in', (eb) =>
@@ -33,7 +34,9 @@ export async function leaseDueForSync(
         .$if(p.dialect === 'postgres', (q) => q.forUpdate().skipLocked()),
     )
     .returningAll()
-    .execute();
+    .compile();
+  // Named on Postgres: the same text at every lease.
+  const { rows } = await executeNamed(db, query);
   return rows.map(toOrder);
 }
 
@@ -62,11 +65,11 @@ export async function scheduleUnchangedGroup(
   p: { orderIds: number[]; nextCheckAt: number; unchangedChecks: number },
 ): Promise<void> {
   if (p.orderIds.length === 0) return;
-  await db
+  const query = db
     .updateTable('orders')
     .set({ next_check_at: p.nextCheckAt, unchanged_checks: p.unchangedChecks })
-    .where('id', idsOp(db), idsIn(db, p.orderIds))
-    .execute();
+    .where('id', idsOp(db), idsIn(db, p.orderIds));
+  await executeNamed(db, query.compile());
 }
 
 /** Check these orders again at `at` (a status call that failed). */
@@ -146,7 +149,7 @@ export async function recordProgressBatch(
                 CAST(${r.remains} AS bigint), CAST(${r.startCount} AS bigint), CAST(${r.providerChargeUnits} AS bigint))`,
           ),
         )})`;
-  const res = await sql<{ id: number | string }>`
+  const query = sql<{ id: number | string }>`
     WITH v(id, from_status, charge_units, refunded_units, reserve_units, status, remains, start_count, cost)
       AS (SELECT * FROM ${rows} AS r)
     UPDATE orders SET
@@ -165,6 +168,8 @@ export async function recordProgressBatch(
       AND orders.charge_units = v.charge_units
       AND orders.refunded_units = v.refunded_units
       AND orders.reserve_units = v.reserve_units
-    RETURNING orders.id`.execute(db);
+    RETURNING orders.id`;
+  // On Postgres the text is the same for every batch: named, parsed and planned once per connection.
+  const res = await executeNamed(db, query.compile(db));
   return new Set(res.rows.map((r) => Number(r.id)));
 }
