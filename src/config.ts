@@ -94,7 +94,8 @@ const schema = z
     WORKER_STALE_SENDING_MS: z.coerce.number().int().min(1).max(2_147_483_647).optional(),
     WORKER_DISPATCH_BATCH: z.coerce.number().int().min(1).max(10_000).default(10),
     WORKER_DISPATCH_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(10),
-    WORKER_SYNC_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(4),
+    /** Default: 4 on Postgres, 1 on SQLite (worker/settings.ts). */
+    WORKER_SYNC_CONCURRENCY: z.coerce.number().int().min(1).max(100).optional(),
     WORKER_SYNC_BASE_MS: ms(60_000),
     WORKER_SYNC_MAX_MS: ms(15 * 60_000),
     WORKER_RETRY_BASE_MS: ms(10_000),

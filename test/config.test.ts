@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { engineTimings, loadConfig } from '../src/config.js';
+import { workerSettings } from '../src/worker/settings.js';
 
 describe('configuration', () => {
   it('an empty environment gives the documented defaults', () => {
@@ -22,7 +23,7 @@ describe('configuration', () => {
       staleSendingMs: 70_000,
       dispatchBatch: 10,
       dispatchConcurrency: 10,
-      syncConcurrency: 4,
+      syncConcurrency: undefined,
       syncBaseMs: 60_000,
       syncMaxMs: 900_000,
       retryBaseMs: 10_000,
@@ -62,5 +63,18 @@ describe('configuration', () => {
     ],
   ])('refuses %o with one line naming the variable', (env, line) => {
     expect(() => loadConfig(env)).toThrow(line);
+  });
+});
+
+describe('status calls under way per provider (WORKER_SYNC_CONCURRENCY)', () => {
+  it('defaults to 4 on Postgres and 1 on SQLite; a value set is used on both', () => {
+    const unset = engineTimings(loadConfig({}));
+    expect(workerSettings('postgres', unset).syncConcurrency).toBe(4);
+    expect(workerSettings('sqlite', unset).syncConcurrency).toBe(1);
+    const set = engineTimings(loadConfig({ WORKER_SYNC_CONCURRENCY: '3' }));
+    expect(workerSettings('postgres', set).syncConcurrency).toBe(3);
+    expect(workerSettings('sqlite', set).syncConcurrency).toBe(3);
+    expect(() => loadConfig({ WORKER_SYNC_CONCURRENCY: '0' })).toThrow(/WORKER_SYNC_CONCURRENCY/);
+    expect(() => loadConfig({ WORKER_SYNC_CONCURRENCY: '101' })).toThrow(/WORKER_SYNC_CONCURRENCY/);
   });
 });
