@@ -8,16 +8,14 @@
 
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { SYSTEM } from '../src/audit/actor.js';
 import { checkLedger } from '../src/ledger/check-ledger.js';
 import { parseAmount } from '../src/money.js';
 import { setOrderStatus } from '../src/orders/set-order-status.js';
-import { addProvider } from '../src/providers/add-provider.js';
-import { importServices } from '../src/providers/import-services.js';
 import { adminActor } from './helpers/actor.js';
-import { callApi, makeApi, seedUser, uniqueName } from './helpers/api.js';
+import { callApi, makeApi, seedUser } from './helpers/api.js';
 import { describeEachDb } from './helpers/db.js';
 import {
+  connectProvider,
   makeEngine,
   type ScriptedUpstream,
   startScriptedUpstream,
@@ -36,17 +34,7 @@ describeEachDb('status sync applies a batch of changes together', (t) => {
   beforeAll(async () => {
     app = await makeApi(db());
     u = await startScriptedUpstream({ services: [upstreamService(1, { rate: '10' })] });
-    const p = await addProvider({
-      db: db(),
-      actor: SYSTEM,
-      name: uniqueName('batch'),
-      url: u.url,
-      apiKey: u.key,
-    });
-    if (!p.ok) throw new Error(JSON.stringify(p.failure));
-    const r = await importServices({ db: db(), actor: SYSTEM, providerId: p.value.id, markupPercent: '0' });
-    if (!r.ok) throw new Error(JSON.stringify(r.failure));
-    service = r.value.created[0] as number;
+    service = (await connectProvider(db(), u, { name: 'batch' })).created[0] as number;
   });
   afterAll(async () => {
     await app.close();

@@ -7,14 +7,12 @@
 
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { SYSTEM } from '../src/audit/actor.js';
 import { checkLedger } from '../src/ledger/check-ledger.js';
-import { addProvider } from '../src/providers/add-provider.js';
-import { importServices } from '../src/providers/import-services.js';
 import { syncRound } from '../src/worker/sync.js';
-import { callApi, makeApi, seedUser, uniqueName } from './helpers/api.js';
+import { callApi, makeApi, seedUser } from './helpers/api.js';
 import { describeEachDb } from './helpers/db.js';
 import {
+  connectProvider,
   makeEngine,
   type ScriptedUpstream,
   startScriptedUpstream,
@@ -41,17 +39,8 @@ describeEachDb('status sync: several calls per provider, providers side by side'
   async function provider(name: string) {
     const u = await startScriptedUpstream({ services: [upstreamService(1, { rate: '1' })] });
     upstreams.push(u);
-    const p = await addProvider({
-      db: db(),
-      actor: SYSTEM,
-      name: uniqueName(name),
-      url: u.url,
-      apiKey: u.key,
-    });
-    if (!p.ok) throw new Error(JSON.stringify(p.failure));
-    const r = await importServices({ db: db(), actor: SYSTEM, providerId: p.value.id, markupPercent: '0' });
-    if (!r.ok) throw new Error(JSON.stringify(r.failure));
-    return { u, providerId: p.value.id, service: r.value.created[0] as number };
+    const { providerId, created } = await connectProvider(db(), u, { name });
+    return { u, providerId, service: created[0] as number };
   }
 
   /** `n` orders of 1000 (1.00 each) placed through API v2 and sent upstream by the engine. */

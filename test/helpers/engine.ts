@@ -8,11 +8,15 @@ import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Kysely } from 'kysely';
+import { SYSTEM } from '../../src/audit/actor.js';
 import type { DialectName } from '../../src/db/connect.js';
 import type { Database } from '../../src/db/schema.js';
+import { addProvider } from '../../src/providers/add-provider.js';
+import { importServices } from '../../src/providers/import-services.js';
 import type { EngineContext } from '../../src/worker/dispatch.js';
 import { type WorkerSettings, workerSettings } from '../../src/worker/settings.js';
 import { workerRound } from '../../src/worker/worker.js';
+import { uniqueName } from './api.js';
 
 /** What the scripted upstream answers to one request. */
 export type Reply =
@@ -313,4 +317,31 @@ export function upstreamService(
     refill: over.refill ?? false,
     cancel: over.cancel ?? false,
   };
+}
+
+/**
+ * Connect an upstream as a provider and import its services, as an operator would (addProvider,
+ * importServices). Returns the provider's id and the ids of the services created, in upstream order.
+ */
+export async function connectProvider(
+  db: Kysely<Database>,
+  up: { url: string; key: string },
+  opts: { name: string; markupPercent?: string },
+): Promise<{ providerId: number; created: number[] }> {
+  const p = await addProvider({
+    db,
+    actor: SYSTEM,
+    name: uniqueName(opts.name),
+    url: up.url,
+    apiKey: up.key,
+  });
+  if (!p.ok) throw new Error(JSON.stringify(p.failure));
+  const r = await importServices({
+    db,
+    actor: SYSTEM,
+    providerId: p.value.id,
+    markupPercent: opts.markupPercent ?? '0',
+  });
+  if (!r.ok) throw new Error(JSON.stringify(r.failure));
+  return { providerId: p.value.id, created: r.value.created };
 }
