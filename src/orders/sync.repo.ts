@@ -119,9 +119,9 @@ export interface ProgressRow {
 /**
  * Record many orders' progress (a non-final status, remains, start count: no money moves) in ONE
  * statement: UPDATE ... FROM the rows (nine arrays unnested on Postgres, a VALUES list on SQLite),
- * each row with the compare-and-set of the per-order path (status, charge, refunds and reserve as read). Also reschedules them (a change: next check at
- * `nextCheckAt`, backoff reset, last error cleared). Returns the ids updated: an order missing from
- * it changed under us and was left as it is.
+ * each row with the compare-and-set of the per-order path (status, charge, refunds and reserve as
+ * read). Also reschedules them (a change: next check at `nextCheckAt`, backoff reset, last error
+ * cleared). Returns the ids updated: an order missing from it changed under us and was left as it is.
  */
 export async function recordProgressBatch(
   db: Executor,
