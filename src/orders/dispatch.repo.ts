@@ -4,7 +4,7 @@
  * dispatch.state.ts. Callers pass the database or their transaction.
  */
 import { sql } from 'kysely';
-import { type DialectName, dialectOf, type Executor, idsIn, idsOp } from '../db/executor.js';
+import { type DialectName, type Executor, idsIn, idsOp, rowsTable } from '../db/executor.js';
 import { executeNamed } from '../db/named-statements.js';
 import { assertDispatchTransition, type DispatchState } from './dispatch.state.js';
 import { type Order, toOrder } from './orders.repo.js';
@@ -138,25 +138,15 @@ export async function releaseClaim(
  */
 export async function releaseClaimsSent(
   db: Executor,
-  p: {
-    workerId: string;
-    now: number;
-    rows: { orderId: number; upstreamId: string; nextCheckAt: number }[];
-  },
+  p: { workerId: string; now: number; rows: { orderId: number; upstreamId: string; nextCheckAt: number }[] },
 ): Promise<Set<number>> {
   assertDispatchTransition('sending', 'sent');
   if (p.rows.length === 0) return new Set();
-  const rows =
-    dialectOf(db) === 'postgres'
-      ? // Three arrays: a VALUES list of many parameters is planned anew at every call (sync.repo.ts).
-        sql`unnest(${p.rows.map((r) => r.orderId)}::bigint[], ${p.rows.map((r) => r.upstreamId)}::text[],
-          ${p.rows.map((r) => r.nextCheckAt)}::bigint[])`
-      : sql`(VALUES ${sql.join(
-          p.rows.map(
-            (r) =>
-              sql`(CAST(${r.orderId} AS bigint), CAST(${r.upstreamId} AS text), CAST(${r.nextCheckAt} AS bigint))`,
-          ),
-        )})`;
+  const rows = rowsTable(
+    db,
+    ['bigint', 'text', 'bigint'],
+    p.rows.map((r) => [r.orderId, r.upstreamId, r.nextCheckAt]),
+  );
   const query = sql<{ id: number | string }>`
     WITH v(id, upstream_id, next_check_at) AS (SELECT * FROM ${rows} AS r)
     UPDATE orders SET

@@ -3,7 +3,7 @@
  * next check. Status changes themselves go through settle.ts (the order state machine).
  */
 import { sql } from 'kysely';
-import { type DialectName, dialectOf, type Executor, idsIn, idsOp } from '../db/executor.js';
+import { type DialectName, type Executor, idsIn, idsOp, rowsTable } from '../db/executor.js';
 import { executeNamed } from '../db/named-statements.js';
 import { ACTIVE_STATUS_LITERALS, type Order, toOrder } from './orders.repo.js';
 
@@ -128,27 +128,21 @@ export async function recordProgressBatch(
   p: { rows: ProgressRow[]; now: number; nextCheckAt: number },
 ): Promise<Set<number>> {
   if (p.rows.length === 0) return new Set();
-  const rows =
-    dialectOf(db) === 'postgres'
-      ? // One array per column: Postgres plans a VALUES list of 100 rows x 9 parameters anew each
-        // time (about as long as running it); unnest of nine arrays is planned like a small query.
-        sql`unnest(
-          ${p.rows.map((r) => r.orderId)}::bigint[], ${p.rows.map((r) => r.from)}::text[],
-          ${p.rows.map((r) => r.chargeUnits.toString())}::bigint[],
-          ${p.rows.map((r) => r.refundedUnits.toString())}::bigint[],
-          ${p.rows.map((r) => r.reserveUnits.toString())}::bigint[], ${p.rows.map((r) => r.status)}::text[],
-          ${p.rows.map((r) => r.remains.toString())}::bigint[],
-          ${p.rows.map((r) => r.startCount?.toString() ?? null)}::bigint[],
-          ${p.rows.map((r) => r.providerChargeUnits?.toString() ?? null)}::bigint[])`
-      : // Every value is cast, as Postgres would; SQLite has no arrays.
-        sql`(VALUES ${sql.join(
-          p.rows.map(
-            (r) =>
-              sql`(CAST(${r.orderId} AS bigint), CAST(${r.from} AS text), CAST(${r.chargeUnits} AS bigint),
-                CAST(${r.refundedUnits} AS bigint), CAST(${r.reserveUnits} AS bigint), CAST(${r.status} AS text),
-                CAST(${r.remains} AS bigint), CAST(${r.startCount} AS bigint), CAST(${r.providerChargeUnits} AS bigint))`,
-          ),
-        )})`;
+  const rows = rowsTable(
+    db,
+    ['bigint', 'text', 'bigint', 'bigint', 'bigint', 'text', 'bigint', 'bigint', 'bigint'],
+    p.rows.map((r) => [
+      r.orderId,
+      r.from,
+      r.chargeUnits,
+      r.refundedUnits,
+      r.reserveUnits,
+      r.status,
+      r.remains,
+      r.startCount,
+      r.providerChargeUnits,
+    ]),
+  );
   const query = sql<{ id: number | string }>`
     WITH v(id, from_status, charge_units, refunded_units, reserve_units, status, remains, start_count, cost)
       AS (SELECT * FROM ${rows} AS r)

@@ -53,7 +53,7 @@ export function workerSettings(
  * answered 779 req/s with a p99 of 796 ms with 4, 2,092 req/s and 60 ms with 1, and the sync itself
  * checked 7,730 orders/s with 4, 13,337 with 1).
  */
-export function defaultSyncConcurrency(dialect: DialectName): number {
+function defaultSyncConcurrency(dialect: DialectName): number {
   return dialect === 'postgres' ? 4 : 1;
 }
 

@@ -181,10 +181,7 @@ export async function syncProviderBatch(ctx: EngineContext, provider: Provider):
         : callFailure(out, parsed && !parsed.ok ? parsed.error : undefined);
     ctx.log('warn', 'status sync failed', { provider: provider.id, error: why });
     // Try these orders again after a short pause (their lease already moved next_check_at forward).
-    await checkAgainAt(ctx.db, {
-      orderIds: orders.map((o) => o.id),
-      at: now + ctx.settings.syncBaseMs,
-    });
+    await checkAgainAt(ctx.db, { orderIds: orders.map((o) => o.id), at: now + ctx.settings.syncBaseMs });
     return orders.length;
   }
   const { entries, ignored } = await withDripfeedRuns(ctx, provider, orders, parsed.value.entries);
