@@ -80,10 +80,11 @@ describeEachDb('status sync: several calls per provider, providers side by side'
     db().selectFrom('orders').select(['id', 'status', 'remains']).where('id', 'in', ids).execute();
 
   /**
-   * Answer `status` only once `want` calls are in flight together (or after `waitMs`), counting the
-   * most seen at once and every order id asked.
+   * Answer `status` only once `want` calls are in flight together, or once all `total` orders have been
+   * asked (the last call may come alone), or after `waitMs`; counting the most seen at once and every
+   * order id asked.
    */
-  function gatedStatus(u: ScriptedUpstream, want: number, waitMs: number) {
+  function gatedStatus(u: ScriptedUpstream, want: number, total: number, waitMs: number) {
     const seen = { inFlight: 0, most: 0, asked: [] as string[] };
     const waiters: (() => void)[] = [];
     u.handlers.status = (p) => {
@@ -91,13 +92,14 @@ describeEachDb('status sync: several calls per provider, providers side by side'
       seen.asked.push(...asked);
       seen.inFlight++;
       seen.most = Math.max(seen.most, seen.inFlight);
-      if (seen.inFlight >= want) for (const w of waiters.splice(0)) w();
+      const release = () => seen.inFlight >= want || seen.asked.length >= total;
+      if (release()) for (const w of waiters.splice(0)) w();
       const json: Record<string, unknown> = {};
       for (const id of asked) json[id] = u.orders.get(id)?.entry ?? { error: 'Incorrect order ID' };
       return {
         json,
         before: async () => {
-          if (seen.inFlight < want)
+          if (!release())
             await new Promise<void>((resolve) => {
               const timer = setTimeout(resolve, waitMs);
               waiters.push(() => {
@@ -118,7 +120,7 @@ describeEachDb('status sync: several calls per provider, providers side by side'
       const ids = await placeAndSend([service], 350);
       for (const o of u.orders.values())
         o.entry = { status: 'In progress', remains: '400', start_count: '7', charge: '0.5' };
-      const seen = gatedStatus(u, lanes, 300);
+      const seen = gatedStatus(u, lanes, 350, 3000);
       const e = makeEngine(db(), t().dialect, { syncBaseMs: BASE, syncMaxMs: BASE, syncConcurrency: lanes });
       e.advance(BASE * 2);
       // Earlier tests' orders are due too (their providers answer at once): all are checked once.
@@ -160,14 +162,14 @@ describeEachDb('status sync: several calls per provider, providers side by side'
     for (const o of silent.u.orders.values())
       o.entry = { status: 'Completed', remains: '0', start_count: '1' };
     let quickDoneFirst = false;
-    // The silent provider answers only once the quick one's orders are recorded, or after 1.5 s.
+    // The silent provider answers only once the quick one's orders are recorded, or after 5 s.
     silent.u.handlers.status = (p) => {
       const json: Record<string, unknown> = {};
       for (const id of (p.orders ?? '').split(',')) json[id] = silent.u.orders.get(id)?.entry;
       return {
         json,
         before: async () => {
-          const until = Date.now() + 1500;
+          const until = Date.now() + 5000;
           while (Date.now() < until) {
             const rows = await statusOf(quickIds);
             if (rows.every((r) => r.status === 'in_progress')) {
