@@ -18,8 +18,8 @@ export interface Ceilings {
 }
 
 const int = (n: number) => Math.round(n).toLocaleString('en-US');
-/** autocannon's latency histogram has a resolution of 1 ms. */
-const ms = (n: number) => (n < 1 ? '<1' : Math.round(n).toString());
+/** Latencies are measured per answer (bench/run.ts cannon); tenths below 10 ms, whole ms above. */
+export const ms = (n: number) => (n < 10 ? n.toFixed(1) : Math.round(n).toString());
 const ratio = (n: number, of: number | null) => (of ? (n / of).toFixed(2) : '-');
 const pct = (n: number | null) => (n === null ? '-' : `${Math.round(n)}%`);
 

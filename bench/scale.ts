@@ -15,7 +15,7 @@ import { sql } from 'kysely';
 import { openDatabase } from '../src/db/connect.js';
 import { startServer } from './child.js';
 import { type FreshDatabase, type Kind, SIM_KEY, startSim } from './engine.js';
-import type { Row } from './report.js';
+import { ms, type Row } from './report.js';
 import { type ScaleSeeded, seedScale } from './scale-seed.js';
 import { ADD_LINK, ADD_QUANTITY, SERVICE_COUNT } from './seed.js';
 
@@ -333,7 +333,7 @@ export function scaleReport(runs: ScaleRun[], o: { worker: boolean }): string {
         const x = r.rows.find((y) => y.scenario === row.scenario);
         if (!x) return '- | -';
         const ratio = row.p99Ms > 0 ? x.p99Ms / row.p99Ms : 1;
-        return `${Math.round(x.reqPerSec).toLocaleString('en-US')}${x.bad ? ` (${x.bad} failed)` : ''} | ${x.p99Ms} (${ratio.toFixed(2)})`;
+        return `${Math.round(x.reqPerSec).toLocaleString('en-US')}${x.bad ? ` (${x.bad} failed)` : ''} | ${ms(x.p99Ms)} (${ratio.toFixed(2)})`;
       });
       out.push(`| ${row.scenario} | ${cells.join(' | ')} |`);
     }
