@@ -5,7 +5,11 @@
  *   for busy_timeout instead;
  * - prepared statements are cached by SQL text (Kysely would prepare every query again);
  * - integers are read as safe integers and handed back as number when they fit 2^53, as bigint
- *   otherwise, so large amounts are never silently rounded.
+ *   otherwise, so large amounts are never silently rounded;
+ * - rows are read as arrays and made into objects by a function built once per statement from its
+ *   column names (an object literal of one fixed shape): better-sqlite3's own objects, built property
+ *   by property through V8's C++ API, cost about twice as much for a page of orders (docs/benchmarks.md
+ *   "Reading rows on SQLite").
  */
 import type BetterSqlite3 from 'better-sqlite3';
 import {
@@ -22,50 +26,77 @@ import {
 
 const MAX_CACHED_STATEMENTS = 500;
 
-function normaliseRow(row: Record<string, unknown>): Record<string, unknown> {
-  for (const key in row) {
-    const v = row[key];
-    if (
-      typeof v === 'bigint' &&
-      v <= BigInt(Number.MAX_SAFE_INTEGER) &&
-      v >= BigInt(Number.MIN_SAFE_INTEGER)
-    ) {
-      row[key] = Number(v);
-    }
+/** An integer as a number when it is exactly one, else the bigint itself; other values as they are. */
+function exact(v: unknown): unknown {
+  if (typeof v === 'bigint') {
+    const n = Number(v);
+    if (Number.isSafeInteger(n)) return n;
   }
-  return row;
+  return v;
 }
+
+type RowBuilder = (values: unknown[]) => Record<string, unknown>;
+
+/**
+ * `(values) => ({ [name0]: exact(values[0]), ... })` for these column names. The names come from the
+ * statement's own SQL (never from a request) and are written as JSON string literals; a name given twice
+ * keeps its last value, as an object of better-sqlite3 would.
+ */
+export function rowBuilder(names: string[]): RowBuilder {
+  const fields = names.map((name, i) => `${JSON.stringify(name)}: exact(v[${i}])`).join(', ');
+  return new Function('exact', `return (v) => ({ ${fields} });`)(exact) as RowBuilder;
+}
+
+interface Cached {
+  stmt: BetterSqlite3.Statement;
+  /** Readers only; made at the first rows, again if the statement's width changes (another process's DDL). */
+  build: RowBuilder | null;
+  width: number;
+}
+
+/** DDL (a migration): statements prepared before it may read other columns now. */
+const DDL = /^\s*(create|alter|drop)\b/i;
 
 class CachedSqliteConnection implements DatabaseConnection {
   readonly #db: BetterSqlite3.Database;
-  readonly #cache = new Map<string, BetterSqlite3.Statement>();
+  readonly #cache = new Map<string, Cached>();
 
   constructor(db: BetterSqlite3.Database) {
     this.#db = db;
   }
 
-  #prepare(sql: string): BetterSqlite3.Statement {
-    let stmt = this.#cache.get(sql);
-    if (!stmt) {
-      stmt = this.#db.prepare(sql);
-      if (stmt.reader) stmt.safeIntegers(true);
+  #prepare(sql: string): Cached {
+    let cached = this.#cache.get(sql);
+    if (!cached) {
+      const stmt = this.#db.prepare(sql);
+      if (stmt.reader) stmt.safeIntegers(true).raw(true);
       if (this.#cache.size >= MAX_CACHED_STATEMENTS) {
         const oldest = this.#cache.keys().next().value;
         if (oldest !== undefined) this.#cache.delete(oldest);
       }
-      this.#cache.set(sql, stmt);
+      cached = { stmt, build: null, width: -1 };
+      this.#cache.set(sql, cached);
     }
-    return stmt;
+    return cached;
   }
 
   executeQuery<R>(compiled: CompiledQuery): Promise<QueryResult<R>> {
-    const stmt = this.#prepare(compiled.sql);
+    const cached = this.#prepare(compiled.sql);
+    const { stmt } = cached;
     const params = compiled.parameters as unknown[];
     if (stmt.reader) {
-      const rows = (stmt.all(params) as Record<string, unknown>[]).map(normaliseRow);
-      return Promise.resolve({ rows: rows as R[] });
+      const values = stmt.all(params) as unknown[][];
+      if (values.length === 0) return Promise.resolve({ rows: [] });
+      let build = cached.build;
+      if (build === null || (values[0] as unknown[]).length !== cached.width) {
+        const names = stmt.columns().map((c) => c.name);
+        build = cached.build = rowBuilder(names);
+        cached.width = names.length;
+      }
+      return Promise.resolve({ rows: values.map(build) as R[] });
     }
     const { changes, lastInsertRowid } = stmt.run(params);
+    if (DDL.test(compiled.sql)) this.#cache.clear();
     return Promise.resolve({
       numAffectedRows: BigInt(changes),
       insertId: BigInt(lastInsertRowid),
