@@ -22,7 +22,7 @@ import type { Executor } from '../src/db/executor.js';
 import { dueChecks, dueSends } from '../src/metrics/metrics.repo.js';
 import { claimDue, recoverStale, requeueHeld } from '../src/orders/dispatch.repo.js';
 import { findDueParents, findQuietParents } from '../src/orders/dripfeed.repo.js';
-import { findOrdersForOperator } from '../src/orders/orders.repo.js';
+import { findCustomerOrderPage, findOrdersForOperator } from '../src/orders/orders.repo.js';
 import { leaseDueForSync } from '../src/orders/sync.repo.js';
 import { leaseDuePayments } from '../src/payments/payments.repo.js';
 import { findForwardedRefillsDue, findRefillsToForward } from '../src/refills/refills.repo.js';
@@ -334,12 +334,28 @@ const LIST_CASES: { name: string; call: (db: Executor) => Promise<unknown>; inde
     index: 'orders_held_idx',
   },
   {
-    name: "a customer's order list, first page",
+    name: "a user's orders in the admin area, first page",
     call: (db) => findOrdersForOperator(db, { userId: 1, limit: 21 }),
   },
   {
-    name: "a customer's order list, a deep page",
+    name: "a user's orders in the admin area, a deep page",
     call: (db) => findOrdersForOperator(db, { userId: 1, beforeId: ORDERS / 2, limit: 21 }),
+  },
+  {
+    name: "a user's orders in the admin area, one status",
+    call: (db) => findOrdersForOperator(db, { userId: 1, status: 'completed', limit: 21 }),
+  },
+  {
+    name: "a customer's order list, first page",
+    call: (db) => findCustomerOrderPage(db, { userId: 1, limit: 21 }),
+  },
+  {
+    name: "a customer's order list, a deep page",
+    call: (db) => findCustomerOrderPage(db, { userId: 1, beforeId: ORDERS / 2, limit: 21 }),
+  },
+  {
+    name: "a customer's order list, one status",
+    call: (db) => findCustomerOrderPage(db, { userId: 1, status: 'completed', limit: 21 }),
   },
 ];
 

@@ -6,14 +6,14 @@
  * is an order id (exactly), anything else a part of the link (case-insensitive).
  */
 import { cancelAllowed } from '../cancels/cancel-rules.js';
-import { findService, type Service } from '../catalog/services.repo.js';
+import type { Service } from '../catalog/services.repo.js';
 import type { Executor } from '../db/executor.js';
 import { formatAmount } from '../money.js';
 import { refillAllowed } from '../refills/refill-rules.js';
 import { findOrdersWithOpenRefill } from '../refills/refills.repo.js';
 import { orderSearchOf } from './list-orders.js';
 import { API_STATUS, type OrderStatus } from './order.state.js';
-import { findOrdersForOperator, type Order } from './orders.repo.js';
+import { type CustomerOrderRow, findCustomerOrderPage } from './orders.repo.js';
 
 export interface CustomerOrderView {
   id: number;
@@ -41,8 +41,8 @@ export interface CustomerOrderView {
 
 /** What the customer sees of one of their orders (`openRefill`: it has a pending or running refill). */
 export function customerOrderView(
-  o: Order & { serviceName: string | null },
-  service: Service | null,
+  o: Omit<CustomerOrderRow, 'service'>,
+  service: Pick<Service, 'refill' | 'refillDays' | 'cancel'> | null,
   openRefill: boolean,
   now: number,
 ): CustomerOrderView {
@@ -80,7 +80,7 @@ export async function listCustomerOrders(opts: {
   const { db, userId } = opts;
   const now = opts.now ?? Date.now();
   const limit = opts.limit ?? 20;
-  const rows = await findOrdersForOperator(db, {
+  const rows = await findCustomerOrderPage(db, {
     userId,
     status: opts.status,
     beforeId: opts.beforeId,
@@ -88,15 +88,11 @@ export async function listCustomerOrders(opts: {
     limit: limit + 1,
   });
   const page = rows.slice(0, limit);
-  const services = new Map<number, Service | null>();
-  for (const id of new Set(page.map((o) => o.serviceId))) services.set(id, await findService(db, id, null));
   const openRefills = await findOrdersWithOpenRefill(
     db,
     page.map((o) => o.id),
   );
-  const orders = page.map((o) =>
-    customerOrderView(o, services.get(o.serviceId) ?? null, openRefills.has(o.id), now),
-  );
+  const orders = page.map((o) => customerOrderView(o, o.service, openRefills.has(o.id), now));
   const last = page.at(-1);
   return { orders, nextBeforeId: rows.length > limit && last ? last.id : null };
 }
