@@ -246,7 +246,7 @@ interface Measured {
  * measured on the same connections. A Node server at full load accepts one new connection per turn
  * of its event loop (libuv since 1.45), so the connections' first requests wait for turns, up to
  * seconds when a turn is long; counting them would measure how fast a busy server admits connections,
- * not what a request on an open keep-alive connection costs (docs/benchmarks.md "Method").
+ * not what a request on an open keep-alive connection costs (docs/benchmarks.md "The measured window").
  * Errors, timeouts, non-2xx and wrong answers are counted over the whole run, warm-up included.
  */
 function cannon(port: number, sc: Scenario, meter: CpuMeter): Promise<Measured> {

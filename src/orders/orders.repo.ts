@@ -360,11 +360,7 @@ export async function findOrdersForOperator(
   if (filter.until !== undefined) q = q.where('orders.created_at', '<', filter.until);
   if (filter.beforeId !== undefined) q = q.where('orders.id', '<', filter.beforeId);
   if (filter.id !== undefined) q = q.where('orders.id', '=', filter.id);
-  if (filter.linkContains !== undefined) {
-    // lower() on both sides: SQLite's LIKE ignores ASCII case, Postgres's does not; this is the same on both.
-    const pattern = `%${escapeLike(filter.linkContains.toLowerCase())}%`;
-    q = q.where(sql<boolean>`lower(orders.link) like ${pattern} escape '\\'`);
-  }
+  if (filter.linkContains !== undefined) q = q.where(linkContains(filter.linkContains));
   const rows = await q
     .orderBy(
       filter.runsOf === undefined ? 'orders.id' : 'orders.run_index',
@@ -462,10 +458,7 @@ export async function findCustomerOrderPage(
   if (filter.status !== undefined) q = q.where(statusOfOneUser, '=', filter.status);
   if (filter.beforeId !== undefined) q = q.where('orders.id', '<', filter.beforeId);
   if (filter.id !== undefined) q = q.where('orders.id', '=', filter.id);
-  if (filter.linkContains !== undefined) {
-    const pattern = `%${escapeLike(filter.linkContains.toLowerCase())}%`;
-    q = q.where(sql<boolean>`lower(orders.link) like ${pattern} escape '\\'`);
-  }
+  if (filter.linkContains !== undefined) q = q.where(linkContains(filter.linkContains));
   const rows = await q.orderBy('orders.id', 'desc').limit(filter.limit).execute();
   return rows.map((r) => ({
     id: Number(r.id),
@@ -494,6 +487,14 @@ export async function findCustomerOrderPage(
             cancel: Number(r.cancel) === 1,
           },
   }));
+}
+
+/**
+ * The order's link contains `text`, case-insensitive, wildcards in it matched literally. lower() on both
+ * sides: SQLite's LIKE ignores ASCII case, Postgres's does not; this is the same on both.
+ */
+function linkContains(text: string) {
+  return sql<boolean>`lower(orders.link) like ${`%${escapeLike(text.toLowerCase())}%`} escape '\\'`;
 }
 
 /** `text` as a LIKE pattern that matches it literally (escape character: backslash). */
