@@ -150,7 +150,8 @@ async function startChaosUpstream(seed: number, hangLimit: number): Promise<Chao
           { status: 'Partial', remains: '999999999999999999' },
         ]);
       case 'unknown-status':
-        return pick([{ status: 'Exploded', remains: '0' }, { status: 'completed' }, { status: '' }]);
+        // Not 'completed': any letter case of a known name is that status (upstream/answers.ts).
+        return pick([{ status: 'Exploded', remains: '0' }, { status: 'Finished' }, { status: '' }]);
       case 'array-entry':
         return [{ status: 'Completed', remains: '0' }];
       case 'null-entry':
