@@ -7,10 +7,20 @@
  */
 
 import type { FastifyInstance } from 'fastify';
+import type {
+  KyselyPlugin,
+  PluginTransformQueryArgs,
+  PluginTransformResultArgs,
+  QueryResult,
+  RootOperationNode,
+  UnknownRow,
+} from 'kysely';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { checkLedger } from '../src/ledger/check-ledger.js';
 import { parseAmount } from '../src/money.js';
 import { setOrderStatus } from '../src/orders/set-order-status.js';
+import { findProvider } from '../src/providers/providers.repo.js';
+import { syncProviderBatch } from '../src/worker/sync.js';
 import { adminActor } from './helpers/actor.js';
 import { callApi, makeApi, seedUser } from './helpers/api.js';
 import { describeEachDb } from './helpers/db.js';
@@ -24,6 +34,19 @@ import {
 
 const BASE = 1000;
 let seq = 0;
+
+/** Counts the UPDATE statements on `orders` the engine sends through a handle. */
+class OrderUpdates implements KyselyPlugin {
+  count = 0;
+  transformQuery(args: PluginTransformQueryArgs): RootOperationNode {
+    if (args.node.kind === 'UpdateQueryNode' && JSON.stringify(args.node.table).includes('"orders"'))
+      this.count++;
+    return args.node;
+  }
+  async transformResult(args: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> {
+    return args.result;
+  }
+}
 
 describeEachDb('status sync applies a batch of changes together', (t) => {
   let app: FastifyInstance;
@@ -197,5 +220,84 @@ describeEachDb('status sync applies a batch of changes together', (t) => {
       expect(o.last_error).toBeNull();
     });
     expect(before.every((o) => o.start_count === null && o.provider_charge_units === null)).toBe(true);
+  });
+
+  it('with the default timings an unchanged answer is written by the lease alone; a failed call does not count as unchanged', async () => {
+    const { ids, ups, e: sender } = await placeAndSend(3);
+    const providerId = Number((await row(ids[0] as number)).provider_id);
+    const provider = await findProvider(db(), providerId);
+    if (!provider) throw new Error('no provider');
+    // Only these orders are in the rounds below (other tests' orders are moved out of them).
+    await db()
+      .updateTable('orders')
+      .set({ next_check_at: sender.now() + 3_600_000_000 })
+      .where('provider_id', '=', providerId)
+      .where('id', 'not in', ids)
+      .execute();
+    for (const up of ups) u.setStatus(up, { status: 'In progress', remains: '100', start_count: '0' });
+    // The answer "In progress" is a change once (recorded as progress), then unchanged.
+    sender.advance(BASE * 2);
+    await sender.round();
+    for (const id of ids) expect((await row(id)).status).toBe('in_progress');
+
+    const updates = new OrderUpdates();
+    // Base 60 s, at most 15 min, HTTP timeout 30 s (a lease of 60 s): the defaults.
+    const e = makeEngine(db().withPlugin(updates), t().dialect, {
+      syncBaseMs: 60_000,
+      syncMaxMs: 900_000,
+      httpTimeoutMs: 30_000,
+    });
+    e.advance(sender.now() - e.now() + 10 * BASE);
+    const check = async () => {
+      updates.count = 0;
+      const from = e.now();
+      expect(await syncProviderBatch(e.ctx, provider)).toBe(3);
+      return { from, to: e.now(), writes: updates.count };
+    };
+    const expectScheduled = async (at: { from: number; to: number }, delay: number, unchanged: number) => {
+      for (const id of ids) {
+        const o = await row(id);
+        expect(Number(o.unchanged_checks), `order ${id}`).toBe(unchanged);
+        expect(Number(o.next_check_at)).toBeGreaterThanOrEqual(at.from + delay);
+        expect(Number(o.next_check_at)).toBeLessThanOrEqual(at.to + delay);
+        expect(o.status).toBe('in_progress');
+      }
+    };
+
+    // Unchanged: 60 s × 2^1 later, one unchanged check; the lease's UPDATE was the only one.
+    let at = await check();
+    expect(at.writes).toBe(1);
+    await expectScheduled(at, 120_000, 1);
+
+    // The status call fails: checked again after the base interval, and not counted as unchanged.
+    e.advance(130_000);
+    u.handlers.status = () => ({ status: 500, body: 'upstream down' });
+    try {
+      at = await check();
+    } finally {
+      delete u.handlers.status;
+    }
+    expect(at.writes).toBe(2);
+    await expectScheduled(at, 60_000, 1);
+
+    // Unchanged again: 60 s × 2^2, two unchanged checks; then the cap of 15 min.
+    e.advance(70_000);
+    at = await check();
+    expect(at.writes).toBe(1);
+    await expectScheduled(at, 240_000, 2);
+    for (const delay of [480_000, 900_000, 900_000]) {
+      e.advance(delay + 10_000);
+      at = await check();
+      expect(at.writes).toBe(1);
+    }
+    await expectScheduled(at, 900_000, 5);
+
+    // A change after that: progress recorded, the backoff starts again.
+    for (const up of ups) u.setStatus(up, { status: 'In progress', remains: '60', start_count: '0' });
+    e.advance(910_000);
+    at = await check();
+    await expectScheduled(at, 60_000, 0);
+    for (const id of ids) expect(BigInt((await row(id)).remains)).toBe(60n);
+    expect((await checkLedger({ db: db() })).problems).toEqual([]);
   });
 });

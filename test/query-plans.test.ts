@@ -231,7 +231,13 @@ const CASES: Case[] = [
   {
     name: 'sync lease',
     call: (db, dialect) =>
-      leaseDueForSync(db, { providerId: 1, now: NOW, lease: 60_000, limit: 100, dialect }),
+      leaseDueForSync(db, {
+        providerId: 1,
+        now: NOW,
+        steps: [120_000, 240_000, 900_000],
+        limit: 100,
+        dialect,
+      }),
     indexes: { orders: ['orders_active_sent_idx'] },
   },
   {

@@ -9,15 +9,23 @@ import { ACTIVE_STATUS_LITERALS, type Order, toOrder } from './orders.repo.js';
 
 /**
  * Lease up to `limit` of a provider's sent, active orders whose check is due, the most overdue first
- * (moving their next check `lease` ms ahead; on Postgres with SKIP LOCKED, so workers split the work).
+ * (on Postgres with SKIP LOCKED, so workers split the work). The same UPDATE already schedules the
+ * next check as if the answer will be "unchanged" (the common answer): one more unchanged check, and
+ * the next check at `now + steps[n]` for an order with n unchanged checks (the last step for more),
+ * each step at least the lease. An unchanged answer then needs no second write; any other outcome
+ * writes its own schedule. Returns the orders as they were before the lease (their unchanged count
+ * as read), so that callers decide from the snapshot.
  */
 export async function leaseDueForSync(
   db: Executor,
-  p: { providerId: number; now: number; lease: number; limit: number; dialect: DialectName },
+  p: { providerId: number; now: number; steps: number[]; limit: number; dialect: DialectName },
 ): Promise<Order[]> {
   const query = db
     .updateTable('orders')
-    .set({ next_check_at: p.now + p.lease })
+    .set({
+      next_check_at: sql`CAST(${p.now} AS BIGINT) + ${stepsByUnchangedChecks(p.steps)}`,
+      unchanged_checks: sql`unchanged_checks + 1`,
+    })
     .where('id', 'in', (eb) =>
       eb
         .selectFrom('orders')
@@ -35,21 +43,34 @@ export async function leaseDueForSync(
     )
     .returningAll()
     .compile();
-  // Named on Postgres: the same text at every lease.
+  // Named on Postgres: the same text at every lease (the steps are the process's settings).
   const { rows } = await executeNamed(db, query);
-  return rows.map(toOrder);
+  return rows.map((row) => {
+    const order = toOrder(row);
+    return { ...order, unchangedChecks: Math.max(0, order.unchangedChecks - 1) };
+  });
 }
 
-/** One unchanged order: next check at `nextCheckAt`, one more unchanged check, and a note if any. */
+/** CASE unchanged_checks WHEN 0 THEN steps[0] ... ELSE the last step END, the steps as integer literals. */
+function stepsByUnchangedChecks(steps: number[]) {
+  if (steps.length === 0 || !steps.every((s) => Number.isSafeInteger(s) && s >= 0))
+    throw new Error('sync steps must be non-negative whole milliseconds');
+  const last = steps[steps.length - 1] as number;
+  if (steps.length === 1) return sql.lit(last);
+  const whens = steps.slice(0, -1).map((s, n) => sql`WHEN ${sql.lit(n)} THEN ${sql.lit(s)}`);
+  return sql`(CASE unchanged_checks ${sql.join(whens, sql` `)} ELSE ${sql.lit(last)} END)`;
+}
+
+/** One unchanged order: next check at `nextCheckAt`, `unchangedChecks` unchanged checks so far, a note if any. */
 export async function scheduleUnchangedCheck(
   db: Executor,
-  p: { orderId: number; nextCheckAt: number; note: string | null },
+  p: { orderId: number; nextCheckAt: number; unchangedChecks: number; note: string | null },
 ): Promise<void> {
   await db
     .updateTable('orders')
     .set({
       next_check_at: p.nextCheckAt,
-      unchanged_checks: sql`unchanged_checks + 1`,
+      unchanged_checks: p.unchangedChecks,
       ...(p.note !== null ? { last_error: p.note } : {}),
     })
     .where('id', '=', p.orderId)
@@ -72,12 +93,18 @@ export async function scheduleUnchangedGroup(
   await executeNamed(db, query.compile());
 }
 
-/** Check these orders again at `at` (a status call that failed). */
+/**
+ * Check these orders again at `at` (a status call that failed): the lease counted one more unchanged
+ * check, which a failed call is not.
+ */
 export async function checkAgainAt(db: Executor, p: { orderIds: number[]; at: number }): Promise<void> {
   if (p.orderIds.length === 0) return;
   await db
     .updateTable('orders')
-    .set({ next_check_at: p.at })
+    .set({
+      next_check_at: p.at,
+      unchanged_checks: sql`CASE WHEN unchanged_checks > 0 THEN unchanged_checks - 1 ELSE 0 END`,
+    })
     .where('id', idsOp(db), idsIn(db, p.orderIds))
     .execute();
 }

@@ -44,10 +44,32 @@ async function claimForSync(ctx: EngineContext, providerId: number, now: number)
   return leaseDueForSync(ctx.db, {
     providerId,
     now,
-    lease: ctx.settings.httpTimeoutMs * 2,
+    steps: leaseSteps(ctx),
     limit: SYNC_BATCH,
     dialect: ctx.settings.dialect,
   });
+}
+
+/** How long a check may take before another lease may take its orders again. */
+function leaseMs(ctx: EngineContext): number {
+  return ctx.settings.httpTimeoutMs * 2;
+}
+
+/** The next check after an unchanged answer, for an order that had `n` unchanged checks before it. */
+function unchangedDelay(ctx: EngineContext, n: number): number {
+  return backoff(ctx.settings.syncBaseMs, n + 1, ctx.settings.syncMaxMs);
+}
+
+/**
+ * What the lease schedules for an order with n unchanged checks (the last entry for more): the delay of
+ * an unchanged answer, but never less than the lease. With the defaults (base 60 s, lease 60 s) the
+ * two agree at every step, and an unchanged answer is not written again.
+ */
+function leaseSteps(ctx: EngineContext): number[] {
+  const steps: number[] = [];
+  for (let n = 0; n <= 20; n++) steps.push(Math.max(leaseMs(ctx), unchangedDelay(ctx, n)));
+  while (steps.length > 1 && steps[steps.length - 1] === steps[steps.length - 2]) steps.pop();
+  return steps;
 }
 
 async function scheduleUnchanged(
@@ -59,7 +81,8 @@ async function scheduleUnchanged(
   const n = order.unchangedChecks;
   await scheduleUnchangedCheck(ctx.db, {
     orderId: order.id,
-    nextCheckAt: now + backoff(ctx.settings.syncBaseMs, n + 1, ctx.settings.syncMaxMs),
+    nextCheckAt: now + unchangedDelay(ctx, n),
+    unchangedChecks: n + 1,
     note,
   });
   if (note === null) return;
@@ -180,7 +203,7 @@ export async function syncProviderBatch(ctx: EngineContext, provider: Provider):
         ? `the provider refused status: ${parsed.value.error}`
         : callFailure(out, parsed && !parsed.ok ? parsed.error : undefined);
     ctx.log('warn', 'status sync failed', { provider: provider.id, error: why });
-    // Try these orders again after a short pause (their lease already moved next_check_at forward).
+    // Try these orders again after a short pause (their lease moved next_check_at further ahead).
     await checkAgainAt(ctx.db, { orderIds: orders.map((o) => o.id), at: now + ctx.settings.syncBaseMs });
     return orders.length;
   }
@@ -413,12 +436,14 @@ async function chargeDeliveredPosts(
 }
 
 /**
- * Reschedule orders whose status did not change: one UPDATE per backoff step rather than one per order
- * (most of a large population is unchanged at any check).
+ * Reschedule orders whose status did not change. The lease already scheduled them so when the delay is
+ * at least the lease (always, with the defaults): nothing to write. Otherwise (a lease longer than the
+ * delay, as tests set it) one UPDATE per backoff step rather than one per order.
  */
 async function rescheduleUnchanged(ctx: EngineContext, orders: Order[], now: number): Promise<void> {
   const byStep = new Map<number, number[]>();
   for (const o of orders) {
+    if (unchangedDelay(ctx, o.unchangedChecks) >= leaseMs(ctx)) continue;
     const ids = byStep.get(o.unchangedChecks) ?? [];
     ids.push(o.id);
     byStep.set(o.unchangedChecks, ids);
@@ -426,7 +451,7 @@ async function rescheduleUnchanged(ctx: EngineContext, orders: Order[], now: num
   for (const [n, ids] of byStep) {
     await scheduleUnchangedGroup(ctx.db, {
       orderIds: ids,
-      nextCheckAt: now + backoff(ctx.settings.syncBaseMs, n + 1, ctx.settings.syncMaxMs),
+      nextCheckAt: now + unchangedDelay(ctx, n),
       unchangedChecks: n + 1,
     });
   }
