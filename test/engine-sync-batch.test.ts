@@ -76,7 +76,7 @@ describeEachDb('status sync applies a batch of changes together', (t) => {
 
   /** `n` orders of 100 at 10 per 1000 (1.00 each) of one customer, sent upstream. */
   async function placeAndSend(n: number) {
-    const user = await seedUser(db(), '100');
+    const user = await seedUser(db(), String(Math.max(100, n)));
     const ids: number[] = [];
     for (let i = 0; i < n; i++) {
       const r = await callApi(app, {
@@ -299,5 +299,99 @@ describeEachDb('status sync applies a batch of changes together', (t) => {
     await expectScheduled(at, 60_000, 0);
     for (const id of ids) expect(BigInt((await row(id)).remains)).toBe(60n);
     expect((await checkLedger({ db: db() })).problems).toEqual([]);
+  });
+
+  it('leases start at a floor once nothing earlier was due; an order put further back is found by a lease from the start (within a second when the floor finds nothing, every minute otherwise)', async () => {
+    const { ids, ups, e: sender } = await placeAndSend(3);
+    const [a, b, c] = ids as [number, number, number];
+    const providerId = Number((await row(a)).provider_id);
+    const provider = await findProvider(db(), providerId);
+    if (!provider) throw new Error('no provider');
+    await db()
+      .updateTable('orders')
+      .set({ next_check_at: sender.now() + 3_600_000_000 })
+      .where('provider_id', '=', providerId)
+      .where('id', 'not in', ids)
+      .execute();
+    for (const up of ups) u.setStatus(up, { status: 'In progress', remains: '100', start_count: '0' });
+    const e = makeEngine(db(), t().dialect, {
+      syncBaseMs: 60_000,
+      syncMaxMs: 900_000,
+      httpTimeoutMs: 30_000,
+    });
+    e.advance(sender.now() - e.now() + 10 * BASE);
+    const dueAt = (id: number, at: number) =>
+      db().updateTable('orders').set({ next_check_at: at }).where('id', '=', id).execute();
+    const nextCheck = async (id: number) => Number((await row(id)).next_check_at);
+
+    // The first lease reads from the start: all three; fewer than a batch, so the floor is now - 60 s.
+    expect(await syncProviderBatch(e.ctx, provider)).toBe(3);
+    // An order put an hour back (below the floor) and one due now (above it).
+    const hourAgo = e.now() - 3_600_000;
+    await dueAt(a, hourAgo);
+    await dueAt(b, e.now());
+    e.advance(10);
+    expect(await syncProviderBatch(e.ctx, provider)).toBe(1);
+    expect(await nextCheck(b)).toBeGreaterThan(e.now());
+    expect(await nextCheck(a)).toBe(hourAgo);
+    // Nothing from the floor, but a lease from the start ran less than a second ago: nothing.
+    e.advance(10);
+    expect(await syncProviderBatch(e.ctx, provider)).toBe(0);
+    expect(await nextCheck(a)).toBe(hourAgo);
+    // A second later the empty lease from the floor is followed by one from the start.
+    e.advance(1000);
+    expect(await syncProviderBatch(e.ctx, provider)).toBe(1);
+    expect(await nextCheck(a)).toBeGreaterThan(e.now());
+
+    // While the floor always finds something, the order put back waits for the lease from the start
+    // that runs every minute.
+    await dueAt(a, hourAgo);
+    let sawA = -1;
+    for (let s = 1; s <= 4; s++) {
+      e.advance(20_000);
+      await dueAt(c, e.now());
+      const n = await syncProviderBatch(e.ctx, provider);
+      if ((await nextCheck(a)) !== hourAgo) {
+        sawA = s;
+        expect(n).toBe(2);
+        break;
+      }
+      expect(n).toBe(1);
+    }
+    // 3 × 20 s after the last lease from the start.
+    expect(sawA).toBe(3);
+    expect((await checkLedger({ db: db() })).problems).toEqual([]);
+  });
+
+  it('a backlog put back before the floor is leased batch after batch from the start', async () => {
+    const { ids, ups, e: sender } = await placeAndSend(150);
+    const providerId = Number((await row(ids[0] as number)).provider_id);
+    const provider = await findProvider(db(), providerId);
+    if (!provider) throw new Error('no provider');
+    await db()
+      .updateTable('orders')
+      .set({ next_check_at: sender.now() + 3_600_000_000 })
+      .where('provider_id', '=', providerId)
+      .where('id', 'not in', ids)
+      .execute();
+    for (const up of ups) u.setStatus(up, { status: 'In progress', remains: '100', start_count: '0' });
+    const e = makeEngine(db(), t().dialect, {
+      syncBaseMs: 60_000,
+      syncMaxMs: 900_000,
+      httpTimeoutMs: 30_000,
+    });
+    e.advance(sender.now() - e.now() + 10 * BASE);
+    expect(await syncProviderBatch(e.ctx, provider)).toBe(100);
+    expect(await syncProviderBatch(e.ctx, provider)).toBe(50);
+    expect(await syncProviderBatch(e.ctx, provider)).toBe(0);
+    // The floor is set; now all 150 are put an hour back, a second later.
+    e.advance(1000);
+    const hourAgo = e.now() - 3_600_000;
+    await db().updateTable('orders').set({ next_check_at: hourAgo }).where('id', 'in', ids).execute();
+    expect(await syncProviderBatch(e.ctx, provider)).toBe(100);
+    e.advance(10);
+    expect(await syncProviderBatch(e.ctx, provider)).toBe(50);
+    const rows = await db().selectFrom('orders').select('next_check_at').where('id', 'in', ids).execute();
+    expect(rows.filter((r) => Number(r.next_check_at) <= e.now())).toEqual([]);
   });
 });

@@ -23,7 +23,7 @@ import { dueChecks, dueSends } from '../src/metrics/metrics.repo.js';
 import { claimDue, recoverStale, requeueHeld } from '../src/orders/dispatch.repo.js';
 import { findDueParents, findQuietParents } from '../src/orders/dripfeed.repo.js';
 import { findCustomerOrderPage, findOrdersForOperator } from '../src/orders/orders.repo.js';
-import { leaseDueForSync } from '../src/orders/sync.repo.js';
+import { FULL_SCAN_FROM, leaseDueForSync } from '../src/orders/sync.repo.js';
 import { leaseDuePayments } from '../src/payments/payments.repo.js';
 import { findForwardedRefillsDue, findRefillsToForward } from '../src/refills/refills.repo.js';
 import { decisionCounts } from '../src/reports/reports.repo.js';
@@ -234,6 +234,20 @@ const CASES: Case[] = [
       leaseDueForSync(db, {
         providerId: 1,
         now: NOW,
+        from: FULL_SCAN_FROM,
+        steps: [120_000, 240_000, 900_000],
+        limit: 100,
+        dialect,
+      }),
+    indexes: { orders: ['orders_active_sent_idx'] },
+  },
+  {
+    name: 'sync lease from the floor',
+    call: (db, dialect) =>
+      leaseDueForSync(db, {
+        providerId: 1,
+        now: NOW,
+        from: NOW - 60_000,
         steps: [120_000, 240_000, 900_000],
         limit: 100,
         dialect,

@@ -7,9 +7,12 @@ import { type DialectName, type Executor, idsIn, idsOp, rowsTable } from '../db/
 import { executeNamed } from '../db/named-statements.js';
 import { ACTIVE_STATUS_LITERALS, type Order, toOrder } from './orders.repo.js';
 
+/** The lower bound of a lease that looks at every due order (one statement text for both kinds). */
+export const FULL_SCAN_FROM = Number.MIN_SAFE_INTEGER;
+
 /**
- * Lease up to `limit` of a provider's sent, active orders whose check is due, the most overdue first
- * (on Postgres with SKIP LOCKED, so workers split the work). The same UPDATE already schedules the
+ * Lease up to `limit` of a provider's sent, active orders whose check is due since `from` or later,
+ * the most overdue first (on Postgres with SKIP LOCKED, so workers split the work). The same UPDATE already schedules the
  * next check as if the answer will be "unchanged" (the common answer): one more unchanged check, and
  * the next check at `now + steps[n]` for an order with n unchanged checks (the last step for more),
  * each step at least the lease. An unchanged answer then needs no second write; any other outcome
@@ -18,7 +21,15 @@ import { ACTIVE_STATUS_LITERALS, type Order, toOrder } from './orders.repo.js';
  */
 export async function leaseDueForSync(
   db: Executor,
-  p: { providerId: number; now: number; steps: number[]; limit: number; dialect: DialectName },
+  p: {
+    providerId: number;
+    now: number;
+    /** Only orders due at or after this time (the caller's floor); FULL_SCAN_FROM for all of them. */
+    from: number;
+    steps: number[];
+    limit: number;
+    dialect: DialectName;
+  },
 ): Promise<Order[]> {
   const query = db
     .updateTable('orders')
@@ -35,6 +46,7 @@ export async function leaseDueForSync(
         // order stays `sent` with its last check time, and must not be read again.
         .where('dispatch_state', '=', sql.lit('sent'))
         .where('status', 'in', ACTIVE_STATUS_LITERALS)
+        .where('next_check_at', '>=', p.from)
         .where('next_check_at', '<=', p.now)
         .orderBy('next_check_at')
         .orderBy('id')

@@ -22,6 +22,7 @@ import { changeOrderStatusInTx, isPerPostSubscription, totalQuantity } from '../
 import { payDeliveredPostsInTx } from '../orders/subscription-reserve.js';
 import {
   checkAgainAt,
+  FULL_SCAN_FROM,
   leaseDueForSync,
   type ProgressRow,
   recordProgressBatch,
@@ -40,14 +41,56 @@ import { backoff } from './settings.js';
 
 export const SYNC_BATCH = 100;
 
+/**
+ * Where a provider's leases start reading the due orders, per engine. On Postgres every check leaves
+ * the index entry of the order's old next check behind, dead, until VACUUM: at the front of the due
+ * range, where every lease starting from the oldest due time walks over all of them (at 10M orders,
+ * thousands of pages per lease). Once a lease found fewer orders than it could take, nothing was due
+ * before its time but what other leases held, and every later write of a next check is at least its
+ * writer's time: the next leases start a lease length before that (the floor). Whatever a write put
+ * further back (another host's clock, an operator's tool) is found by a lease from the start, which
+ * runs when a lease from the floor finds nothing (at most once a second) and every minute regardless;
+ * while those find full batches, the floor is dropped.
+ */
+interface LeaseFloor {
+  floor: number | null;
+  fullAt: number;
+}
+const floors = new WeakMap<EngineContext, Map<number, LeaseFloor>>();
+const FULL_SCAN_IDLE_MS = 1000;
+const FULL_SCAN_EVERY_MS = 60_000;
+
+function floorOf(ctx: EngineContext, providerId: number): LeaseFloor {
+  let byProvider = floors.get(ctx);
+  if (!byProvider) floors.set(ctx, (byProvider = new Map()));
+  let f = byProvider.get(providerId);
+  if (!f) byProvider.set(providerId, (f = { floor: null, fullAt: 0 }));
+  return f;
+}
+
 async function claimForSync(ctx: EngineContext, providerId: number, now: number): Promise<Order[]> {
-  return leaseDueForSync(ctx.db, {
-    providerId,
-    now,
-    steps: leaseSteps(ctx),
-    limit: SYNC_BATCH,
-    dialect: ctx.settings.dialect,
-  });
+  const f = floorOf(ctx, providerId);
+  const lease = (from: number) =>
+    leaseDueForSync(ctx.db, {
+      providerId,
+      now,
+      from,
+      steps: leaseSteps(ctx),
+      limit: SYNC_BATCH,
+      dialect: ctx.settings.dialect,
+    });
+  let full = f.floor === null || now - f.fullAt >= FULL_SCAN_EVERY_MS || now < f.fullAt;
+  let orders = await lease(full ? FULL_SCAN_FROM : (f.floor as number));
+  if (!full && orders.length === 0 && now - f.fullAt >= FULL_SCAN_IDLE_MS) {
+    full = true;
+    orders = await lease(FULL_SCAN_FROM);
+  }
+  if (full) f.fullAt = now;
+  // A full lease from the start: more may be due before the floor (a backlog put back), so the next
+  // leases read from the start too, until one finds fewer than it could take.
+  if (orders.length < SYNC_BATCH) f.floor = now - leaseMs(ctx);
+  else if (full) f.floor = null;
+  return orders;
 }
 
 /** How long a check may take before another lease may take its orders again. */
