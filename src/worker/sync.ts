@@ -62,9 +62,15 @@ const FULL_SCAN_EVERY_MS = 60_000;
 
 function floorOf(ctx: EngineContext, providerId: number): LeaseFloor {
   let byProvider = floors.get(ctx);
-  if (!byProvider) floors.set(ctx, (byProvider = new Map()));
+  if (!byProvider) {
+    byProvider = new Map();
+    floors.set(ctx, byProvider);
+  }
   let f = byProvider.get(providerId);
-  if (!f) byProvider.set(providerId, (f = { floor: null, fullAt: 0 }));
+  if (!f) {
+    f = { floor: null, fullAt: 0 };
+    byProvider.set(providerId, f);
+  }
   return f;
 }
 
