@@ -98,6 +98,34 @@ describeEachDb('status sync applies a batch of changes together', (t) => {
     return { user, ids, ups, e };
   }
 
+  /**
+   * `n` orders sent and answered "In progress" (remains 100) by the upstream, alone in the sync's
+   * rounds (other tests' orders are moved out of them), with an engine on the default timings (base
+   * 60 s, at most 15 min, HTTP timeout 30 s: a lease of 60 s) whose clock is past their first check.
+   * `plugin` counts what that engine sends.
+   */
+  async function aloneWithDefaultTimings(n: number, plugin?: OrderUpdates) {
+    const { ids, ups, e: sender } = await placeAndSend(n);
+    const providerId = Number((await row(ids[0] as number)).provider_id);
+    const provider = await findProvider(db(), providerId);
+    if (!provider) throw new Error('no provider');
+    await db()
+      .updateTable('orders')
+      .set({ next_check_at: sender.now() + 3_600_000_000 })
+      .where('provider_id', '=', providerId)
+      .where('id', 'not in', ids)
+      .execute();
+    for (const up of ups) u.setStatus(up, { status: 'In progress', remains: '100', start_count: '0' });
+    const handle = plugin ? db().withPlugin(plugin) : db();
+    const e = makeEngine(handle, t().dialect, {
+      syncBaseMs: 60_000,
+      syncMaxMs: 900_000,
+      httpTimeoutMs: 30_000,
+    });
+    e.advance(sender.now() - e.now() + 10 * BASE);
+    return { ids, ups, sender, provider, e };
+  }
+
   it('an order moved by an operator between the claim and the answer is refused alone; the rest of the batch applies', async () => {
     const { ids, ups, e } = await placeAndSend(4);
     for (const up of ups)
@@ -223,30 +251,12 @@ describeEachDb('status sync applies a batch of changes together', (t) => {
   });
 
   it('with the default timings an unchanged answer is written by the lease alone; a failed call does not count as unchanged', async () => {
-    const { ids, ups, e: sender } = await placeAndSend(3);
-    const providerId = Number((await row(ids[0] as number)).provider_id);
-    const provider = await findProvider(db(), providerId);
-    if (!provider) throw new Error('no provider');
-    // Only these orders are in the rounds below (other tests' orders are moved out of them).
-    await db()
-      .updateTable('orders')
-      .set({ next_check_at: sender.now() + 3_600_000_000 })
-      .where('provider_id', '=', providerId)
-      .where('id', 'not in', ids)
-      .execute();
-    for (const up of ups) u.setStatus(up, { status: 'In progress', remains: '100', start_count: '0' });
+    const updates = new OrderUpdates();
+    const { ids, ups, sender, provider, e } = await aloneWithDefaultTimings(3, updates);
     // The answer "In progress" is a change once (recorded as progress), then unchanged.
     sender.advance(BASE * 2);
     await sender.round();
     for (const id of ids) expect((await row(id)).status).toBe('in_progress');
-
-    const updates = new OrderUpdates();
-    // Base 60 s, at most 15 min, HTTP timeout 30 s (a lease of 60 s): the defaults.
-    const e = makeEngine(db().withPlugin(updates), t().dialect, {
-      syncBaseMs: 60_000,
-      syncMaxMs: 900_000,
-      httpTimeoutMs: 30_000,
-    });
     e.advance(sender.now() - e.now() + 10 * BASE);
     const check = async () => {
       updates.count = 0;
@@ -302,24 +312,8 @@ describeEachDb('status sync applies a batch of changes together', (t) => {
   });
 
   it('leases start at a floor once nothing earlier was due; an order put further back is found by a lease from the start (within a second when the floor finds nothing, every minute otherwise)', async () => {
-    const { ids, ups, e: sender } = await placeAndSend(3);
+    const { ids, provider, e } = await aloneWithDefaultTimings(3);
     const [a, b, c] = ids as [number, number, number];
-    const providerId = Number((await row(a)).provider_id);
-    const provider = await findProvider(db(), providerId);
-    if (!provider) throw new Error('no provider');
-    await db()
-      .updateTable('orders')
-      .set({ next_check_at: sender.now() + 3_600_000_000 })
-      .where('provider_id', '=', providerId)
-      .where('id', 'not in', ids)
-      .execute();
-    for (const up of ups) u.setStatus(up, { status: 'In progress', remains: '100', start_count: '0' });
-    const e = makeEngine(db(), t().dialect, {
-      syncBaseMs: 60_000,
-      syncMaxMs: 900_000,
-      httpTimeoutMs: 30_000,
-    });
-    e.advance(sender.now() - e.now() + 10 * BASE);
     const dueAt = (id: number, at: number) =>
       db().updateTable('orders').set({ next_check_at: at }).where('id', '=', id).execute();
     const nextCheck = async (id: number) => Number((await row(id)).next_check_at);
@@ -364,23 +358,7 @@ describeEachDb('status sync applies a batch of changes together', (t) => {
   });
 
   it('a backlog put back before the floor is leased batch after batch from the start', async () => {
-    const { ids, ups, e: sender } = await placeAndSend(150);
-    const providerId = Number((await row(ids[0] as number)).provider_id);
-    const provider = await findProvider(db(), providerId);
-    if (!provider) throw new Error('no provider');
-    await db()
-      .updateTable('orders')
-      .set({ next_check_at: sender.now() + 3_600_000_000 })
-      .where('provider_id', '=', providerId)
-      .where('id', 'not in', ids)
-      .execute();
-    for (const up of ups) u.setStatus(up, { status: 'In progress', remains: '100', start_count: '0' });
-    const e = makeEngine(db(), t().dialect, {
-      syncBaseMs: 60_000,
-      syncMaxMs: 900_000,
-      httpTimeoutMs: 30_000,
-    });
-    e.advance(sender.now() - e.now() + 10 * BASE);
+    const { ids, provider, e } = await aloneWithDefaultTimings(150);
     expect(await syncProviderBatch(e.ctx, provider)).toBe(100);
     expect(await syncProviderBatch(e.ctx, provider)).toBe(50);
     expect(await syncProviderBatch(e.ctx, provider)).toBe(0);
