@@ -12,12 +12,12 @@ export const FULL_SCAN_FROM = Number.MIN_SAFE_INTEGER;
 
 /**
  * Lease up to `limit` of a provider's sent, active orders whose check is due since `from` or later,
- * the most overdue first (on Postgres with SKIP LOCKED, so workers split the work). The same UPDATE already schedules the
- * next check as if the answer will be "unchanged" (the common answer): one more unchanged check, and
- * the next check at `now + steps[n]` for an order with n unchanged checks (the last step for more),
- * each step at least the lease. An unchanged answer then needs no second write; any other outcome
- * writes its own schedule. Returns the orders as they were before the lease (their unchanged count
- * as read), so that callers decide from the snapshot.
+ * the most overdue first (on Postgres with SKIP LOCKED, so workers split the work). The same UPDATE
+ * already schedules the next check as if the answer will be "unchanged" (the common answer): one more
+ * unchanged check, and the next check at `now + steps[n]` for an order with n unchanged checks (the
+ * last step for more), each step at least the lease. An unchanged answer then needs no second write;
+ * any other outcome writes its own schedule. Returns the orders as they were before the lease (their
+ * unchanged count as read), so that callers decide from the snapshot.
  */
 export async function leaseDueForSync(
   db: Executor,
@@ -73,7 +73,7 @@ function stepsByUnchangedChecks(steps: number[]) {
   return sql`(CASE unchanged_checks ${sql.join(whens, sql` `)} ELSE ${sql.lit(last)} END)`;
 }
 
-/** One unchanged order: next check at `nextCheckAt`, `unchangedChecks` unchanged checks so far, a note if any. */
+/** One unchanged order: next check at `nextCheckAt`, `unchangedChecks` unchanged checks, a note if any. */
 export async function scheduleUnchangedCheck(
   db: Executor,
   p: { orderId: number; nextCheckAt: number; unchangedChecks: number; note: string | null },
