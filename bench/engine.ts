@@ -267,13 +267,12 @@ function orderColumns(s: EngineSeed, now: number): Record<string, string> {
     created_at: String(now),
     updated_at: String(now),
     provider_id: String(s.providerId),
-    unchanged_checks: '0',
   };
 }
 
 /** Postgres: what autovacuum would have done by then (statistics, no dead rows from the last run). */
 async function settle(db: Db): Promise<void> {
-  if (db.dialect === 'postgres') await sql`VACUUM ANALYZE orders`.execute(db.db);
+  if (db.dialect === 'postgres') await sql`VACUUM ANALYZE orders, order_checks`.execute(db.db);
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -350,8 +349,10 @@ export async function benchSync(o: EngineOptions, kind: Kind, sim: SimChild): Pr
         dispatch_state: "'sent'",
         provider_order_id: `CAST(${PRELOADED.firstId} + i AS TEXT)`,
         dispatch_attempts: '1',
-        next_check_at: `${base} + i`,
       });
+      // The sync's schedule: every order due, the oldest first (ids in the order made).
+      await sql`INSERT INTO order_checks (order_id, provider_id, next_check_at, unchanged_checks)
+        SELECT id, provider_id, ${base} + id, 0 FROM orders WHERE dispatch_state = 'sent'`.execute(db.db);
       await settle(db);
     } finally {
       await db.close();
@@ -366,8 +367,11 @@ export async function benchSync(o: EngineOptions, kind: Kind, sim: SimChild): Pr
         // Every order due again, and stored with what the simulator will now contradict (or match).
         const again = await openDatabase(fresh.url, { migrate: false });
         try {
-          await sql`UPDATE orders SET remains = ${phase.remains}, unchanged_checks = 0, last_error = NULL,
-            status = 'in_progress', next_check_at = ${Date.now() - OVERDUE_BASE_MS} + id`.execute(again.db);
+          await sql`UPDATE orders SET remains = ${phase.remains}, last_error = NULL, status = 'in_progress'`.execute(
+            again.db,
+          );
+          await sql`UPDATE order_checks SET unchanged_checks = 0,
+            next_check_at = ${Date.now() - OVERDUE_BASE_MS} + order_id`.execute(again.db);
           await settle(again);
         } finally {
           await again.close();
@@ -396,10 +400,15 @@ export async function benchSync(o: EngineOptions, kind: Kind, sim: SimChild): Pr
       const check = await openDatabase(fresh.url, { migrate: false });
       let updated: number;
       try {
-        const q = check.db.selectFrom('orders').select((eb) => eb.fn.countAll().as('n'));
         const row = await (phase.remains === PRELOADED.remains
-          ? q.where('unchanged_checks', '>', 0)
-          : q.where('remains', '=', PRELOADED.remains)
+          ? check.db
+              .selectFrom('order_checks')
+              .select((eb) => eb.fn.countAll().as('n'))
+              .where('unchanged_checks', '>', 0)
+          : check.db
+              .selectFrom('orders')
+              .select((eb) => eb.fn.countAll().as('n'))
+              .where('remains', '=', PRELOADED.remains)
         ).executeTakeFirstOrThrow();
         updated = Number(row.n);
       } finally {

@@ -85,6 +85,16 @@ export async function seedScale(
         `           orders ${from.toLocaleString('en-US')}..${to.toLocaleString('en-US')} in ${((performance.now() - c0) / 1000).toFixed(1)} s`,
       );
     }
+    // The sync's schedule: active orders are in a steady state, their next checks spread over the next
+    // half hour as the sync's backoff leaves them (bench/scale.ts makes them all due afterwards to
+    // measure a full sync).
+    const s0 = performance.now();
+    await sql`INSERT INTO order_checks (order_id, provider_id, next_check_at, unchanged_checks)
+      SELECT id, provider_id, ${now} + ((id * 7919) % ${SPREAD_MS}), 0 FROM orders
+      WHERE dispatch_state = 'sent' AND status IN ('pending', 'processing', 'in_progress')`.execute(db.db);
+    p.log(
+      `           checks of the active orders scheduled in ${((performance.now() - s0) / 1000).toFixed(1)} s`,
+    );
     const i0 = performance.now();
     for (const create of indexes) await sql.raw(create).execute(db.db);
     p.log(
@@ -95,9 +105,8 @@ export async function seedScale(
     // while it ran (a tenth of the active orders at 10M, whose seed takes minutes) move to the end of
     // the half hour, so that the worker meets the steady state (about active / 1800 checks a second),
     // not a backlog to catch up while the calls are measured.
-    const due = await sql`UPDATE orders SET next_check_at = next_check_at + ${SPREAD_MS}
-      WHERE dispatch_state = 'sent' AND status IN ('pending', 'processing', 'in_progress')
-        AND next_check_at <= ${Date.now()}`.execute(db.db);
+    const due = await sql`UPDATE order_checks SET next_check_at = next_check_at + ${SPREAD_MS}
+      WHERE next_check_at <= ${Date.now()}`.execute(db.db);
     p.log(
       `           ${Number(due.numAffectedRows ?? 0).toLocaleString('en-US')} checks due during the load moved ahead`,
     );
@@ -240,12 +249,6 @@ async function bulkOrders(
     // Queued orders and running parents are due in a day: the claim and the runs sweep search for due
     // rows every round, and find none among millions.
     next_attempt_at: `CASE WHEN ${k} >= 100 AND ${k} < 103 THEN ${p.now + 86_400_000} + n ELSE NULL END`,
-    // Active orders are in a steady state: their next checks spread over the next half hour, as the
-    // sync's backoff leaves them (bench/scale.ts makes them all due afterwards to measure a full
-    // sync); ended orders keep their last check time, long past, as they do in a real panel.
-    next_check_at: `CASE WHEN ${k} < ${ACTIVE_PER_1000} THEN ${p.now} + ((n * 7919) % ${SPREAD_MS})
-      WHEN ${k} >= 100 AND ${k} < 136 THEN NULL ELSE ${created} + 120000 END`,
-    unchanged_checks: '0',
   };
   const names = Object.keys(columns);
   await sql

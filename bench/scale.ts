@@ -280,11 +280,8 @@ async function makeAllActiveDue(url: string, maxId: number): Promise<void> {
     for (let from = 0; from <= maxId; from += slice) {
       for (let attempt = 1; ; attempt++) {
         try {
-          await sql`UPDATE orders SET next_check_at = ${Date.now() - 10_000_000} + id, unchanged_checks = 0
-            WHERE id > ${from} AND id <= ${from + slice}
-              AND dispatch_state = 'sent' AND status IN ('pending', 'processing', 'in_progress')`.execute(
-            db.db,
-          );
+          await sql`UPDATE order_checks SET next_check_at = ${Date.now() - 10_000_000} + order_id,
+            unchanged_checks = 0 WHERE order_id > ${from} AND order_id <= ${from + slice}`.execute(db.db);
           break;
         } catch (err) {
           if (attempt >= 5) throw err;
@@ -301,7 +298,7 @@ async function syncedOrders(url: string): Promise<number> {
   const db = await openDatabase(url, { migrate: false });
   try {
     const r = await db.db
-      .selectFrom('orders')
+      .selectFrom('order_checks')
       .select((eb) => eb.fn.countAll().as('n'))
       .where('unchanged_checks', '>', 0)
       .executeTakeFirstOrThrow();

@@ -18,6 +18,7 @@ import { callApi, makeApi, seedUser, uniqueName } from './helpers/api.js';
 import { describeEachDb } from './helpers/db.js';
 import {
   makeEngine,
+  nextCheckOf,
   type ScriptedUpstream,
   startScriptedUpstream,
   type TestEngine,
@@ -82,10 +83,10 @@ describeEachDb('upstream anomalies are raised once and back off', (t) => {
   async function checks(e: TestEngine, id: number, n: number): Promise<number[]> {
     const gaps: number[] = [];
     for (let i = 0; i < n; i++) {
-      const due = Number((await row(id)).next_check_at);
+      const due = await nextCheckOf(db(), id);
       if (due > e.now()) e.advance(due - e.now());
       await e.round();
-      gaps.push(Number((await row(id)).next_check_at) - e.now());
+      gaps.push((await nextCheckOf(db(), id)) - e.now());
     }
     return gaps;
   }

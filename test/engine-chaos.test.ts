@@ -688,7 +688,14 @@ describeEachDb('chaos upstream', (t) => {
     const e = makeEngine(db(), t().dialect);
     const first = await findOrder(db(), orderId);
     if (!first) throw new Error('order');
-    expect(await applyUpstreamStatus(e.ctx, first, { status: 'Active', posts: '2' }, e.now())).toBe(true);
+    expect(
+      await applyUpstreamStatus(
+        e.ctx,
+        { ...first, unchangedChecks: 0 },
+        { status: 'Active', posts: '2' },
+        e.now(),
+      ),
+    ).toBe(true);
     const charged = await findOrder(db(), orderId);
     if (!charged) throw new Error('order');
     expect(charged.chargeUnits).toBe(parseRate('0.4')); // 2 posts × 100 × 2 / 1000
@@ -706,7 +713,12 @@ describeEachDb('chaos upstream', (t) => {
         ).balance_units,
       );
     const before = await balance();
-    await applyUpstreamStatus(e.ctx, charged, { status: 'Active', posts: '5' }, e.now());
+    await applyUpstreamStatus(
+      e.ctx,
+      { ...charged, unchangedChecks: 0 },
+      { status: 'Active', posts: '5' },
+      e.now(),
+    );
     const after = await findOrder(db(), orderId);
     expect(after?.status).toBe('canceled');
     expect(after?.chargeUnits).toBe(parseRate('0.4'));
@@ -801,7 +813,7 @@ describeEachDb('chaos upstream', (t) => {
               ).toBe(ended);
               continue;
             }
-            await applyUpstreamStatus(e.ctx, before, en, e.now());
+            await applyUpstreamStatus(e.ctx, { ...before, unchangedChecks: 0 }, en, e.now());
             const after = await findOrder(db(), orderId);
             if (!after) throw new Error('order vanished');
             expect(after.refundedUnits >= 0n && after.refundedUnits <= after.chargeUnits).toBe(true);
@@ -832,7 +844,7 @@ describeEachDb('chaos upstream', (t) => {
               { status: 'Partial', remains: '1' },
               { status: 'Completed', remains: '0' },
             ]) {
-              await applyUpstreamStatus(e.ctx, stale, flap, e.now());
+              await applyUpstreamStatus(e.ctx, { ...stale, unchangedChecks: 0 }, flap, e.now());
               const o = await findOrder(db(), orderId);
               expect(JSON.stringify([o?.status, String(o?.remains), String(o?.refundedUnits)])).toBe(ended);
             }

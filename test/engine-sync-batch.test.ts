@@ -25,8 +25,10 @@ import { adminActor } from './helpers/actor.js';
 import { callApi, makeApi, seedUser } from './helpers/api.js';
 import { describeEachDb } from './helpers/db.js';
 import {
+  checkOf,
   connectProvider,
   makeEngine,
+  nextCheckOf,
   type ScriptedUpstream,
   startScriptedUpstream,
   upstreamService,
@@ -37,10 +39,15 @@ let seq = 0;
 
 /** Counts the UPDATE statements on `orders` the engine sends through a handle. */
 class OrderUpdates implements KyselyPlugin {
+  /** UPDATEs of orders, and of the sync's schedule (order_checks). */
   count = 0;
+  checks = 0;
   transformQuery(args: PluginTransformQueryArgs): RootOperationNode {
-    if (args.node.kind === 'UpdateQueryNode' && JSON.stringify(args.node.table).includes('"orders"'))
-      this.count++;
+    if (args.node.kind === 'UpdateQueryNode') {
+      const table = JSON.stringify(args.node.table);
+      if (table.includes('"orders"')) this.count++;
+      if (table.includes('"order_checks"')) this.checks++;
+    }
     return args.node;
   }
   async transformResult(args: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> {
@@ -110,10 +117,10 @@ describeEachDb('status sync applies a batch of changes together', (t) => {
     const provider = await findProvider(db(), providerId);
     if (!provider) throw new Error('no provider');
     await db()
-      .updateTable('orders')
+      .updateTable('order_checks')
       .set({ next_check_at: sender.now() + 3_600_000_000 })
       .where('provider_id', '=', providerId)
-      .where('id', 'not in', ids)
+      .where('order_id', 'not in', ids)
       .execute();
     for (const up of ups) u.setStatus(up, { status: 'In progress', remains: '100', start_count: '0' });
     const handle = plugin ? db().withPlugin(plugin) : db();
@@ -168,11 +175,14 @@ describeEachDb('status sync applies a batch of changes together', (t) => {
       expect(BigInt(o.remains)).toBe(40n);
       expect(BigInt(o.start_count ?? -1)).toBe(10n);
       expect(BigInt(o.provider_charge_units ?? -1)).toBe(parseAmount('0.5'));
-      expect(Number(o.unchanged_checks)).toBe(0);
-      expect(Number(o.next_check_at)).toBeGreaterThanOrEqual(t0 + BASE);
-      expect(Number(o.next_check_at)).toBeLessThanOrEqual(e.now() + BASE);
+      const c = await checkOf(db(), id);
+      expect(c?.unchangedChecks).toBe(0);
+      expect(c?.nextCheckAt).toBeGreaterThanOrEqual(t0 + BASE);
+      expect(c?.nextCheckAt).toBeLessThanOrEqual(e.now() + BASE);
       expect(o.last_error).toBeNull();
     }
+    // An ended order leaves the sync's schedule, in the transaction that ends it.
+    expect(await checkOf(db(), victim)).toBeNull();
     // The operator's cancel stands: refunded once, in full, and the answer about it is not applied.
     const v = await row(victim);
     expect(v.status).toBe('canceled');
@@ -260,23 +270,26 @@ describeEachDb('status sync applies a batch of changes together', (t) => {
     e.advance(sender.now() - e.now() + 10 * BASE);
     const check = async () => {
       updates.count = 0;
+      updates.checks = 0;
       const from = e.now();
       expect(await syncProviderBatch(e.ctx, provider)).toBe(3);
-      return { from, to: e.now(), writes: updates.count };
+      return { from, to: e.now(), orderWrites: updates.count, checkWrites: updates.checks };
     };
     const expectScheduled = async (at: { from: number; to: number }, delay: number, unchanged: number) => {
       for (const id of ids) {
-        const o = await row(id);
-        expect(Number(o.unchanged_checks), `order ${id}`).toBe(unchanged);
-        expect(Number(o.next_check_at)).toBeGreaterThanOrEqual(at.from + delay);
-        expect(Number(o.next_check_at)).toBeLessThanOrEqual(at.to + delay);
-        expect(o.status).toBe('in_progress');
+        const c = await checkOf(db(), id);
+        expect(c?.unchangedChecks, `order ${id}`).toBe(unchanged);
+        expect(c?.nextCheckAt).toBeGreaterThanOrEqual(at.from + delay);
+        expect(c?.nextCheckAt).toBeLessThanOrEqual(at.to + delay);
+        expect((await row(id)).status).toBe('in_progress');
       }
     };
 
-    // Unchanged: 60 s × 2^1 later, one unchanged check; the lease's UPDATE was the only one.
+    // Unchanged: 60 s × 2^1 later, one unchanged check; the lease's UPDATE of the schedule was the
+    // only write, and orders was not written at all.
     let at = await check();
-    expect(at.writes).toBe(1);
+    expect(at.checkWrites).toBe(1);
+    expect(at.orderWrites).toBe(0);
     await expectScheduled(at, 120_000, 1);
 
     // The status call fails: checked again after the base interval, and not counted as unchanged.
@@ -287,18 +300,19 @@ describeEachDb('status sync applies a batch of changes together', (t) => {
     } finally {
       delete u.handlers.status;
     }
-    expect(at.writes).toBe(2);
+    expect(at.checkWrites).toBe(2);
+    expect(at.orderWrites).toBe(0);
     await expectScheduled(at, 60_000, 1);
 
     // Unchanged again: 60 s × 2^2, two unchanged checks; then the cap of 15 min.
     e.advance(70_000);
     at = await check();
-    expect(at.writes).toBe(1);
+    expect(at).toMatchObject({ checkWrites: 1, orderWrites: 0 });
     await expectScheduled(at, 240_000, 2);
     for (const delay of [480_000, 900_000, 900_000]) {
       e.advance(delay + 10_000);
       at = await check();
-      expect(at.writes).toBe(1);
+      expect(at).toMatchObject({ checkWrites: 1, orderWrites: 0 });
     }
     await expectScheduled(at, 900_000, 5);
 
@@ -315,8 +329,8 @@ describeEachDb('status sync applies a batch of changes together', (t) => {
     const { ids, provider, e } = await aloneWithDefaultTimings(3);
     const [a, b, c] = ids as [number, number, number];
     const dueAt = (id: number, at: number) =>
-      db().updateTable('orders').set({ next_check_at: at }).where('id', '=', id).execute();
-    const nextCheck = async (id: number) => Number((await row(id)).next_check_at);
+      db().updateTable('order_checks').set({ next_check_at: at }).where('order_id', '=', id).execute();
+    const nextCheck = (id: number) => nextCheckOf(db(), id);
 
     // The first lease reads from the start: all three; fewer than a batch, so the floor is now - 60 s.
     expect(await syncProviderBatch(e.ctx, provider)).toBe(3);
@@ -365,11 +379,20 @@ describeEachDb('status sync applies a batch of changes together', (t) => {
     // The floor is set; now all 150 are put an hour back, a second later.
     e.advance(1000);
     const hourAgo = e.now() - 3_600_000;
-    await db().updateTable('orders').set({ next_check_at: hourAgo }).where('id', 'in', ids).execute();
+    await db()
+      .updateTable('order_checks')
+      .set({ next_check_at: hourAgo })
+      .where('order_id', 'in', ids)
+      .execute();
     expect(await syncProviderBatch(e.ctx, provider)).toBe(100);
     e.advance(10);
     expect(await syncProviderBatch(e.ctx, provider)).toBe(50);
-    const rows = await db().selectFrom('orders').select('next_check_at').where('id', 'in', ids).execute();
+    const rows = await db()
+      .selectFrom('order_checks')
+      .select('next_check_at')
+      .where('order_id', 'in', ids)
+      .execute();
+    expect(rows).toHaveLength(150);
     expect(rows.filter((r) => Number(r.next_check_at) <= e.now())).toEqual([]);
   });
 });

@@ -125,17 +125,14 @@ describeEachDb('status sync: several calls per provider, providers side by side'
       // Earlier tests' orders would be due or not depending on how long those tests took (their next
       // check is a second after their last): out of this round, so exactly this test's orders are due.
       await db()
-        .updateTable('orders')
+        .updateTable('order_checks')
         .set({ next_check_at: e.now() + 3_600_000 })
-        .where('id', 'not in', ids)
-        .where('dispatch_state', '=', 'sent')
+        .where('order_id', 'not in', ids)
         .execute();
       e.advance(BASE * 2);
       const due = await db()
-        .selectFrom('orders')
-        .select('id')
-        .where('dispatch_state', '=', 'sent')
-        .where('status', 'in', ['pending', 'processing', 'in_progress'])
+        .selectFrom('order_checks')
+        .select('order_id as id')
         .where('next_check_at', '<=', e.now())
         .execute();
       const checked = await syncRound(e.ctx);

@@ -72,7 +72,6 @@ function order(over: Partial<Order> = {}): Order {
     lastError: null,
     cancelState: null,
     dispatchAttempts: 1,
-    unchangedChecks: 0,
     deliveredPosts: null,
     reserveUnits: 0n,
     nextAttemptAt: null,

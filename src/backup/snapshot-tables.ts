@@ -20,6 +20,7 @@ export const SNAPSHOT_TABLES = [
   { name: 'services', key: ['id'] },
   { name: 'user_rates', key: ['user_id', 'service_id'] },
   { name: 'orders', key: ['id'] },
+  { name: 'order_checks', key: ['order_id'] },
   { name: 'payment_methods', key: ['id'] },
   { name: 'payments', key: ['id'] },
   { name: 'payment_events', key: ['id'] },

@@ -95,15 +95,12 @@ export async function stopRunsForCancel(db: Executor, p: { parentId: number; now
     .execute();
 }
 
-/** requested -> forwarded: the provider took it; the sync looks at the order at once. */
-export async function markCancelForwarded(
-  db: Executor,
-  p: { orderId: number; now: number },
-): Promise<boolean> {
+/** requested -> forwarded: the provider took it (the caller has the sync look at the order at once). */
+export async function markCancelForwarded(db: Executor, p: { orderId: number }): Promise<boolean> {
   assertCancelTransition('requested', 'forwarded');
   const res = await db
     .updateTable('orders')
-    .set({ cancel_state: 'forwarded', next_check_at: p.now, unchanged_checks: 0 })
+    .set({ cancel_state: 'forwarded' })
     .where('id', '=', p.orderId)
     .where('cancel_state', 'is', null)
     .executeTakeFirst();

@@ -704,6 +704,34 @@ function migrations(dialect: DialectName): Record<string, Migration> {
         await db.schema.dropIndex('orders_sync_idx').execute();
       },
     },
+    '0019_order_checks': {
+      async up(db: AnyDb) {
+        // The sync's schedule leaves orders (issue 12). Every check moved next_check_at, an indexed column
+        // of orders: on Postgres no such update is HOT, so each check wrote an entry into every index
+        // of the widest table, and left the old ones dead. The schedule now has a narrow table of its
+        // own: one row per sent, active order (made by whatever sends it, removed when it ends), whose
+        // updates touch two small indexes.
+        await db.schema
+          .createTable('order_checks')
+          .addColumn('order_id', idType, (c) => c.primaryKey())
+          .addColumn('provider_id', idType, (c) => c.notNull())
+          .addColumn('next_check_at', big, (c) => c.notNull())
+          .addColumn('unchanged_checks', 'integer', (c) => c.notNull().defaultTo(0))
+          .execute();
+        await db.schema
+          .createIndex('order_checks_due_idx')
+          .on('order_checks')
+          .columns(['provider_id', 'next_check_at', 'order_id'])
+          .execute();
+        await sql`INSERT INTO order_checks (order_id, provider_id, next_check_at, unchanged_checks)
+          SELECT id, provider_id, COALESCE(next_check_at, 0), unchanged_checks FROM orders
+          WHERE dispatch_state = 'sent' AND status IN ('pending', 'processing', 'in_progress')
+            AND provider_id IS NOT NULL`.execute(db);
+        await db.schema.dropIndex('orders_active_sent_idx').execute();
+        await db.schema.alterTable('orders').dropColumn('next_check_at').execute();
+        await db.schema.alterTable('orders').dropColumn('unchanged_checks').execute();
+      },
+    },
   };
 }
 

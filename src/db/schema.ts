@@ -115,8 +115,6 @@ export interface OrdersTable {
   claimed_by: string | null;
   claimed_at: Int | null;
   last_error: string | null;
-  next_check_at: Int | null;
-  unchanged_checks: Generated<number>;
   cancel_state: string | null;
   parent_order_id: number | null;
   run_index: number | null;
@@ -226,6 +224,17 @@ export interface AuditLogTable {
   note: string | null;
 }
 
+/**
+ * The sync's schedule (0019_order_checks): one row per sent, active order, with its next status check
+ * and how many checks in a row found nothing new (the backoff step).
+ */
+export interface OrderChecksTable {
+  order_id: number;
+  provider_id: number;
+  next_check_at: Int;
+  unchanged_checks: Generated<number>;
+}
+
 /** Each running worker's last sign of life (0015_worker_heartbeats), read by /ready. */
 export interface WorkerHeartbeatsTable {
   worker_id: string;
@@ -330,6 +339,7 @@ export interface Database {
   password_resets: PasswordResetsTable;
   audit_log: AuditLogTable;
   worker_heartbeats: WorkerHeartbeatsTable;
+  order_checks: OrderChecksTable;
   categories: CategoriesTable;
   recovery_codes: RecoveryCodesTable;
   two_factor_challenges: TwoFactorChallengesTable;

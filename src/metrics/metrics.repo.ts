@@ -1,7 +1,6 @@
 /** SQL of the metrics read at each scrape: counts by state, the engine's due work, and its age. */
 import { sql } from 'kysely';
 import type { Executor } from '../db/executor.js';
-import { ACTIVE_STATUS_LITERALS } from '../orders/orders.repo.js';
 
 const num = (v: unknown) => Number(v ?? 0);
 
@@ -41,13 +40,11 @@ export async function dueSends(db: Executor, p: { now: number }) {
   return { n: num(send?.n), oldest: oldest(send?.oldest) };
 }
 
-/** Active sent orders whose status check is due, and the oldest; orders_active_sent_idx (0017). */
+/** Status checks that are due, and the oldest: a scrape reads the sync's schedule (order_checks), which holds the active sent orders only. */
 export async function dueChecks(db: Executor, p: { now: number }) {
   const check = await db
-    .selectFrom('orders')
+    .selectFrom('order_checks')
     .select((eb) => [eb.fn.countAll().as('n'), eb.fn.min('next_check_at').as('oldest')])
-    .where('dispatch_state', '=', sql.lit('sent'))
-    .where('status', 'in', ACTIVE_STATUS_LITERALS)
     .where('next_check_at', '<=', p.now)
     .executeTakeFirst();
   return { n: num(check?.n), oldest: oldest(check?.oldest) };

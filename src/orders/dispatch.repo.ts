@@ -14,8 +14,6 @@ export interface DispatchSet {
   last_error?: string | null;
   next_attempt_at?: number | null;
   provider_order_id?: string;
-  next_check_at?: number | null;
-  unchanged_checks?: number;
 }
 
 /**
@@ -134,27 +132,26 @@ export async function releaseClaim(
  * is still `workerId`'s, with its upstream order id; an order still `pending` shows `processing` (the
  * state machine's first step once the provider has it, which moves no money: the same move as
  * settle.ts startProcessingInTx, made here so that a whole group costs one statement). Returns the ids
- * recorded; any other order's claim was lost meanwhile (see markSentLate).
+ * recorded; any other order's claim was lost meanwhile (see markSentLate). The caller gives the recorded
+ * orders their first status check (sync.repo scheduleChecks) in the same transaction.
  */
 export async function releaseClaimsSent(
   db: Executor,
-  p: { workerId: string; now: number; rows: { orderId: number; upstreamId: string; nextCheckAt: number }[] },
+  p: { workerId: string; now: number; rows: { orderId: number; upstreamId: string }[] },
 ): Promise<Set<number>> {
   assertDispatchTransition('sending', 'sent');
   if (p.rows.length === 0) return new Set();
   const rows = rowsTable(
     db,
-    ['bigint', 'text', 'bigint'],
-    p.rows.map((r) => [r.orderId, r.upstreamId, r.nextCheckAt]),
+    ['bigint', 'text'],
+    p.rows.map((r) => [r.orderId, r.upstreamId]),
   );
   const query = sql<{ id: number | string }>`
-    WITH v(id, upstream_id, next_check_at) AS (SELECT * FROM ${rows} AS r)
+    WITH v(id, upstream_id) AS (SELECT * FROM ${rows} AS r)
     UPDATE orders SET
       dispatch_state = 'sent',
       claimed_by = NULL,
       provider_order_id = v.upstream_id,
-      next_check_at = v.next_check_at,
-      unchanged_checks = 0,
       last_error = NULL,
       updated_at = ${p.now},
       status = CASE WHEN orders.status = 'pending' THEN 'processing' ELSE orders.status END

@@ -41,7 +41,6 @@ export interface Order {
   lastError: string | null;
   cancelState: string | null;
   dispatchAttempts: number;
-  unchangedChecks: number;
   deliveredPosts: number | null;
   /** Money held for a subscription without a post limit, to pay its next delivered posts (0 otherwise). */
   reserveUnits: bigint;
@@ -85,7 +84,6 @@ export function toOrder(row: any): Order {
     lastError: row.last_error,
     cancelState: row.cancel_state,
     dispatchAttempts: Number(row.dispatch_attempts ?? 0),
-    unchangedChecks: Number(row.unchanged_checks ?? 0),
     nextAttemptAt:
       row.next_attempt_at === null || row.next_attempt_at === undefined ? null : Number(row.next_attempt_at),
     deliveredPosts:
@@ -538,8 +536,6 @@ export interface StatusSet {
   refunded_units: bigint;
   updated_at: number;
   finished_at: number | null;
-  next_check_at?: number;
-  unchanged_checks?: number;
   last_error?: string | null;
   provider_charge_units?: bigint;
   reserve_units?: bigint;

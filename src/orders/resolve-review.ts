@@ -16,6 +16,7 @@ import { resolveFromReview } from './dispatch.repo.js';
 import { API_STATUS } from './order.state.js';
 import { findOrder } from './orders.repo.js';
 import { changeOrderStatusInTx, type SettleFailure, startProcessingInTx } from './settle.js';
+import { scheduleChecks } from './sync.repo.js';
 
 export type ReviewResolution =
   | { kind: 'sent'; upstreamOrderId: string }
@@ -55,7 +56,7 @@ export async function resolveReview(opts: {
             orderId,
             to: 'sent',
             now,
-            set: { provider_order_id: resolution.upstreamOrderId, next_check_at: now, last_error: null },
+            set: { provider_order_id: resolution.upstreamOrderId, last_error: null },
           })
         : resolution.kind === 'not_sent'
           ? await resolveFromReview(tx, {
@@ -67,9 +68,11 @@ export async function resolveReview(opts: {
           : await resolveFromReview(tx, { orderId, to: 'closed', now, set: { last_error: null } });
     if (!moved) return fail({ code: 'conflict', reason: 'changed_meanwhile', what: 'order', id: orderId });
     if (resolution.kind === 'sent') {
-      // The provider has it: the customer sees Processing, through the state machine.
+      // The provider has it: the customer sees Processing, through the state machine; the sync looks
+      // at it at once.
       const r = await startProcessingInTx(tx, { orderId, now });
       if (r && !r.ok) return r;
+      await scheduleChecks(tx, { orderIds: [orderId], at: now });
     }
     if (resolution.kind === 'cancel') {
       const r = await changeOrderStatusInTx(tx, { orderId, change: { status: 'canceled' }, now });

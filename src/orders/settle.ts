@@ -12,6 +12,7 @@ import { type FailureOf, fail, ok, type Result } from '../result.js';
 import { canTransition, isTerminal, type OrderStatus } from './order.state.js';
 import { casOrderStatus, findOrder, type Order } from './orders.repo.js';
 import { returnReserveInTx } from './subscription-reserve.js';
+import { dropChecks, scheduleChecks } from './sync.repo.js';
 
 /** The most that can remain: the whole order (all runs; all posts of a subscription). */
 export function totalQuantity(order: Order): bigint {
@@ -64,10 +65,10 @@ export interface ChangeOptions {
    * compares the money columns with this snapshot, so a stale snapshot is a conflict, never a wrong refund.
    */
   known?: Order;
-  /** Engine bookkeeping columns written by the same UPDATE (next check time and the like). */
+  /** Engine use: while the order stays active, its next status check (the backoff starts again). */
+  checkAt?: number;
+  /** Engine bookkeeping columns written by the same UPDATE. */
   alsoSet?: {
-    next_check_at?: number;
-    unchanged_checks?: number;
     last_error?: string | null;
     provider_charge_units?: bigint;
   };
@@ -157,6 +158,9 @@ export async function changeOrderStatusInTx(
     if (!changed) {
       return fail({ code: 'conflict', reason: 'changed_meanwhile', what: 'order', id: orderId });
     }
+    // The sync's schedule holds active orders only: an end removes the order's check.
+    if (finishedAt !== null) await dropChecks(tx, { orderIds: [orderId] });
+    else if (opts.checkAt !== undefined) await scheduleChecks(tx, { orderIds: [orderId], at: opts.checkAt });
     if (refund > 0n) {
       await creditInTx(tx, {
         userId: order.userId,

@@ -1,66 +1,146 @@
 /**
- * The SQL of status sync: leasing the most overdue sent orders of one provider, and scheduling their
- * next check. Status changes themselves go through settle.ts (the order state machine).
+ * The SQL of status sync: the schedule of status checks (order_checks: one row per sent, active order,
+ * its next check and its backoff step), leasing the most overdue checks of one provider, and recording
+ * progress. Status changes themselves go through settle.ts (the order state machine).
+ *
+ * The schedule is a table of its own so that a check, which moves the next check time, writes a narrow
+ * row with two small indexes instead of orders (on Postgres every update of an indexed column writes
+ * an entry into each index of the table). Whatever makes an order `sent` gives it a row in the same
+ * transaction (scheduleChecks); settle.ts removes the row when the order ends.
  */
 import { sql } from 'kysely';
 import { type DialectName, type Executor, idsIn, idsOp, rowsTable } from '../db/executor.js';
 import { executeNamed } from '../db/named-statements.js';
+import { ACTIVE_STATUSES } from './order.state.js';
 import { ACTIVE_STATUS_LITERALS, type Order, toOrder } from './orders.repo.js';
 
 /** The lower bound of a lease that looks at every due order (one statement text for both kinds). */
 export const FULL_SCAN_FROM = Number.MIN_SAFE_INTEGER;
 
+/** A leased order, with the unchanged checks in a row it had before the lease. */
+export interface SyncOrder extends Order {
+  unchangedChecks: number;
+}
+
 /**
- * Lease up to `limit` of a provider's sent, active orders whose check is due since `from` or later,
- * the most overdue first (on Postgres with SKIP LOCKED, so workers split the work). The same UPDATE
+ * Check these orders at `at`, from the first step of the backoff: a row in the schedule for each that is
+ * sent and active (read in the caller's transaction, after its own change), made or reset. Orders in any
+ * other state are left out: the schedule holds only what the sync is to look at.
+ */
+export async function scheduleChecks(db: Executor, p: { orderIds: number[]; at: number }): Promise<void> {
+  if (p.orderIds.length === 0) return;
+  const query = db
+    .insertInto('order_checks')
+    .columns(['order_id', 'provider_id', 'next_check_at', 'unchanged_checks'])
+    .expression((eb) =>
+      eb
+        .selectFrom('orders')
+        .select(['id', 'provider_id', sql<number>`CAST(${p.at} AS BIGINT)`.as('at'), sql<number>`0`.as('n')])
+        .where('id', idsOp(db), idsIn(db, p.orderIds))
+        .where('dispatch_state', '=', sql.lit('sent'))
+        .where('status', 'in', ACTIVE_STATUS_LITERALS)
+        // Also what SQLite needs to read ON CONFLICT after INSERT ... SELECT: a WHERE before it.
+        .where('provider_id', 'is not', null),
+    )
+    .onConflict((oc) =>
+      oc.column('order_id').doUpdateSet({
+        next_check_at: (eb) => eb.ref('excluded.next_check_at'),
+        unchanged_checks: 0,
+      }),
+    );
+  await executeNamed(db, query.compile());
+}
+
+/** Remove the checks of orders that ended (settle.ts, in the transaction that ends them). */
+export async function dropChecks(db: Executor, p: { orderIds: number[] }): Promise<void> {
+  if (p.orderIds.length === 0) return;
+  await db.deleteFrom('order_checks').where('order_id', idsOp(db), idsIn(db, p.orderIds)).execute();
+}
+
+/**
+ * Lease up to `limit` of a provider's checks that are due since `from` or later, the most overdue first
+ * (on Postgres with SKIP LOCKED, so workers split the work), and read their orders. The same UPDATE
  * already schedules the next check as if the answer will be "unchanged" (the common answer): one more
  * unchanged check, and the next check at `now + steps[n]` for an order with n unchanged checks (the
  * last step for more), each step at least the lease. An unchanged answer then needs no second write;
- * any other outcome writes its own schedule. Returns the orders as they were before the lease (their
- * unchanged count as read), so that callers decide from the snapshot.
+ * any other outcome writes its own schedule. Returns the sent, active orders with their unchanged count
+ * as read; a check whose order ended without removing it (a write outside settle.ts) is removed.
  */
 export async function leaseDueForSync(
   db: Executor,
   p: {
     providerId: number;
     now: number;
-    /** Only orders due at or after this time (the caller's floor); FULL_SCAN_FROM for all of them. */
+    /** Only checks due at or after this time (the caller's floor); FULL_SCAN_FROM for all of them. */
     from: number;
     steps: number[];
     limit: number;
     dialect: DialectName;
   },
-): Promise<Order[]> {
+): Promise<SyncOrder[]> {
+  const due = db
+    .selectFrom('order_checks')
+    .select('order_id')
+    .where('provider_id', '=', p.providerId)
+    .where('next_check_at', '>=', p.from)
+    .where('next_check_at', '<=', p.now)
+    .orderBy('next_check_at')
+    .orderBy('order_id')
+    .limit(p.limit);
   const query = db
-    .updateTable('orders')
+    .updateTable('order_checks')
     .set({
       next_check_at: sql`CAST(${p.now} AS BIGINT) + ${stepsByUnchangedChecks(p.steps)}`,
       unchanged_checks: sql`unchanged_checks + 1`,
     })
-    .where('id', 'in', (eb) =>
-      eb
-        .selectFrom('orders')
-        .select('id')
-        .where('provider_id', '=', p.providerId)
-        // Literals, so that the plan is a range of orders_active_sent_idx (migration 0017): an ended
-        // order stays `sent` with its last check time, and must not be read again.
-        .where('dispatch_state', '=', sql.lit('sent'))
-        .where('status', 'in', ACTIVE_STATUS_LITERALS)
-        .where('next_check_at', '>=', p.from)
-        .where('next_check_at', '<=', p.now)
-        .orderBy('next_check_at')
-        .orderBy('id')
-        .limit(p.limit)
-        .$if(p.dialect === 'postgres', (q) => q.forUpdate().skipLocked()),
+    // On Postgres the leased ids as an array: the rows are then found by their key, whatever the
+    // planner thinks of the table's size (with IN it may hash-join a whole small schedule).
+    .$if(p.dialect === 'postgres', (q) =>
+      q.where('order_id', '=', sql<number>`any(array(${due.forUpdate().skipLocked()}))`),
     )
-    .returningAll()
+    .$if(p.dialect !== 'postgres', (q) => q.where('order_id', 'in', due))
+    .returning(['order_id', 'unchanged_checks'])
     .compile();
   // Named on Postgres: the same text at every lease (the steps are the process's settings).
   const { rows } = await executeNamed(db, query);
-  return rows.map((row) => {
+  if (rows.length === 0) return [];
+  const before = new Map(rows.map((r) => [Number(r.order_id), Math.max(0, Number(r.unchanged_checks) - 1)]));
+  const ids = [...before.keys()];
+  const read = await executeNamed(
+    db,
+    db.selectFrom('orders').selectAll().where('id', idsOp(db), idsIn(db, ids)).orderBy('id').compile(),
+  );
+  const leased: SyncOrder[] = [];
+  for (const row of read.rows) {
     const order = toOrder(row);
-    return { ...order, unchangedChecks: Math.max(0, order.unchangedChecks - 1) };
-  });
+    if (order.dispatchState === 'sent' && ACTIVE.has(order.status))
+      leased.push({ ...order, unchangedChecks: before.get(order.id) ?? 0 });
+  }
+  if (leased.length < ids.length) await dropEndedChecks(db, ids);
+  return leased;
+}
+
+const ACTIVE = new Set<string>(ACTIVE_STATUSES);
+
+/**
+ * Remove the checks among `orderIds` whose order is no longer active. Only ended orders: an end is
+ * final, so no transaction that makes an order `sent` (and gives it a check) can race with this.
+ */
+async function dropEndedChecks(db: Executor, orderIds: number[]): Promise<void> {
+  await db
+    .deleteFrom('order_checks')
+    .where('order_id', idsOp(db), idsIn(db, orderIds))
+    .where(({ not, exists, selectFrom }) =>
+      not(
+        exists(
+          selectFrom('orders')
+            .select('orders.id')
+            .whereRef('orders.id', '=', 'order_checks.order_id')
+            .where('orders.status', 'in', ACTIVE_STATUS_LITERALS),
+        ),
+      ),
+    )
+    .execute();
 }
 
 /** CASE unchanged_checks WHEN 0 THEN steps[0] ... ELSE the last step END, the steps as integer literals. */
@@ -79,14 +159,12 @@ export async function scheduleUnchangedCheck(
   p: { orderId: number; nextCheckAt: number; unchangedChecks: number; note: string | null },
 ): Promise<void> {
   await db
-    .updateTable('orders')
-    .set({
-      next_check_at: p.nextCheckAt,
-      unchanged_checks: p.unchangedChecks,
-      ...(p.note !== null ? { last_error: p.note } : {}),
-    })
-    .where('id', '=', p.orderId)
+    .updateTable('order_checks')
+    .set({ next_check_at: p.nextCheckAt, unchanged_checks: p.unchangedChecks })
+    .where('order_id', '=', p.orderId)
     .execute();
+  if (p.note !== null)
+    await db.updateTable('orders').set({ last_error: p.note }).where('id', '=', p.orderId).execute();
 }
 
 /**
@@ -99,9 +177,9 @@ export async function scheduleUnchangedGroup(
 ): Promise<void> {
   if (p.orderIds.length === 0) return;
   const query = db
-    .updateTable('orders')
+    .updateTable('order_checks')
     .set({ next_check_at: p.nextCheckAt, unchanged_checks: p.unchangedChecks })
-    .where('id', idsOp(db), idsIn(db, p.orderIds));
+    .where('order_id', idsOp(db), idsIn(db, p.orderIds));
   await executeNamed(db, query.compile());
 }
 
@@ -112,12 +190,12 @@ export async function scheduleUnchangedGroup(
 export async function checkAgainAt(db: Executor, p: { orderIds: number[]; at: number }): Promise<void> {
   if (p.orderIds.length === 0) return;
   await db
-    .updateTable('orders')
+    .updateTable('order_checks')
     .set({
       next_check_at: p.at,
       unchanged_checks: sql`CASE WHEN unchanged_checks > 0 THEN unchanged_checks - 1 ELSE 0 END`,
     })
-    .where('id', idsOp(db), idsIn(db, p.orderIds))
+    .where('order_id', idsOp(db), idsIn(db, p.orderIds))
     .execute();
 }
 
@@ -159,12 +237,12 @@ export interface ProgressRow {
  * Record many orders' progress (a non-final status, remains, start count: no money moves) in ONE
  * statement: UPDATE ... FROM the rows (nine arrays unnested on Postgres, a VALUES list on SQLite),
  * each row with the compare-and-set of the per-order path (status, charge, refunds and reserve as
- * read). Also reschedules them (a change: next check at `nextCheckAt`, backoff reset, last error
- * cleared). Returns the ids updated: an order missing from it changed under us and was left as it is.
+ * read), clearing the last error. Returns the ids updated: an order missing from it changed under us
+ * and was left as it is. The caller schedules their next check (scheduleChecks) in the same transaction.
  */
 export async function recordProgressBatch(
   db: Executor,
-  p: { rows: ProgressRow[]; now: number; nextCheckAt: number },
+  p: { rows: ProgressRow[]; now: number },
 ): Promise<Set<number>> {
   if (p.rows.length === 0) return new Set();
   const rows = rowsTable(
@@ -192,8 +270,6 @@ export async function recordProgressBatch(
       provider_charge_units = COALESCE(v.cost, orders.provider_charge_units),
       updated_at = ${p.now},
       finished_at = NULL,
-      next_check_at = ${p.nextCheckAt},
-      unchanged_checks = 0,
       last_error = NULL
     FROM v
     WHERE orders.id = v.id

@@ -17,8 +17,10 @@ import {
   stopRunsForCancel,
 } from '../cancels/cancels.repo.js';
 import type { Executor } from '../db/executor.js';
+import { inTransaction } from '../db/transaction.js';
 import type { Order } from '../orders/orders.repo.js';
 import { changeOrderStatusInTx } from '../orders/settle.js';
+import { scheduleChecks } from '../orders/sync.repo.js';
 import { findProvider } from '../providers/providers.repo.js';
 import { cancelAnswer, parseAnswer } from '../providers/upstream/answers.js';
 import { callFailure } from '../providers/upstream/classify.js';
@@ -102,7 +104,11 @@ async function forwardCancels(
       if (answered.has(order.id)) continue;
       answered.add(order.id);
       if (accepted) {
-        await markCancelForwarded(ctx.db, { orderId: order.id, now });
+        // The sync looks at the order at once: the provider's answer to a cancel is a status.
+        await inTransaction(ctx.db, async (tx) => {
+          if (await markCancelForwarded(tx, { orderId: order.id }))
+            await scheduleChecks(tx, { orderIds: [order.id], at: now });
+        });
         ctx.log('info', 'cancel forwarded', { order: order.id });
         continue;
       }

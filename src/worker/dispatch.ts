@@ -23,6 +23,7 @@ import { raiseAlert } from '../alerts/alerts.repo.js';
 import { findService, type Service } from '../catalog/services.repo.js';
 import { coalesce } from '../db/coalesce.js';
 import type { Executor } from '../db/executor.js';
+import { inTransaction } from '../db/transaction.js';
 import {
   claimDue,
   type DispatchSet,
@@ -36,6 +37,7 @@ import {
 import type { DispatchState } from '../orders/dispatch.state.js';
 import type { Order } from '../orders/orders.repo.js';
 import { changeOrderStatusInTx, startProcessingInTx } from '../orders/settle.js';
+import { scheduleChecks } from '../orders/sync.repo.js';
 import type { SecretBox } from '../payments/secret-box.js';
 import { findProvider, holdProvider, listProviders, type Provider } from '../providers/providers.repo.js';
 import { classifyAddOutcome } from '../providers/upstream/classify.js';
@@ -166,14 +168,15 @@ export function sendTools(ctx: EngineContext): SendTools {
 async function recordAcceptedGroup(ctx: EngineContext, items: Accepted[]): Promise<unknown[]> {
   let onClaim = new Set<number>();
   try {
-    onClaim = await releaseClaimsSent(ctx.db, {
-      workerId: ctx.settings.workerId,
-      now: nowOf(ctx),
-      rows: items.map((a) => ({
-        orderId: a.order.id,
-        upstreamId: a.upstreamId,
-        nextCheckAt: a.now + ctx.settings.syncBaseMs,
-      })),
+    const now = nowOf(ctx);
+    onClaim = await inTransaction(ctx.db, async (tx) => {
+      const recorded = await releaseClaimsSent(tx, {
+        workerId: ctx.settings.workerId,
+        now,
+        rows: items.map((a) => ({ orderId: a.order.id, upstreamId: a.upstreamId })),
+      });
+      await scheduleChecks(tx, { orderIds: [...recorded], at: now + ctx.settings.syncBaseMs });
+      return recorded;
     });
   } catch (err) {
     if (items.length > 1)
@@ -200,12 +203,7 @@ async function recordAcceptedGroup(ctx: EngineContext, items: Accepted[]): Promi
 
 async function recordAcceptedInTx(ctx: EngineContext, tx: Executor, a: Accepted): Promise<void> {
   const { order, upstreamId, now } = a;
-  const set: DispatchSet = {
-    provider_order_id: upstreamId,
-    next_check_at: now + ctx.settings.syncBaseMs,
-    unchanged_checks: 0,
-    last_error: null,
-  };
+  const set: DispatchSet = { provider_order_id: upstreamId, last_error: null };
   // The claim was declared stale meanwhile (the process stalled after sending): we now know the
   // outcome. Record it if the order is still in review, or was queued again by an operator who
   // resolved it as not sent but no worker has claimed it since (same attempt number).
@@ -213,6 +211,7 @@ async function recordAcceptedInTx(ctx: EngineContext, tx: Executor, a: Accepted)
   const recorded =
     onClaim || (await markSentLate(tx, { orderId: order.id, attempts: order.dispatchAttempts, now, set }));
   if (recorded) {
+    await scheduleChecks(tx, { orderIds: [order.id], at: now + ctx.settings.syncBaseMs });
     // The customer sees Processing: pending -> processing through the state machine, in this
     // transaction. On our own claim the claimed row is fresh (nothing else moves a `sending`
     // order's status), so it need not be read again; a late acceptance reads it.

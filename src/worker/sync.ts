@@ -14,6 +14,7 @@
 import { raiseOrderAlertOnce } from '../alerts/alerts.repo.js';
 import { requestCancelRow } from '../cancels/cancels.repo.js';
 import type { Executor } from '../db/executor.js';
+import { inTransaction } from '../db/transaction.js';
 import { formatAmount, parseAmount } from '../money.js';
 import { canTransition, isTerminal } from '../orders/order.state.js';
 import { MAX_POSTS } from '../orders/order-input.js';
@@ -26,6 +27,8 @@ import {
   leaseDueForSync,
   type ProgressRow,
   recordProgressBatch,
+  type SyncOrder,
+  scheduleChecks,
   scheduleUnchangedCheck,
   scheduleUnchangedGroup,
 } from '../orders/sync.repo.js';
@@ -74,7 +77,7 @@ function floorOf(ctx: EngineContext, providerId: number): LeaseFloor {
   return f;
 }
 
-async function claimForSync(ctx: EngineContext, providerId: number, now: number): Promise<Order[]> {
+async function claimForSync(ctx: EngineContext, providerId: number, now: number): Promise<SyncOrder[]> {
   const f = floorOf(ctx, providerId);
   const lease = (from: number) =>
     leaseDueForSync(ctx.db, {
@@ -123,7 +126,7 @@ function leaseSteps(ctx: EngineContext): number[] {
 
 async function scheduleUnchanged(
   ctx: EngineContext,
-  order: Order,
+  order: SyncOrder,
   now: number,
   note: string | null,
 ): Promise<void> {
@@ -157,11 +160,11 @@ async function scheduleUnchanged(
 /** Apply one upstream status to one order. Returns whether anything changed. */
 export async function applyUpstreamStatus(
   ctx: EngineContext,
-  order: Order,
+  order: SyncOrder,
   entry: unknown,
   now: number,
   /** When given, unchanged orders are collected here to be rescheduled together (syncProviderBatch). */
-  unchanged?: Order[],
+  unchanged?: SyncOrder[],
 ): Promise<boolean> {
   const parsed = orderStatusAnswer.safeParse(entry);
   if (!parsed.success) {
@@ -203,9 +206,8 @@ export async function applyUpstreamStatus(
       now,
       // The claimed row is fresh: no need to read it again; the same UPDATE reschedules the next check.
       known: order,
+      checkAt: now + ctx.settings.syncBaseMs,
       alsoSet: {
-        next_check_at: now + ctx.settings.syncBaseMs,
-        unchanged_checks: 0,
         last_error: null,
         ...(costUnits !== null && costUnits >= 0n ? { provider_charge_units: costUnits } : {}),
       },
@@ -257,11 +259,11 @@ export async function syncProviderBatch(ctx: EngineContext, provider: Provider):
     return orders.length;
   }
   const { entries, ignored } = await withDripfeedRuns(ctx, provider, orders, parsed.value.entries);
-  const unchanged: Order[] = [];
+  const unchanged: SyncOrder[] = [];
   // Progress that moves no money is recorded for the whole batch in one statement; everything else
   // (ends with their refunds, subscriptions' posts, drip-feed runs, anything refused) order by order.
-  const progress: { order: Order; entry: unknown; row: ProgressRow }[] = [];
-  const oneByOne: { order: Order; entry: unknown }[] = [];
+  const progress: { order: SyncOrder; entry: unknown; row: ProgressRow }[] = [];
+  const oneByOne: { order: SyncOrder; entry: unknown }[] = [];
   for (const order of orders) {
     const key = order.providerOrderId ?? '';
     const entry = Object.hasOwn(entries, key) ? entries[key] : undefined;
@@ -282,10 +284,10 @@ export async function syncProviderBatch(ctx: EngineContext, provider: Provider):
   if (progress.length > 0) {
     let recorded: Set<number> | null = null;
     try {
-      recorded = await recordProgressBatch(ctx.db, {
-        rows: progress.map((p) => p.row),
-        now,
-        nextCheckAt: now + ctx.settings.syncBaseMs,
+      recorded = await inTransaction(ctx.db, async (tx) => {
+        const ids = await recordProgressBatch(tx, { rows: progress.map((p) => p.row), now });
+        await scheduleChecks(tx, { orderIds: [...ids], at: now + ctx.settings.syncBaseMs });
+        return ids;
       });
     } catch (err) {
       ctx.log('warn', 'recording a batch of statuses failed; applying them one by one', {
@@ -489,7 +491,7 @@ async function chargeDeliveredPosts(
  * at least the lease (always, with the defaults): nothing to write. Otherwise (a lease longer than the
  * delay, as tests set it) one UPDATE per backoff step rather than one per order.
  */
-async function rescheduleUnchanged(ctx: EngineContext, orders: Order[], now: number): Promise<void> {
+async function rescheduleUnchanged(ctx: EngineContext, orders: SyncOrder[], now: number): Promise<void> {
   const byStep = new Map<number, number[]>();
   for (const o of orders) {
     if (unchangedDelay(ctx, o.unchangedChecks) >= leaseMs(ctx)) continue;

@@ -345,3 +345,23 @@ export async function connectProvider(
   if (!r.ok) throw new Error(JSON.stringify(r.failure));
   return { providerId: p.value.id, created: r.value.created };
 }
+
+/** An order's row in the sync's schedule (order_checks): its next check and unchanged count; null when it has none. */
+export async function checkOf(
+  db: Kysely<Database>,
+  orderId: number,
+): Promise<{ nextCheckAt: number; unchangedChecks: number } | null> {
+  const r = await db
+    .selectFrom('order_checks')
+    .selectAll()
+    .where('order_id', '=', orderId)
+    .executeTakeFirst();
+  return r ? { nextCheckAt: Number(r.next_check_at), unchangedChecks: Number(r.unchanged_checks) } : null;
+}
+
+/** The next check of an order that must have one. */
+export async function nextCheckOf(db: Kysely<Database>, orderId: number): Promise<number> {
+  const c = await checkOf(db, orderId);
+  if (!c) throw new Error(`order ${orderId} has no status check scheduled`);
+  return c.nextCheckAt;
+}
