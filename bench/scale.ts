@@ -61,6 +61,8 @@ export interface ScaleRun {
   /** How many of the active orders that full sync checked, in how many seconds. */
   synced: number;
   syncSeconds: number;
+  /** Status checks the worker made while the calls were measured (before the full sync), per second. */
+  checksPerSecDuringCalls: number;
   rssStartMb: number | null;
   rssEndMb: number | null;
   rows: Row[];
@@ -228,11 +230,16 @@ export async function benchScale(o: ScaleOptions, kind: Kind, orders: number): P
       let rssEndMb: number | null;
       let synced: number;
       let syncSeconds: number;
+      let checksPerSecDuringCalls: number;
       try {
         rssStartMb = rssMb(server.pid);
         const scenarios = scaleScenarios(seeded);
+        const c0 = performance.now();
         for (const sc of scenarios)
           rows.push(await o.measure(server.port, server.pid, fresh.pgDbName, sc, label));
+        // The seed schedules every check with no unchanged answer yet, and the simulator's answers do
+        // not change: the sum of the counts is the checks made since the server started.
+        checksPerSecDuringCalls = (await checksMade(fresh.url)) / ((performance.now() - c0) / 1000);
         // Then every active order due at once: the worker syncs them as fast as it can, while `status`
         // is measured again beside it.
         await makeAllActiveDue(fresh.url, seeded.orders + 1000);
@@ -257,6 +264,7 @@ export async function benchScale(o: ScaleOptions, kind: Kind, orders: number): P
         syncedPerSec: synced / syncSeconds,
         synced,
         syncSeconds,
+        checksPerSecDuringCalls,
         rssStartMb,
         rssEndMb,
         rows,
@@ -288,6 +296,20 @@ async function makeAllActiveDue(url: string, maxId: number): Promise<void> {
         }
       }
     }
+  } finally {
+    await db.close();
+  }
+}
+
+/** Status checks made since the seed: the unchanged counts of the schedule, summed. */
+async function checksMade(url: string): Promise<number> {
+  const db = await openDatabase(url, { migrate: false });
+  try {
+    const r = await db.db
+      .selectFrom('order_checks')
+      .select((eb) => eb.fn.sum<string | number>('unchanged_checks').as('n'))
+      .executeTakeFirstOrThrow();
+    return Number(r.n ?? 0);
   } finally {
     await db.close();
   }
@@ -346,10 +368,30 @@ export function scaleReport(runs: ScaleRun[], o: { worker: boolean }): string {
       (r) =>
         `${Math.round(r.syncedPerSec).toLocaleString('en-US')} (${r.synced.toLocaleString('en-US')} in ${r.syncSeconds.toFixed(0)} s)`,
     );
+    line('worker: checks / s while the calls were measured', (r) =>
+      Math.round(r.checksPerSecDuringCalls).toLocaleString('en-US'),
+    );
     line(
       'server RSS start / end (MB)',
       (r) => `${r.rssStartMb?.toFixed(0) ?? '?'} / ${r.rssEndMb?.toFixed(0) ?? '?'}`,
     );
+    out.push('');
+    // Where the machine's time went during each call (the worker runs inside the server; the other
+    // processes are mostly the simulator answering the worker's status calls).
+    const pct = (v: number | null) => (v === null ? '-' : `${Math.round(v)}%`);
+    out.push(
+      `CPU during each call, ${kind}, in % of one core (server / postgres / load generator / other):`,
+      '',
+    );
+    out.push(`| call | ${mine.map((r) => short(r.size)).join(' | ')} |`);
+    out.push(`| --- | ${mine.map(() => '---').join(' | ')} |`);
+    for (const row of first.rows) {
+      const cells = mine.map((r) => {
+        const c = r.rows.find((y) => y.scenario === row.scenario)?.cpu;
+        return c ? `${pct(c.server)} / ${pct(c.postgres)} / ${pct(c.loadgen)} / ${pct(c.other)}` : '-';
+      });
+      out.push(`| ${row.scenario} | ${cells.join(' | ')} |`);
+    }
     out.push('');
   }
   return out.join('\n');
