@@ -1206,6 +1206,29 @@ describeEachDb('model-based: the panel agrees with a model of balances, orders a
               expect(created.length, `upstream orders for order ${o.id}`).toBeLessThanOrEqual(1);
             }
             expect((await checkLedger({ db: world.db() })).problems).toEqual([]);
+            // The sync's schedule holds a check for exactly the orders that are sent and still active.
+            if (model.orders.length > 0) {
+              const rows = await world
+                .db()
+                .selectFrom('orders')
+                .leftJoin('order_checks', 'order_checks.order_id', 'orders.id')
+                .select([
+                  'orders.id',
+                  'orders.status',
+                  'orders.dispatch_state',
+                  'order_checks.order_id as checked',
+                ])
+                .where(
+                  'orders.id',
+                  'in',
+                  model.orders.map((o) => o.id),
+                )
+                .execute();
+              for (const r of rows) {
+                const followed = r.dispatch_state === 'sent' && !isTerminal(r.status as OrderStatus);
+                expect(r.checked !== null, `order ${r.id} (${r.status}, ${r.dispatch_state})`).toBe(followed);
+              }
+            }
             for (const o of model.orders) count(`order ${o.status}${o.sent ? ' (sent)' : ''}`);
           } finally {
             // Leave nothing for the next run's engine: end this run's open orders and refills.
