@@ -21,6 +21,7 @@ import { parseAmount } from '../src/money.js';
 import { setOrderStatus } from '../src/orders/set-order-status.js';
 import { findProvider } from '../src/providers/providers.repo.js';
 import { syncProviderBatch } from '../src/worker/sync.js';
+import { startWorker } from '../src/worker/worker.js';
 import { adminActor } from './helpers/actor.js';
 import { callApi, makeApi, seedUser } from './helpers/api.js';
 import { describeEachDb } from './helpers/db.js';
@@ -394,5 +395,34 @@ describeEachDb('status sync applies a batch of changes together', (t) => {
       .execute();
     expect(rows).toHaveLength(150);
     expect(rows.filter((r) => Number(r.next_check_at) <= e.now())).toEqual([]);
+  });
+
+  it('the running worker gathers checks that fall due a few at a time and leases them in batches after a pause', async () => {
+    const { ids, sender, e } = await aloneWithDefaultTimings(200);
+    // The first answer is a change (In progress); after it every check is unchanged.
+    sender.advance(BASE * 2);
+    await sender.round();
+    // One check falls due every 2 ms for 0.4 s (faster than a round goes).
+    const start = e.now() + 100;
+    for (const [i, id] of ids.entries())
+      await db()
+        .updateTable('order_checks')
+        .set({ next_check_at: start + 2 * i })
+        .where('order_id', '=', id)
+        .execute();
+    const calls = u.callsOf('status').length;
+    const w = startWorker({ ...e.ctx, settings: { ...e.ctx.settings, idleMs: 400 } });
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 100 + 400 + 2 * 400 + 300));
+    } finally {
+      await w.stop();
+    }
+    for (const id of ids) expect((await checkOf(db(), id))?.unchangedChecks, `order ${id}`).toBe(1);
+    // A worker that went round again whenever it found something asked about the few orders due at
+    // each turn (17 calls on SQLite in one run); this one waits for a pause whenever it found no full
+    // batch: 200 orders in 2-6 calls.
+    const made = u.callsOf('status').length - calls;
+    expect(made).toBeGreaterThanOrEqual(2);
+    expect(made).toBeLessThanOrEqual(6);
   });
 });

@@ -384,11 +384,25 @@ async function withDripfeedRuns(
 
 /** One sync round over every provider, a few batches each. */
 export async function syncRound(ctx: EngineContext, maxBatchesPerProvider = 20): Promise<number> {
+  return (await syncRoundOf(ctx, maxBatchesPerProvider)).checked;
+}
+
+/**
+ * The same, and whether more may be due already: some provider's every batch was full (a backlog), so
+ * the worker goes on at once instead of pausing (worker.ts).
+ */
+export async function syncRoundOf(
+  ctx: EngineContext,
+  maxBatchesPerProvider = 20,
+): Promise<{ checked: number; backlog: boolean }> {
   // Providers side by side: one that answers slowly (or not at all until the timeout) holds back
   // only its own orders.
   const providers = await listProviders(ctx.db);
-  const counts = await allSettledOrThrow(providers.map((p) => syncProvider(ctx, p, maxBatchesPerProvider)));
-  return counts.reduce((a, b) => a + b, 0);
+  const rounds = await allSettledOrThrow(providers.map((p) => syncProvider(ctx, p, maxBatchesPerProvider)));
+  return {
+    checked: rounds.reduce((a, r) => a + r.checked, 0),
+    backlog: rounds.some((r) => !r.drained && r.checked > 0),
+  };
 }
 
 /**
@@ -398,7 +412,11 @@ export async function syncRound(ctx: EngineContext, maxBatchesPerProvider = 20):
  * so no order is in two batches. Stops after `maxBatches` batches or at the first batch that was not
  * full (nothing more is due).
  */
-async function syncProvider(ctx: EngineContext, provider: Provider, maxBatches: number): Promise<number> {
+async function syncProvider(
+  ctx: EngineContext,
+  provider: Provider,
+  maxBatches: number,
+): Promise<{ checked: number; drained: boolean }> {
   let started = 0;
   let drained = false;
   let total = 0;
@@ -412,7 +430,7 @@ async function syncProvider(ctx: EngineContext, provider: Provider, maxBatches: 
   };
   const lanes = Math.max(1, Math.min(ctx.settings.syncConcurrency, maxBatches));
   await allSettledOrThrow(Array.from({ length: lanes }, lane));
-  return total;
+  return { checked: total, drained };
 }
 
 /** Wait for every promise (none is left running); then throw the first failure, if any. */
