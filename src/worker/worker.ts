@@ -23,9 +23,8 @@ export async function workerRound(ctx: EngineContext): Promise<number> {
  * One round, and whether the next should follow at once: when any step but the sync found work, or the
  * sync found a backlog (full batches). Status checks that fall due a few at a time are left to gather
  * for a pause (WORKER_IDLE_MS) and then leased in full batches: with a million active orders, about
- * 600 fall due each second, and a worker that went round again at once leased 13 at a time, with as
- * many status calls to the provider and statements as orders checked, every one of them beside the
- * API (docs/benchmarks.md, "Scale").
+ * 600 fall due each second, and a worker that went round again at once leased 13 at a time, each
+ * lease with its own status call to the provider, beside the API (docs/benchmarks.md, "Scale").
  */
 async function pacedRound(ctx: EngineContext): Promise<{ work: number; again: boolean }> {
   let other = 0;
