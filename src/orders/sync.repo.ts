@@ -11,7 +11,7 @@
 import { sql } from 'kysely';
 import { type DialectName, type Executor, idsIn, idsOp, rowsTable } from '../db/executor.js';
 import { executeNamed } from '../db/named-statements.js';
-import { ACTIVE_STATUSES } from './order.state.js';
+import { isTerminal } from './order.state.js';
 import { ACTIVE_STATUS_LITERALS, type Order, toOrder } from './orders.repo.js';
 
 /** The lower bound of a lease that looks at every due order (one statement text for both kinds). */
@@ -113,14 +113,12 @@ export async function leaseDueForSync(
   const leased: SyncOrder[] = [];
   for (const row of read.rows) {
     const order = toOrder(row);
-    if (order.dispatchState === 'sent' && ACTIVE.has(order.status))
+    if (order.dispatchState === 'sent' && !isTerminal(order.status))
       leased.push({ ...order, unchangedChecks: before.get(order.id) ?? 0 });
   }
   if (leased.length < ids.length) await dropEndedChecks(db, ids);
   return leased;
 }
-
-const ACTIVE = new Set<string>(ACTIVE_STATUSES);
 
 /**
  * Remove the checks among `orderIds` whose order is no longer active. Only ended orders: an end is
@@ -158,11 +156,11 @@ export async function scheduleUnchangedCheck(
   db: Executor,
   p: { orderId: number; nextCheckAt: number; unchangedChecks: number; note: string | null },
 ): Promise<void> {
-  await db
-    .updateTable('order_checks')
-    .set({ next_check_at: p.nextCheckAt, unchanged_checks: p.unchangedChecks })
-    .where('order_id', '=', p.orderId)
-    .execute();
+  await scheduleUnchangedGroup(db, {
+    orderIds: [p.orderId],
+    nextCheckAt: p.nextCheckAt,
+    unchangedChecks: p.unchangedChecks,
+  });
   if (p.note !== null)
     await db.updateTable('orders').set({ last_error: p.note }).where('id', '=', p.orderId).execute();
 }

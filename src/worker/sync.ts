@@ -204,7 +204,8 @@ export async function applyUpstreamStatus(
       change,
       expectedStatus: order.status,
       now,
-      // The claimed row is fresh: no need to read it again; the same UPDATE reschedules the next check.
+      // The claimed row is fresh: no need to read it again. While the order stays active, its next
+      // check is back at the base interval (the schedule, in the same transaction).
       known: order,
       checkAt: now + ctx.settings.syncBaseMs,
       alsoSet: {
