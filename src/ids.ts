@@ -14,6 +14,9 @@ export function parseWholeNumber(text: string | undefined): bigint | null {
 
 /** A positive integer id, or null. */
 export function parseId(text: string | undefined): number | null {
-  const n = parseWholeNumber(text);
-  return n !== null && n > 0n ? Number(n) : null;
+  if (text === undefined) return null;
+  const t = text.trim();
+  // 15 digits are exact as a number: no bigint needed on the way (100 ids per `status` call).
+  const n = WHOLE_RE.test(t) ? Number(t) : 0;
+  return n > 0 ? n : null;
 }

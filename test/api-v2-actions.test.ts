@@ -311,6 +311,46 @@ describeEachDb('API v2 actions', (ctx) => {
       });
     });
 
+    it('writes the many-order answer byte for byte as a JSON object of the tokens as sent', async () => {
+      const user = await seedUser(db(), '10');
+      const svc = await seedService(db(), { rate: '1.5', min: 10, max: 10000 });
+      const a = await place(user.apiKey, svc, 100);
+      const b = await place(user.apiKey, svc, 200);
+      await moveOrder(db(), b, 'in_progress', { remains: 150n, startCount: 3n });
+      const bodyA = { charge: '0.15', start_count: '0', status: 'Pending', remains: '100', currency: 'USD' };
+      const bodyB = {
+        charge: '0.30',
+        start_count: '3',
+        status: 'In progress',
+        remains: '150',
+        currency: 'USD',
+      };
+      const unknown = { error: 'Incorrect order ID' };
+      // Keys that are array indices come first in numeric order in a JS object, the others as added:
+      // the answer keeps that order (clients that compare text or read the first key see no change).
+      const tokens: [string, object][] = [
+        [String(b), bodyB],
+        ['abc', unknown],
+        [`00${a}`, bodyA],
+        [String(a), bodyA],
+        ['0', unknown],
+        ['4294967295', unknown],
+        ['4294967294', unknown],
+        ['__proto__', unknown],
+        ['"q"', unknown],
+        ['12', unknown],
+      ];
+      const expected: Record<string, object> = Object.create(null);
+      for (const [token, body] of tokens) expected[token] = body;
+      const res = await api({
+        key: user.apiKey,
+        action: 'status',
+        orders: `${tokens.map(([t]) => t).join(',')}, ${a} ,abc`,
+      });
+      expect(res.raw).toBe(JSON.stringify(expected));
+      expect(Object.keys(res.body)[0]).toBe('0');
+    });
+
     it('accepts exactly 100 ids and refuses 101 with "Too many IDs (maximum 100)"', async () => {
       const user = await seedUser(db(), '10');
       const svc = await seedService(db(), { rate: '1' });
