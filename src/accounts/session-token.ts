@@ -2,7 +2,7 @@
  * Web session tokens: 32 random bytes sent to the browser in an HttpOnly cookie; the database keeps
  * only their SHA-256 (a high-entropy token needs no slow hash), like API keys.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 
 /** A session lives this long without use; each use (at most once a minute) extends it. */
 export const SESSION_IDLE_MS = 14 * 86_400_000;
@@ -14,5 +14,5 @@ export function generateSessionToken(): string {
 }
 
 export function hashSessionToken(token: string): string {
-  return createHash('sha256').update(token, 'utf8').digest('hex');
+  return hash('sha256', token, 'hex');
 }

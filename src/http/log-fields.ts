@@ -15,7 +15,9 @@ const FIELDS = Symbol('logFields');
 
 export function setLogFields(req: FastifyRequest, fields: LogFields): void {
   const r = req as FastifyRequest & { [FIELDS]?: LogFields };
-  r[FIELDS] = { ...r[FIELDS], ...fields };
+  const kept = r[FIELDS];
+  if (kept) Object.assign(kept, fields);
+  else r[FIELDS] = { ...fields };
 }
 
 export function logFieldsOf(req: FastifyRequest): LogFields {
