@@ -108,14 +108,17 @@ function orderStatusBody(o: OrderStatusView, currency: string) {
 }
 
 /** `{"charge":…,"currency":…}` of one order, as JSON text (the same keys and order as orderStatusBody). */
-function orderStatusText(o: OrderStatusView, currencyJson: string): string {
-  // Amounts and counts are digits (and a point): nothing in them needs escaping.
-  return `{"charge":"${formatAmount(o.chargeUnits - o.refundedUnits)}","start_count":"${o.startCount ?? 0n}","status":${STATUS_JSON[o.status]},"remains":"${o.remains}","currency":${currencyJson}}`;
+function orderStatusText(o: OrderStatusView, currency: string, currencyJson: string): string {
+  const status = STATUS_JSON[o.status];
+  // A status outside the state machine's table (never written by the panel) is answered as before.
+  if (status === undefined) return JSON.stringify(orderStatusBody(o, currency));
+  // Amounts and counts are digits (a sign, a point): nothing in them needs escaping.
+  return `{"charge":"${formatAmount(o.chargeUnits - o.refundedUnits)}","start_count":"${o.startCount ?? 0n}","status":${status},"remains":"${o.remains}","currency":${currencyJson}}`;
 }
 
 const STATUS_JSON = Object.fromEntries(
   Object.entries(API_STATUS).map(([k, v]) => [k, JSON.stringify(v)]),
-) as Record<keyof typeof API_STATUS, string>;
+) as Partial<Record<string, string>>;
 const UNKNOWN_ORDER_JSON = JSON.stringify(errorBody({ code: 'unknown_order' }));
 
 /**
@@ -137,7 +140,7 @@ function multiStatusText(
   const currencyJson = JSON.stringify(currency);
   const entry = (t: { token: string; id: number | null }) => {
     const o = t.id === null ? undefined : found.get(t.id);
-    return `${JSON.stringify(t.token)}:${o ? orderStatusText(o, currencyJson) : UNKNOWN_ORDER_JSON}`;
+    return `${JSON.stringify(t.token)}:${o ? orderStatusText(o, currency, currencyJson) : UNKNOWN_ORDER_JSON}`;
   };
   const indexed = tokens
     .filter((t) => isArrayIndex(t.token))
