@@ -322,7 +322,10 @@ async function checksMade(url: string): Promise<number> {
  * (unchanged_checks reset to 0), and over how long. Each lease schedules its orders' next check at the
  * lease's time plus the same first step, so the spread of those next checks is the spread of the
  * checks themselves: from the first lease of the backlog to the last one (the end of the backlog, or
- * of the measured window when the backlog outlasts it), whatever came before or after.
+ * of the measured window when the backlog outlasts it), whatever came before or after. An order whose
+ * check failed is due again a minute later and counted when it is leased then: it would stretch the
+ * span (the preloaded simulator's answers do not fail, but a timeout under load would). One lease alone
+ * has no span: rate 0.
  */
 async function syncedOrders(url: string): Promise<{ synced: number; inSpan: number; seconds: number }> {
   const db = await openDatabase(url, { migrate: false });

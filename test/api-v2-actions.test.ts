@@ -351,6 +351,24 @@ describeEachDb('API v2 actions', (ctx) => {
       expect(Object.keys(res.body)[0]).toBe('0');
     });
 
+    it('answers valid JSON for a status the panel never writes, such as one edited in the database', async () => {
+      const user = await seedUser(db(), '10');
+      const svc = await seedService(db(), { rate: '1.5', min: 10, max: 10000 });
+      const a = await place(user.apiKey, svc, 100);
+      const b = await place(user.apiKey, svc, 200);
+      // Names that an ordinary object would find among its own members.
+      await db().updateTable('orders').set({ status: 'constructor' }).where('id', '=', a).execute();
+      await db().updateTable('orders').set({ status: '__proto__' }).where('id', '=', b).execute();
+      const res = await api({ key: user.apiKey, action: 'status', orders: `${a},${b}` });
+      // As the object answer always was: no status that is not one of the API's.
+      expect(res.body).toStrictEqual({
+        [String(a)]: { charge: '0.15', start_count: '0', remains: '100', currency: 'USD' },
+        [String(b)]: { charge: '0.30', start_count: '0', remains: '200', currency: 'USD' },
+      });
+      const one = await api({ key: user.apiKey, action: 'status', order: b });
+      expect(one.body).toStrictEqual({ charge: '0.30', start_count: '0', remains: '200', currency: 'USD' });
+    });
+
     it('accepts exactly 100 ids and refuses 101 with "Too many IDs (maximum 100)"', async () => {
       const user = await seedUser(db(), '10');
       const svc = await seedService(db(), { rate: '1' });

@@ -58,7 +58,8 @@ export interface ServerOptions {
 
 /**
  * The metrics of one action and outcome, their labelled series found once: prom-client otherwise
- * builds and hashes the labels' key on every request. Actions are the API's few names or 'none'.
+ * checks the labels against the metric's label names on every request. Actions are the API's few
+ * names or 'none', outcomes a fixed few.
  */
 const apiMetrics = new Map<string, { count: (seconds: number) => void }>();
 function apiMetricsOf(action: string, outcome: string) {

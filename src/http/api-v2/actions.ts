@@ -101,7 +101,8 @@ function orderStatusBody(o: OrderStatusView, currency: string) {
   return {
     charge: formatAmount(o.chargeUnits - o.refundedUnits),
     start_count: (o.startCount ?? 0n).toString(),
-    status: API_STATUS[o.status],
+    // Only the API's own names: a status edited in the database must not find Object's members.
+    status: Object.hasOwn(API_STATUS, o.status) ? API_STATUS[o.status] : undefined,
     remains: o.remains.toString(),
     currency,
   };
@@ -109,16 +110,15 @@ function orderStatusBody(o: OrderStatusView, currency: string) {
 
 /** `{"charge":…,"currency":…}` of one order, as JSON text (the same keys and order as orderStatusBody). */
 function orderStatusText(o: OrderStatusView, currency: string, currencyJson: string): string {
-  const status = STATUS_JSON[o.status];
+  const status = STATUS_JSON.get(o.status);
   // A status outside the state machine's table (never written by the panel) is answered as before.
   if (status === undefined) return JSON.stringify(orderStatusBody(o, currency));
   // Amounts and counts are digits (a sign, a point): nothing in them needs escaping.
   return `{"charge":"${formatAmount(o.chargeUnits - o.refundedUnits)}","start_count":"${o.startCount ?? 0n}","status":${status},"remains":"${o.remains}","currency":${currencyJson}}`;
 }
 
-const STATUS_JSON = Object.fromEntries(
-  Object.entries(API_STATUS).map(([k, v]) => [k, JSON.stringify(v)]),
-) as Partial<Record<string, string>>;
+// A map, not an object: a stored status such as "constructor" must not find Object's own members.
+const STATUS_JSON = new Map(Object.entries(API_STATUS).map(([k, v]) => [k, JSON.stringify(v)]));
 const UNKNOWN_ORDER_JSON = JSON.stringify(errorBody({ code: 'unknown_order' }));
 
 /**
