@@ -5,18 +5,21 @@
  */
 const WHOLE_RE = /^\d{1,15}$/;
 
+/** The text of a whole number of at most 15 digits (blanks around it removed), or null. */
+function wholeNumberText(text: string | undefined): string | null {
+  const t = text?.trim();
+  return t !== undefined && WHOLE_RE.test(t) ? t : null;
+}
+
 /** A whole number of at most 15 digits, or null. */
 export function parseWholeNumber(text: string | undefined): bigint | null {
-  if (text === undefined) return null;
-  const t = text.trim();
-  return WHOLE_RE.test(t) ? BigInt(t) : null;
+  const t = wholeNumberText(text);
+  return t === null ? null : BigInt(t);
 }
 
 /** A positive integer id, or null. */
 export function parseId(text: string | undefined): number | null {
-  if (text === undefined) return null;
-  const t = text.trim();
   // 15 digits are exact as a number: no bigint needed on the way (100 ids per `status` call).
-  const n = WHOLE_RE.test(t) ? Number(t) : 0;
+  const n = Number(wholeNumberText(text) ?? 0);
   return n > 0 ? n : null;
 }

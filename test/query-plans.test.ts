@@ -227,6 +227,9 @@ interface Case {
 }
 
 const STATUS_IDS = Array.from({ length: 100 }, (_, i) => 1 + i * 97);
+/** The status lookup's values: SQLite the user, then each id; Postgres reads the ids of all calls at once. */
+const statusValues = (dialect: 'sqlite' | 'postgres') =>
+  dialect === 'sqlite' ? [1, ...STATUS_IDS] : [STATUS_IDS];
 
 const CASES: Case[] = [
   {
@@ -312,8 +315,7 @@ const CASES: Case[] = [
     name: 'API v2 status of 100 orders',
     call: (db) => findUserOrderStatuses(db, 1, STATUS_IDS),
     indexes: { orders: [] },
-    // SQLite: the user, then each id; Postgres reads the ids of all calls at once (one array).
-    values: (dialect) => (dialect === 'sqlite' ? [1, ...STATUS_IDS] : [STATUS_IDS]),
+    values: statusValues,
   },
   {
     name: 'payments to check',
@@ -460,11 +462,7 @@ describeEachDb('API v2 status of many orders on a table without statistics', (ct
   it('finds each order by the primary key (SQLite; Postgres analyzes a table by itself as it grows)', async () => {
     const { db, dialect } = ctx();
     if (dialect !== 'sqlite') return;
-    const q = await firstQuery(
-      db.db,
-      (d) => findUserOrderStatuses(d, 1, STATUS_IDS),
-      dialect === 'sqlite' ? [1, ...STATUS_IDS] : [STATUS_IDS],
-    );
+    const q = await firstQuery(db.db, (d) => findUserOrderStatuses(d, 1, STATUS_IDS), statusValues(dialect));
     const plan = await planOf(db.db, dialect, q);
     expect(planProblems(dialect, plan, { orders: [] }), plan.join('\n')).toEqual([]);
     if (dialect === 'sqlite') expect(plan.join('\n')).toContain('USING INTEGER PRIMARY KEY');

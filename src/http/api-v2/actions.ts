@@ -142,10 +142,10 @@ function multiStatusText(
     const o = t.id === null ? undefined : found.get(t.id);
     return `${JSON.stringify(t.token)}:${o ? orderStatusText(o, currency, currencyJson) : UNKNOWN_ORDER_JSON}`;
   };
-  const indexed = tokens
-    .filter((t) => isArrayIndex(t.token))
-    .sort((a, b) => Number(a.token) - Number(b.token));
-  const others = tokens.filter((t) => !isArrayIndex(t.token));
+  const indexed: typeof tokens = [];
+  const others: typeof tokens = [];
+  for (const t of tokens) (isArrayIndex(t.token) ? indexed : others).push(t);
+  indexed.sort((a, b) => Number(a.token) - Number(b.token));
   return new JsonText(`{${[...indexed, ...others].map(entry).join(',')}}`);
 }
 
