@@ -31,6 +31,8 @@
  *   BENCH_SCALE        sizes of the scale scenarios, e.g. 10k,1m,10m (default off: bench/scale.ts)
  *   BENCH_SCALE_USERS  users the scale seed spreads the orders over (default 100000)
  *   BENCH_SCALE_WORKER 0: the scale scenarios' server runs without its worker (default 1)
+ *   BENCH_SCALE_ROUNDS rounds of the calls per size, alternating between the sizes; each figure is
+ *                      the median of its rounds (default 3)
  * Flags: --markdown prints only the markdown tables on stdout (progress always goes to stderr).
  */
 import { execFileSync } from 'node:child_process';
@@ -93,6 +95,7 @@ const START_RUNS = envNumber('BENCH_START_RUNS', 5, 1, 100);
 const SCALE_SIZES = parseScaleSizes(process.env.BENCH_SCALE);
 const SCALE_USERS = envNumber('BENCH_SCALE_USERS', 100_000, 100, 10_000_000);
 const SCALE_WORKER = envNumber('BENCH_SCALE_WORKER', 1, 0, 1) === 1;
+const SCALE_ROUNDS = envNumber('BENCH_SCALE_ROUNDS', 3, 1, 20);
 /** The name BENCH_ONLY matches to select the start-time measurement. */
 const START_NAME = 'start time';
 const selected = (name: string) => !ONLY || ONLY.test(name);
@@ -531,8 +534,13 @@ async function main(): Promise<number> {
       : 0) +
     dispatchRuns * 240 +
     (startSelected ? 120 * (dbs.length + 1) : 0) +
-    // Scale: seeding (about 2 min per million orders on Postgres here, with room), then 9 scenarios.
-    dbs.length * SCALE_SIZES.reduce((s, n) => s + 240 * (n / 1e6) + 9 * (DURATION + WARMUP + 20) + 180, 0);
+    // Scale: seeding (about 2 min per million orders on Postgres here, with room), then 9 scenarios a
+    // round and the full sync.
+    dbs.length *
+      SCALE_SIZES.reduce(
+        (s, n) => s + 240 * (n / 1e6) + SCALE_ROUNDS * (9 * (DURATION + WARMUP + 20) + 60) + 180,
+        0,
+      );
   const budgetS = scenarioCount * (DURATION + WARMUP + 20) + 300 * dbs.length + engineBudgetS;
   const watchdog = setTimeout(
     () => abort(`the bench did not finish within its ${budgetS} s budget`, 2),
@@ -596,33 +604,31 @@ async function main(): Promise<number> {
         log(`!! ${msg}`);
       }
     }
-    for (const kind of dbs) {
-      for (const size of SCALE_SIZES) {
-        if (aborting) break;
-        try {
-          scaleRuns.push(
-            await benchScale(
-              {
-                log,
-                aborting: () => aborting,
-                freshDatabase,
-                measure,
-                sizes: SCALE_SIZES,
-                users: SCALE_USERS,
-                worker: SCALE_WORKER,
-                serverCpu,
-                pgPool: PG_POOL,
-              },
-              kind,
-              size,
-            ),
-          );
-        } catch (err) {
-          failed = true;
-          const msg = `scale ${kind} ${size} failed: ${err instanceof Error ? err.message : String(err)}`;
-          notices.push(msg);
-          log(`!! ${msg}`);
-        }
+    for (const kind of SCALE_SIZES.length ? dbs : []) {
+      if (aborting) break;
+      try {
+        scaleRuns.push(
+          ...(await benchScale(
+            {
+              log,
+              aborting: () => aborting,
+              freshDatabase,
+              measure,
+              sizes: SCALE_SIZES,
+              users: SCALE_USERS,
+              worker: SCALE_WORKER,
+              rounds: SCALE_ROUNDS,
+              serverCpu,
+              pgPool: PG_POOL,
+            },
+            kind,
+          )),
+        );
+      } catch (err) {
+        failed = true;
+        const msg = `scale ${kind} failed: ${err instanceof Error ? err.message : String(err)}`;
+        notices.push(msg);
+        log(`!! ${msg}`);
       }
     }
     await measureSyncCeilings('end');

@@ -1,14 +1,15 @@
 /**
  * The scale scenarios of `npm run bench` (BENCH_SCALE=10k,1m,10m; off by default; docs/benchmarks.md
  * "Scale"): for each size, a fresh database seeded in bulk (bench/scale-seed.ts: that many orders over
- * BENCH_SCALE_USERS users, a tenth of them active at the simulated provider), then the panel server
- * child WITH its worker running against the simulator (as `npm start` runs), and the same calls as one
- * customer at every size: API v2 balance, status, status ×100, services, add, the web panel's order
- * list (first page, and a deep page by keyset) and the admin's (the same two), with the active orders'
- * checks spread over half an hour (a steady state). Then every active order is made due at once and
+ * BENCH_SCALE_USERS users, a tenth of them active at the simulated provider), then, in rounds that
+ * alternate between the sizes (BENCH_SCALE_ROUNDS, default 3), the panel server child WITH its worker
+ * running against the simulator (as `npm start` runs) and the same calls as one customer at every size:
+ * API v2 balance, status, status ×100, services, the web panel's order list (first page, and a deep
+ * page by keyset) and the admin's (the same two), then add, with the active orders' checks spread over
+ * half an hour (a steady state). In the last round every active order is then made due at once and
  * `status` is measured again while the worker syncs them (its rate is reported). Beside them: seeding
- * time, database size, and the server's RSS before and after. Each latency is compared with the 10k figure (or the smallest size).
- */
+ * time, database size, and the server's RSS before and after. Each call's figure is the median of its
+ * rounds, and each latency is compared with the smallest size's. */
 
 import { readFileSync, statSync } from 'node:fs';
 import { sql } from 'kysely';
@@ -44,6 +45,8 @@ export interface ScaleOptions {
   users: number;
   /** Whether the server child runs the worker (BENCH_SCALE_WORKER, default 1). */
   worker: boolean;
+  /** Rounds per size (BENCH_SCALE_ROUNDS): each call's figure is the median of its rounds. */
+  rounds: number;
   serverCpu: string | undefined;
   pgPool: number;
 }
@@ -65,7 +68,10 @@ export interface ScaleRun {
   checksPerSecDuringCalls: number;
   rssStartMb: number | null;
   rssEndMb: number | null;
+  /** Per call, the median of the rounds (medianRows). */
   rows: Row[];
+  /** Each round's rows, in the order measured. */
+  rounds: Row[][];
 }
 
 /** "10k,1m,10m" -> [10000, 1000000, 10000000]. */
@@ -118,19 +124,6 @@ export function scaleScenarios(s: ScaleSeeded): ScaleScenario[] {
       check: (b) => b.startsWith('[{"service":') && !b.includes('"error"'),
     },
     {
-      name: 'add, 1 user',
-      method: 'POST',
-      path: '/api/v2',
-      body: form({
-        key: s.apiKey,
-        action: 'add',
-        service: s.serviceId,
-        link: ADD_LINK,
-        quantity: ADD_QUANTITY,
-      }),
-      check: (b) => b.startsWith('{"order":'),
-    },
-    {
       name: 'web: my orders, first page',
       method: 'GET',
       path: '/api/web/orders',
@@ -161,6 +154,20 @@ export function scaleScenarios(s: ScaleSeeded): ScaleScenario[] {
       body: undefined,
       headers: admin,
       check: list,
+    },
+    // Last, after the round's reads: the orders it places are closed when the round ends (closeAddedOrders).
+    {
+      name: 'add, 1 user',
+      method: 'POST',
+      path: '/api/v2',
+      body: form({
+        key: s.apiKey,
+        action: 'add',
+        service: s.serviceId,
+        link: ADD_LINK,
+        quantity: ADD_QUANTITY,
+      }),
+      check: (b) => b.startsWith('{"order":'),
     },
   ];
 }
@@ -196,18 +203,55 @@ async function databaseBytes(fresh: FreshDatabase): Promise<number> {
   }
 }
 
-export async function benchScale(o: ScaleOptions, kind: Kind, orders: number): Promise<ScaleRun> {
-  const label = `${kind} ${short(orders)}`;
-  const active = Math.ceil(orders / 1000) * 100;
-  const fresh = await o.freshDatabase(kind);
+/** One size's database, seeded, with the simulator that holds its active orders. */
+interface Seeded {
+  size: number;
+  label: string;
+  fresh: FreshDatabase;
+  seeded: ScaleSeeded;
+  dbBytes: number;
+  rounds: Row[][];
+  checksPerSec: number;
+  syncedPerSec: number;
+  synced: number;
+  syncSeconds: number;
+  rssStartMb: number | null;
+  rssEndMb: number | null;
+}
+
+/** What a size's last round fills in. */
+const NOT_MEASURED = {
+  checksPerSec: 0,
+  syncedPerSec: 0,
+  synced: 0,
+  syncSeconds: 0,
+  rssStartMb: null,
+  rssEndMb: null,
+};
+
+/**
+ * Every size of one database, measured in rounds that alternate between the sizes (10k, 10M, then 10M,
+ * 10k, ...): each round starts the size's server, measures every call, stops it, and puts the order
+ * book back as the seed left it (the orders its `add` placed closed, out of the sync's schedule). A
+ * machine whose speed drifts for minutes then weighs on every size alike, and each call's figure is the
+ * median of its rounds. The last round of each size keeps its server for the full sync and the RSS.
+ */
+export async function benchScale(o: ScaleOptions, kind: Kind): Promise<ScaleRun[]> {
+  const all: Seeded[] = [];
+  // What to remove at the end, whatever failed: each database, and each simulator started.
+  const cleanups: (() => Promise<void>)[] = [];
   try {
-    const sim = await startSim(active);
-    try {
+    for (const size of o.sizes) {
+      const label = `${kind} ${short(size)}`;
+      const fresh = await o.freshDatabase(kind);
+      cleanups.push(() => fresh.remove());
+      const sim = await startSim(Math.ceil(size / 1000) * 100);
+      cleanups.push(() => sim.stop());
       o.log(
-        `  ${label}: seeding ${orders.toLocaleString('en-US')} orders over ${o.users.toLocaleString('en-US')} users ...`,
+        `  ${label}: seeding ${size.toLocaleString('en-US')} orders over ${o.users.toLocaleString('en-US')} users ...`,
       );
       const seeded = await seedScale(fresh.url, {
-        orders,
+        orders: size,
         users: o.users,
         simUrl: sim.url,
         simKey: SIM_KEY,
@@ -215,67 +259,138 @@ export async function benchScale(o: ScaleOptions, kind: Kind, orders: number): P
       });
       const dbBytes = await databaseBytes(fresh);
       o.log(`  ${label}: seeded in ${seeded.seconds.toFixed(1)} s, ${(dbBytes / 2 ** 20).toFixed(0)} MiB`);
+      all.push({ size, label, fresh, seeded, dbBytes, rounds: [], ...NOT_MEASURED });
       if (o.aborting()) throw new Error('stopping');
-      const server = await startServer(
-        {
-          BENCH_SERVER_MODE: 'panel',
-          BENCH_DATABASE_URL: fresh.url,
-          BENCH_PG_POOL: String(o.pgPool),
-          BENCH_SERVER_WORKER: o.worker ? '1' : '0',
-        },
-        o.serverCpu,
-      );
-      const rows: Row[] = [];
-      let rssStartMb: number | null;
-      let rssEndMb: number | null;
-      let synced: number;
-      let syncSeconds: number;
-      let syncedPerSec: number;
-      let checksPerSecDuringCalls: number;
-      try {
-        rssStartMb = rssMb(server.pid);
-        const scenarios = scaleScenarios(seeded);
-        const c0 = performance.now();
-        for (const sc of scenarios)
-          rows.push(await o.measure(server.port, server.pid, fresh.pgDbName, sc, label));
-        // The seed schedules every check with no unchanged answer yet, and the simulator's answers do
-        // not change: the sum of the counts is the checks made since the server started.
-        checksPerSecDuringCalls = (await checksMade(fresh.url)) / ((performance.now() - c0) / 1000);
-        // Then every active order due at once: the worker syncs them as fast as it can, while `status`
-        // is measured again beside it.
-        await makeAllActiveDue(fresh.url, seeded.orders + 1000);
-        const during = scenarios[1] as ScaleScenario;
-        const row = await o.measure(server.port, server.pid, fresh.pgDbName, during, label);
-        row.scenario = `${during.name}, during a full sync`;
-        rows.push(row);
-        const full = await syncedOrders(fresh.url);
-        synced = full.synced;
-        syncSeconds = full.seconds;
-        syncedPerSec = full.seconds > 0 ? full.inSpan / full.seconds : 0;
-        rssEndMb = rssMb(server.pid);
-      } finally {
-        await server.stop();
-      }
-      return {
-        database: kind,
-        size: orders,
-        orders: seeded.orders,
-        seedSeconds: seeded.seconds,
-        dbBytes,
-        active,
-        syncedPerSec,
-        synced,
-        syncSeconds,
-        checksPerSecDuringCalls,
-        rssStartMb,
-        rssEndMb,
-        rows,
-      };
-    } finally {
-      await sim.stop();
     }
+    for (let round = 1; round <= o.rounds; round++) {
+      const order = round % 2 === 1 ? all : [...all].reverse();
+      for (const s of order) {
+        if (o.aborting()) throw new Error('stopping');
+        o.log(`  ${s.label}: round ${round} of ${o.rounds}`);
+        await measureRound(o, s, round === o.rounds);
+      }
+    }
+    return all.map((s) => ({
+      database: kind,
+      size: s.size,
+      orders: s.seeded.orders,
+      seedSeconds: s.seeded.seconds,
+      dbBytes: s.dbBytes,
+      active: Math.ceil(s.size / 1000) * 100,
+      syncedPerSec: s.syncedPerSec,
+      synced: s.synced,
+      syncSeconds: s.syncSeconds,
+      checksPerSecDuringCalls: s.checksPerSec,
+      rssStartMb: s.rssStartMb,
+      rssEndMb: s.rssEndMb,
+      rows: medianRows(s.rounds),
+      rounds: s.rounds,
+    }));
   } finally {
-    await fresh.remove();
+    for (const cleanup of cleanups.reverse()) await cleanup();
+  }
+}
+
+/** One round of one size: its server (and worker) started, every call measured, the server stopped. */
+async function measureRound(o: ScaleOptions, s: Seeded, last: boolean): Promise<void> {
+  const { fresh, seeded, label } = s;
+  const firstAdded = (await maxOrderId(fresh.url)) + 1;
+  const server = await startServer(
+    {
+      BENCH_SERVER_MODE: 'panel',
+      BENCH_DATABASE_URL: fresh.url,
+      BENCH_PG_POOL: String(o.pgPool),
+      BENCH_SERVER_WORKER: o.worker ? '1' : '0',
+    },
+    o.serverCpu,
+  );
+  try {
+    const rssStart = rssMb(server.pid);
+    const scenarios = scaleScenarios(seeded);
+    const rows: Row[] = [];
+    const checks0 = await checksMade(fresh.url);
+    const c0 = performance.now();
+    for (const sc of scenarios)
+      rows.push(await o.measure(server.port, server.pid, fresh.pgDbName, sc, label));
+    // The seed schedules every check with no unchanged answer yet, and the simulator's answers do not
+    // change: the growth of the counts is the checks made while the calls were measured.
+    s.checksPerSec = ((await checksMade(fresh.url)) - checks0) / ((performance.now() - c0) / 1000);
+    s.rounds.push(rows);
+    if (!last) return;
+    // Then every active order due at once: the worker syncs them as fast as it can, while `status` is
+    // measured again beside it.
+    await makeAllActiveDue(fresh.url, seeded.orders + 1000);
+    const during = scenarios[1] as ScaleScenario;
+    const row = await o.measure(server.port, server.pid, fresh.pgDbName, during, label);
+    row.scenario = `${during.name}, during a full sync`;
+    rows.push(row);
+    const full = await syncedOrders(fresh.url);
+    s.synced = full.synced;
+    s.syncSeconds = full.seconds;
+    s.syncedPerSec = full.seconds > 0 ? full.inSpan / full.seconds : 0;
+    s.rssStartMb = rssStart;
+    s.rssEndMb = rssMb(server.pid);
+  } finally {
+    await server.stop();
+    // The order book as the seed left it for the next round: the orders this round's `add` placed
+    // are closed and out of the sync's schedule (the worker sent some of them while it ran).
+    await closeAddedOrders(fresh.url, firstAdded);
+  }
+}
+
+/** Per call, the median of its rounds (req/s, p50 and p99 each); failures and totals summed. */
+export function medianRows(rounds: Row[][]): Row[] {
+  // Every call of any round, in the order measured (only the last round has the full sync's row).
+  const names = [...new Set(rounds.flatMap((r) => r.map((x) => x.scenario)))];
+  const median = (xs: number[]) => {
+    const v = [...xs].sort((a, b) => a - b);
+    const mid = Math.floor(v.length / 2);
+    return v.length % 2 ? (v[mid] as number) : ((v[mid - 1] as number) + (v[mid] as number)) / 2;
+  };
+  return names.map((name) => {
+    const same = rounds.map((r) => r.find((x) => x.scenario === name)).filter((x): x is Row => !!x);
+    const row = same[0] as Row;
+    const p99s = same.map((x) => x.p99Ms);
+    const p99 = median(p99s);
+    // The CPU of the round whose p99 is nearest the median.
+    const near = same.reduce((a, b) => (Math.abs(b.p99Ms - p99) < Math.abs(a.p99Ms - p99) ? b : a));
+    return {
+      ...row,
+      reqPerSec: median(same.map((x) => x.reqPerSec)),
+      p50Ms: median(same.map((x) => x.p50Ms)),
+      p99Ms: p99,
+      bad: same.reduce((n, x) => n + x.bad, 0),
+      total: same.reduce((n, x) => n + x.total, 0),
+      cpu: near.cpu,
+    };
+  });
+}
+
+async function maxOrderId(url: string): Promise<number> {
+  const db = await openDatabase(url, { migrate: false });
+  try {
+    const r = await db.db
+      .selectFrom('orders')
+      .select((eb) => eb.fn.max('id').as('n'))
+      .executeTakeFirstOrThrow();
+    return Number(r.n ?? 0);
+  } finally {
+    await db.close();
+  }
+}
+
+/** The orders from `firstId` on (placed by the round's `add`): closed, canceled, no longer checked. */
+async function closeAddedOrders(url: string, firstId: number): Promise<void> {
+  const db = await openDatabase(url, { migrate: false });
+  try {
+    await db.db.deleteFrom('order_checks').where('order_id', '>=', firstId).execute();
+    await db.db
+      .updateTable('orders')
+      .set({ dispatch_state: 'closed', status: 'canceled' })
+      .where('id', '>=', firstId)
+      .execute();
+  } finally {
+    await db.close();
   }
 }
 
@@ -402,6 +517,24 @@ export function scaleReport(runs: ScaleRun[], o: { worker: boolean }): string {
       (r) => `${r.rssStartMb?.toFixed(0) ?? '?'} / ${r.rssEndMb?.toFixed(0) ?? '?'}`,
     );
     out.push('');
+    if (first.rounds.length > 1) {
+      out.push(
+        `p99 of each round, ${kind}, in ms (rounds alternate between the sizes; the table above shows their median):`,
+        '',
+      );
+      out.push(`| call | ${mine.map((r) => short(r.size)).join(' | ')} |`);
+      out.push(`| --- | ${mine.map(() => '---').join(' | ')} |`);
+      for (const row of first.rounds[0] ?? []) {
+        const cells = mine.map((r) =>
+          r.rounds
+            .map((rows) => rows.find((y) => y.scenario === row.scenario))
+            .map((x) => (x ? ms(x.p99Ms) : '-'))
+            .join(' / '),
+        );
+        out.push(`| ${row.scenario} | ${cells.join(' | ')} |`);
+      }
+      out.push('');
+    }
     // Where the machine's time went during each call (the worker runs inside the server; the other
     // processes are mostly the simulator answering the worker's status calls).
     const pct = (v: number | null) => (v === null ? '-' : `${Math.round(v)}%`);
