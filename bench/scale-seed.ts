@@ -144,7 +144,7 @@ export async function seedScale(
 const SPREAD_MS = 30 * 60_000;
 
 /**
- * The checks due by now moved half an hour ahead (past the seed's spread), so that a worker starting
+ * The checks due by now moved half an hour ahead (into the seed's spread of checks, or past it), so that a worker starting
  * now meets the steady state, not a backlog: after the seed's load, and before each round of the scale
  * bench, for the checks that fell due while that size's server was stopped. How many moved.
  */

@@ -8,7 +8,7 @@
  * page by keyset) and the admin's (the same two), then add, with the active orders' checks spread over
  * half an hour (a steady state). In the last round every active order is then made due at once and
  * `status` is measured again while the worker syncs them (its rate is reported). Beside them: seeding
- * time, database size, and the server's RSS before and after. Each call's figure is the median of its
+ * time, database size, and the server's RSS at the start and end of the last round. Each call's figure is the median of its
  * rounds, and each latency is compared with the smallest size's.
  */
 
@@ -66,6 +66,7 @@ export interface ScaleRun {
   synced: number;
   syncSeconds: number;
   /** Status checks the worker made while the calls were measured (before the full sync), per second. */
+  /** In the last round. */
   checksPerSecDuringCalls: number;
   rssStartMb: number | null;
   rssEndMb: number | null;
@@ -220,7 +221,7 @@ interface Seeded {
   rssEndMb: number | null;
 }
 
-/** What a size's last round fills in. */
+/** Filled in by the rounds (the checks' rate by each, the last one's kept) and the last round. */
 const NOT_MEASURED = {
   checksPerSec: 0,
   syncedPerSec: 0,
@@ -232,8 +233,8 @@ const NOT_MEASURED = {
 
 /**
  * Every size of one database, measured in rounds that alternate between the sizes (10k, 10M, then 10M,
- * 10k, ...): each round starts the size's server, measures every call, stops it, and puts the order
- * book back as the seed left it (the orders its `add` placed closed, out of the sync's schedule). A
+ * 10k, ...): each round starts the size's server, measures every call, stops it, and closes the orders
+ * its `add` placed (canceled, out of the sync's schedule; they stay in the table). A
  * machine whose speed drifts for minutes then weighs on every size alike, and each call's figure is the
  * median of its rounds. The last round of each size keeps its server for the full sync and the RSS.
  */
@@ -288,7 +289,12 @@ export async function benchScale(o: ScaleOptions, kind: Kind): Promise<ScaleRun[
       rounds: s.rounds,
     }));
   } finally {
-    for (const cleanup of cleanups.reverse()) await cleanup();
+    for (const cleanup of cleanups.reverse()) {
+      // Every one is tried, and a failure here does not hide the error that ended the rounds.
+      await cleanup().catch((err) =>
+        o.log(`  cleanup failed: ${err instanceof Error ? err.message : String(err)}`),
+      );
+    }
   }
 }
 
@@ -300,6 +306,8 @@ async function measureRound(o: ScaleOptions, s: Seeded, last: boolean): Promise<
   // backlog for its worker to catch up while the first calls are measured: moved ahead, as the seed does.
   const moved = await withDb(fresh.url, moveDueChecksAhead);
   if (moved > 0) o.log(`  ${label}: ${moved.toLocaleString('en-US')} checks due while stopped moved ahead`);
+  // Those writes and the last round's closings written out now, not by a checkpoint during the calls.
+  await checkpoint(fresh.url);
   const server = await startServer(
     {
       BENCH_SERVER_MODE: 'panel',
@@ -324,6 +332,16 @@ async function measureRound(o: ScaleOptions, s: Seeded, last: boolean): Promise<
     if (!last) return;
     // Then every active order due at once: the worker syncs them as fast as it can, while `status` is
     // measured again beside it.
+    // The orders `add` placed that the worker has not sent yet are closed first (canceled, nothing sent):
+    // their sends would otherwise share the worker with the full sync.
+    await withDb(fresh.url, (db) =>
+      db
+        .updateTable('orders')
+        .set({ dispatch_state: 'closed', status: 'canceled' })
+        .where('id', '>=', firstAdded)
+        .where('dispatch_state', '=', 'queued')
+        .execute(),
+    );
     await makeAllActiveDue(fresh.url, seeded.orders + 1000);
     const during = scenarios[1] as ScaleScenario;
     const row = await o.measure(server.port, server.pid, fresh.pgDbName, during, label);
@@ -337,8 +355,8 @@ async function measureRound(o: ScaleOptions, s: Seeded, last: boolean): Promise<
     s.rssEndMb = rssMb(server.pid);
   } finally {
     await server.stop();
-    // The order book as the seed left it for the next round: the orders this round's `add` placed
-    // are closed and out of the sync's schedule (the worker sent some of them while it ran).
+    // The orders this round's `add` placed end (canceled, out of the sync's schedule), so the next
+    // round's worker has no dispatch or checks of them to do; they stay in the table.
     await closeAddedOrders(fresh.url, firstAdded);
   }
 }
@@ -381,6 +399,16 @@ async function withDb<T>(url: string, f: (db: Db['db']) => Promise<T>): Promise<
   }
 }
 
+/** The database's changes written out to its files (SQLite's WAL, Postgres's checkpoint). */
+async function checkpoint(url: string): Promise<void> {
+  const db = await openDatabase(url, { migrate: false });
+  try {
+    await sql.raw(db.dialect === 'sqlite' ? 'PRAGMA wal_checkpoint(TRUNCATE)' : 'CHECKPOINT').execute(db.db);
+  } finally {
+    await db.close();
+  }
+}
+
 async function maxOrderId(url: string): Promise<number> {
   return withDb(url, async (db) => {
     const r = await db
@@ -395,9 +423,16 @@ async function maxOrderId(url: string): Promise<number> {
 async function closeAddedOrders(url: string, firstId: number): Promise<void> {
   await withDb(url, async (db) => {
     await db.deleteFrom('order_checks').where('order_id', '>=', firstId).execute();
+    // Those the worker sent stay `sent` (canceled upstream, as the seed's ended orders); the others were
+    // never sent: `closed`.
     await db
       .updateTable('orders')
-      .set({ dispatch_state: 'closed', status: 'canceled' })
+      .set({
+        status: 'canceled',
+        dispatch_state: sql<
+          'sent' | 'closed'
+        >`CASE WHEN dispatch_state = 'sent' THEN 'sent' ELSE 'closed' END`,
+      })
       .where('id', '>=', firstId)
       .execute();
   });
@@ -518,11 +553,11 @@ export function scaleReport(runs: ScaleRun[], o: { worker: boolean }): string {
       (r) =>
         `${Math.round(r.syncedPerSec).toLocaleString('en-US')} (${r.synced.toLocaleString('en-US')} in ${r.syncSeconds.toFixed(r.syncSeconds < 10 ? 2 : 0)} s)`,
     );
-    line('worker: checks / s while the calls were measured', (r) =>
+    line("worker: checks / s while the last round's calls were measured", (r) =>
       Math.round(r.checksPerSecDuringCalls).toLocaleString('en-US'),
     );
     line(
-      'server RSS start / end (MB)',
+      'server RSS start / end of the last round (MB)',
       (r) => `${r.rssStartMb?.toFixed(0) ?? '?'} / ${r.rssEndMb?.toFixed(0) ?? '?'}`,
     );
     out.push('');
