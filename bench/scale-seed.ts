@@ -109,7 +109,7 @@ export async function seedScale(
     p.log(`           ${due.toLocaleString('en-US')} checks due during the load moved ahead`);
     // The load written out now, not by the checkpointer (Postgres) or the WAL's next checkpoint
     // (SQLite) while the calls are measured: gigabytes at 10M, on the machine's two cores and its disk.
-    await sql.raw(db.dialect === 'sqlite' ? 'PRAGMA wal_checkpoint(TRUNCATE)' : 'CHECKPOINT').execute(db.db);
+    await writeOut(db);
 
     const total = await db.db
       .selectFrom('orders')
@@ -144,14 +144,20 @@ export async function seedScale(
 const SPREAD_MS = 30 * 60_000;
 
 /**
- * The checks due by now moved half an hour ahead (into the seed's spread of checks, or past it), so that a worker starting
- * now meets the steady state, not a backlog: after the seed's load, and before each round of the scale
- * bench, for the checks that fell due while that size's server was stopped. How many moved.
+ * The checks due by now moved half an hour ahead (into the seed's spread of checks, or past it), so
+ * that a worker starting now meets the steady state, not a backlog: after the seed's load, and before
+ * each round of the scale bench, for the checks that fell due while that size's server was stopped.
+ * How many moved.
  */
 export async function moveDueChecksAhead(db: Db['db']): Promise<number> {
   const due = await sql`UPDATE order_checks SET next_check_at = next_check_at + ${SPREAD_MS}
     WHERE next_check_at <= ${Date.now()}`.execute(db);
   return Number(due.numAffectedRows ?? 0);
+}
+
+/** The database's changes written out to its files (SQLite's WAL, Postgres's checkpoint). */
+export async function writeOut(db: Db): Promise<void> {
+  await sql.raw(db.dialect === 'sqlite' ? 'PRAGMA wal_checkpoint(TRUNCATE)' : 'CHECKPOINT').execute(db.db);
 }
 
 /** Active orders per 1,000, each with its own preloaded order at the simulator. */

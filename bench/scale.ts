@@ -8,8 +8,8 @@
  * page by keyset) and the admin's (the same two), then add, with the active orders' checks spread over
  * half an hour (a steady state). In the last round every active order is then made due at once and
  * `status` is measured again while the worker syncs them (its rate is reported). Beside them: seeding
- * time, database size, and the server's RSS at the start and end of the last round. Each call's figure is the median of its
- * rounds, and each latency is compared with the smallest size's.
+ * time, database size, and the server's RSS at the start and end of the last round. Each call's figure
+ * is the median of its rounds, and each latency is compared with the smallest size's.
  */
 
 import { readFileSync, statSync } from 'node:fs';
@@ -18,7 +18,7 @@ import { type Db, openDatabase } from '../src/db/connect.js';
 import { startServer } from './child.js';
 import { type FreshDatabase, type Kind, SIM_KEY, startSim } from './engine.js';
 import { ms, type Row } from './report.js';
-import { moveDueChecksAhead, type ScaleSeeded, seedScale } from './scale-seed.js';
+import { activeCount, moveDueChecksAhead, type ScaleSeeded, seedScale, writeOut } from './scale-seed.js';
 import { ADD_LINK, ADD_QUANTITY, SERVICE_COUNT } from './seed.js';
 
 export interface ScaleScenario {
@@ -65,8 +65,7 @@ export interface ScaleRun {
   /** How many of the active orders that full sync checked, from its first lease to its last, in seconds. */
   synced: number;
   syncSeconds: number;
-  /** Status checks the worker made while the calls were measured (before the full sync), per second. */
-  /** In the last round. */
+  /** Status checks the worker made while the last round's calls were measured (before the full sync), per second. */
   checksPerSecDuringCalls: number;
   rssStartMb: number | null;
   rssEndMb: number | null;
@@ -247,7 +246,7 @@ export async function benchScale(o: ScaleOptions, kind: Kind): Promise<ScaleRun[
       const label = `${kind} ${short(size)}`;
       const fresh = await o.freshDatabase(kind);
       cleanups.push(() => fresh.remove());
-      const sim = await startSim(Math.ceil(size / 1000) * 100);
+      const sim = await startSim(activeCount(size));
       cleanups.push(() => sim.stop());
       o.log(
         `  ${label}: seeding ${size.toLocaleString('en-US')} orders over ${o.users.toLocaleString('en-US')} users ...`,
@@ -278,7 +277,7 @@ export async function benchScale(o: ScaleOptions, kind: Kind): Promise<ScaleRun[
       orders: s.seeded.orders,
       seedSeconds: s.seeded.seconds,
       dbBytes: s.dbBytes,
-      active: Math.ceil(s.size / 1000) * 100,
+      active: s.seeded.active,
       syncedPerSec: s.syncedPerSec,
       synced: s.synced,
       syncSeconds: s.syncSeconds,
@@ -304,10 +303,13 @@ async function measureRound(o: ScaleOptions, s: Seeded, last: boolean): Promise<
   const firstAdded = (await maxOrderId(fresh.url)) + 1;
   // The checks that fell due while this size's server was stopped (the other size's round) would be a
   // backlog for its worker to catch up while the first calls are measured: moved ahead, as the seed does.
-  const moved = await withDb(fresh.url, moveDueChecksAhead);
+  // Those writes and the last round's closings are written out now, not by a checkpoint during the calls.
+  const moved = await withDb(fresh.url, async (db) => {
+    const n = await moveDueChecksAhead(db.db);
+    await writeOut(db);
+    return n;
+  });
   if (moved > 0) o.log(`  ${label}: ${moved.toLocaleString('en-US')} checks due while stopped moved ahead`);
-  // Those writes and the last round's closings written out now, not by a checkpoint during the calls.
-  await checkpoint(fresh.url);
   const server = await startServer(
     {
       BENCH_SERVER_MODE: 'panel',
@@ -334,7 +336,7 @@ async function measureRound(o: ScaleOptions, s: Seeded, last: boolean): Promise<
     // measured again beside it.
     // The orders `add` placed that the worker has not sent yet are closed first (canceled, nothing sent):
     // their sends would otherwise share the worker with the full sync.
-    await withDb(fresh.url, (db) =>
+    await withDb(fresh.url, ({ db }) =>
       db
         .updateTable('orders')
         .set({ dispatch_state: 'closed', status: 'canceled' })
@@ -390,27 +392,17 @@ export function medianRows(rounds: Row[][]): Row[] {
 }
 
 /** `f` on a connection of its own to the database at `url`, closed after. */
-async function withDb<T>(url: string, f: (db: Db['db']) => Promise<T>): Promise<T> {
+async function withDb<T>(url: string, f: (db: Db) => Promise<T>): Promise<T> {
   const db = await openDatabase(url, { migrate: false });
   try {
-    return await f(db.db);
-  } finally {
-    await db.close();
-  }
-}
-
-/** The database's changes written out to its files (SQLite's WAL, Postgres's checkpoint). */
-async function checkpoint(url: string): Promise<void> {
-  const db = await openDatabase(url, { migrate: false });
-  try {
-    await sql.raw(db.dialect === 'sqlite' ? 'PRAGMA wal_checkpoint(TRUNCATE)' : 'CHECKPOINT').execute(db.db);
+    return await f(db);
   } finally {
     await db.close();
   }
 }
 
 async function maxOrderId(url: string): Promise<number> {
-  return withDb(url, async (db) => {
+  return withDb(url, async ({ db }) => {
     const r = await db
       .selectFrom('orders')
       .select((eb) => eb.fn.max('id').as('n'))
@@ -421,7 +413,7 @@ async function maxOrderId(url: string): Promise<number> {
 
 /** The orders from `firstId` on (placed by the round's `add`): closed, canceled, no longer checked. */
 async function closeAddedOrders(url: string, firstId: number): Promise<void> {
-  await withDb(url, async (db) => {
+  await withDb(url, async ({ db }) => {
     await db.deleteFrom('order_checks').where('order_id', '>=', firstId).execute();
     // Those the worker sent stay `sent` (canceled upstream, as the seed's ended orders); the others were
     // never sent: `closed`.
