@@ -14,6 +14,14 @@ export interface ServerChild {
   pid: number;
   port: number;
   stop(): Promise<void>;
+  /** The panel's event-loop delay since the last call, in ms (bench/server.ts answerLoopDelay). */
+  loopDelay(): Promise<LoopDelay>;
+}
+
+export interface LoopDelay {
+  p50: number;
+  p99: number;
+  max: number;
 }
 
 const running = new Set<ChildProcess>();
@@ -112,5 +120,22 @@ export async function startServer(env: Record<string, string>, cpu?: string): Pr
     },
     cpu,
   );
-  return { pid: c.pid, port: c.first, stop: c.stop };
+  const loopDelay = async (): Promise<LoopDelay> => {
+    const answer = new Promise<LoopDelay>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('server child did not report its event loop')), 5000);
+      const take = (m: unknown) => {
+        const loop = (m as { loop?: LoopDelay } | null)?.loop;
+        if (!loop) return;
+        clearTimeout(timer);
+        c.child.off('message', take);
+        resolve(loop);
+      };
+      c.child.on('message', take);
+    });
+    c.child.send({ loop: 'read' });
+    const loop = await answer;
+    c.child.send({ loop: 'reset' });
+    return loop;
+  };
+  return { pid: c.pid, port: c.first, stop: c.stop, loopDelay };
 }

@@ -15,7 +15,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { sql } from 'kysely';
 import { type Db, openDatabase } from '../src/db/connect.js';
-import { startServer } from './child.js';
+import { type LoopDelay, startServer } from './child.js';
 import { type FreshDatabase, type Kind, SIM_KEY, startSim } from './engine.js';
 import { ms, type Row } from './report.js';
 import { activeCount, moveDueChecksAhead, type ScaleSeeded, seedScale, writeOut } from './scale-seed.js';
@@ -73,7 +73,14 @@ export interface ScaleRun {
   rows: Row[];
   /** Each round's rows, in the order measured. */
   rounds: Row[][];
+  /** Each round's event-loop delays of the server: idle first, then during each call. */
+  stalls: Stalls[];
 }
+
+/** The server's event-loop delay (bench/server.ts) per window: IDLE_WINDOW, then each call's name. */
+export type Stalls = Record<string, LoopDelay>;
+export const IDLE_WINDOW = 'idle, 5 s before the calls';
+const IDLE_MS = 5000;
 
 /** "10k,1m,10m" -> [10000, 1000000, 10000000]. */
 export function parseScaleSizes(text: string | undefined): number[] {
@@ -212,6 +219,7 @@ interface Seeded {
   seeded: ScaleSeeded;
   dbBytes: number;
   rounds: Row[][];
+  stalls: Stalls[];
   checksPerSec: number;
   syncedPerSec: number;
   synced: number;
@@ -260,7 +268,7 @@ export async function benchScale(o: ScaleOptions, kind: Kind): Promise<ScaleRun[
       });
       const dbBytes = await databaseBytes(fresh);
       o.log(`  ${label}: seeded in ${seeded.seconds.toFixed(1)} s, ${(dbBytes / 2 ** 20).toFixed(0)} MiB`);
-      all.push({ size, label, fresh, seeded, dbBytes, rounds: [], ...NOT_MEASURED });
+      all.push({ size, label, fresh, seeded, dbBytes, rounds: [], stalls: [], ...NOT_MEASURED });
       if (o.aborting()) throw new Error('stopping');
     }
     for (let round = 1; round <= o.rounds; round++) {
@@ -286,6 +294,7 @@ export async function benchScale(o: ScaleOptions, kind: Kind): Promise<ScaleRun[
       rssEndMb: s.rssEndMb,
       rows: medianRows(s.rounds),
       rounds: s.rounds,
+      stalls: s.stalls,
     }));
   } finally {
     for (const cleanup of cleanups.reverse()) {
@@ -323,10 +332,18 @@ async function measureRound(o: ScaleOptions, s: Seeded, last: boolean): Promise<
     const rssStart = rssMb(server.pid);
     const scenarios = scaleScenarios(seeded);
     const rows: Row[] = [];
+    // What the worker alone does to the event loop (nothing else runs in the server), then each call.
+    const stalls: Stalls = {};
+    await server.loopDelay();
+    await new Promise((r) => setTimeout(r, IDLE_MS));
+    stalls[IDLE_WINDOW] = await server.loopDelay();
+    s.stalls.push(stalls);
     const checks0 = await checksMade(fresh.url);
     const c0 = performance.now();
-    for (const sc of scenarios)
+    for (const sc of scenarios) {
       rows.push(await o.measure(server.port, server.pid, fresh.pgDbName, sc, label));
+      stalls[sc.name] = await server.loopDelay();
+    }
     // The seed schedules every check with no unchanged answer yet, and the simulator's answers do not
     // change: the growth of the counts is the checks made while the calls were measured.
     s.checksPerSec = ((await checksMade(fresh.url)) - checks0) / ((performance.now() - c0) / 1000);
@@ -571,6 +588,24 @@ export function scaleReport(runs: ScaleRun[], o: { worker: boolean }): string {
       }
       out.push('');
     }
+    // How long the server's event loop was held at once: a request arriving then waits that long.
+    out.push(
+      `Event loop of the server, ${kind}: the longest delay / the p99 of the delay, in ms, each round ` +
+        '(a 1 ms timer, late by what held the loop: a statement, a commit, an answer being built):',
+      '',
+    );
+    out.push(`| window | ${mine.map((r) => short(r.size)).join(' | ')} |`);
+    out.push(`| --- | ${mine.map(() => '---').join(' | ')} |`);
+    for (const name of Object.keys(first.stalls[0] ?? {})) {
+      const cells = mine.map((r) =>
+        r.stalls
+          .map((st) => st[name])
+          .map((d) => (d ? `${ms(d.max)} / ${ms(d.p99)}` : '-'))
+          .join(', '),
+      );
+      out.push(`| ${name} | ${cells.join(' | ')} |`);
+    }
+    out.push('');
     // Where the machine's time went during each call (the worker runs inside the server; the other
     // processes are mostly the simulator answering the worker's status calls).
     const pct = (v: number | null) => (v === null ? '-' : `${Math.round(v)}%`);

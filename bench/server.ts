@@ -12,6 +12,7 @@
  * It listens on 127.0.0.1 on a free port, reports the port to its parent over IPC, and exits when told
  * to (SIGTERM/SIGINT) or when the parent goes away (IPC disconnect), so it never outlives the bench.
  */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import formbody from '@fastify/formbody';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { openDatabase } from '../src/db/connect.js';
@@ -35,7 +36,16 @@ async function start(): Promise<{ app: FastifyInstance; close: () => Promise<voi
     const url = process.env.BENCH_DATABASE_URL;
     if (!url) throw new Error('BENCH_DATABASE_URL is not set');
     const poolSize = Number(process.env.BENCH_PG_POOL ?? '10');
-    const db = await openDatabase(url, { migrate: false, poolSize });
+    // As the panel opens it (src/app.ts): SQLite's checkpoints in a thread of their own, unless
+    // BENCH_INLINE_CHECKPOINTS=1 asks for SQLite's own, inside commits (to measure the difference).
+    const inline = process.env.BENCH_INLINE_CHECKPOINTS === '1';
+    const db = await openDatabase(url, {
+      migrate: false,
+      poolSize,
+      ...(inline
+        ? {}
+        : { backgroundCheckpoints: { onError: (m: string) => console.error(`bench server: ${m}`) } }),
+    });
     const app = await buildServer({ db: db.db, logLevel: 'silent', rateLimitPerMinute: 1_000_000_000 });
     const worker =
       process.env.BENCH_SERVER_WORKER === '1'
@@ -85,6 +95,27 @@ async function main(): Promise<void> {
   process.on('SIGINT', stop);
   process.on('disconnect', stop);
   process.send({ port });
+  answerLoopDelay();
+}
+
+/**
+ * The event loop's delay, for the parent: `{ loop: 'reset' }` starts a window, `{ loop: 'read' }` answers
+ * `{ loop: { p50, p99, max } }` in ms for the window. A delay is how late a 1 ms timer fires: the longest
+ * stretch the loop was busy with one thing (a statement, a commit, a big answer) while requests waited.
+ */
+function answerLoopDelay(): void {
+  const h = monitorEventLoopDelay({ resolution: 1 });
+  h.enable();
+  process.on('message', (m: unknown) => {
+    const what = (m as { loop?: unknown } | null)?.loop;
+    if (what === 'reset') h.reset();
+    if (what === 'read') {
+      const msOf = (ns: number) => Math.round(ns / 1e4) / 100;
+      process.send?.({
+        loop: { p50: msOf(h.percentile(50)), p99: msOf(h.percentile(99)), max: msOf(h.max) },
+      });
+    }
+  });
 }
 
 main().catch((err: unknown) => {

@@ -40,7 +40,10 @@ export async function startPanel(
 ): Promise<RunningPanel> {
   // One logger for the process: the HTTP server and the worker write the same format to one place.
   const logger = createLogger({ level: config.LOG_LEVEL, stream: options.logStream });
-  const db = await openDatabase(config.DATABASE_URL, { poolSize: config.DATABASE_POOL_SIZE });
+  const db = await openDatabase(config.DATABASE_URL, {
+    poolSize: config.DATABASE_POOL_SIZE,
+    backgroundCheckpoints: { onError: (message) => logger.warn(message) },
+  });
   const admin = await bootstrapAdmin({ db: db.db });
   const redis = config.REDIS_URL ? await connectRedis(config.REDIS_URL) : undefined;
   const secretBox = SecretBox.forPanel({ secretsKey: config.SECRETS_KEY, dataDir: config.DATA_DIR });
@@ -116,7 +119,10 @@ export async function startWorkerProcess(
   options: { logStream?: NodeJS.WritableStream } = {},
 ) {
   const logger = createLogger({ level: config.LOG_LEVEL, stream: options.logStream });
-  const db = await openDatabase(config.DATABASE_URL, { poolSize: config.DATABASE_POOL_SIZE });
+  const db = await openDatabase(config.DATABASE_URL, {
+    poolSize: config.DATABASE_POOL_SIZE,
+    backgroundCheckpoints: { onError: (message) => logger.warn(message) },
+  });
   const settings = workerSettings(db.dialect, engineTimings(config));
   const secretBox = SecretBox.forPanel({ secretsKey: config.SECRETS_KEY, dataDir: config.DATA_DIR });
   const worker = startWorker({ db: db.db, settings, log: engineLogger(logger), secretBox });

@@ -10,6 +10,7 @@ import type { DialectName } from './executor.js';
 import { migrateToLatest } from './migrations.js';
 import { withNamedStatements } from './named-statements.js';
 import type { Database } from './schema.js';
+import { checkpointInBackground, INLINE_CHECKPOINT_PAGES } from './sqlite-checkpoints.js';
 import { panelSqliteDialect } from './sqlite-driver.js';
 
 export type { DialectName };
@@ -43,11 +44,18 @@ export interface OpenOptions {
    * survive a power cut, and a sync per commit would make the suite slower for nothing.
    */
   durable?: boolean;
+  /**
+   * SQLite: checkpoint the WAL from a thread of its own instead of inside commits on the event loop
+   * (sqlite-checkpoints.ts), for the long-running processes; errors go to `onError`. Ignored for
+   * Postgres and for `:memory:`.
+   */
+  backgroundCheckpoints?: { onError: (message: string) => void };
 }
 
 export async function openDatabase(url: string, options: OpenOptions = {}): Promise<Db> {
   const { dialect, target } = parseDatabaseUrl(url);
   let db: Kysely<Database>;
+  let stopCheckpoints: (() => Promise<void>) | null = null;
   if (dialect === 'sqlite') {
     if (target !== ':memory:') mkdirSync(dirname(target), { recursive: true });
     const sqlite = new BetterSqlite3(target);
@@ -58,6 +66,11 @@ export async function openDatabase(url: string, options: OpenOptions = {}): Prom
     sqlite.pragma(options.durable === false ? 'synchronous = NORMAL' : 'synchronous = FULL');
     sqlite.pragma('busy_timeout = 5000');
     sqlite.pragma('foreign_keys = ON');
+    if (options.backgroundCheckpoints && target !== ':memory:') {
+      sqlite.pragma(`wal_autocheckpoint = ${INLINE_CHECKPOINT_PAGES}`);
+      const checkpoints = checkpointInBackground(target, options.backgroundCheckpoints.onError);
+      stopCheckpoints = () => checkpoints.stop();
+    }
     db = new Kysely<Database>({ dialect: panelSqliteDialect(sqlite) });
   } else {
     // Loaded only for Postgres: a panel on SQLite does not pay for the driver at start.
@@ -82,13 +95,17 @@ export async function openDatabase(url: string, options: OpenOptions = {}): Prom
       }),
     });
   }
+  const close = async () => {
+    await stopCheckpoints?.();
+    await db.destroy();
+  };
   if (options.migrate !== false) {
     try {
       await migrateToLatest(db, dialect);
     } catch (err) {
-      await db.destroy();
+      await close();
       throw err;
     }
   }
-  return { db, dialect, close: () => db.destroy() };
+  return { db, dialect, close };
 }
