@@ -19,6 +19,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { checkLedger } from '../src/ledger/check-ledger.js';
 import { parseAmount } from '../src/money.js';
 import { setOrderStatus } from '../src/orders/set-order-status.js';
+import { FULL_SCAN_FROM, LEASE_READ_CHUNK, leaseDueForSync } from '../src/orders/sync.repo.js';
 import { findProvider } from '../src/providers/providers.repo.js';
 import { syncProviderBatch } from '../src/worker/sync.js';
 import { startWorker } from '../src/worker/worker.js';
@@ -424,5 +425,39 @@ describeEachDb('status sync applies a batch of changes together', (t) => {
     const made = u.callsOf('status').length - calls;
     expect(made).toBeGreaterThanOrEqual(2);
     expect(made).toBeLessThanOrEqual(6);
+  });
+
+  it('with a pause (the engine on SQLite) the lease reads its orders a chunk at a time; an order ended during a pause is left out', async () => {
+    const { ids, provider, e } = await aloneWithDefaultTimings(60);
+    const sorted = [...ids].sort((a, b) => a - b);
+    const ended = sorted[40] as number;
+    const admin = await adminActor(db());
+    let pauses = 0;
+    const leased = await leaseDueForSync(db(), {
+      providerId: provider.id,
+      now: e.now(),
+      from: FULL_SCAN_FROM,
+      steps: [60_000],
+      limit: 100,
+      dialect: t().dialect,
+      pause: async () => {
+        pauses++;
+        // After the first chunk was read, the operator ends an order of a later chunk.
+        if (pauses !== 2) return;
+        const r = await setOrderStatus({
+          db: db(),
+          actor: admin,
+          orderId: ended,
+          change: { status: 'canceled' },
+          force: true,
+        });
+        if (!r.ok) throw new Error(JSON.stringify(r.failure));
+      },
+    });
+    expect(pauses).toBe(Math.ceil(60 / LEASE_READ_CHUNK));
+    expect(leased.map((o) => o.id)).toEqual(sorted.filter((id) => id !== ended));
+    expect(leased.every((o) => o.dispatchState === 'sent' && o.unchangedChecks === 0)).toBe(true);
+    expect(await checkOf(db(), ended)).toBeNull();
+    expect((await row(ended)).status).toBe('canceled');
   });
 });

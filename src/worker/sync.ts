@@ -87,6 +87,7 @@ async function claimForSync(ctx: EngineContext, providerId: number, now: number)
       steps: leaseSteps(ctx),
       limit: SYNC_BATCH,
       dialect: ctx.settings.dialect,
+      ...(ctx.settings.dialect === 'sqlite' ? { pause: letRequestsIn } : {}),
     });
   let full = f.floor === null || now - f.fullAt >= FULL_SCAN_EVERY_MS || now < f.fullAt;
   let orders = await lease(full ? FULL_SCAN_FROM : (f.floor as number));
@@ -101,6 +102,12 @@ async function claimForSync(ctx: EngineContext, providerId: number, now: number)
   else if (full) f.floor = null;
   return orders;
 }
+
+/**
+ * A turn of the event loop for what arrived meanwhile (the API's requests when the worker runs inside
+ * the panel): SQLite's statements run on the loop and hold it until they end.
+ */
+const letRequestsIn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** How long a check may take before another lease may take its orders again. */
 function leaseMs(ctx: EngineContext): number {
