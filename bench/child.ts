@@ -122,7 +122,10 @@ export async function startServer(env: Record<string, string>, cpu?: string): Pr
   );
   const loopDelay = async (): Promise<LoopDelay> => {
     const answer = new Promise<LoopDelay>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('server child did not report its event loop')), 5000);
+      const timer = setTimeout(() => {
+        c.child.off('message', take);
+        reject(new Error('server child did not report its event loop'));
+      }, 5000);
       const take = (m: unknown) => {
         const loop = (m as { loop?: LoopDelay } | null)?.loop;
         if (!loop) return;

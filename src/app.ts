@@ -8,7 +8,7 @@ import { type Config, engineTimings } from './config.js';
 import { type Db, openDatabase } from './db/connect.js';
 import { type MetricsServer, startMetricsServer } from './http/metrics-server.js';
 import { buildServer } from './http/server.js';
-import { createLogger } from './log.js';
+import { createLogger, type Logger } from './log.js';
 import { SecretBox } from './payments/secret-box.js';
 import { connectRedis } from './redis.js';
 import { writeSecretFile } from './secret-file.js';
@@ -40,10 +40,7 @@ export async function startPanel(
 ): Promise<RunningPanel> {
   // One logger for the process: the HTTP server and the worker write the same format to one place.
   const logger = createLogger({ level: config.LOG_LEVEL, stream: options.logStream });
-  const db = await openDatabase(config.DATABASE_URL, {
-    poolSize: config.DATABASE_POOL_SIZE,
-    backgroundCheckpoints: { onError: (message) => logger.warn(message) },
-  });
+  const db = await openPanelDatabase(config, logger);
   const admin = await bootstrapAdmin({ db: db.db });
   const redis = config.REDIS_URL ? await connectRedis(config.REDIS_URL) : undefined;
   const secretBox = SecretBox.forPanel({ secretsKey: config.SECRETS_KEY, dataDir: config.DATA_DIR });
@@ -119,10 +116,7 @@ export async function startWorkerProcess(
   options: { logStream?: NodeJS.WritableStream } = {},
 ) {
   const logger = createLogger({ level: config.LOG_LEVEL, stream: options.logStream });
-  const db = await openDatabase(config.DATABASE_URL, {
-    poolSize: config.DATABASE_POOL_SIZE,
-    backgroundCheckpoints: { onError: (message) => logger.warn(message) },
-  });
+  const db = await openPanelDatabase(config, logger);
   const settings = workerSettings(db.dialect, engineTimings(config));
   const secretBox = SecretBox.forPanel({ secretsKey: config.SECRETS_KEY, dataDir: config.DATA_DIR });
   const worker = startWorker({ db: db.db, settings, log: engineLogger(logger), secretBox });
@@ -136,6 +130,14 @@ export async function startWorkerProcess(
       await db.close();
     },
   };
+}
+
+/** The database as a long-running process opens it: SQLite's checkpoints in a thread of their own. */
+function openPanelDatabase(config: Config, logger: Logger): Promise<Db> {
+  return openDatabase(config.DATABASE_URL, {
+    poolSize: config.DATABASE_POOL_SIZE,
+    backgroundCheckpoints: { onError: (message) => logger.warn(message) },
+  });
 }
 
 /** The metrics listener when METRICS_PORT is set. */

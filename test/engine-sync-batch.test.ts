@@ -427,11 +427,10 @@ describeEachDb('status sync applies a batch of changes together', (t) => {
     expect(made).toBeLessThanOrEqual(6);
   });
 
-  it('with a pause (the engine on SQLite) the lease reads its orders a chunk at a time; an order ended during a pause is left out', async () => {
+  it('with a pause (the engine on SQLite) the lease reads its orders a chunk at a time; an order ended during a pause is left out and its check removed', async () => {
     const { ids, provider, e } = await aloneWithDefaultTimings(60);
     const sorted = [...ids].sort((a, b) => a - b);
     const ended = sorted[40] as number;
-    const admin = await adminActor(db());
     let pauses = 0;
     const leased = await leaseDueForSync(db(), {
       providerId: provider.id,
@@ -442,22 +441,19 @@ describeEachDb('status sync applies a batch of changes together', (t) => {
       dialect: t().dialect,
       pause: async () => {
         pauses++;
-        // After the first chunk was read, the operator ends an order of a later chunk.
+        // After the first chunk was read, an order of a later chunk ends by a write that leaves its
+        // check behind (not through settle.ts, which removes it): the lease removes it.
         if (pauses !== 2) return;
-        const r = await setOrderStatus({
-          db: db(),
-          actor: admin,
-          orderId: ended,
-          change: { status: 'canceled' },
-          force: true,
-        });
-        if (!r.ok) throw new Error(JSON.stringify(r.failure));
+        await db()
+          .updateTable('orders')
+          .set({ status: 'completed', remains: 0 })
+          .where('id', '=', ended)
+          .execute();
       },
     });
     expect(pauses).toBe(Math.ceil(60 / LEASE_READ_CHUNK));
     expect(leased.map((o) => o.id)).toEqual(sorted.filter((id) => id !== ended));
     expect(leased.every((o) => o.dispatchState === 'sent' && o.unchangedChecks === 0)).toBe(true);
     expect(await checkOf(db(), ended)).toBeNull();
-    expect((await row(ended)).status).toBe('canceled');
   });
 });

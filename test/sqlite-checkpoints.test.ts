@@ -12,6 +12,7 @@ import { startPanel } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { openDatabase } from '../src/db/connect.js';
 import { checkpointInBackground, INLINE_CHECKPOINT_PAGES } from '../src/db/sqlite-checkpoints.js';
+import { waitUntil } from './helpers/processes.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'smm-checkpoints-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -19,15 +20,6 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const PAGE = 4096;
 /** Pages written in one transaction: more than SQLite's default inline threshold, fewer than ours. */
 const WRITTEN_PAGES = 2000;
-
-async function waitFor(what: () => boolean, ms: number): Promise<boolean> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (what()) return true;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  return what();
-}
 
 async function writePages(db: Awaited<ReturnType<typeof openDatabase>>['db']): Promise<void> {
   await sql`create table filler (x blob)`.execute(db);
@@ -50,8 +42,12 @@ it('the panel writes the WAL back to the database file from its thread, not on a
     expect(Number(pages.rows[0]?.wal_autocheckpoint)).toBe(INLINE_CHECKPOINT_PAGES);
     await writePages(db.db);
     // Below the connection's own threshold, only the thread moves the pages into the file.
-    const moved = await waitFor(() => statSync(file).size >= WRITTEN_PAGES * PAGE, 5000);
-    expect(moved).toBe(true);
+    await waitUntil(
+      'the pages in the database file',
+      () => statSync(file).size >= WRITTEN_PAGES * PAGE,
+      5000,
+      25,
+    );
     expect(errors).toEqual([]);
   } finally {
     await db.close();
@@ -72,7 +68,8 @@ it('the panel as `npm start` runs it checkpoints in its thread, and leaves no WA
   try {
     const before = statSync(file).size;
     await writePages(panel.db.db);
-    expect(await waitFor(() => statSync(file).size >= before + WRITTEN_PAGES * PAGE, 5000)).toBe(true);
+    const grown = () => statSync(file).size >= before + WRITTEN_PAGES * PAGE;
+    await waitUntil('the pages in the database file', grown, 5000, 25);
   } finally {
     await panel.stop();
   }
@@ -93,11 +90,16 @@ it('without the option a connection keeps SQLite’s own checkpoints (the CLI, t
 it('a thread that cannot open the database reports it, and stops cleanly', async () => {
   const errors: string[] = [];
   const c = checkpointInBackground(join(dir, 'missing', 'none.db'), (m) => errors.push(m), 20);
-  expect(await waitFor(() => errors.length > 0, 5000)).toBe(true);
-  expect(errors[0]).toMatch(
-    /^background checkpoint failed: Cannot open database because the directory does not exist/,
-  );
-  await c.stop();
+  try {
+    await waitUntil('an error', () => errors.length > 0, 5000, 25);
+    expect(errors[0]).toMatch(
+      /^background checkpoint failed: Cannot open database because the directory does not exist/,
+    );
+  } finally {
+    await c.stop();
+  }
+  // Stopped on purpose: not reported as a thread that ended by itself.
+  expect(errors.filter((m) => m.includes('ended'))).toEqual([]);
 });
 
 it('a checkpoint that fails is reported once while it keeps failing', async () => {
@@ -110,11 +112,15 @@ it('a checkpoint that fails is reported once while it keeps failing', async () =
     await sql`pragma locking_mode = exclusive`.execute(db.db);
     await sql`insert into t values (1)`.execute(db.db);
     const c = checkpointInBackground(file, (m) => errors.push(m), 20);
-    expect(await waitFor(() => errors.length > 0, 5000)).toBe(true);
-    await new Promise((r) => setTimeout(r, 600));
-    expect(errors).toHaveLength(1);
-    expect(errors[0]).toMatch(/^background checkpoint failed: database is locked/);
-    await c.stop();
+    try {
+      await waitUntil('an error', () => errors.length > 0, 5000, 25);
+      // About 30 more failed attempts at 20 ms each.
+      await new Promise((r) => setTimeout(r, 600));
+      expect(errors).toHaveLength(1);
+      expect(errors[0]).toMatch(/^background checkpoint failed: database is locked/);
+    } finally {
+      await c.stop();
+    }
   } finally {
     await db.close();
   }

@@ -3,13 +3,15 @@
  * WAL file, and by default the commit that takes the WAL past 1,000 pages copies them all back into
  * the database file and syncs it, inside that commit: with better-sqlite3 on the event loop, which then
  * answers nothing for that long (about 20 ms on this project's machines at 10M orders, once a second
- * when the engine checks 600 orders a second; docs/benchmarks.md "Checkpoints off the event loop").
+ * when the engine checks 600 orders a second; docs/benchmarks.md "What held the event loop at 10M
+ * orders").
  *
  * A long-running process (the panel, the worker) has a thread of its own with a second connection that
  * checkpoints every CHECKPOINT_EVERY_MS (PASSIVE: it never waits for, or blocks, the main connection's
  * readers and writers). The main connection still checkpoints by itself past INLINE_CHECKPOINT_PAGES,
- * a bound on the WAL should the thread fall behind or fail. Durability is unchanged: a commit is synced
- * to the WAL before it returns (synchronous = FULL), and a checkpoint only moves synced pages.
+ * a bound on the WAL should the thread fall behind. Should the thread end by itself, `onEnded` runs
+ * (connect.ts puts the connection back on SQLite's own threshold). Durability is unchanged: a commit
+ * is synced to the WAL before it returns (synchronous = FULL), and a checkpoint only moves synced pages.
  */
 import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
@@ -31,8 +33,9 @@ let failing = false;
 const checkpoint = () => {
   try {
     if (!db) {
-      db = new Database(workerData.file, { fileMustExist: true, timeout: 100 });
-      db.pragma('synchronous = FULL');
+      const opened = new Database(workerData.file, { fileMustExist: true, timeout: 100 });
+      opened.pragma('synchronous = FULL');
+      db = opened;
     }
     db.pragma('wal_checkpoint(PASSIVE)');
     failing = false;
@@ -59,6 +62,7 @@ export function checkpointInBackground(
   file: string,
   onError: (message: string) => void,
   everyMs = CHECKPOINT_EVERY_MS,
+  onEnded: () => void = () => {},
 ): Checkpointer {
   const driver = createRequire(import.meta.url).resolve('better-sqlite3');
   const thread = new Worker(THREAD, { eval: true, workerData: { driver, file: resolve(file), everyMs } });
@@ -68,9 +72,21 @@ export function checkpointInBackground(
     if (m.error) onError(`background checkpoint failed: ${m.error}`);
   });
   thread.on('error', (err) => onError(`background checkpoint thread failed: ${err.message}`));
-  const exited = new Promise<void>((done) => thread.once('exit', () => done()));
+  let stopping = false;
+  const exited = new Promise<void>((done) =>
+    thread.once('exit', (code) => {
+      if (!stopping) {
+        onError(
+          `background checkpoint thread ended (exit code ${code}); the connection checkpoints by itself again`,
+        );
+        onEnded();
+      }
+      done();
+    }),
+  );
   return {
     async stop() {
+      stopping = true;
       thread.postMessage('stop');
       let timer: NodeJS.Timeout | undefined;
       const late = new Promise<'late'>((done) => {
