@@ -79,7 +79,7 @@ export interface ScaleRun {
 
 /** The server's event-loop delay (bench/server.ts) per window: IDLE_WINDOW, then each call's name. */
 export type Stalls = Record<string, LoopDelay>;
-export const IDLE_WINDOW = 'idle, 5 s before the calls';
+const IDLE_WINDOW = 'idle, 5 s before the calls';
 const IDLE_MS = 5000;
 
 /** "10k,1m,10m" -> [10000, 1000000, 10000000]. */

@@ -102,12 +102,18 @@ async function main(): Promise<void> {
  * The event loop's delay, for the parent: `{ loop: 'reset' }` starts a window, `{ loop: 'read' }` answers
  * `{ loop: { p50, p99, max } }` in ms for the window. A delay is how late a 1 ms timer fires: the longest
  * stretch the loop was busy with one thing (a statement, a commit, a big answer) while requests waited.
+ * The timer starts with the first message: a child nobody asks (the ceiling, the API bench's panel)
+ * runs without it.
  */
 function answerLoopDelay(): void {
-  const h = monitorEventLoopDelay({ resolution: 1 });
-  h.enable();
+  let h: ReturnType<typeof monitorEventLoopDelay> | null = null;
   process.on('message', (m: unknown) => {
     const what = (m as { loop?: unknown } | null)?.loop;
+    if (what !== 'reset' && what !== 'read') return;
+    if (!h) {
+      h = monitorEventLoopDelay({ resolution: 1 });
+      h.enable();
+    }
     if (what === 'reset') h.reset();
     if (what === 'read') {
       const msOf = (ns: number) => Math.round(ns / 1e4) / 100;

@@ -89,7 +89,10 @@ it('without the option a connection keeps SQLite’s own checkpoints (the CLI, t
 
 it('a thread that cannot open the database reports it, and stops cleanly', async () => {
   const errors: string[] = [];
-  const c = checkpointInBackground(join(dir, 'missing', 'none.db'), (m) => errors.push(m), 20);
+  const c = checkpointInBackground(join(dir, 'missing', 'none.db'), {
+    onError: (m) => errors.push(m),
+    everyMs: 20,
+  });
   try {
     await waitUntil('an error', () => errors.length > 0, 5000, 25);
     expect(errors[0]).toMatch(
@@ -111,7 +114,7 @@ it('a checkpoint that fails is reported once while it keeps failing', async () =
     // Another connection holds an exclusive lock: the thread's PASSIVE checkpoint cannot run.
     await sql`pragma locking_mode = exclusive`.execute(db.db);
     await sql`insert into t values (1)`.execute(db.db);
-    const c = checkpointInBackground(file, (m) => errors.push(m), 20);
+    const c = checkpointInBackground(file, { onError: (m) => errors.push(m), everyMs: 20 });
     try {
       await waitUntil('an error', () => errors.length > 0, 5000, 25);
       // About 30 more failed attempts at 20 ms each.

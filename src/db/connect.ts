@@ -68,15 +68,13 @@ export async function openDatabase(url: string, options: OpenOptions = {}): Prom
     sqlite.pragma('foreign_keys = ON');
     if (options.backgroundCheckpoints && target !== ':memory:') {
       sqlite.pragma(`wal_autocheckpoint = ${INLINE_CHECKPOINT_PAGES}`);
-      const checkpoints = checkpointInBackground(
-        target,
-        options.backgroundCheckpoints.onError,
-        undefined,
+      const checkpoints = checkpointInBackground(target, {
+        onError: options.backgroundCheckpoints.onError,
         // A thread that ended by itself: SQLite's own threshold again, not 4,000 pages at once.
-        () => {
+        onEnded: () => {
           if (sqlite.open) sqlite.pragma('wal_autocheckpoint = 1000');
         },
-      );
+      });
       stopCheckpoints = () => checkpoints.stop();
     }
     db = new Kysely<Database>({ dialect: panelSqliteDialect(sqlite) });

@@ -60,10 +60,14 @@ export interface Checkpointer {
 
 export function checkpointInBackground(
   file: string,
-  onError: (message: string) => void,
-  everyMs = CHECKPOINT_EVERY_MS,
-  onEnded: () => void = () => {},
+  o: {
+    onError: (message: string) => void;
+    /** The thread ended without stop(). */
+    onEnded?: () => void;
+    everyMs?: number;
+  },
 ): Checkpointer {
+  const { onError, onEnded = () => {}, everyMs = CHECKPOINT_EVERY_MS } = o;
   const driver = createRequire(import.meta.url).resolve('better-sqlite3');
   const thread = new Worker(THREAD, { eval: true, workerData: { driver, file: resolve(file), everyMs } });
   // Never what keeps a process alive: the process's own close stops it.
