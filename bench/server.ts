@@ -3,7 +3,8 @@
  * and the server never share an event loop. Two modes, chosen by BENCH_SERVER_MODE:
  * - `panel`: opens BENCH_DATABASE_URL (already migrated and seeded) and serves the real panel from
  *   buildServer, logging off and the rate limit out of the way; with BENCH_SERVER_WORKER=1 the engine
- *   runs in the same process too, as `npm start` runs it (the scale scenarios, bench/scale.ts);
+ *   runs in the same process too, as `npm start` runs it: in a thread of its own, or on the server's
+ *   event loop with BENCH_WORKER_IN_LOOP=1 (the scale scenarios, bench/scale.ts);
  * - `ceiling`: a bare Fastify with one constant-JSON route, GET and POST (POST parses a form body with
  *   @fastify/formbody, as the panel does), to measure what HTTP alone costs on this machine;
  * - `simulator`: the simulated provider (src/providers/simulator.ts) that the engine scenarios use as
@@ -18,6 +19,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { openDatabase } from '../src/db/connect.js';
 import { startSimulator } from '../src/dev/simulator.js';
 import { buildServer } from '../src/http/server.js';
+import { startEngineThread } from '../src/worker/engine-thread.js';
 import { workerSettings } from '../src/worker/settings.js';
 import { startWorker } from '../src/worker/worker.js';
 import { CEILING_BODY } from './constants.js';
@@ -47,10 +49,21 @@ async function start(): Promise<{ app: FastifyInstance; close: () => Promise<voi
         : { backgroundCheckpoints: { onError: (m: string) => console.error(`bench server: ${m}`) } }),
     });
     const app = await buildServer({ db: db.db, logLevel: 'silent', rateLimitPerMinute: 1_000_000_000 });
-    const worker =
-      process.env.BENCH_SERVER_WORKER === '1'
+    // The engine as `npm start` runs it: in a thread of its own (worker/engine-thread.ts); with
+    // BENCH_WORKER_IN_LOOP=1 on the server's event loop, as it ran before, to measure the difference.
+    const withWorker = process.env.BENCH_SERVER_WORKER === '1';
+    const inLoop = process.env.BENCH_WORKER_IN_LOOP === '1';
+    const worker = !withWorker
+      ? null
+      : inLoop
         ? startWorker({ db: db.db, settings: workerSettings(db.dialect), log: () => {} })
-        : null;
+        : startEngineThread({
+            data: { databaseUrl: url, poolSize },
+            log: (level, msg, fields) => {
+              if (level === 'error')
+                console.error(`bench server engine: ${msg} ${JSON.stringify(fields ?? {})}`);
+            },
+          });
     return {
       app,
       close: async () => {

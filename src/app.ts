@@ -5,13 +5,14 @@
 import type { FastifyInstance } from 'fastify';
 import { bootstrapAdmin } from './accounts/bootstrap.js';
 import { type Config, engineTimings } from './config.js';
-import { type Db, openDatabase } from './db/connect.js';
+import { type Db, openDatabase, parseDatabaseUrl } from './db/connect.js';
 import { type MetricsServer, startMetricsServer } from './http/metrics-server.js';
 import { buildServer } from './http/server.js';
 import { createLogger, type Logger } from './log.js';
 import { SecretBox } from './payments/secret-box.js';
 import { connectRedis } from './redis.js';
 import { writeSecretFile } from './secret-file.js';
+import { type EngineThread, startEngineThread } from './worker/engine-thread.js';
 import { engineLogger } from './worker/logger.js';
 import { workerSettings } from './worker/settings.js';
 import { type RunningWorker, startWorker } from './worker/worker.js';
@@ -59,21 +60,35 @@ export async function startPanel(
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.PORT;
   const url = `http://${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${port}`;
-  let worker: RunningWorker | null = null;
+  let worker: RunningWorker | EngineThread | null = null;
+  let engineThread: EngineThread | undefined;
   if (options.worker !== false) {
-    worker = startWorker({
-      db: db.db,
-      settings: workerSettings(db.dialect, engineTimings(config)),
-      log: engineLogger(logger),
-      secretBox,
-    });
+    if (parseDatabaseUrl(config.DATABASE_URL).target === ':memory:') {
+      // A database in memory is this connection's alone: the engine shares the event loop.
+      worker = startWorker({
+        db: db.db,
+        settings: workerSettings(db.dialect, engineTimings(config)),
+        log: engineLogger(logger),
+        secretBox,
+      });
+    } else {
+      worker = engineThread = startEngineThread({
+        data: {
+          databaseUrl: config.DATABASE_URL,
+          poolSize: config.DATABASE_POOL_SIZE,
+          timings: engineTimings(config),
+          secrets: { secretsKey: config.SECRETS_KEY, dataDir: config.DATA_DIR },
+        },
+        log: engineLogger(logger),
+      });
+    }
   }
   print(
     `smm-panel is running on ${db.dialect} at ${url}${worker ? ' (with the fulfilment worker)' : ' (API only, no worker)'}`,
   );
   print(`  Web panel: open ${url}/ in a browser (the operator signs in as admin)`);
   print(`  API v2 endpoint: ${url}/api/v2   (docs/api-v2.md)`);
-  const metrics = await metricsFor(config, db);
+  const metrics = await metricsFor(config, db, engineThread);
   if (metrics) print(`  Metrics (Prometheus): ${metrics.url}`);
   if (admin) {
     const lines = [
@@ -141,7 +156,7 @@ function openPanelDatabase(config: Config, logger: Logger): Promise<Db> {
 }
 
 /** The metrics listener when METRICS_PORT is set. */
-async function metricsFor(config: Config, db: Db): Promise<MetricsServer | null> {
+async function metricsFor(config: Config, db: Db, engine?: EngineThread): Promise<MetricsServer | null> {
   if (config.METRICS_PORT === undefined) return null;
-  return startMetricsServer({ db: db.db, port: config.METRICS_PORT, host: config.METRICS_HOST });
+  return startMetricsServer({ db: db.db, port: config.METRICS_PORT, host: config.METRICS_HOST, engine });
 }

@@ -6,10 +6,10 @@
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Gauge, Registry } from 'prom-client';
+import { AggregatorRegistry, Gauge, Registry } from 'prom-client';
 import type { Executor } from '../db/executor.js';
 import { type Gauges, readGauges } from '../metrics/read-gauges.js';
-import { processRegistry } from '../metrics/registry.js';
+import { engineRegistry, type MetricsJson, processRegistry } from '../metrics/registry.js';
 
 export interface MetricsServer {
   url: string;
@@ -58,14 +58,23 @@ export async function startMetricsServer(opts: {
   db: Executor;
   port: number;
   host: string;
+  /** The engine's thread (npm start): its counters are added to this process's. */
+  engine?: { metrics(): Promise<MetricsJson> } | undefined;
 }): Promise<MetricsServer> {
+  // The engine's counters: this thread's, plus the engine thread's when there is one (summed by
+  // labels). A thread that does not answer fails the scrape rather than have counters seem to drop.
+  const engineMetrics = async (): Promise<Registry> => {
+    if (!opts.engine) return engineRegistry;
+    const [own, thread] = await Promise.all([engineRegistry.getMetricsAsJSON(), opts.engine.metrics()]);
+    return AggregatorRegistry.aggregate([own, thread]);
+  };
   const server = createServer((req, res) => {
     if (req.method !== 'GET' || req.url?.split('?')[0] !== '/metrics') {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found: GET /metrics\n');
       return;
     }
-    readGauges({ db: opts.db })
-      .then((g) => Registry.merge([processRegistry, gaugeRegistry(g)]).metrics())
+    Promise.all([readGauges({ db: opts.db }), engineMetrics()])
+      .then(([g, engine]) => Registry.merge([processRegistry, engine, gaugeRegistry(g)]).metrics())
       .then(
         (text) => res.writeHead(200, { 'content-type': processRegistry.contentType }).end(text),
         (err: unknown) => {

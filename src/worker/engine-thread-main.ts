@@ -1,0 +1,46 @@
+/**
+ * The fulfilment engine inside its thread (engine-thread.ts starts it): its own database connection,
+ * the engine's loop, and three messages with the panel's thread: its log lines go out (the panel writes
+ * them through its one logger), `metrics` asks for the engine's counters, `stop` ends the loop as
+ * `smm-panel worker` ends it on SIGTERM, then closes the connection and lets the thread end.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { openDatabase } from '../db/connect.js';
+import { engineRegistry } from '../metrics/registry.js';
+import { SecretBox } from '../payments/secret-box.js';
+import type { EngineThreadData, FromEngine, ToEngine } from './engine-thread.js';
+import { workerSettings } from './settings.js';
+import { startWorker } from './worker.js';
+
+const port = parentPort;
+if (!port) throw new Error('engine-thread-main runs only as a worker thread (engine-thread.ts)');
+const data = workerData as EngineThreadData;
+const send = (m: FromEngine) => port.postMessage(m);
+
+// The panel migrated the database before starting this thread; the panel's own connection runs the
+// SQLite checkpoints (a connection of this thread checkpoints inline past SQLite's own threshold).
+const db = await openDatabase(data.databaseUrl, { migrate: false, poolSize: data.poolSize });
+const secretBox = data.secrets ? SecretBox.forPanel(data.secrets) : undefined;
+const worker = startWorker({
+  db: db.db,
+  settings: workerSettings(db.dialect, data.timings),
+  log: (level, msg, fields) => send({ kind: 'log', level, msg, ...(fields ? { fields } : {}) }),
+  secretBox,
+});
+
+let stopping = false;
+port.on('message', (m: ToEngine) => {
+  if (m.kind === 'metrics') {
+    engineRegistry.getMetricsAsJSON().then(
+      (metrics) => send({ kind: 'metrics', id: m.id, metrics }),
+      () => send({ kind: 'metrics', id: m.id, metrics: null }),
+    );
+  } else if (m.kind === 'stop' && !stopping) {
+    stopping = true;
+    void worker
+      .stop()
+      .finally(() => db.close())
+      // The port closed, nothing keeps the thread alive: it ends by itself, exit code 0.
+      .finally(() => port.close());
+  }
+});
