@@ -1,0 +1,173 @@
+/**
+ * The fulfilment engine in a thread of its own, as `npm start` runs it (src/worker/engine-thread.ts):
+ * it works while the HTTP server's event loop is busy, writes through the panel's logger, its upstream
+ * counters reach the panel's metrics, it stops cleanly with the panel, and a thread that ends by
+ * itself is reported and started again.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { afterAll, describe, expect, it } from 'vitest';
+import { startPanel } from '../src/app.js';
+import { loadConfig } from '../src/config.js';
+import { startMetricsServer } from '../src/http/metrics-server.js';
+import { startEngineThread } from '../src/worker/engine-thread.js';
+import { callApi, makeApi, seedUser, uniqueName } from './helpers/api.js';
+import { describeEachDb, freshDatabase } from './helpers/db.js';
+import { connectProvider, startScriptedUpstream, upstreamService } from './helpers/engine.js';
+import { sleep, waitUntil } from './helpers/processes.js';
+
+function capture() {
+  const lines: string[] = [];
+  const stream = new Writable({
+    write(chunk, _enc, cb) {
+      for (const l of String(chunk).split('\n')) if (l.trim()) lines.push(l);
+      cb();
+    },
+  });
+  // biome-ignore lint/suspicious/noExplicitAny: log lines are free-form JSON
+  const parsed = () => lines.map((l) => JSON.parse(l) as Record<string, any>);
+  return { stream, parsed };
+}
+
+/** Keep this thread (the HTTP server's, the test's) busy for `ms`, as a long statement would. */
+function holdEventLoop(ms: number): { from: number; to: number } {
+  const from = Date.now();
+  while (Date.now() - from < ms) {
+    // busy
+  }
+  return { from, to: Date.now() };
+}
+
+describeEachDb('the engine in its own thread (npm start)', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'smm-engine-thread-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('claims an order while the server’s event loop is held, logs through the panel, counts into its metrics, and stops with it', async () => {
+    const db = t().db.db;
+    const up = await startScriptedUpstream({ services: [upstreamService(11)] });
+    const providerName = uniqueName('thread');
+    const { created } = await connectProvider(db, up, { name: providerName });
+    const user = await seedUser(db, '50');
+    const api = await makeApi(db);
+    const placed = await callApi(api, {
+      key: user.apiKey,
+      action: 'add',
+      service: created[0] ?? 0,
+      link: 'https://www.instagram.com/p/thread1/',
+      quantity: 100,
+    });
+    await api.close();
+    const orderId = Number(placed.body.order);
+    expect(orderId).toBeGreaterThan(0);
+
+    const { stream, parsed } = capture();
+    const printed: string[] = [];
+    const panel = await startPanel(
+      loadConfig({
+        DATABASE_URL: t().url,
+        PORT: '0',
+        METRICS_PORT: '0',
+        DATA_DIR: join(dir, t().dialect),
+        LOG_LEVEL: 'info',
+        WORKER_IDLE_MS: '20',
+      }),
+      (line) => printed.push(line),
+      { logStream: stream, secretsOnScreen: false },
+    );
+    let stopped = false;
+    try {
+      // The engine's thread is still starting: it claims the order while this thread is held. On the
+      // server's event loop the engine could claim it only before or after.
+      const held = holdEventLoop(2500);
+      await waitUntil('the order sent upstream', () => up.callsOf('add').length === 1, 10_000);
+      const row = await db
+        .selectFrom('orders')
+        .select(['claimed_at'])
+        .where('id', '=', orderId)
+        .executeTakeFirstOrThrow();
+      const claimedAt = Number(row.claimed_at);
+      expect(claimedAt).toBeGreaterThanOrEqual(held.from);
+      expect(claimedAt).toBeLessThanOrEqual(held.to);
+
+      const metricsUrl = printed.join('\n').match(/http:\/\/127\.0\.0\.1:\d+\/metrics/)?.[0];
+      expect(metricsUrl).toBeDefined();
+      // Counted in the engine's thread (this thread made no upstream call), summed at the scrape.
+      // (connectProvider names the provider providerName and a unique suffix)
+      const sample = new RegExp(
+        `\nsmm_upstream_calls_total\\{provider="${providerName}[^"]*",action="add",outcome="ok"\\} 1\n`,
+      );
+      await waitUntil(
+        "the engine thread's upstream call in the panel's metrics",
+        async () => (await (await fetch(metricsUrl ?? '')).text()).match(sample),
+        5000,
+      );
+
+      await panel.stop();
+      stopped = true;
+      const lines = parsed();
+      const started = lines.find((l) => l.msg === 'worker started');
+      expect(started).toMatchObject({ component: 'worker', level: 30 });
+      const workerId = String(started?.worker);
+      expect(lines.some((l) => l.msg === 'worker stopped' && l.worker === workerId)).toBe(true);
+      // Stopped as `smm-panel worker` stops: its heartbeat is gone.
+      const beats = await db.selectFrom('worker_heartbeats').select('worker_id').execute();
+      expect(beats.map((b) => b.worker_id)).not.toContain(workerId);
+    } finally {
+      if (!stopped) await panel.stop();
+      await up.close();
+    }
+  });
+});
+
+describe('an engine thread that ends by itself', () => {
+  it('is reported and started again, later each time, until the panel stops', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'smm-engine-thread-'));
+    // A database the thread cannot open: its parent directory is a file.
+    writeFileSync(join(dir, 'file'), 'not a directory');
+    // biome-ignore lint/suspicious/noExplicitAny: log fields are free-form
+    const logs: { level: string; msg: string; fields?: Record<string, any> }[] = [];
+    const engine = startEngineThread({
+      data: { databaseUrl: `sqlite:${join(dir, 'file', 'panel.db')}`, poolSize: 1 },
+      log: (level, msg, fields) => logs.push({ level, msg, ...(fields ? { fields } : {}) }),
+      restartMs: { first: 50, max: 100 },
+    });
+    try {
+      await waitUntil('three restarts', () => logs.length >= 3, 15_000, 20);
+      const ended = logs.slice(0, 3);
+      for (const l of ended) {
+        expect(l.level).toBe('error');
+        expect(l.msg).toBe('engine thread ended, starting it again');
+        expect(String(l.fields?.error)).toMatch(/EEXIST|ENOTDIR/);
+      }
+      expect(ended.map((l) => l.fields?.restartInMs)).toEqual([50, 100, 100]);
+    } finally {
+      await engine.stop();
+      const after = logs.length;
+      await sleep(400);
+      expect(logs.length).toBe(after);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('the metrics of an engine thread that does not answer', () => {
+  it('fail the scrape with 503 instead of showing counters that seem to drop', async () => {
+    const { db, cleanup } = await freshDatabase('sqlite');
+    const metrics = await startMetricsServer({
+      db: db.db,
+      port: 0,
+      host: '127.0.0.1',
+      engine: { metrics: () => Promise.reject(new Error('the engine thread did not answer in 2000 ms')) },
+    });
+    try {
+      const r = await fetch(metrics.url);
+      expect(r.status).toBe(503);
+      expect(await r.text()).toContain('the engine thread did not answer');
+    } finally {
+      await metrics.close();
+      await cleanup();
+    }
+  });
+});
