@@ -44,6 +44,7 @@ async function start(): Promise<{ app: FastifyInstance; close: () => Promise<voi
     const db = await openDatabase(url, {
       migrate: false,
       poolSize,
+      asyncLockWait: true,
       ...(inline
         ? {}
         : { backgroundCheckpoints: { onError: (m: string) => console.error(`bench server: ${m}`) } }),

@@ -12,7 +12,7 @@ import { createLogger, type Logger } from './log.js';
 import { SecretBox } from './payments/secret-box.js';
 import { connectRedis } from './redis.js';
 import { writeSecretFile } from './secret-file.js';
-import { type EngineThread, startEngineThread } from './worker/engine-thread.js';
+import { type EngineThread, engineThreadEntry, startEngineThread } from './worker/engine-thread.js';
 import { engineLogger } from './worker/logger.js';
 import { workerSettings } from './worker/settings.js';
 import { type RunningWorker, startWorker } from './worker/worker.js';
@@ -41,6 +41,10 @@ export async function startPanel(
 ): Promise<RunningPanel> {
   // One logger for the process: the HTTP server and the worker write the same format to one place.
   const logger = createLogger({ level: config.LOG_LEVEL, stream: options.logStream });
+  const engineInThread =
+    options.worker !== false && parseDatabaseUrl(config.DATABASE_URL).target !== ':memory:';
+  // Before anything is opened or listens: the engine's thread runs built code (engine-thread.ts).
+  if (engineInThread) engineThreadEntry();
   const db = await openPanelDatabase(config, logger);
   const admin = await bootstrapAdmin({ db: db.db });
   const redis = config.REDIS_URL ? await connectRedis(config.REDIS_URL) : undefined;
@@ -63,7 +67,7 @@ export async function startPanel(
   let worker: RunningWorker | EngineThread | null = null;
   let engineThread: EngineThread | undefined;
   if (options.worker !== false) {
-    if (parseDatabaseUrl(config.DATABASE_URL).target === ':memory:') {
+    if (!engineInThread) {
       // A database in memory is this connection's alone: the engine shares the event loop.
       worker = startWorker({
         db: db.db,
@@ -147,11 +151,17 @@ export async function startWorkerProcess(
   };
 }
 
-/** The database as a long-running process opens it: SQLite's checkpoints in a thread of their own. */
+/**
+ * The database as a long-running process opens it: SQLite's checkpoints in a thread of their own, and
+ * another connection's lock waited for without stopping the event loop.
+ */
 function openPanelDatabase(config: Config, logger: Logger): Promise<Db> {
   return openDatabase(config.DATABASE_URL, {
     poolSize: config.DATABASE_POOL_SIZE,
     backgroundCheckpoints: { onError: (message) => logger.warn(message) },
+    // The engine's thread (or a worker process) writes through another connection: requests wait
+    // for its lock on timers, never with the event loop stopped.
+    asyncLockWait: true,
   });
 }
 

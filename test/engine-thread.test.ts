@@ -104,12 +104,15 @@ describeEachDb('the engine in its own thread (npm start)', (t) => {
         5000,
       );
 
+      const started = parsed().find((l) => l.msg === 'worker started');
+      expect(started).toMatchObject({ component: 'worker', level: 30 });
+      const workerId = String(started?.worker);
+      // The engine's heartbeat while it runs (gone after the stop below).
+      const before = await db.selectFrom('worker_heartbeats').select('worker_id').execute();
+      expect(before.map((b) => b.worker_id)).toContain(workerId);
       await panel.stop();
       stopped = true;
       const lines = parsed();
-      const started = lines.find((l) => l.msg === 'worker started');
-      expect(started).toMatchObject({ component: 'worker', level: 30 });
-      const workerId = String(started?.worker);
       expect(lines.some((l) => l.msg === 'worker stopped' && l.worker === workerId)).toBe(true);
       // Stopped as `smm-panel worker` stops: its heartbeat is gone.
       const beats = await db.selectFrom('worker_heartbeats').select('worker_id').execute();

@@ -11,7 +11,7 @@ import { migrateToLatest } from './migrations.js';
 import { withNamedStatements } from './named-statements.js';
 import type { Database } from './schema.js';
 import { checkpointInBackground, INLINE_CHECKPOINT_PAGES } from './sqlite-checkpoints.js';
-import { panelSqliteDialect } from './sqlite-driver.js';
+import { type LockWait, panelSqliteDialect } from './sqlite-driver.js';
 
 export type { DialectName };
 
@@ -50,7 +50,16 @@ export interface OpenOptions {
    * Postgres and for `:memory:`.
    */
   backgroundCheckpoints?: { onError: (message: string) => void };
+  /**
+   * SQLite: wait for another connection's lock (the engine's thread, a worker process, the CLI) on
+   * timers, letting the event loop serve other requests meanwhile, instead of in SQLite's busy handler,
+   * which sleeps inside the call. For the serving process; 5 s in all either way (BUSY_TIMEOUT_MS).
+   */
+  asyncLockWait?: boolean;
 }
+
+/** How long a statement waits for another connection's lock before it fails with SQLITE_BUSY. */
+export const BUSY_TIMEOUT_MS = 5000;
 
 export async function openDatabase(url: string, options: OpenOptions = {}): Promise<Db> {
   const { dialect, target } = parseDatabaseUrl(url);
@@ -64,7 +73,7 @@ export async function openDatabase(url: string, options: OpenOptions = {}): Prom
     // lose"): an order answered to a client, or an engine claim made before a request to a provider,
     // survives a power cut. NORMAL would skip that fsync and could lose the last commits.
     sqlite.pragma(options.durable === false ? 'synchronous = NORMAL' : 'synchronous = FULL');
-    sqlite.pragma('busy_timeout = 5000');
+    sqlite.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
     sqlite.pragma('foreign_keys = ON');
     if (options.backgroundCheckpoints && target !== ':memory:') {
       sqlite.pragma(`wal_autocheckpoint = ${INLINE_CHECKPOINT_PAGES}`);
@@ -77,7 +86,14 @@ export async function openDatabase(url: string, options: OpenOptions = {}): Prom
       });
       stopCheckpoints = () => checkpoints.stop();
     }
-    db = new Kysely<Database>({ dialect: panelSqliteDialect(sqlite) });
+    let lockWait: LockWait | null = null;
+    if (options.asyncLockWait) {
+      // From here on the driver waits for locks itself (sqlite-driver.ts); the pragmas above could
+      // still wait in SQLite's handler, before anything is served.
+      sqlite.pragma('busy_timeout = 0');
+      lockWait = { timeoutMs: BUSY_TIMEOUT_MS };
+    }
+    db = new Kysely<Database>({ dialect: panelSqliteDialect(sqlite, lockWait) });
   } else {
     // Loaded only for Postgres: a panel on SQLite does not pay for the driver at start.
     const { default: pg } = await import('pg');

@@ -9,7 +9,11 @@
  * - rows are read as arrays and made into objects by a function built once per statement from its
  *   column names (an object literal of one fixed shape): better-sqlite3's own objects, built property
  *   by property through V8's C++ API, cost about twice as much for a page of orders (docs/benchmarks.md
- *   "Reading rows on SQLite").
+ *   "Reading rows on SQLite");
+ * - with `lockWait` (the serving process), a statement that finds the database locked by another
+ *   connection (the engine's thread, a worker process, the CLI) is tried again after a timer instead of
+ *   in SQLite's busy handler, which sleeps inside the call and so would stop the whole event loop, every
+ *   request included, for as long as the other connection writes.
  */
 import type BetterSqlite3 from 'better-sqlite3';
 import {
@@ -57,12 +61,25 @@ interface Cached {
 /** DDL (a migration): statements prepared before it may read other columns now. */
 const DDL = /^\s*(create|alter|drop)\b/i;
 
+/** Waiting for another connection's lock on the event loop: how long in all, and between two tries. */
+export interface LockWait {
+  timeoutMs: number;
+}
+const LOCK_RETRY_FIRST_MS = 1;
+const LOCK_RETRY_MAX_MS = 4;
+
+const isBusy = (err: unknown) =>
+  typeof (err as { code?: unknown } | null)?.code === 'string' &&
+  (err as { code: string }).code.startsWith('SQLITE_BUSY');
+
 class CachedSqliteConnection implements DatabaseConnection {
   readonly #db: BetterSqlite3.Database;
   readonly #cache = new Map<string, Cached>();
+  readonly #lockWait: LockWait | null;
 
-  constructor(db: BetterSqlite3.Database) {
+  constructor(db: BetterSqlite3.Database, lockWait: LockWait | null) {
     this.#db = db;
+    this.#lockWait = lockWait;
   }
 
   #prepare(sql: string): Cached {
@@ -81,6 +98,32 @@ class CachedSqliteConnection implements DatabaseConnection {
   }
 
   executeQuery<R>(compiled: CompiledQuery): Promise<QueryResult<R>> {
+    if (!this.#lockWait) return this.#execute(compiled);
+    try {
+      return this.#execute(compiled);
+    } catch (err) {
+      // Locked by another connection (busy_timeout is 0 here): nothing was done, so the statement is
+      // tried again later. Inside a transaction it holds the write lock already (BEGIN IMMEDIATE);
+      // a busy error there is not a wait and goes to the caller, who rolls back.
+      if (!isBusy(err) || this.#db.inTransaction) throw err;
+      return this.#retryAfterLock(compiled, Date.now() + this.#lockWait.timeoutMs);
+    }
+  }
+
+  async #retryAfterLock<R>(compiled: CompiledQuery, deadline: number): Promise<QueryResult<R>> {
+    let delay = LOCK_RETRY_FIRST_MS;
+    for (;;) {
+      await new Promise((resolve) => setTimeout(resolve, delay));
+      try {
+        return await this.#execute<R>(compiled);
+      } catch (err) {
+        if (!isBusy(err) || this.#db.inTransaction || Date.now() >= deadline) throw err;
+        delay = Math.min(delay * 2, LOCK_RETRY_MAX_MS);
+      }
+    }
+  }
+
+  #execute<R>(compiled: CompiledQuery): Promise<QueryResult<R>> {
     const cached = this.#prepare(compiled.sql);
     const { stmt } = cached;
     const params = compiled.parameters as unknown[];
@@ -113,16 +156,18 @@ class CachedSqliteConnection implements DatabaseConnection {
 /** One connection guarded by a queue: SQLite in one process has exactly one writer. */
 class PanelSqliteDriver implements Driver {
   readonly #db: BetterSqlite3.Database;
+  readonly #lockWait: LockWait | null;
   #connection!: CachedSqliteConnection;
   #queue: Promise<void> = Promise.resolve();
   #release: (() => void) | null = null;
 
-  constructor(db: BetterSqlite3.Database) {
+  constructor(db: BetterSqlite3.Database, lockWait: LockWait | null) {
     this.#db = db;
+    this.#lockWait = lockWait;
   }
 
   async init(): Promise<void> {
-    this.#connection = new CachedSqliteConnection(this.#db);
+    this.#connection = new CachedSqliteConnection(this.#db, this.#lockWait);
   }
 
   async acquireConnection(): Promise<DatabaseConnection> {
@@ -159,11 +204,14 @@ class PanelSqliteDriver implements Driver {
   }
 }
 
-/** A Kysely dialect over an open better-sqlite3 database, using the driver above. */
-export function panelSqliteDialect(db: BetterSqlite3.Database): Dialect {
+/**
+ * A Kysely dialect over an open better-sqlite3 database, using the driver above. With `lockWait` the
+ * connection's busy_timeout must be 0 (connect.ts sets it): the driver waits for locks itself.
+ */
+export function panelSqliteDialect(db: BetterSqlite3.Database, lockWait: LockWait | null = null): Dialect {
   return {
     createAdapter: () => new SqliteAdapter(),
-    createDriver: () => new PanelSqliteDriver(db),
+    createDriver: () => new PanelSqliteDriver(db, lockWait),
     createIntrospector: (k: Kysely<unknown>) => new SqliteIntrospector(k),
     createQueryCompiler: () => new SqliteQueryCompiler(),
   };

@@ -15,7 +15,15 @@ import { startWorker } from './worker.js';
 const port = parentPort;
 if (!port) throw new Error('engine-thread-main runs only as a worker thread (engine-thread.ts)');
 const data = workerData as EngineThreadData;
-const send = (m: FromEngine) => port.postMessage(m);
+const send = (m: FromEngine) => {
+  try {
+    port.postMessage(m);
+  } catch {
+    // A log line whose fields cannot be copied to the panel's thread goes without them: logging
+    // never fails an engine step.
+    if (m.kind === 'log') port.postMessage({ kind: 'log', level: m.level, msg: m.msg });
+  }
+};
 
 // The panel migrated the database before starting this thread; the panel's own connection runs the
 // SQLite checkpoints (a connection of this thread checkpoints inline past SQLite's own threshold).
@@ -37,10 +45,18 @@ port.on('message', (m: ToEngine) => {
     );
   } else if (m.kind === 'stop' && !stopping) {
     stopping = true;
-    void worker
+    worker
       .stop()
       .finally(() => db.close())
-      // The port closed, nothing keeps the thread alive: it ends by itself, exit code 0.
+      .catch((err: unknown) =>
+        send({
+          kind: 'log',
+          level: 'error',
+          msg: 'engine thread failed while stopping',
+          fields: { error: err instanceof Error ? err.message : String(err) },
+        }),
+      )
+      // The port closed, nothing keeps the thread alive: it ends by itself.
       .finally(() => port.close());
   }
 });

@@ -58,7 +58,7 @@ const HEALTHY_MS = 60_000;
  * dist; the same file of the package's build when this file runs from its TypeScript source (the test
  * suite, which `npm test` runs after making sure the build is current).
  */
-function entryFile(): string {
+export function engineThreadEntry(): string {
   const here = fileURLToPath(import.meta.url);
   const file = here.endsWith('.ts')
     ? join(dirname(here), '..', '..', 'dist', 'src', 'worker', 'engine-thread-main.js')
@@ -74,7 +74,7 @@ export function startEngineThread(opts: {
   /** Restart delays, for tests (default 1 s doubling to 60 s). */
   restartMs?: { first: number; max: number };
 }): EngineThread {
-  const file = entryFile();
+  const file = engineThreadEntry();
   const firstDelay = opts.restartMs?.first ?? FIRST_RESTART_MS;
   const maxDelay = opts.restartMs?.max ?? MAX_RESTART_MS;
   let thread: Worker;
@@ -84,11 +84,27 @@ export function startEngineThread(opts: {
   let restartTimer: NodeJS.Timeout | null = null;
   let ended: Promise<void> = Promise.resolve();
   let nextId = 1;
+  let running = false;
   const waiting = new Map<number, { resolve: (m: MetricsJson) => void; reject: (e: Error) => void }>();
+
+  const restartLater = (why: Record<string, unknown>) => {
+    opts.log('error', 'engine thread ended, starting it again', { ...why, restartInMs: delay });
+    restartTimer = setTimeout(() => {
+      restartTimer = null;
+      if (stopping) return;
+      try {
+        start();
+      } catch (err) {
+        restartLater({ error: err instanceof Error ? err.message : String(err) });
+      }
+    }, delay);
+    delay = Math.min(delay * 2, maxDelay);
+  };
 
   const start = () => {
     startedAt = Date.now();
     thread = new Worker(file, { workerData: opts.data });
+    running = true;
     let failure: string | null = null;
     thread.on('message', (m: FromEngine) => {
       if (m.kind === 'log') opts.log(m.level, m.msg, m.fields);
@@ -104,21 +120,16 @@ export function startEngineThread(opts: {
     });
     ended = new Promise<void>((resolve) => {
       thread.once('exit', (code) => {
+        running = false;
         for (const w of waiting.values()) w.reject(new Error('the engine thread ended'));
         waiting.clear();
         resolve();
-        if (stopping) return;
+        if (stopping) {
+          if (failure) opts.log('error', 'engine thread failed while stopping', { error: failure });
+          return;
+        }
         if (Date.now() - startedAt >= HEALTHY_MS) delay = firstDelay;
-        opts.log('error', 'engine thread ended, starting it again', {
-          exitCode: code,
-          ...(failure ? { error: failure } : {}),
-          restartInMs: delay,
-        });
-        restartTimer = setTimeout(() => {
-          restartTimer = null;
-          if (!stopping) start();
-        }, delay);
-        delay = Math.min(delay * 2, maxDelay);
+        restartLater({ exitCode: code, ...(failure ? { error: failure } : {}) });
       });
     });
   };
@@ -135,6 +146,7 @@ export function startEngineThread(opts: {
       await ended;
     },
     metrics(timeoutMs = 2000) {
+      if (!running) return Promise.reject(new Error('the engine thread is not running'));
       return new Promise<MetricsJson>((resolve, reject) => {
         const id = nextId++;
         const timer = setTimeout(() => {
