@@ -59,7 +59,14 @@ async function start(): Promise<{ app: FastifyInstance; close: () => Promise<voi
       : inLoop
         ? startWorker({ db: db.db, settings: workerSettings(db.dialect), log: () => {} })
         : startEngineThread({
-            data: { databaseUrl: url, poolSize },
+            data: {
+              databaseUrl: url,
+              poolSize,
+              // BENCH_ENGINE_NICE_BY=0: the engine's thread at the server's priority.
+              ...(process.env.BENCH_ENGINE_NICE_BY !== undefined
+                ? { niceBy: Number(process.env.BENCH_ENGINE_NICE_BY) }
+                : {}),
+            },
             log: (level, msg, fields) => {
               if (level === 'error')
                 console.error(`bench server engine: ${msg} ${JSON.stringify(fields ?? {})}`);

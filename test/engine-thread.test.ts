@@ -4,7 +4,7 @@
  * counters reach the panel's metrics, it stops cleanly with the panel, and a thread that ends by
  * itself is reported and started again.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -12,7 +12,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { startPanel } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { startMetricsServer } from '../src/http/metrics-server.js';
-import { startEngineThread } from '../src/worker/engine-thread.js';
+import { ENGINE_NICE_BY, startEngineThread } from '../src/worker/engine-thread.js';
 import { callApi, makeApi, seedUser, uniqueName } from './helpers/api.js';
 import { describeEachDb, freshDatabase } from './helpers/db.js';
 import { connectProvider, startScriptedUpstream, upstreamService } from './helpers/engine.js';
@@ -29,6 +29,16 @@ function capture() {
   // biome-ignore lint/suspicious/noExplicitAny: log lines are free-form JSON
   const parsed = () => lines.map((l) => JSON.parse(l) as Record<string, any>);
   return { stream, parsed };
+}
+
+/** Linux: the nice value of each thread of this process (/proc/self/task/<tid>/stat, field 19). */
+function threadNiceValues(): number[] {
+  return readdirSync('/proc/self/task').map((tid) => {
+    const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+    // Fields after the command name, which is in parentheses and may hold spaces.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return Number(fields[16]);
+  });
 }
 
 /** Keep this thread (the HTTP server's, the test's) busy for `ms`, as a long statement would. */
@@ -104,6 +114,12 @@ describeEachDb('the engine in its own thread (npm start)', (t) => {
         5000,
       );
 
+      if (process.platform === 'linux') {
+        // The engine's thread runs nicer than the others (the requests first); this one does not.
+        const own = threadNiceValues();
+        expect(own.filter((n) => n === ENGINE_NICE_BY)).toHaveLength(1);
+        expect(own.filter((n) => n === 0).length).toBeGreaterThan(1);
+      }
       const started = parsed().find((l) => l.msg === 'worker started');
       expect(started).toMatchObject({ component: 'worker', level: 30 });
       const workerId = String(started?.worker);

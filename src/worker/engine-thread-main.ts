@@ -4,6 +4,7 @@
  * them through its one logger), `metrics` asks for the engine's counters, `stop` ends the loop as
  * `smm-panel worker` ends it on SIGTERM, then closes the connection and lets the thread end.
  */
+import { getPriority, setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { openDatabase } from '../db/connect.js';
 import { engineRegistry } from '../metrics/registry.js';
@@ -15,6 +16,18 @@ import { startWorker } from './worker.js';
 const port = parentPort;
 if (!port) throw new Error('engine-thread-main runs only as a worker thread (engine-thread.ts)');
 const data = workerData as EngineThreadData;
+// The requests first: on Linux a thread has a nice value of its own (getpriority and setpriority of
+// "this process" read and set the calling thread's), so where the server's thread and this one compete
+// for a core the scheduler gives the server about nine tenths (nice +10); a core nobody else wants the
+// engine still uses in full.
+if (data.niceBy) {
+  try {
+    setPriority(Math.min(19, getPriority() + data.niceBy));
+  } catch {
+    // Not allowed or not supported here: the engine runs at the server's priority.
+  }
+}
+
 const send = (m: FromEngine) => {
   try {
     port.postMessage(m);
