@@ -7,7 +7,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { afterAll, expect, it } from 'vitest';
 import { startPanel } from '../src/app.js';
 import { SYSTEM } from '../src/audit/actor.js';
@@ -19,19 +18,7 @@ import { engineLogger } from '../src/worker/logger.js';
 import { callApi, makeApi, seedUser, uniqueName } from './helpers/api.js';
 import { describeEachDb } from './helpers/db.js';
 import { makeEngine, startScriptedUpstream, upstreamService } from './helpers/engine.js';
-
-function capture() {
-  const lines: string[] = [];
-  const stream = new Writable({
-    write(chunk, _enc, cb) {
-      for (const l of String(chunk).split('\n')) if (l.trim()) lines.push(l);
-      cb();
-    },
-  });
-  // biome-ignore lint/suspicious/noExplicitAny: log lines are free-form JSON
-  const parsed = () => lines.map((l) => JSON.parse(l) as Record<string, any>);
-  return { lines, stream, parsed };
-}
+import { captureLogLines } from './helpers/log-capture.js';
 
 describeEachDb('one logger for the panel and its engine', (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'smm-logs-'));
@@ -39,7 +26,7 @@ describeEachDb('one logger for the panel and its engine', (t) => {
   const db = () => t().db.db;
 
   it('startPanel writes the HTTP server and the worker through one logger: JSON lines, the worker as component "worker"', async () => {
-    const { stream, parsed } = capture();
+    const { stream, parsed } = captureLogLines();
     const config = loadConfig({
       DATABASE_URL: t().url,
       PORT: '0',
@@ -100,7 +87,7 @@ describeEachDb('one logger for the panel and its engine', (t) => {
       await app.close();
       const id = placed.body.order as number;
 
-      const { lines, stream, parsed } = capture();
+      const { lines, stream, parsed } = captureLogLines();
       const e = makeEngine(db(), t().dialect);
       e.ctx.log = engineLogger(createLogger({ level: 'info', stream }));
       await e.until(async () => parsed().some((l) => l.msg === 'order sent'), 3, 'sent');

@@ -7,7 +7,6 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startPanel } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
@@ -16,20 +15,8 @@ import { ENGINE_NICE_BY, startEngineThread } from '../src/worker/engine-thread.j
 import { callApi, makeApi, seedUser, uniqueName } from './helpers/api.js';
 import { describeEachDb, freshDatabase } from './helpers/db.js';
 import { connectProvider, startScriptedUpstream, upstreamService } from './helpers/engine.js';
+import { captureLogLines } from './helpers/log-capture.js';
 import { sleep, waitUntil } from './helpers/processes.js';
-
-function capture() {
-  const lines: string[] = [];
-  const stream = new Writable({
-    write(chunk, _enc, cb) {
-      for (const l of String(chunk).split('\n')) if (l.trim()) lines.push(l);
-      cb();
-    },
-  });
-  // biome-ignore lint/suspicious/noExplicitAny: log lines are free-form JSON
-  const parsed = () => lines.map((l) => JSON.parse(l) as Record<string, any>);
-  return { stream, parsed };
-}
 
 /** Linux: the nice value of each thread of this process (/proc/self/task/<tid>/stat, field 19). */
 function threadNiceValues(): number[] {
@@ -72,7 +59,7 @@ describeEachDb('the engine in its own thread (npm start)', (t) => {
     const orderId = Number(placed.body.order);
     expect(orderId).toBeGreaterThan(0);
 
-    const { stream, parsed } = capture();
+    const { stream, parsed } = captureLogLines();
     const printed: string[] = [];
     const panel = await startPanel(
       loadConfig({

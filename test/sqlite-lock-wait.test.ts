@@ -42,6 +42,18 @@ describe('SQLite: waiting for another connection’s lock on the event loop', ()
     return () => ticks;
   }
 
+  /** Write a setting with the other connection holding the lock throughout: SQLITE_BUSY after the timeout. */
+  async function writeUntilBusy(panel: Db, key: string): Promise<{ waited: number; ticks: number }> {
+    const ticks = ticker();
+    const started = Date.now();
+    await expect(panel.db.insertInto('settings').values({ key, value: '1' }).execute()).rejects.toMatchObject(
+      {
+        code: expect.stringMatching(/^SQLITE_BUSY/),
+      },
+    );
+    return { waited: Date.now() - started, ticks: ticks() };
+  }
+
   it('a write waits for the other connection’s commit while the loop keeps running, then lands', async () => {
     const { panel, other } = await setup(true);
     other.exec('begin immediate');
@@ -89,14 +101,9 @@ describe('SQLite: waiting for another connection’s lock on the event loop', ()
   it('a lock held past the busy timeout fails the write with SQLITE_BUSY, the loop running meanwhile, and nothing is written', async () => {
     const { panel, other } = await setup(true);
     other.exec('begin immediate');
-    const ticks = ticker();
-    const started = Date.now();
-    await expect(
-      panel.db.insertInto('settings').values({ key: 'lockwait_late', value: '1' }).execute(),
-    ).rejects.toMatchObject({ code: expect.stringMatching(/^SQLITE_BUSY/) });
-    const waited = Date.now() - started;
+    const { waited, ticks } = await writeUntilBusy(panel, 'lockwait_late');
     expect(waited).toBeGreaterThanOrEqual(BUSY_TIMEOUT_MS - 50);
-    expect(ticks()).toBeGreaterThanOrEqual(Math.floor(BUSY_TIMEOUT_MS / 5 / 4));
+    expect(ticks).toBeGreaterThanOrEqual(Math.floor(BUSY_TIMEOUT_MS / 5 / 4));
     other.exec('commit');
     const row = await panel.db
       .selectFrom('settings')
@@ -109,12 +116,8 @@ describe('SQLite: waiting for another connection’s lock on the event loop', ()
   it('without it (the CLI, the engine’s own thread) SQLite’s handler waits with the loop stopped', async () => {
     const { panel, other } = await setup(false);
     other.exec('begin immediate');
-    const ticks = ticker();
-    const started = Date.now();
-    await expect(
-      panel.db.insertInto('settings').values({ key: 'lockwait_sync', value: '1' }).execute(),
-    ).rejects.toMatchObject({ code: expect.stringMatching(/^SQLITE_BUSY/) });
-    expect(Date.now() - started).toBeGreaterThanOrEqual(BUSY_TIMEOUT_MS - 50);
-    expect(ticks()).toBe(0);
+    const { waited, ticks } = await writeUntilBusy(panel, 'lockwait_sync');
+    expect(waited).toBeGreaterThanOrEqual(BUSY_TIMEOUT_MS - 50);
+    expect(ticks).toBe(0);
   });
 });
