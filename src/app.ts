@@ -66,26 +66,24 @@ export async function startPanel(
   const url = `http://${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${port}`;
   let worker: RunningWorker | EngineThread | null = null;
   let engineThread: EngineThread | undefined;
-  if (options.worker !== false) {
-    if (!engineInThread) {
-      // A database in memory is this connection's alone: the engine shares the event loop.
-      worker = startWorker({
-        db: db.db,
-        settings: workerSettings(db.dialect, engineTimings(config)),
-        log: engineLogger(logger),
-        secretBox,
-      });
-    } else {
-      worker = engineThread = startEngineThread({
-        data: {
-          databaseUrl: config.DATABASE_URL,
-          poolSize: config.DATABASE_POOL_SIZE,
-          timings: engineTimings(config),
-          secrets: { secretsKey: config.SECRETS_KEY, dataDir: config.DATA_DIR },
-        },
-        log: engineLogger(logger),
-      });
-    }
+  if (engineInThread) {
+    worker = engineThread = startEngineThread({
+      data: {
+        databaseUrl: config.DATABASE_URL,
+        poolSize: config.DATABASE_POOL_SIZE,
+        timings: engineTimings(config),
+        secrets: { secretsKey: config.SECRETS_KEY, dataDir: config.DATA_DIR },
+      },
+      log: engineLogger(logger),
+    });
+  } else if (options.worker !== false) {
+    // A database in memory is this connection's alone: the engine shares the event loop.
+    worker = startWorker({
+      db: db.db,
+      settings: workerSettings(db.dialect, engineTimings(config)),
+      log: engineLogger(logger),
+      secretBox,
+    });
   }
   print(
     `smm-panel is running on ${db.dialect} at ${url}${worker ? ' (with the fulfilment worker)' : ' (API only, no worker)'}`,

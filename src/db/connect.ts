@@ -11,7 +11,7 @@ import { migrateToLatest } from './migrations.js';
 import { withNamedStatements } from './named-statements.js';
 import type { Database } from './schema.js';
 import { checkpointInBackground, INLINE_CHECKPOINT_PAGES } from './sqlite-checkpoints.js';
-import { type LockWait, panelSqliteDialect } from './sqlite-driver.js';
+import { panelSqliteDialect } from './sqlite-driver.js';
 
 export type { DialectName };
 
@@ -86,14 +86,12 @@ export async function openDatabase(url: string, options: OpenOptions = {}): Prom
       });
       stopCheckpoints = () => checkpoints.stop();
     }
-    let lockWait: LockWait | null = null;
-    if (options.asyncLockWait) {
-      // From here on the driver waits for locks itself (sqlite-driver.ts); the pragmas above could
-      // still wait in SQLite's handler, before anything is served.
-      sqlite.pragma('busy_timeout = 0');
-      lockWait = { timeoutMs: BUSY_TIMEOUT_MS };
-    }
-    db = new Kysely<Database>({ dialect: panelSqliteDialect(sqlite, lockWait) });
+    // From here on the driver waits for locks itself (sqlite-driver.ts); the pragmas above could
+    // still wait in SQLite's handler, before anything is served.
+    if (options.asyncLockWait) sqlite.pragma('busy_timeout = 0');
+    db = new Kysely<Database>({
+      dialect: panelSqliteDialect(sqlite, options.asyncLockWait ? BUSY_TIMEOUT_MS : null),
+    });
   } else {
     // Loaded only for Postgres: a panel on SQLite does not pay for the driver at start.
     const { default: pg } = await import('pg');

@@ -10,7 +10,7 @@
  *   column names (an object literal of one fixed shape): better-sqlite3's own objects, built property
  *   by property through V8's C++ API, cost about twice as much for a page of orders (docs/benchmarks.md
  *   "Reading rows on SQLite");
- * - with `lockWait` (the serving process), a statement that finds the database locked by another
+ * - with `lockWaitMs` (the serving process), a statement that finds the database locked by another
  *   connection (the engine's thread, a worker process, the CLI) is tried again after a timer instead of
  *   in SQLite's busy handler, which sleeps inside the call and so would stop the whole event loop, every
  *   request included, for as long as the other connection writes.
@@ -61,10 +61,7 @@ interface Cached {
 /** DDL (a migration): statements prepared before it may read other columns now. */
 const DDL = /^\s*(create|alter|drop)\b/i;
 
-/** Waiting for another connection's lock on the event loop: how long in all, and between two tries. */
-export interface LockWait {
-  timeoutMs: number;
-}
+/** Between two tries of a statement that found the database locked (lockWaitMs). */
 const LOCK_RETRY_FIRST_MS = 1;
 const LOCK_RETRY_MAX_MS = 4;
 
@@ -75,11 +72,12 @@ const isBusy = (err: unknown) =>
 class CachedSqliteConnection implements DatabaseConnection {
   readonly #db: BetterSqlite3.Database;
   readonly #cache = new Map<string, Cached>();
-  readonly #lockWait: LockWait | null;
+  /** How long a statement waits on timers for another connection's lock; null: SQLite's handler waits. */
+  readonly #lockWaitMs: number | null;
 
-  constructor(db: BetterSqlite3.Database, lockWait: LockWait | null) {
+  constructor(db: BetterSqlite3.Database, lockWaitMs: number | null) {
     this.#db = db;
-    this.#lockWait = lockWait;
+    this.#lockWaitMs = lockWaitMs;
   }
 
   #prepare(sql: string): Cached {
@@ -98,15 +96,14 @@ class CachedSqliteConnection implements DatabaseConnection {
   }
 
   executeQuery<R>(compiled: CompiledQuery): Promise<QueryResult<R>> {
-    if (!this.#lockWait) return this.#execute(compiled);
     try {
       return this.#execute(compiled);
     } catch (err) {
       // Locked by another connection (busy_timeout is 0 here): nothing was done, so the statement is
       // tried again later. Inside a transaction it holds the write lock already (BEGIN IMMEDIATE);
       // a busy error there is not a wait and goes to the caller, who rolls back.
-      if (!isBusy(err) || this.#db.inTransaction) throw err;
-      return this.#retryAfterLock(compiled, Date.now() + this.#lockWait.timeoutMs);
+      if (this.#lockWaitMs === null || !isBusy(err) || this.#db.inTransaction) throw err;
+      return this.#retryAfterLock(compiled, Date.now() + this.#lockWaitMs);
     }
   }
 
@@ -156,18 +153,18 @@ class CachedSqliteConnection implements DatabaseConnection {
 /** One connection guarded by a queue: SQLite in one process has exactly one writer. */
 class PanelSqliteDriver implements Driver {
   readonly #db: BetterSqlite3.Database;
-  readonly #lockWait: LockWait | null;
+  readonly #lockWaitMs: number | null;
   #connection!: CachedSqliteConnection;
   #queue: Promise<void> = Promise.resolve();
   #release: (() => void) | null = null;
 
-  constructor(db: BetterSqlite3.Database, lockWait: LockWait | null) {
+  constructor(db: BetterSqlite3.Database, lockWaitMs: number | null) {
     this.#db = db;
-    this.#lockWait = lockWait;
+    this.#lockWaitMs = lockWaitMs;
   }
 
   async init(): Promise<void> {
-    this.#connection = new CachedSqliteConnection(this.#db, this.#lockWait);
+    this.#connection = new CachedSqliteConnection(this.#db, this.#lockWaitMs);
   }
 
   async acquireConnection(): Promise<DatabaseConnection> {
@@ -205,13 +202,13 @@ class PanelSqliteDriver implements Driver {
 }
 
 /**
- * A Kysely dialect over an open better-sqlite3 database, using the driver above. With `lockWait` the
+ * A Kysely dialect over an open better-sqlite3 database, using the driver above. With `lockWaitMs` the
  * connection's busy_timeout must be 0 (connect.ts sets it): the driver waits for locks itself.
  */
-export function panelSqliteDialect(db: BetterSqlite3.Database, lockWait: LockWait | null = null): Dialect {
+export function panelSqliteDialect(db: BetterSqlite3.Database, lockWaitMs: number | null = null): Dialect {
   return {
     createAdapter: () => new SqliteAdapter(),
-    createDriver: () => new PanelSqliteDriver(db, lockWait),
+    createDriver: () => new PanelSqliteDriver(db, lockWaitMs),
     createIntrospector: (k: Kysely<unknown>) => new SqliteIntrospector(k),
     createQueryCompiler: () => new SqliteQueryCompiler(),
   };

@@ -46,8 +46,6 @@ export interface EngineThread {
   stop(): Promise<void>;
   /** The engine's metrics (engineRegistry in its thread); rejects when it does not answer in time. */
   metrics(timeoutMs?: number): Promise<MetricsJson>;
-  /** The running thread's id (a new one after a restart). */
-  readonly threadId: number;
 }
 
 /**
@@ -145,9 +143,6 @@ export function startEngineThread(opts: {
   start();
 
   return {
-    get threadId() {
-      return thread.threadId;
-    },
     async stop() {
       stopping = true;
       if (restartTimer) clearTimeout(restartTimer);
