@@ -9,9 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startPanel } from '../src/app.js';
-import { loadConfig } from '../src/config.js';
+import { engineTimings, loadConfig } from '../src/config.js';
 import { startMetricsServer } from '../src/http/metrics-server.js';
-import { ENGINE_NICE_BY, startEngineThread } from '../src/worker/engine-thread.js';
+import { ENGINE_NICE_BY, startEngineThread, stopLimitMs } from '../src/worker/engine-thread.js';
 import { callApi, makeApi, seedUser, uniqueName } from './helpers/api.js';
 import { describeEachDb, freshDatabase } from './helpers/db.js';
 import { connectProvider, startScriptedUpstream, upstreamService } from './helpers/engine.js';
@@ -122,6 +122,60 @@ describeEachDb('the engine in its own thread (npm start)', (t) => {
       expect(beats.map((b) => b.worker_id)).not.toContain(workerId);
     } finally {
       if (!stopped) await panel.stop();
+      await up.close();
+    }
+  });
+
+  it('ends a thread that does not stop within the limit, its claim kept on disk', async () => {
+    const db = t().db.db;
+    const up = await startScriptedUpstream({ services: [upstreamService(11)] });
+    // The upstream takes the order's request and never answers: the engine's round waits for it.
+    up.handlers.add = () => ({ hang: true });
+    const { created } = await connectProvider(db, up, { name: uniqueName('hung') });
+    const user = await seedUser(db, '50');
+    const api = await makeApi(db);
+    const placed = await callApi(api, {
+      key: user.apiKey,
+      action: 'add',
+      service: created[0] ?? 0,
+      link: 'https://www.instagram.com/p/hung1/',
+      quantity: 100,
+    });
+    await api.close();
+    const orderId = Number(placed.body.order);
+    expect(orderId).toBeGreaterThan(0);
+
+    // biome-ignore lint/suspicious/noExplicitAny: log fields are free-form
+    const logs: { level: string; msg: string; fields?: Record<string, any> }[] = [];
+    const timings = engineTimings(loadConfig({ WORKER_HTTP_TIMEOUT_MS: '20000', WORKER_IDLE_MS: '20' }));
+    expect(stopLimitMs(timings)).toBe(30_000);
+    const engine = startEngineThread({
+      data: { databaseUrl: t().url, poolSize: 2, timings },
+      log: (level, msg, fields) => logs.push({ level, msg, ...(fields ? { fields } : {}) }),
+      stopLimitMs: 300,
+    });
+    try {
+      await waitUntil('the order’s request upstream', () => up.callsOf('add').length === 1, 10_000);
+      const from = Date.now();
+      await engine.stop();
+      // Without the limit the stop would wait for the upstream's answer or the 20 s HTTP timeout.
+      expect(Date.now() - from).toBeLessThan(3000);
+      expect(logs).toContainEqual({
+        level: 'warn',
+        msg: 'engine thread did not stop in time, ending it',
+        fields: { waitedMs: 300 },
+      });
+      expect(logs.some((l) => l.msg === 'worker stopped')).toBe(false);
+      expect(logs.some((l) => l.msg === 'engine thread ended, starting it again')).toBe(false);
+      // Ended as a crashed worker ends: the claim stays, for the stale-send recovery.
+      const row = await db
+        .selectFrom('orders')
+        .select(['dispatch_state'])
+        .where('id', '=', orderId)
+        .executeTakeFirstOrThrow();
+      expect(row.dispatch_state).toBe('sending');
+    } finally {
+      await engine.stop();
       await up.close();
     }
   });

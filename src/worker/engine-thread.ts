@@ -42,7 +42,10 @@ export type FromEngine =
   | { kind: 'metrics'; id: number; metrics: MetricsJson | null };
 
 export interface EngineThread {
-  /** Ask the engine to stop as `smm-panel worker` stops, and wait for the thread to end. */
+  /**
+   * Ask the engine to stop as `smm-panel worker` stops, and wait for the thread to end; a thread still
+   * running after the stop limit is ended as a crashed worker would be (stopLimitMs).
+   */
   stop(): Promise<void>;
   /** The engine's metrics (engineRegistry in its thread); rejects when it does not answer in time. */
   metrics(timeoutMs?: number): Promise<MetricsJson>;
@@ -59,6 +62,17 @@ const FIRST_RESTART_MS = 1000;
 const MAX_RESTART_MS = 60_000;
 /** A thread that ran this long before it failed starts again after the first delay. */
 const HEALTHY_MS = 60_000;
+
+/**
+ * How long a stop waits for the engine's rounds under way to finish: their longest wait is an upstream
+ * request (the HTTP timeout, WORKER_HTTP_TIMEOUT_MS), and 10 s more for what follows it. A thread still
+ * running then is ended: to the orders that is a worker that crashed (an order it was sending is
+ * recovered as a stale send; claims are on disk before a request leaves), and the panel can still
+ * close its server and database in order.
+ */
+export function stopLimitMs(timings?: Pick<EngineTimings, 'httpTimeoutMs'>): number {
+  return (timings?.httpTimeoutMs ?? 30_000) + 10_000;
+}
 
 /**
  * The thread's entry, built: dist/src/worker/engine-thread-main.js beside this file when it runs from
@@ -80,6 +94,8 @@ export function startEngineThread(opts: {
   log: EngineContext['log'];
   /** Restart delays, for tests (default 1 s doubling to 60 s). */
   restartMs?: { first: number; max: number };
+  /** How long stop() waits before it ends the thread (default stopLimitMs of the timings). */
+  stopLimitMs?: number;
 }): EngineThread {
   const file = engineThreadEntry();
   const firstDelay = opts.restartMs?.first ?? FIRST_RESTART_MS;
@@ -146,8 +162,19 @@ export function startEngineThread(opts: {
     async stop() {
       stopping = true;
       if (restartTimer) clearTimeout(restartTimer);
+      if (!running) return;
       thread.postMessage({ kind: 'stop' } satisfies ToEngine);
-      await ended;
+      const limit = opts.stopLimitMs ?? stopLimitMs(opts.data.timings);
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(true), limit);
+      });
+      if (await Promise.race([ended.then(() => false), late])) {
+        opts.log('warn', 'engine thread did not stop in time, ending it', { waitedMs: limit });
+        await thread.terminate();
+        await ended;
+      }
+      clearTimeout(timer);
     },
     metrics(timeoutMs = 2000) {
       if (!running) return Promise.reject(new Error('the engine thread is not running'));
