@@ -46,24 +46,10 @@ export async function startPanel(
   // Before anything is opened or listens: the engine's thread runs built code (engine-thread.ts).
   if (engineInThread) engineThreadEntry();
   const db = await openPanelDatabase(config, logger);
-  const admin = await bootstrapAdmin({ db: db.db });
-  const redis = config.REDIS_URL ? await connectRedis(config.REDIS_URL) : undefined;
   const secretBox = SecretBox.forPanel({ secretsKey: config.SECRETS_KEY, dataDir: config.DATA_DIR });
-  const app = await buildServer({
-    secretBox,
-    db: db.db,
-    bodyLimitBytes: config.BODY_LIMIT_BYTES,
-    rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE,
-    redis,
-    logger,
-    webHttps: config.WEB_HTTPS,
-    expectWorker: config.READY_EXPECT_WORKER ?? options.worker !== false,
-    trustProxy: config.TRUST_PROXY,
-  });
-  await app.listen({ port: config.PORT, host: config.HOST });
-  const address = app.server.address();
-  const port = typeof address === 'object' && address ? address.port : config.PORT;
-  const url = `http://${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${port}`;
+  // The engine starts as soon as the schema is current: its thread loads its code while this one
+  // builds the server (on a second core, at the same time), so the first heartbeat, which /ready
+  // waits for, comes sooner.
   let worker: RunningWorker | EngineThread | null = null;
   let engineThread: EngineThread | undefined;
   if (engineInThread) {
@@ -85,6 +71,44 @@ export async function startPanel(
       secretBox,
     });
   }
+  try {
+    return await serveWith({ config, options, print, logger, db, secretBox, worker, engineThread });
+  } catch (err) {
+    // The engine stops with a start that failed (a port in use, Redis unreachable).
+    await worker?.stop();
+    await db.close();
+    throw err;
+  }
+}
+
+async function serveWith(p: {
+  config: Config;
+  options: { worker?: boolean; secretsOnScreen?: boolean };
+  print: (line: string) => void;
+  logger: Logger;
+  db: Db;
+  secretBox: SecretBox;
+  worker: RunningWorker | EngineThread | null;
+  engineThread: EngineThread | undefined;
+}): Promise<RunningPanel> {
+  const { config, options, print, logger, db, secretBox, worker, engineThread } = p;
+  const admin = await bootstrapAdmin({ db: db.db });
+  const redis = config.REDIS_URL ? await connectRedis(config.REDIS_URL) : undefined;
+  const app = await buildServer({
+    secretBox,
+    db: db.db,
+    bodyLimitBytes: config.BODY_LIMIT_BYTES,
+    rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE,
+    redis,
+    logger,
+    webHttps: config.WEB_HTTPS,
+    expectWorker: config.READY_EXPECT_WORKER ?? options.worker !== false,
+    trustProxy: config.TRUST_PROXY,
+  });
+  await app.listen({ port: config.PORT, host: config.HOST });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.PORT;
+  const url = `http://${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${port}`;
   print(
     `smm-panel is running on ${db.dialect} at ${url}${worker ? ' (with the fulfilment worker)' : ' (API only, no worker)'}`,
   );

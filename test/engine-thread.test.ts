@@ -5,6 +5,8 @@
  * itself is reported and started again.
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -123,6 +125,36 @@ describeEachDb('the engine in its own thread (npm start)', (t) => {
     } finally {
       if (!stopped) await panel.stop();
       await up.close();
+    }
+  });
+
+  it('stops the engine when the start fails after it began (the port is taken)', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const { port } = taken.address() as AddressInfo;
+    const { stream, parsed } = captureLogLines();
+    try {
+      await expect(
+        startPanel(
+          loadConfig({
+            DATABASE_URL: t().url,
+            PORT: String(port),
+            HOST: '127.0.0.1',
+            DATA_DIR: join(dir, `${t().dialect}-taken`),
+            LOG_LEVEL: 'info',
+          }),
+          () => {},
+          { logStream: stream, secretsOnScreen: false },
+        ),
+      ).rejects.toThrow(/EADDRINUSE/);
+      // The engine had started (it starts before the server listens) and was stopped, not left running.
+      const started = parsed().find((l) => l.msg === 'worker started');
+      expect(started).toBeDefined();
+      expect(parsed().some((l) => l.msg === 'worker stopped' && l.worker === started?.worker)).toBe(true);
+      const beats = await t().db.db.selectFrom('worker_heartbeats').select('worker_id').execute();
+      expect(beats.map((b) => b.worker_id)).not.toContain(String(started?.worker));
+    } finally {
+      await new Promise((resolve) => taken.close(resolve));
     }
   });
 
