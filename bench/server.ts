@@ -54,11 +54,9 @@ async function start(): Promise<{ app: FastifyInstance; close: () => Promise<voi
     // BENCH_WORKER_IN_LOOP=1 on the server's event loop, as it ran before, to measure the difference.
     const withWorker = process.env.BENCH_SERVER_WORKER === '1';
     const inLoop = process.env.BENCH_WORKER_IN_LOOP === '1';
-    const worker = !withWorker
-      ? null
-      : inLoop
-        ? startWorker({ db: db.db, settings: workerSettings(db.dialect), log: () => {} })
-        : startEngineThread({
+    const thread =
+      withWorker && !inLoop
+        ? startEngineThread({
             data: {
               databaseUrl: url,
               poolSize,
@@ -71,7 +69,14 @@ async function start(): Promise<{ app: FastifyInstance; close: () => Promise<voi
               if (level === 'error')
                 console.error(`bench server engine: ${msg} ${JSON.stringify(fields ?? {})}`);
             },
-          });
+          })
+        : null;
+    thread?.begin();
+    const worker =
+      thread ??
+      (withWorker && inLoop
+        ? startWorker({ db: db.db, settings: workerSettings(db.dialect), log: () => {} })
+        : null);
     return {
       app,
       close: async () => {

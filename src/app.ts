@@ -3,6 +3,7 @@
  * and serve HTTP. Used by `npm start` and `smm-panel serve`.
  */
 import type { FastifyInstance } from 'fastify';
+import type { Redis } from 'ioredis';
 import { bootstrapAdmin } from './accounts/bootstrap.js';
 import { type Config, engineTimings } from './config.js';
 import { type Db, openDatabase, parseDatabaseUrl } from './db/connect.js';
@@ -47,36 +48,28 @@ export async function startPanel(
   if (engineInThread) engineThreadEntry();
   const db = await openPanelDatabase(config, logger);
   const secretBox = SecretBox.forPanel({ secretsKey: config.SECRETS_KEY, dataDir: config.DATA_DIR });
-  // The engine starts as soon as the schema is current: its thread loads its code while this one
-  // builds the server (on a second core, at the same time), so the first heartbeat, which /ready
-  // waits for, comes sooner.
-  let worker: RunningWorker | EngineThread | null = null;
-  let engineThread: EngineThread | undefined;
-  if (engineInThread) {
-    worker = engineThread = startEngineThread({
-      data: {
-        databaseUrl: config.DATABASE_URL,
-        poolSize: config.DATABASE_POOL_SIZE,
-        timings: engineTimings(config),
-        secrets: { secretsKey: config.SECRETS_KEY, dataDir: config.DATA_DIR },
-      },
-      log: engineLogger(logger),
-    });
-  } else if (options.worker !== false) {
-    // A database in memory is this connection's alone: the engine shares the event loop.
-    worker = startWorker({
-      db: db.db,
-      settings: workerSettings(db.dialect, engineTimings(config)),
-      log: engineLogger(logger),
-      secretBox,
-    });
-  }
+  // The engine's thread is created as soon as the schema is current, so it loads its code while this
+  // thread builds the server (on a second core, at the same time); it begins once the server listens,
+  // and /ready, which waits for its first heartbeat, comes sooner.
+  const engineThread = engineInThread
+    ? startEngineThread({
+        data: {
+          databaseUrl: config.DATABASE_URL,
+          poolSize: config.DATABASE_POOL_SIZE,
+          timings: engineTimings(config),
+          secrets: { secretsKey: config.SECRETS_KEY, dataDir: config.DATA_DIR },
+        },
+        log: engineLogger(logger),
+      })
+    : undefined;
   try {
-    return await serveWith({ config, options, print, logger, db, secretBox, worker, engineThread });
+    return await serveWith({ config, options, print, logger, db, secretBox, engineThread });
   } catch (err) {
-    // The engine stops with a start that failed (a port in use, Redis unreachable).
-    await worker?.stop();
-    await db.close();
+    // A start that failed (a port in use, Redis unreachable) ends the engine's thread, which has not
+    // begun, and closes the database; a failure while doing so is logged, the start's own error thrown.
+    const logged = (what: string) => (e: unknown) => logger.error({ err: e }, `${what} after a failed start`);
+    await engineThread?.stop().catch(logged('stopping the engine'));
+    await db.close().catch(logged('closing the database'));
     throw err;
   }
 }
@@ -88,66 +81,92 @@ async function serveWith(p: {
   logger: Logger;
   db: Db;
   secretBox: SecretBox;
-  worker: RunningWorker | EngineThread | null;
   engineThread: EngineThread | undefined;
 }): Promise<RunningPanel> {
-  const { config, options, print, logger, db, secretBox, worker, engineThread } = p;
-  const admin = await bootstrapAdmin({ db: db.db });
-  const redis = config.REDIS_URL ? await connectRedis(config.REDIS_URL) : undefined;
-  const app = await buildServer({
-    secretBox,
-    db: db.db,
-    bodyLimitBytes: config.BODY_LIMIT_BYTES,
-    rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE,
-    redis,
-    logger,
-    webHttps: config.WEB_HTTPS,
-    expectWorker: config.READY_EXPECT_WORKER ?? options.worker !== false,
-    trustProxy: config.TRUST_PROXY,
-  });
-  await app.listen({ port: config.PORT, host: config.HOST });
-  const address = app.server.address();
-  const port = typeof address === 'object' && address ? address.port : config.PORT;
-  const url = `http://${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${port}`;
-  print(
-    `smm-panel is running on ${db.dialect} at ${url}${worker ? ' (with the fulfilment worker)' : ' (API only, no worker)'}`,
-  );
-  print(`  Web panel: open ${url}/ in a browser (the operator signs in as admin)`);
-  print(`  API v2 endpoint: ${url}/api/v2   (docs/api-v2.md)`);
-  const metrics = await metricsFor(config, db, engineThread);
-  if (metrics) print(`  Metrics (Prometheus): ${metrics.url}`);
-  if (admin) {
-    const lines = [
-      `    username: ${admin.username}`,
-      `    password: ${admin.password}`,
-      `    API key:  ${admin.apiKey}`,
-    ];
-    if (options.secretsOnScreen ?? process.stdout.isTTY === true) {
-      print('  First start: created the operator account (shown only now, keep it safe):');
-      for (const l of lines) print(l);
-      print(`  Try: curl -s ${url}/api/v2 -d key=${admin.apiKey} -d action=balance`);
-    } else {
-      const file = writeSecretFile(config.DATA_DIR, 'first-start.txt', [
-        'smm-panel: the operator account created at first start. Delete this file once you have it.',
-        ...lines.map((l) => l.trim()),
-      ]);
-      print(`  First start: created the operator account; its password and API key are in ${file}`);
-      print('  (readable only by this user; delete it once you have them)');
+  const { config, options, print, logger, db, secretBox, engineThread } = p;
+  let redis: Redis | undefined;
+  let app: FastifyInstance | undefined;
+  let metrics: MetricsServer | null = null;
+  let loopWorker: RunningWorker | null = null;
+  try {
+    redis = config.REDIS_URL ? await connectRedis(config.REDIS_URL) : undefined;
+    app = await buildServer({
+      secretBox,
+      db: db.db,
+      bodyLimitBytes: config.BODY_LIMIT_BYTES,
+      rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE,
+      redis,
+      logger,
+      webHttps: config.WEB_HTTPS,
+      expectWorker: config.READY_EXPECT_WORKER ?? options.worker !== false,
+      trustProxy: config.TRUST_PROXY,
+    });
+    await app.listen({ port: config.PORT, host: config.HOST });
+    if (engineThread) engineThread.begin();
+    else if (options.worker !== false) {
+      // A database in memory is this connection's alone: the engine shares the event loop.
+      loopWorker = startWorker({
+        db: db.db,
+        settings: workerSettings(db.dialect, engineTimings(config)),
+        log: engineLogger(logger),
+        secretBox,
+      });
     }
-    print('  Add services and customers with the CLI: npx smm-panel --help');
+    const worker = engineThread ?? loopWorker;
+    metrics = await metricsFor(config, db, engineThread);
+    const address = app.server.address();
+    const port = typeof address === 'object' && address ? address.port : config.PORT;
+    const url = `http://${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${port}`;
+    print(
+      `smm-panel is running on ${db.dialect} at ${url}${worker ? ' (with the fulfilment worker)' : ' (API only, no worker)'}`,
+    );
+    print(`  Web panel: open ${url}/ in a browser (the operator signs in as admin)`);
+    print(`  API v2 endpoint: ${url}/api/v2   (docs/api-v2.md)`);
+    if (metrics) print(`  Metrics (Prometheus): ${metrics.url}`);
+    // The first operator is created once everything listens, so a start that fails does not create an
+    // account whose password nobody was shown.
+    const admin = await bootstrapAdmin({ db: db.db });
+    if (admin) {
+      const lines = [
+        `    username: ${admin.username}`,
+        `    password: ${admin.password}`,
+        `    API key:  ${admin.apiKey}`,
+      ];
+      if (options.secretsOnScreen ?? process.stdout.isTTY === true) {
+        print('  First start: created the operator account (shown only now, keep it safe):');
+        for (const l of lines) print(l);
+        print(`  Try: curl -s ${url}/api/v2 -d key=${admin.apiKey} -d action=balance`);
+      } else {
+        const file = writeSecretFile(config.DATA_DIR, 'first-start.txt', [
+          'smm-panel: the operator account created at first start. Delete this file once you have it.',
+          ...lines.map((l) => l.trim()),
+        ]);
+        print(`  First start: created the operator account; its password and API key are in ${file}`);
+        print('  (readable only by this user; delete it once you have them)');
+      }
+      print('  Add services and customers with the CLI: npx smm-panel --help');
+    }
+    const served = app;
+    return {
+      app: served,
+      db,
+      url,
+      async stop() {
+        await metrics?.close();
+        await worker?.stop();
+        await served.close();
+        await redis?.quit();
+        await db.close();
+      },
+    };
+  } catch (err) {
+    // What this start opened is closed again, so a failed start leaves nothing serving.
+    await metrics?.close().catch(() => {});
+    await loopWorker?.stop().catch(() => {});
+    await app?.close().catch(() => {});
+    await redis?.quit().catch(() => {});
+    throw err;
   }
-  return {
-    app,
-    db,
-    url,
-    async stop() {
-      await metrics?.close();
-      await worker?.stop();
-      await app.close();
-      await redis?.quit();
-      await db.close();
-    },
-  };
 }
 
 /** `smm-panel worker`: the fulfilment engine alone, for scale-out next to API-only processes. */

@@ -30,7 +30,7 @@ export interface EngineThreadData {
   secrets?: { secretsKey?: string | undefined; dataDir: string } | undefined;
 }
 
-export type ToEngine = { kind: 'stop' } | { kind: 'metrics'; id: number };
+export type ToEngine = { kind: 'begin' } | { kind: 'stop' } | { kind: 'metrics'; id: number };
 
 export type FromEngine =
   | {
@@ -42,6 +42,11 @@ export type FromEngine =
   | { kind: 'metrics'; id: number; metrics: MetricsJson | null };
 
 export interface EngineThread {
+  /**
+   * Let the engine work: the thread loads its code as soon as it is started, and begins its rounds
+   * only now (the panel calls it once its server listens; a start that fails stops it before).
+   */
+  begin(): void;
   /**
    * Ask the engine to stop as `smm-panel worker` stops, and wait for the thread to end; a thread still
    * running after the stop limit is ended as a crashed worker would be (stopLimitMs).
@@ -64,14 +69,14 @@ const MAX_RESTART_MS = 60_000;
 const HEALTHY_MS = 60_000;
 
 /**
- * How long a stop waits for the engine's rounds under way to finish: their longest wait is an upstream
- * request (the HTTP timeout, WORKER_HTTP_TIMEOUT_MS), and 10 s more for what follows it. A thread still
- * running then is ended: to the orders that is a worker that crashed (an order it was sending is
- * recovered as a stale send; claims are on disk before a request leaves), and the panel can still
- * close its server and database in order.
+ * How long a stop waits for the engine's rounds under way to finish: as long as the engine itself
+ * allows a send to take before it declares it stale (WORKER_STALE_SENDING_MS, longer than any round's
+ * sends by the dispatch's own rule). A thread still running then is stuck, and is ended: to the orders
+ * that is a worker that crashed (claims are on disk before a request leaves; the orders it had claimed
+ * go to review with an alert once stale), and the panel can still close its server and database.
  */
-export function stopLimitMs(timings?: Pick<EngineTimings, 'httpTimeoutMs'>): number {
-  return (timings?.httpTimeoutMs ?? 30_000) + 10_000;
+export function stopLimitMs(timings?: Pick<EngineTimings, 'staleSendingMs'>): number {
+  return timings?.staleSendingMs ?? 70_000;
 }
 
 /**
@@ -108,6 +113,7 @@ export function startEngineThread(opts: {
   let ended: Promise<void> = Promise.resolve();
   let nextId = 1;
   let running = false;
+  let begun = false;
   const waiting = new Map<number, { resolve: (m: MetricsJson) => void; reject: (e: Error) => void }>();
 
   const restartLater = (why: Record<string, unknown>) => {
@@ -128,6 +134,8 @@ export function startEngineThread(opts: {
     startedAt = Date.now();
     thread = new Worker(file, { workerData: { niceBy: ENGINE_NICE_BY, ...opts.data } });
     running = true;
+    // A thread started again after a failure begins at once.
+    if (begun) thread.postMessage({ kind: 'begin' } satisfies ToEngine);
     let failure: string | null = null;
     thread.on('message', (m: FromEngine) => {
       if (m.kind === 'log') opts.log(m.level, m.msg, m.fields);
@@ -158,23 +166,34 @@ export function startEngineThread(opts: {
   };
   start();
 
+  const stopOnce = async () => {
+    stopping = true;
+    if (restartTimer) clearTimeout(restartTimer);
+    if (!running) return;
+    thread.postMessage({ kind: 'stop' } satisfies ToEngine);
+    const limit = opts.stopLimitMs ?? stopLimitMs(opts.data.timings);
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(true), limit);
+    });
+    if (await Promise.race([ended.then(() => false), late])) {
+      opts.log('warn', 'engine thread did not stop in time, ending it', { waitedMs: limit });
+      await thread.terminate();
+      await ended;
+    }
+    clearTimeout(timer);
+  };
+  let stopped: Promise<void> | undefined;
+
   return {
-    async stop() {
-      stopping = true;
-      if (restartTimer) clearTimeout(restartTimer);
-      if (!running) return;
-      thread.postMessage({ kind: 'stop' } satisfies ToEngine);
-      const limit = opts.stopLimitMs ?? stopLimitMs(opts.data.timings);
-      let timer: NodeJS.Timeout | undefined;
-      const late = new Promise<boolean>((resolve) => {
-        timer = setTimeout(() => resolve(true), limit);
-      });
-      if (await Promise.race([ended.then(() => false), late])) {
-        opts.log('warn', 'engine thread did not stop in time, ending it', { waitedMs: limit });
-        await thread.terminate();
-        await ended;
-      }
-      clearTimeout(timer);
+    begin() {
+      if (begun || stopping) return;
+      begun = true;
+      if (running) thread.postMessage({ kind: 'begin' } satisfies ToEngine);
+    },
+    stop() {
+      stopped ??= stopOnce();
+      return stopped;
     },
     metrics(timeoutMs = 2000) {
       if (!running) return Promise.reject(new Error('the engine thread is not running'));
