@@ -4,9 +4,18 @@ import { loadConfig } from './config.js';
 
 try {
   const panel = await startPanel(loadConfig());
-  const stop = async () => {
-    await panel.stop();
-    process.exit(0);
+  // One stop, whichever signal comes first (a second SIGINT, unheard, ends the process at once).
+  let stopping = false;
+  const stop = () => {
+    if (stopping) return;
+    stopping = true;
+    panel.stop().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        console.error(`smm-panel: while stopping: ${err instanceof Error ? err.message : String(err)}`);
+        process.exit(1);
+      },
+    );
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
