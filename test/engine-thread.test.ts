@@ -9,14 +9,21 @@ import type { AddressInfo } from 'node:net';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Kysely } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startPanel } from '../src/app.js';
 import { engineTimings, loadConfig } from '../src/config.js';
+import type { Database } from '../src/db/schema.js';
 import { startMetricsServer } from '../src/http/metrics-server.js';
 import { ENGINE_NICE_BY, startEngineThread, stopLimitMs } from '../src/worker/engine-thread.js';
 import { callApi, makeApi, seedUser, uniqueName } from './helpers/api.js';
 import { describeEachDb, freshDatabase } from './helpers/db.js';
-import { connectProvider, startScriptedUpstream, upstreamService } from './helpers/engine.js';
+import {
+  connectProvider,
+  type ScriptedUpstream,
+  startScriptedUpstream,
+  upstreamService,
+} from './helpers/engine.js';
 import { captureLogLines } from './helpers/log-capture.js';
 import { sleep, waitUntil } from './helpers/processes.js';
 
@@ -39,6 +46,29 @@ function engineThreadAlive(): boolean {
   return threadNiceValues().includes(ENGINE_NICE_BY);
 }
 
+/** A provider for `up` named `name`, a customer, and one order of theirs through the API: its id. */
+async function placeOrderFor(
+  db: Kysely<Database>,
+  up: ScriptedUpstream,
+  name: string,
+  link: string,
+): Promise<number> {
+  const { created } = await connectProvider(db, up, { name });
+  const user = await seedUser(db, '50');
+  const api = await makeApi(db);
+  const placed = await callApi(api, {
+    key: user.apiKey,
+    action: 'add',
+    service: created[0] ?? 0,
+    link,
+    quantity: 100,
+  });
+  await api.close();
+  const orderId = Number(placed.body.order);
+  expect(orderId).toBeGreaterThan(0);
+  return orderId;
+}
+
 /** Keep this thread (the HTTP server's, the test's) busy for `ms`, as a long statement would. */
 function holdEventLoop(ms: number): { from: number; to: number } {
   const from = Date.now();
@@ -56,19 +86,7 @@ describeEachDb('the engine in its own thread (npm start)', (t) => {
     const db = t().db.db;
     const up = await startScriptedUpstream({ services: [upstreamService(11)] });
     const providerName = uniqueName('thread');
-    const { created } = await connectProvider(db, up, { name: providerName });
-    const user = await seedUser(db, '50');
-    const api = await makeApi(db);
-    const placed = await callApi(api, {
-      key: user.apiKey,
-      action: 'add',
-      service: created[0] ?? 0,
-      link: 'https://www.instagram.com/p/thread1/',
-      quantity: 100,
-    });
-    await api.close();
-    const orderId = Number(placed.body.order);
-    expect(orderId).toBeGreaterThan(0);
+    const orderId = await placeOrderFor(db, up, providerName, 'https://www.instagram.com/p/thread1/');
 
     const { stream, parsed } = captureLogLines();
     const printed: string[] = [];
@@ -172,19 +190,7 @@ describeEachDb('the engine in its own thread (npm start)', (t) => {
     const up = await startScriptedUpstream({ services: [upstreamService(11)] });
     // The upstream takes the order's request and never answers: the engine's round waits for it.
     up.handlers.add = () => ({ hang: true });
-    const { created } = await connectProvider(db, up, { name: uniqueName('hung') });
-    const user = await seedUser(db, '50');
-    const api = await makeApi(db);
-    const placed = await callApi(api, {
-      key: user.apiKey,
-      action: 'add',
-      service: created[0] ?? 0,
-      link: 'https://www.instagram.com/p/hung1/',
-      quantity: 100,
-    });
-    await api.close();
-    const orderId = Number(placed.body.order);
-    expect(orderId).toBeGreaterThan(0);
+    const orderId = await placeOrderFor(db, up, uniqueName('hung'), 'https://www.instagram.com/p/hung1/');
 
     // biome-ignore lint/suspicious/noExplicitAny: log fields are free-form
     const logs: { level: string; msg: string; fields?: Record<string, any> }[] = [];
