@@ -19,6 +19,7 @@ import { ENGINE_NICE_BY, startEngineThread, stopLimitMs } from '../src/worker/en
 import { callApi, makeApi, seedUser, uniqueName } from './helpers/api.js';
 import { describeEachDb, freshDatabase } from './helpers/db.js';
 import {
+  closedPort,
   connectProvider,
   type ScriptedUpstream,
   startScriptedUpstream,
@@ -236,10 +237,7 @@ describe('a start that fails once the server listens (the metrics port is taken)
     await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
     const metricsPort = (taken.address() as AddressInfo).port;
     // A port free now, for the server: the start listens on it before it fails.
-    const probe = createServer();
-    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-    const port = (probe.address() as AddressInfo).port;
-    await new Promise((resolve) => probe.close(resolve));
+    const port = await closedPort();
     const dir = mkdtempSync(join(tmpdir(), 'smm-failed-start-'));
     const { stream, parsed } = captureLogLines();
     const printed: string[] = [];

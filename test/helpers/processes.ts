@@ -90,8 +90,13 @@ function installExitHook(): void {
 
 /** Start `node bin/smm-panel.js ...args` in its own process group. */
 export function spawnCli(name: string, args: string[], env: Record<string, string>): Child {
+  return spawnNode(name, BIN, args, env);
+}
+
+/** Start `node script ...args` (e.g. dist/src/main.js, what `npm start` runs) in its own process group. */
+export function spawnNode(name: string, script: string, args: string[], env: Record<string, string>): Child {
   installExitHook();
-  const proc = spawn(process.execPath, [BIN, ...args], {
+  const proc = spawn(process.execPath, [script, ...args], {
     cwd: REPO_ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', LOG_LEVEL: 'info', ...env },
     detached: true,
